@@ -1,0 +1,1 @@
+"""Private machinery of claude_compat: the turn engine and its helpers."""

@@ -1,0 +1,1 @@
+"""Letta backend: everything in claude-compat that knows about Letta."""
