@@ -1,0 +1,1 @@
+"""pytest plugin: local Letta server and scripted model fixtures (placeholder)."""
