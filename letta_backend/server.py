@@ -1,0 +1,506 @@
+"""Start and stop a local Letta server (letta 0.16.8 on SQLite) from its own virtual environment.
+
+The server runs in a venv built once per user from the pinned lock shipped with this package
+(``server-requirements.lock.txt``), through ``_launcher.py``, which points Letta's database at
+SQLite. Used by the embedded default server (``_embedded.py``), the CLI and the test kit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+
+from claude_compat.errors import LettaServerStartError
+
+__all__ = [
+    "LETTA_SERVER_VERSION",
+    "LocalLettaServer",
+    "ensure_server_venv",
+    "find_free_port",
+    "server_venv_dir",
+]
+
+LETTA_SERVER_VERSION = "0.16.8"
+
+_log = logging.getLogger(__name__)
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_LOCK_FILE = _PACKAGE_DIR / "server-requirements.lock.txt"
+_LAUNCHER = _PACKAGE_DIR / "_launcher.py"
+_COMPLETE_MARKER = ".claude-compat-complete"
+_INSTALL_TIMEOUT = 1800.0
+_STOP_GRACE = 15.0
+_LOG_TAIL_LINES = 40
+# Exit code of _launcher.py when its port is taken (retried with another port if we chose it).
+_EXIT_PORT_BUSY = 3
+
+# Variables the server inherits from the parent: locale, temp dirs, proxies and CA bundles.
+# Everything else (LETTA_*, provider keys, ...) reaches it only through ``env``.
+_INHERITED_VARS = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "SYSTEMROOT",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "REQUESTS_CA_BUNDLE",
+)
+_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+# --- the server's virtual environment -------------------------------------------------------
+
+
+def _cache_root() -> Path:
+    """Per-user cache directory of claude-compat (``CLAUDE_COMPAT_CACHE`` overrides it)."""
+    override = os.environ.get("CLAUDE_COMPAT_CACHE")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_cache_dir("claude-compat"))
+
+
+def server_venv_dir() -> Path:
+    """Directory of the server venv for the shipped lock: a new lock gets a new venv."""
+    digest = hashlib.sha256(_LOCK_FILE.read_bytes()).hexdigest()[:16]
+    return _cache_root() / f"letta-server-{digest}"
+
+
+def _venv_python(venv: Path) -> Path:
+    """The interpreter inside ``venv``."""
+    if sys.platform == "win32":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def ensure_server_venv() -> Path:
+    """Build the server venv on first use (safe across processes) and return its python."""
+    venv = server_venv_dir()
+    python = _venv_python(venv)
+    if (venv / _COMPLETE_MARKER).is_file() and python.exists():
+        return python
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(venv.parent / f"{venv.name}.lock"):
+        if (venv / _COMPLETE_MARKER).is_file() and python.exists():
+            return python
+        _build_venv(venv, python)
+    return python
+
+
+def _build_venv(venv: Path, python: Path) -> None:
+    """Create ``venv`` and install the lock into it with uv; a half-built venv is discarded."""
+    import uv
+
+    uv_bin = uv.find_uv_bin()
+    if venv.exists():
+        shutil.rmtree(venv)
+    build_log = venv.parent / f"{venv.name}.build.log"
+    # The lock was resolved for CPython 3.11; uv finds (or fetches) one if we are not it.
+    wanted_python = sys.executable if sys.version_info[:2] == (3, 11) else "3.11"
+    steps = [
+        [uv_bin, "venv", "--python", wanted_python, str(venv)],
+        [uv_bin, "pip", "install", "--python", str(python), "-r", str(_LOCK_FILE)],
+    ]
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PYTHON")}
+    _log.info("building the Letta %s server environment in %s", LETTA_SERVER_VERSION, venv)
+    with build_log.open("wb") as out:
+        for cmd in steps:
+            out.write(f"$ {' '.join(cmd)}\n".encode())
+            out.flush()
+            try:
+                code = subprocess.run(
+                    cmd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    timeout=_INSTALL_TIMEOUT,
+                    check=False,
+                ).returncode
+            except subprocess.TimeoutExpired:
+                code = None
+            if code != 0:
+                shutil.rmtree(venv, ignore_errors=True)
+                what = "timed out" if code is None else f"exited with code {code}"
+                raise LettaServerStartError(
+                    f"could not build the Letta server environment in {venv}: "
+                    f"`{' '.join(cmd[:3])}` {what}. Check access to the package index "
+                    "(or set CLAUDE_COMPAT_CACHE to a writable directory) and retry.",
+                    log_path=str(build_log),
+                    log_tail=_tail(build_log),
+                )
+    (venv / _COMPLETE_MARKER).write_text(f"letta=={LETTA_SERVER_VERSION}\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) across processes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        if sys.platform == "win32":
+            import msvcrt
+
+            while True:
+                try:
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# --- small process and HTTP helpers (shared with _embedded.py) --------------------------------
+
+
+def find_free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _http_url(host: str, port: int) -> str:
+    """``http://host:port`` with IPv6 literals bracketed."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _get_json(url: str, timeout: float) -> object | None:
+    """GET ``url`` bypassing proxies; the decoded JSON body on HTTP 200, else None."""
+    try:
+        with _NO_PROXY_OPENER.open(url, timeout=timeout) as response:
+            if response.status != 200:
+                return None
+            body: object = json.loads(response.read())
+            return body
+    except (OSError, ValueError):
+        return None
+
+
+def _server_is_healthy(base_url: str, timeout: float = 2.0) -> bool:
+    """True if ``base_url`` answers Letta's health check (not just any HTTP server)."""
+    body = _get_json(f"{base_url}/v1/health/", timeout)
+    return isinstance(body, dict) and "version" in body
+
+
+def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
+    """The last ``lines`` lines of a log file ("" if it cannot be read)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            size = handle.tell()
+            handle.seek(max(0, size - 64 * 1024))
+            data = handle.read()
+    except OSError:
+        return ""
+    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+
+
+def _spawn_detached(
+    cmd: list[str], *, log_path: Path, env: Mapping[str, str], cwd: Path
+) -> subprocess.Popen[bytes]:
+    """Start ``cmd`` in its own session / process group, stdout and stderr appended to a log."""
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env),
+            cwd=str(cwd),
+            close_fds=True,
+            start_new_session=sys.platform != "win32",
+            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        )
+
+
+def _pid_alive(pid: int) -> bool:
+    """True if ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    with contextlib.suppress(OSError, IndexError):
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    return True
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group led by ``pid`` (or to ``pid`` where groups don't exist)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if sys.platform == "win32":
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.killpg(pid, sig)
+
+
+def _terminate_group(
+    pid: int, *, grace: float = _STOP_GRACE, exited: Callable[[], bool] | None = None
+) -> None:
+    """SIGTERM the group led by ``pid``, SIGKILL it after ``grace`` s; then kill stragglers.
+
+    ``exited`` tells whether the leader is gone (a parent passes ``Popen.poll``-based checks).
+    """
+    gone = exited if exited is not None else (lambda: not _pid_alive(pid))
+    _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if sys.platform != "win32":
+        _signal_group(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5.0
+    while not gone() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _reap_in_background(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for ``proc`` in a daemon thread, so a detached child never lingers as a zombie."""
+    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+
+
+def _rotate_log(path: Path) -> None:
+    """Keep the previous run's log as ``<name>.1`` so each start gets a fresh log."""
+    if path.exists():
+        with contextlib.suppress(OSError):
+            path.replace(path.with_name(path.name + ".1"))
+
+
+def _with_loopback_no_proxy(env: dict[str, str]) -> None:
+    """Make sure the server never sends loopback requests (the local model) through a proxy."""
+    for key in ("NO_PROXY", "no_proxy"):
+        entries = [e for e in env.get(key, "").split(",") if e.strip()]
+        env[key] = ",".join(entries + [n for n in _LOOPBACK_NAMES if n not in entries])
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+class LocalLettaServer:
+    """A Letta 0.16.8 server on loopback, backed by SQLite in ``data_dir``; start() / stop()."""
+
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        host: str = "127.0.0.1",
+        data_dir: Path | None = None,
+        model_base_url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        startup_timeout: float = 180.0,
+    ) -> None:
+        self._host = host
+        self._port_chosen_by_us = port is None
+        self._port = find_free_port(host) if port is None else port
+        self._data_dir = Path(data_dir).resolve() if data_dir is not None else None
+        self._temp_dir: Path | None = None
+        self._model_base_url = model_base_url
+        self._extra_env = dict(env or {})
+        self._startup_timeout = startup_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>`` (the port may change during start() if we chose it)."""
+        return _http_url(self._host, self._port)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where HOME, LETTA_DIR, the SQLite database and the log live."""
+        if self._data_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="letta-server-"))
+            self._data_dir = self._temp_dir
+        return self._data_dir
+
+    @property
+    def log_path(self) -> Path:
+        """The server's combined stdout/stderr log."""
+        return self.data_dir / "server.log"
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the running server (leader of its own process group), else None."""
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> None:
+        """Start the server and block until ``GET /v1/health/`` answers 200."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        python = ensure_server_venv()
+        data = self.data_dir
+        (data / ".letta").mkdir(parents=True, exist_ok=True)
+        env = self._server_env(data)
+        attempts = 3 if self._port_chosen_by_us else 1
+        for attempt in range(1, attempts + 1):
+            self._spawn(python, data, env)
+            try:
+                self._wait_until_healthy()
+                return
+            except _PortTaken:
+                self._kill()
+                if attempt == attempts:
+                    raise self._start_error(f"port {self._port} is already in use") from None
+                self._port = find_free_port(self._host)
+            except BaseException:
+                self._kill()
+                raise
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after a grace period); safe to call twice."""
+        self._kill()
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None
+            self._data_dir = None
+
+    def __enter__(self) -> LocalLettaServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalLettaServer(base_url={self.base_url!r}, pid={self.pid})"
+
+    # -- internals --
+
+    def _server_env(self, data: Path) -> dict[str, str]:
+        """The server's whole environment: inherited basics, the model endpoint, ``env``."""
+        env = {k: os.environ[k] for k in _INHERITED_VARS if k in os.environ}
+        env["PYTHONUNBUFFERED"] = "1"
+        env["PYTHONIOENCODING"] = "utf-8"
+        if self._model_base_url is not None:
+            env["OPENAI_BASE_URL"] = self._model_base_url
+            env["OPENAI_API_KEY"] = "sk-local"
+        env.update(self._extra_env)
+        # Letta keeps state under ~/.letta too (tool_execution_dir), so HOME is private.
+        env["HOME"] = str(data)
+        env["USERPROFILE"] = str(data)
+        env["LETTA_DIR"] = str(data / ".letta")
+        _with_loopback_no_proxy(env)
+        return env
+
+    def _spawn(self, python: Path, data: Path, env: dict[str, str]) -> None:
+        """Launch the launcher in its own process group, logging to ``log_path``."""
+        _rotate_log(self.log_path)
+        cmd = [
+            str(python),
+            str(_LAUNCHER),
+            "--host",
+            self._host,
+            "--port",
+            str(self._port),
+            "--db",
+            str(data / ".letta" / "letta.sqlite"),
+        ]
+        self._proc = _spawn_detached(cmd, log_path=self.log_path, env=env, cwd=data)
+
+    def _wait_until_healthy(self) -> None:
+        """Poll the health check; fail fast if the process exits, fail at the deadline."""
+        proc = self._proc
+        assert proc is not None
+        deadline = time.monotonic() + self._startup_timeout
+        while True:
+            code = proc.poll()
+            if code == _EXIT_PORT_BUSY and self._port_chosen_by_us:
+                raise _PortTaken
+            if code is not None:
+                raise self._start_error(f"the Letta server exited with code {code} while starting")
+            if _server_is_healthy(self.base_url):
+                if proc.poll() is None:
+                    return
+                continue
+            if time.monotonic() >= deadline:
+                raise self._start_error(
+                    f"the Letta server did not answer {self.base_url}/v1/health/ "
+                    f"within {self._startup_timeout:.0f} s"
+                )
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.25)
+
+    def _start_error(self, what: str) -> LettaServerStartError:
+        """A start failure quoting the log."""
+        return LettaServerStartError(
+            f"{what}; see {self.log_path}",
+            base_url=self.base_url,
+            log_path=str(self.log_path),
+            log_tail=_tail(self.log_path),
+        )
+
+    def _kill(self) -> None:
+        """Terminate the process group we started, if any, and reap it."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        _terminate_group(proc.pid, exited=lambda: proc.poll() is not None)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5.0)
+
+    def _detach(self) -> int:
+        """Let the running server outlive this object (and process); returns its pid."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            raise RuntimeError("the server is not running")
+        self._temp_dir = None
+        _reap_in_background(proc)
+        return proc.pid
+
+
+class _PortTaken(Exception):
+    """The launcher could not bind the port we picked (someone took it meanwhile)."""
