@@ -631,3 +631,78 @@ def test_serve_refuses_a_broken_script_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown key" in result.stderr
     assert result.stdout == ""
+
+
+# --- through a real local Letta server ------------------------------------------------------
+
+WEATHER_TOOL: Any = {
+    "name": "get_weather",
+    "description": "Weather of a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+
+
+@pytest.mark.letta
+def test_letta_turns_scripted_reasoning_text_and_two_tool_calls_into_its_events(
+    scripted_model: ScriptedModel, letta_server: Any
+) -> None:
+    from letta_client import Letta
+
+    letta = Letta(base_url=letta_server.base_url, timeout=60, max_retries=0)
+    agent = letta.agents.create(
+        name="scripted-model-test",
+        agent_type="letta_v1_agent",
+        model=f"openai-proxy/{scripted_model.model_id}",
+        embedding="openai/text-embedding-3-small",
+        system="You are a scripted test agent.",
+        include_base_tools=False,
+        tools=[],
+        model_settings={"provider_type": "openai", "parallel_tool_calls": True},
+    )
+    conversation = letta.conversations.create(agent_id=agent.id)
+    scripted_model.push(
+        Turn(
+            text="Let me look.",
+            reasoning="two cities",
+            tool_calls=[
+                ToolCall("get_weather", {"city": "Paris"}),
+                ToolCall("get_weather", {"city": "Rome"}),
+            ],
+        )
+    )
+    scripted_model.add_rule(Rule(reply=Turn(text="Both sunny."), last_tool="sunny in Rome"))
+
+    first = [
+        e.model_dump()
+        for e in letta.conversations.messages.create(
+            conversation.id, input="weather?", client_tools=[WEATHER_TOOL]
+        )
+    ]
+    by_type = {e["message_type"]: e for e in first}
+    assert by_type["reasoning_message"]["reasoning"] == "two cities"
+    assert by_type["assistant_message"]["content"] == "Let me look."
+    calls = by_type["approval_request_message"]["tool_calls"]
+    assert [json.loads(c["arguments"]) for c in calls] == [{"city": "Paris"}, {"city": "Rome"}]
+
+    returns: Any = [
+        {"tool_call_id": c["tool_call_id"], "tool_return": f"sunny in {city}", "status": "success"}
+        for c, city in zip(calls, ["Paris", "Rome"], strict=True)
+    ]
+    second = [
+        e.model_dump()
+        for e in letta.conversations.messages.create(
+            conversation.id,
+            messages=[{"type": "tool_return", "tool_returns": returns}],
+            client_tools=[WEATHER_TOOL],
+        )
+    ]
+    texts = [e["content"] for e in second if e["message_type"] == "assistant_message"]
+    assert texts == ["Both sunny."]
+    completions = scripted_model.completions
+    assert len(completions) == 2
+    assert completions[0].tools[0]["function"]["name"] == "get_weather"
+    assert [m["role"] for m in completions[1].messages][-3:] == ["assistant", "tool", "tool"]
