@@ -304,6 +304,13 @@ def _terminate_group(
         time.sleep(0.05)
 
 
+def _stop_child(proc: subprocess.Popen[bytes], grace: float = _STOP_GRACE) -> None:
+    """Terminate the process group of a child we started, and reap it."""
+    _terminate_group(proc.pid, grace=grace, exited=lambda: proc.poll() is not None)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5.0)
+
+
 def _reap_in_background(proc: subprocess.Popen[bytes]) -> None:
     """Wait for ``proc`` in a daemon thread, so a detached child never lingers as a zombie."""
     threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
@@ -486,11 +493,8 @@ class LocalLettaServer:
     def _kill(self) -> None:
         """Terminate the process group we started, if any, and reap it."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        _terminate_group(proc.pid, exited=lambda: proc.poll() is not None)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5.0)
+        if proc is not None:
+            _stop_child(proc)
 
     def _detach(self) -> int:
         """Let the running server outlive this object (and process); returns its pid."""

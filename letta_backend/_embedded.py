@@ -1,0 +1,340 @@
+"""The embedded Letta server: one detached local server per user, shared by all claude-compat runs.
+
+Used when neither LETTA_BASE_URL nor LETTA_API_KEY is set. Its state (a JSON file guarded by a
+lock file, the SQLite data, the logs) lives in the per-user state dir, so sessions survive
+restarts. The model is the user's provider keys when set, else the scripted demo model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from claude_compat.errors import LettaConnectionError, LettaServerStartError
+from letta_backend.server import (
+    LocalLettaServer,
+    _file_lock,
+    _get_json,
+    _pid_alive,
+    _reap_in_background,
+    _server_is_healthy,
+    _spawn_detached,
+    _stop_child,
+    _tail,
+    _terminate_group,
+    find_free_port,
+)
+
+__all__ = [
+    "PROVIDER_KEY_VARS",
+    "EmbeddedStatus",
+    "embedded_base_url",
+    "embedded_status",
+    "start_embedded",
+    "stop_embedded",
+]
+
+_log = logging.getLogger(__name__)
+
+#: Variables that make the embedded server use a real model provider instead of the demo model.
+PROVIDER_KEY_VARS = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GEMINI_API_KEY",
+    "GROQ_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "XAI_API_KEY",
+    "TOGETHER_API_KEY",
+    "OPENROUTER_API_KEY",
+    "FIREWORKS_API_KEY",
+    "AZURE_API_KEY",
+    "ZAI_API_KEY",
+    "BASETEN_API_KEY",
+    "MINIMAX_API_KEY",
+    "OLLAMA_BASE_URL",
+    "VLLM_API_BASE",
+    "SGLANG_API_BASE",
+    "LMSTUDIO_BASE_URL",
+)
+# Settings that go with a provider key (endpoints, versions); passed along when set.
+_PROVIDER_COMPANION_VARS = (
+    "OPENAI_BASE_URL",
+    "AZURE_BASE_URL",
+    "AZURE_API_VERSION",
+    "GEMINI_BASE_URL",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_CLOUD_LOCATION",
+    "OPENROUTER_REFERER",
+    "OPENROUTER_TITLE",
+    "VLLM_HANDLE_BASE",
+    "SGLANG_HANDLE_BASE",
+)
+DEMO_MODEL_SOURCE = "scripted demo model"
+_SERVER_MARK = "_launcher.py"
+_MODEL_MARK = "claude_compat.testing"
+_MODEL_START_TIMEOUT = 60.0
+_HUNG_GRACE = 30.0
+
+
+@dataclass(frozen=True)
+class EmbeddedStatus:
+    """Where the embedded server runs and what model it uses."""
+
+    base_url: str
+    pid: int
+    model_pid: int | None
+    data_dir: Path
+    log_path: Path
+    started_at: float
+    model_source: str
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (paths as strings, ``started_at`` as Unix time)."""
+        data = asdict(self)
+        data["data_dir"] = str(self.data_dir)
+        data["log_path"] = str(self.log_path)
+        return data
+
+
+# --- paths and state file ---------------------------------------------------------------------
+
+
+def _home() -> Path:
+    """The embedded server's directory in the per-user state dir (``CLAUDE_COMPAT_HOME``)."""
+    override = os.environ.get("CLAUDE_COMPAT_HOME")
+    root = (
+        Path(override).expanduser()
+        if override
+        else Path(platformdirs.user_state_dir("claude-compat"))
+    )
+    return root / "embedded-server"
+
+
+def _state_file() -> Path:
+    return _home() / "server.json"
+
+
+def _lock_path() -> Path:
+    return _home() / "server.lock"
+
+
+def _read_state() -> EmbeddedStatus | None:
+    """The recorded server, or None when there is no (readable) state file."""
+    try:
+        raw = json.loads(_state_file().read_text(encoding="utf-8"))
+        model_pid = raw.get("model_pid")
+        return EmbeddedStatus(
+            base_url=str(raw["base_url"]),
+            pid=int(raw["pid"]),
+            model_pid=int(model_pid) if model_pid is not None else None,
+            data_dir=Path(raw["data_dir"]),
+            log_path=Path(raw["log_path"]),
+            started_at=float(raw["started_at"]),
+            model_source=str(raw["model_source"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_state(status: EmbeddedStatus) -> None:
+    """Replace the state file atomically."""
+    path = _state_file()
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(status.to_json(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _is_ours(pid: int | None, mark: str) -> bool:
+    """True if ``pid`` runs and (where the OS tells) its command line contains ``mark``.
+
+    Guards against signalling an unrelated process that reused a recorded pid.
+    """
+    if pid is None or not _pid_alive(pid):
+        return False
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS, Windows): trust the pid
+    return mark.encode() in cmdline
+
+
+def _stop_recorded(status: EmbeddedStatus) -> bool:
+    """Stop the processes a state record names; True if any was running."""
+    stopped = False
+    if _is_ours(status.pid, _SERVER_MARK):
+        _terminate_group(status.pid)
+        stopped = True
+    if _is_ours(status.model_pid, _MODEL_MARK):
+        assert status.model_pid is not None
+        _terminate_group(status.model_pid, grace=5.0)
+        stopped = True
+    with contextlib.suppress(FileNotFoundError):
+        _state_file().unlink()
+    return stopped
+
+
+# --- model source -----------------------------------------------------------------------------
+
+
+def _provider_env() -> dict[str, str]:
+    """Provider keys (and their companion settings) set in this process's environment."""
+    if not any(os.environ.get(name) for name in PROVIDER_KEY_VARS):
+        return {}
+    names = PROVIDER_KEY_VARS + _PROVIDER_COMPANION_VARS
+    return {name: os.environ[name] for name in names if os.environ.get(name)}
+
+
+def _start_demo_model(home: Path) -> tuple[int, str]:
+    """Start the scripted demo model detached; returns (pid, OpenAI base URL)."""
+    log_path = home / "model.log"
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    for attempt in range(3):
+        port = find_free_port()
+        cmd = [sys.executable, "-m", _MODEL_MARK, "serve", "--demo", "--port", str(port)]
+        with contextlib.suppress(FileNotFoundError):
+            log_path.unlink()
+        proc = _spawn_detached(cmd, log_path=log_path, env=env, cwd=home)
+        deadline = time.monotonic() + _MODEL_START_TIMEOUT
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _get_json(f"http://127.0.0.1:{port}/v1/models", timeout=1.0) is not None:
+                _reap_in_background(proc)
+                return proc.pid, f"http://127.0.0.1:{port}/v1"
+            time.sleep(0.1)
+        if proc.poll() is None:
+            _stop_child(proc, grace=2.0)
+        elif attempt < 2 and "cannot listen" in _tail(log_path):
+            continue
+        break
+    raise LettaServerStartError(
+        "the scripted demo model (python -m claude_compat.testing serve --demo) did not start; "
+        "set a provider key such as OPENAI_API_KEY or ANTHROPIC_API_KEY to use a real model",
+        log_path=str(log_path),
+        log_tail=_tail(log_path),
+    )
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def embedded_status() -> EmbeddedStatus | None:
+    """The running embedded server, or None (a record of dead processes is cleaned up)."""
+    status = _read_state()
+    if status is None:
+        return None
+    if _is_ours(status.pid, _SERVER_MARK):
+        return status
+    with _file_lock(_lock_path()):
+        status = _read_state()
+        if status is None or _is_ours(status.pid, _SERVER_MARK):
+            return status
+        _stop_recorded(status)
+    return None
+
+
+def embedded_base_url(*, start: bool = True) -> str:
+    """URL of the embedded server; started (detached, outliving this process) when needed."""
+    status = _read_state()
+    if status is not None and _is_ours(status.pid, _SERVER_MARK):
+        if _server_is_healthy(status.base_url, timeout=5.0):
+            return status.base_url
+    if not start:
+        if status is not None and _is_ours(status.pid, _SERVER_MARK):
+            raise LettaConnectionError(
+                f"the embedded Letta server (pid {status.pid}) is not answering at "
+                f"{status.base_url}; see {status.log_path}, or restart it with "
+                "`claude-compat server stop` and `claude-compat server start`",
+                base_url=status.base_url,
+            )
+        raise LettaConnectionError(
+            "the embedded Letta server is not running: start it with `claude-compat server "
+            "start`, or set LETTA_BASE_URL to a Letta server of your own"
+        )
+    return start_embedded().base_url
+
+
+def start_embedded(*, port: int | None = None) -> EmbeddedStatus:
+    """Start the embedded server unless it already runs (one per user, even when raced)."""
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
+    with _file_lock(_lock_path()):
+        status = _read_state()
+        if status is not None:
+            if _is_ours(status.pid, _SERVER_MARK) and _wait_healthy(status.base_url):
+                return status
+            if _is_ours(status.pid, _SERVER_MARK):
+                _log.warning(
+                    "the embedded Letta server (pid %d) stopped answering; restarting it",
+                    status.pid,
+                )
+            _stop_recorded(status)
+        return _start_locked(home, port)
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server and its demo model; True if something was running."""
+    if not _state_file().exists():
+        return False
+    with _file_lock(_lock_path()):
+        status = _read_state()
+        if status is None:
+            with contextlib.suppress(FileNotFoundError):
+                _state_file().unlink()
+            return False
+        return _stop_recorded(status)
+
+
+# --- internals --------------------------------------------------------------------------------
+
+
+def _wait_healthy(base_url: str) -> bool:
+    """Give a live but busy server some time to answer its health check."""
+    deadline = time.monotonic() + _HUNG_GRACE
+    while time.monotonic() < deadline:
+        if _server_is_healthy(base_url, timeout=5.0):
+            return True
+        time.sleep(1.0)
+    return False
+
+
+def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
+    """Start model (if needed) and server; caller holds the lock."""
+    env = _provider_env()
+    model_pid: int | None = None
+    model_base_url: str | None = None
+    if env:
+        source = "provider keys: " + ",".join(n for n in PROVIDER_KEY_VARS if n in env)
+    else:
+        source = DEMO_MODEL_SOURCE
+        model_pid, model_base_url = _start_demo_model(home)
+    server = LocalLettaServer(
+        port=port, data_dir=home / "data", model_base_url=model_base_url, env=env
+    )
+    _log.info("starting the embedded Letta server (%s); this takes about 30 s", source)
+    try:
+        server.start()
+    except BaseException:
+        if model_pid is not None:
+            _terminate_group(model_pid, grace=2.0)
+        raise
+    status = EmbeddedStatus(
+        base_url=server.base_url,
+        pid=server._detach(),
+        model_pid=model_pid,
+        data_dir=server.data_dir,
+        log_path=server.log_path,
+        started_at=time.time(),
+        model_source=source,
+    )
+    _write_state(status)
+    return status
