@@ -1,0 +1,497 @@
+"""Session functions of the Claude SDK: listing, reading, renaming, tagging, forking, stores.
+
+Signatures are the Claude SDK's. The pure helpers (``InMemorySessionStore``,
+``fold_session_summary``, ``project_key_for_directory``) work as in the Claude SDK; the functions
+that need sessions kept by the Letta backend raise ``NotSupportedOnLettaError`` until they land.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn, cast
+
+from .errors import NotSupportedOnLettaError
+from .types import (
+    SDKSessionInfo,
+    SessionKey,
+    SessionListSubkeysKey,
+    SessionMessage,
+    SessionStore,
+    SessionStoreEntry,
+    SessionStoreListEntry,
+    SessionSummaryEntry,
+)
+
+__all__ = [
+    "ForkSessionResult",
+    "InMemorySessionStore",
+    "delete_session",
+    "delete_session_via_store",
+    "fold_session_summary",
+    "fork_session",
+    "fork_session_via_store",
+    "get_session_info",
+    "get_session_info_from_store",
+    "get_session_messages",
+    "get_session_messages_from_store",
+    "get_subagent_messages",
+    "get_subagent_messages_from_store",
+    "import_session_to_store",
+    "list_sessions",
+    "list_sessions_from_store",
+    "list_subagents",
+    "list_subagents_from_store",
+    "project_key_for_directory",
+    "rename_session",
+    "rename_session_via_store",
+    "tag_session",
+    "tag_session_via_store",
+]
+
+
+@dataclass
+class ForkSessionResult:
+    """The outcome of forking a session: the new session's id."""
+
+    session_id: str
+
+
+def _not_yet(name: str) -> NoReturn:
+    raise NotSupportedOnLettaError(
+        name,
+        "session listing and editing on Letta arrive in a later release; "
+        "see MIGRATING.md for what works today",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sessions (sync)
+# ---------------------------------------------------------------------------
+
+
+def list_sessions(
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    include_worktrees: bool = True,
+) -> list[SDKSessionInfo]:
+    """Sessions of a directory (or all), newest first."""
+    _not_yet("list_sessions")
+
+
+def get_session_info(session_id: str, directory: str | None = None) -> SDKSessionInfo | None:
+    """Metadata of one session, or None."""
+    _not_yet("get_session_info")
+
+
+def get_session_messages(
+    session_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """The user and assistant messages of a session."""
+    _not_yet("get_session_messages")
+
+
+def list_subagents(session_id: str, directory: str | None = None) -> list[str]:
+    """Ids of the subagents that ran in a session."""
+    _not_yet("list_subagents")
+
+
+def get_subagent_messages(
+    session_id: str,
+    agent_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """The messages of one subagent of a session."""
+    _not_yet("get_subagent_messages")
+
+
+def rename_session(session_id: str, title: str, directory: str | None = None) -> None:
+    """Give a session a custom title."""
+    _not_yet("rename_session")
+
+
+def tag_session(session_id: str, tag: str | None, directory: str | None = None) -> None:
+    """Set (or, with None, clear) a session's tag."""
+    _not_yet("tag_session")
+
+
+def delete_session(session_id: str, directory: str | None = None) -> None:
+    """Delete a session."""
+    _not_yet("delete_session")
+
+
+def fork_session(
+    session_id: str,
+    directory: str | None = None,
+    up_to_message_id: str | None = None,
+    title: str | None = None,
+) -> ForkSessionResult:
+    """Copy a session (optionally up to a message) into a new one."""
+    _not_yet("fork_session")
+
+
+# ---------------------------------------------------------------------------
+# Sessions through a SessionStore (async)
+# ---------------------------------------------------------------------------
+
+
+async def list_sessions_from_store(
+    session_store: SessionStore,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SDKSessionInfo]:
+    """Sessions kept in a store, newest first."""
+    _not_yet("list_sessions_from_store")
+
+
+async def get_session_info_from_store(
+    session_store: SessionStore, session_id: str, directory: str | None = None
+) -> SDKSessionInfo | None:
+    """Metadata of one session kept in a store, or None."""
+    _not_yet("get_session_info_from_store")
+
+
+async def get_session_messages_from_store(
+    session_store: SessionStore,
+    session_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """The user and assistant messages of a session kept in a store."""
+    _not_yet("get_session_messages_from_store")
+
+
+async def list_subagents_from_store(
+    session_store: SessionStore, session_id: str, directory: str | None = None
+) -> list[str]:
+    """Ids of the subagents of a session kept in a store."""
+    _not_yet("list_subagents_from_store")
+
+
+async def get_subagent_messages_from_store(
+    session_store: SessionStore,
+    session_id: str,
+    agent_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """The messages of one subagent of a session kept in a store."""
+    _not_yet("get_subagent_messages_from_store")
+
+
+async def rename_session_via_store(
+    session_store: SessionStore, session_id: str, title: str, directory: str | None = None
+) -> None:
+    """Give a session kept in a store a custom title."""
+    _not_yet("rename_session_via_store")
+
+
+async def tag_session_via_store(
+    session_store: SessionStore, session_id: str, tag: str | None, directory: str | None = None
+) -> None:
+    """Set or clear the tag of a session kept in a store."""
+    _not_yet("tag_session_via_store")
+
+
+async def delete_session_via_store(
+    session_store: SessionStore, session_id: str, directory: str | None = None
+) -> None:
+    """Delete a session kept in a store."""
+    _not_yet("delete_session_via_store")
+
+
+async def fork_session_via_store(
+    session_store: SessionStore,
+    session_id: str,
+    directory: str | None = None,
+    up_to_message_id: str | None = None,
+    title: str | None = None,
+) -> ForkSessionResult:
+    """Fork a session kept in a store."""
+    _not_yet("fork_session_via_store")
+
+
+async def import_session_to_store(
+    session_id: str,
+    store: SessionStore,
+    *,
+    directory: str | None = None,
+    include_subagents: bool = True,
+    batch_size: int = 500,
+) -> None:
+    """Copy a local session into a store."""
+    _not_yet("import_session_to_store")
+
+
+# ---------------------------------------------------------------------------
+# Project keys
+# ---------------------------------------------------------------------------
+
+_MAX_SANITIZED_LENGTH = 200
+_NON_ALNUM = re.compile(r"[^a-zA-Z0-9]")
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _js_string_hash(text: str) -> str:
+    """The 32-bit ``hash * 31 + char`` string hash in base 36, as Claude's directory names use."""
+    value = 0
+    for char in text:
+        value = (value * 31 + ord(char)) & 0xFFFFFFFF
+    if value >= 0x80000000:
+        value -= 0x100000000
+    value = abs(value)
+    digits = ""
+    while value:
+        value, digit = divmod(value, 36)
+        digits = _BASE36[digit] + digits
+    return digits or "0"
+
+
+def _sanitize_path(path: str) -> str:
+    """Non-alphanumerics become '-'; long paths are cut and suffixed with a hash."""
+    sanitized = _NON_ALNUM.sub("-", path)
+    if len(sanitized) <= _MAX_SANITIZED_LENGTH:
+        return sanitized
+    return f"{sanitized[:_MAX_SANITIZED_LENGTH]}-{_js_string_hash(path)}"
+
+
+def project_key_for_directory(directory: str | Path | None = None) -> str:
+    """The store ``project_key`` of a directory (default: the working directory)."""
+    raw = str(directory) if directory is not None else "."
+    try:
+        resolved = os.path.realpath(raw)
+    except OSError:
+        resolved = raw
+    return _sanitize_path(unicodedata.normalize("NFC", resolved))
+
+
+# ---------------------------------------------------------------------------
+# Session summaries
+# ---------------------------------------------------------------------------
+
+# Summary fields where the last appended value wins: transcript key -> summary data key.
+_LAST_WINS_FIELDS = {
+    "customTitle": "custom_title",
+    "aiTitle": "ai_title",
+    "lastPrompt": "last_prompt",
+    "summary": "summary_hint",
+    "gitBranch": "git_branch",
+}
+
+# User texts that are not a real first prompt (command output, hook and IDE wrappers, ticks).
+_NOT_A_PROMPT = re.compile(
+    r"^(?:<local-command-stdout>|<session-start-hook>|<tick>|<goal>|"
+    r"\[Request interrupted by user[^\]]*\]|"
+    r"\s*<ide_opened_file>[\s\S]*</ide_opened_file>\s*$|"
+    r"\s*<ide_selection>[\s\S]*</ide_selection>\s*$)"
+)
+_COMMAND_NAME = re.compile(r"<command-name>(.*?)</command-name>")
+_FIRST_PROMPT_MAX = 200
+
+
+def _iso_to_epoch_ms(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        text = value[:-1] + "+00:00" if value.endswith("Z") else value
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def _user_texts(entry: dict[str, Any]) -> list[str]:
+    """Texts of a user entry's message content (a string or text blocks)."""
+    message = entry.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, str):
+        return [content]
+    if not isinstance(content, list):
+        return []
+    return [
+        block["text"]
+        for block in content
+        if isinstance(block, dict)
+        and block.get("type") == "text"
+        and isinstance(block.get("text"), str)
+    ]
+
+
+def _has_tool_result(entry: dict[str, Any]) -> bool:
+    message = entry.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    return isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    )
+
+
+def _fold_first_prompt(data: dict[str, Any], entry: dict[str, Any]) -> None:
+    """Latch the first real user prompt (or remember a slash command as a fallback)."""
+    if data.get("first_prompt_locked") or entry.get("type") != "user":
+        return
+    if entry.get("isMeta") is True or entry.get("isCompactSummary") is True:
+        return
+    if _has_tool_result(entry):
+        return
+    for raw in _user_texts(entry):
+        text = raw.replace("\n", " ").strip()
+        if not text:
+            continue
+        command = _COMMAND_NAME.search(text)
+        if command:
+            if not data.get("command_fallback"):
+                data["command_fallback"] = command.group(1)
+            continue
+        if _NOT_A_PROMPT.match(text):
+            continue
+        if len(text) > _FIRST_PROMPT_MAX:
+            text = text[:_FIRST_PROMPT_MAX].rstrip() + "\u2026"
+        data["first_prompt"] = text
+        data["first_prompt_locked"] = True
+        return
+
+
+def fold_session_summary(
+    prev: SessionSummaryEntry | None,
+    key: SessionKey,
+    entries: list[SessionStoreEntry],
+) -> SessionSummaryEntry:
+    """Fold appended entries into a session's running summary (pure; ``mtime`` left as is)."""
+    if prev is not None:
+        summary: SessionSummaryEntry = {
+            "session_id": prev["session_id"],
+            "mtime": prev["mtime"],
+            "data": dict(prev["data"]),
+        }
+    else:
+        summary = {"session_id": key["session_id"], "mtime": 0, "data": {}}
+    data = summary["data"]
+    for raw_entry in entries:
+        entry = cast("dict[str, Any]", raw_entry)
+        if "is_sidechain" not in data:
+            data["is_sidechain"] = entry.get("isSidechain") is True
+        if "created_at" not in data:
+            created = _iso_to_epoch_ms(entry.get("timestamp"))
+            if created is not None:
+                data["created_at"] = created
+        if "cwd" not in data:
+            cwd = entry.get("cwd")
+            if isinstance(cwd, str) and cwd:
+                data["cwd"] = cwd
+        _fold_first_prompt(data, entry)
+        for source, target in _LAST_WINS_FIELDS.items():
+            value = entry.get(source)
+            if isinstance(value, str):
+                data[target] = value
+        if entry.get("type") == "tag":
+            tag = entry.get("tag")
+            if isinstance(tag, str) and tag:
+                data["tag"] = tag
+            else:
+                data.pop("tag", None)
+    return summary
+
+
+# ---------------------------------------------------------------------------
+# In-memory store
+# ---------------------------------------------------------------------------
+
+
+def _key_string(key: SessionKey | SessionListSubkeysKey) -> str:
+    parts = [key["project_key"], key["session_id"]]
+    subpath = cast("dict[str, Any]", key).get("subpath")
+    if subpath:
+        parts.append(subpath)
+    return "/".join(parts)
+
+
+class InMemorySessionStore(SessionStore):
+    """A ``SessionStore`` kept in a dict, for tests and development (lost at exit)."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, list[SessionStoreEntry]] = {}
+        self._mtimes: dict[str, int] = {}
+        self._summaries: dict[tuple[str, str], SessionSummaryEntry] = {}
+        self._last_mtime = 0
+
+    def _next_mtime(self) -> int:
+        """Write time in epoch ms, strictly increasing so back-to-back appends differ."""
+        now_ms = max(int(time.time() * 1000), self._last_mtime + 1)
+        self._last_mtime = now_ms
+        return now_ms
+
+    async def append(self, key: SessionKey, entries: list[SessionStoreEntry]) -> None:
+        """Append entries; main transcripts also update their summary."""
+        k = _key_string(key)
+        self._store.setdefault(k, []).extend(entries)
+        now_ms = self._next_mtime()
+        if key.get("subpath") is None:
+            session = (key["project_key"], key["session_id"])
+            folded = fold_session_summary(self._summaries.get(session), key, entries)
+            folded["mtime"] = now_ms
+            self._summaries[session] = folded
+        self._mtimes[k] = now_ms
+
+    async def load(self, key: SessionKey) -> list[SessionStoreEntry] | None:
+        """A copy of the entries of ``key``, or None when never written."""
+        entries = self._store.get(_key_string(key))
+        return None if entries is None else list(entries)
+
+    async def list_sessions(self, project_key: str) -> list[SessionStoreListEntry]:
+        """Main transcripts of a project with their write times."""
+        prefix = project_key + "/"
+        return [
+            {"session_id": k[len(prefix) :], "mtime": self._mtimes.get(k, 0)}
+            for k in self._store
+            if k.startswith(prefix) and "/" not in k[len(prefix) :]
+        ]
+
+    async def list_session_summaries(self, project_key: str) -> list[SessionSummaryEntry]:
+        """Summaries of the project's main transcripts."""
+        return [s for (pk, _), s in self._summaries.items() if pk == project_key]
+
+    async def delete(self, key: SessionKey) -> None:
+        """Delete ``key``; a main transcript takes its subkeys with it."""
+        k = _key_string(key)
+        self._store.pop(k, None)
+        self._mtimes.pop(k, None)
+        if key.get("subpath") is None:
+            self._summaries.pop((key["project_key"], key["session_id"]), None)
+            prefix = k + "/"
+            for sub in [s for s in self._store if s.startswith(prefix)]:
+                self._store.pop(sub, None)
+                self._mtimes.pop(sub, None)
+
+    async def list_subkeys(self, key: SessionListSubkeysKey) -> list[str]:
+        """Subpaths stored under a session."""
+        prefix = _key_string(key) + "/"
+        return [k[len(prefix) :] for k in self._store if k.startswith(prefix)]
+
+    def get_entries(self, key: SessionKey) -> list[SessionStoreEntry]:
+        """Entries of ``key`` (empty when absent); a test helper."""
+        return list(self._store.get(_key_string(key), []))
+
+    @property
+    def size(self) -> int:
+        """Number of stored main transcripts; a test helper."""
+        return sum(1 for k in self._store if k.count("/") == 1)
+
+    def clear(self) -> None:
+        """Forget everything; a test helper."""
+        self._store.clear()
+        self._mtimes.clear()
+        self._summaries.clear()
+        self._last_mtime = 0
