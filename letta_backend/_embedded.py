@@ -111,11 +111,7 @@ class EmbeddedStatus:
 def _home() -> Path:
     """The embedded server's directory in the per-user state dir (``CLAUDE_COMPAT_HOME``)."""
     override = os.environ.get("CLAUDE_COMPAT_HOME")
-    root = (
-        Path(override).expanduser()
-        if override
-        else Path(platformdirs.user_state_dir("claude-compat"))
-    )
+    root = Path(override).expanduser() if override else Path(platformdirs.user_state_dir("claude-compat"))
     return root / "embedded-server"
 
 
@@ -317,9 +313,7 @@ def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
     else:
         source = DEMO_MODEL_SOURCE
         model_pid, model_base_url = _start_demo_model(home)
-    server = LocalLettaServer(
-        port=port, data_dir=home / "data", model_base_url=model_base_url, env=env
-    )
+    server = LocalLettaServer(port=port, data_dir=home / "data", model_base_url=model_base_url, env=env)
     _log.info("starting the embedded Letta server (%s); this takes about 30 s", source)
     try:
         server.start()

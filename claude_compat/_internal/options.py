@@ -1,0 +1,110 @@
+"""Option checks and normalisation: what a ClaudeAgentOptions asks of the backend.
+
+Fields the table in ``surface.py`` marks "raises" fail at once with NotSupportedOnLettaError;
+"warns" fields warn once per process; the rest become a :class:`SessionSpec`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from letta_backend.agents import normalise_blocks
+from letta_backend.backend import SessionSpec
+
+from ..errors import InvalidOptionError, NotSupportedOnLettaError
+from ..types import ClaudeAgentOptions
+from . import surface
+
+#: Rendered for ``system_prompt={"type": "preset", "preset": "claude_code"}``.
+CLAUDE_CODE_PRESET = (
+    "You are an interactive agent that helps users with software engineering tasks. "
+    "Use the tools available to you to read, search and change files and to run commands "
+    "in the user's working directory. Be concise and accurate; explain what you changed."
+)
+
+_warned: set[str] = set()
+_DEFAULTS = ClaudeAgentOptions()
+
+
+def check_options(options: ClaudeAgentOptions) -> None:
+    """Raise for options Letta cannot honour; warn once for options it ignores."""
+    if options.continue_conversation and options.resume:
+        raise InvalidOptionError("continue_conversation and resume cannot be used together")
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        if _is_default(f.name, value):
+            continue
+        try:
+            row = surface.status_of(surface.OPTION_PREFIX + f.name)
+        except KeyError:
+            continue
+        if row.on_use == "raises":
+            raise NotSupportedOnLettaError(f"ClaudeAgentOptions.{f.name}", row.note)
+        if row.on_use == "warns" and f.name not in _warned:
+            _warned.add(f.name)
+            warnings.warn(
+                f"ClaudeAgentOptions.{f.name} is ignored on Letta: {row.note}",
+                UserWarning,
+                stacklevel=4,
+            )
+
+
+def _is_default(name: str, value: Any) -> bool:
+    default = getattr(_DEFAULTS, name)
+    try:
+        return bool(value == default)
+    except Exception:
+        return value is default
+
+
+def render_system_prompt(value: Any) -> str:
+    """The Letta agent's system prompt for a Claude ``system_prompt`` value."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        kind = value.get("type")
+        if kind == "preset":
+            append = value.get("append")
+            return CLAUDE_CODE_PRESET + (f"\n\n{append}" if append else "")
+        if kind == "custom":
+            return str(value.get("prompt", ""))
+        if kind == "file":
+            path = Path(str(value.get("path", "")))
+            try:
+                return path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InvalidOptionError(f"system_prompt file {path} cannot be read: {exc}") from None
+    raise InvalidOptionError(
+        f"system_prompt must be a str, None or a preset/custom/file dict, not {type(value).__name__}"
+    )
+
+
+def cwd_of(options: ClaudeAgentOptions) -> str:
+    """The session's working directory as an absolute path."""
+    return str(Path(options.cwd).resolve()) if options.cwd is not None else os.getcwd()
+
+
+def session_spec(options: ClaudeAgentOptions, *, first_prompt: str | None) -> SessionSpec:
+    """The backend request for a new (or resumed) session."""
+    return SessionSpec(
+        system_prompt=render_system_prompt(options.system_prompt),
+        model=options.model,
+        model_handle=options.letta_model_handle,
+        embedding_handle=options.letta_embedding_handle,
+        memory_blocks=normalise_blocks(options.letta_memory_blocks),
+        model_settings=dict(options.letta_model_settings or {}),
+        agent_id=options.letta_agent_id,
+        agent_name=options.letta_agent_name,
+        cwd=cwd_of(options),
+        session_id=options.session_id,
+        resume=options.resume,
+        continue_conversation=options.continue_conversation,
+        fork_session=options.fork_session,
+        first_prompt=first_prompt[:200] if first_prompt else None,
+    )

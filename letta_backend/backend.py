@@ -1,0 +1,342 @@
+"""The one protocol claude_compat uses to reach Letta: open a session, run a turn, answer tools.
+
+``claude_compat`` never imports ``letta_client``; it holds a :class:`LettaBackend` and the plain
+events of :mod:`letta_backend.translate`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import letta_client
+
+from claude_compat.errors import SessionBusyError, SessionNotFoundError
+
+from . import agents, conversations
+from .client import Connection, check_health, make_client, map_error, resolve_connection
+from .registry import Registry, SessionRecord, default_registry
+from .translate import Event, RunTranslator, StreamFailure
+
+_healthy: set[str] = set()
+_conversation_locks: dict[str, anyio.Lock] = {}
+
+
+def conversation_lock(conversation_id: str) -> anyio.Lock:
+    """The in-process lock that serialises turns on one conversation (Letta does not)."""
+    lock = _conversation_locks.get(conversation_id)
+    if lock is None:
+        lock = _conversation_locks[conversation_id] = anyio.Lock()
+    return lock
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """Everything needed to start or resume a session, already in backend terms."""
+
+    system_prompt: str = ""
+    model: str | None = None
+    model_handle: str | None = None
+    embedding_handle: str | None = None
+    memory_blocks: tuple[tuple[str, str], ...] = ()
+    model_settings: dict[str, Any] = field(default_factory=dict)
+    agent_id: str | None = None
+    agent_name: str | None = None
+    cwd: str | None = None
+    session_id: str | None = None
+    resume: str | None = None
+    continue_conversation: bool = False
+    fork_session: bool = False
+    first_prompt: str | None = None
+
+
+@dataclass
+class BackendSession:
+    """A live session: the Claude id and the Letta conversation behind it."""
+
+    session_id: str
+    agent_id: str
+    conversation_id: str
+    model_handle: str
+    resumed: bool = False
+
+
+class LettaBackend:
+    """A connection to one Letta server plus the local session registry."""
+
+    def __init__(self, conn: Connection, registry: Registry) -> None:
+        self.conn = conn
+        self.client = make_client(conn)
+        self.registry = registry
+        self._handles: list[str] | None = None
+
+    @classmethod
+    async def connect(cls, *, base_url: str | None = None, api_key: str | None = None) -> LettaBackend:
+        """Resolve the server (option, env, embedded), check it answers, open the registry."""
+        conn = await resolve_connection(base_url, api_key)
+        backend = cls(conn, default_registry())
+        if conn.base_url not in _healthy:
+            await check_health(backend.client, conn)
+            _healthy.add(conn.base_url)
+        return backend
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self.client.close()
+
+    async def model_handles(self) -> list[str]:
+        """The LLM handles the server serves (cached for this backend)."""
+        if self._handles is None:
+            try:
+                self._handles = await agents.list_model_handles(self.client)
+            except Exception as exc:
+                raise map_error(exc, self.conn) from None
+        return self._handles
+
+    async def resolve_model(self, model: str | None, handle: str | None) -> str:
+        """The Letta handle for this session (see mapping.MODEL_PRECEDENCE)."""
+        available = await self.model_handles()
+        return agents.choose_model(
+            available, model=model, handle=handle, env=os.environ.get("CLAUDE_COMPAT_MODEL") or None
+        )
+
+    async def open_session(self, spec: SessionSpec) -> BackendSession:
+        """Create a new session, or resume/continue/fork the one the spec names."""
+        try:
+            if spec.resume or spec.continue_conversation:
+                return await self._resume(spec)
+            return await self._create(spec)
+        except (SessionNotFoundError, letta_client.NotFoundError) as exc:
+            if isinstance(exc, SessionNotFoundError):
+                raise
+            raise SessionNotFoundError(
+                f"the Letta server at {self.conn.base_url} has no such agent or conversation: {exc}",
+                looked_up=spec.resume,
+            ) from None
+        except Exception as exc:
+            raise map_error(exc, self.conn) from None
+
+    async def _create(self, spec: SessionSpec) -> BackendSession:
+        handle = await self.resolve_model(spec.model, spec.model_handle)
+        agent_spec = agents.AgentSpec(
+            system=spec.system_prompt,
+            model_handle=handle,
+            embedding_handle=spec.embedding_handle,
+            memory_blocks=spec.memory_blocks,
+            model_settings=spec.model_settings,
+            name=spec.agent_name,
+        )
+        session_id = spec.session_id or str(uuid.uuid4())
+        owns_agent = False
+        isolate: Sequence[str] = ()
+        if spec.agent_id:
+            agent_id = spec.agent_id
+        elif spec.agent_name:
+            agent_id = await self._agent_by_name(agent_spec)
+        elif agents.agent_scope() == "session":
+            agent_id = await agents.create_agent(self.client, agent_spec, tags=[f"cc-session:{session_id}"])
+            owns_agent = True
+        else:
+            agent_id = await self._shared_agent(agent_spec)
+            isolate = agent_spec.block_labels()
+        try:
+            conversation_id = await conversations.create(self.client, agent_id, isolated_block_labels=isolate)
+        except letta_client.NotFoundError:
+            if spec.agent_id or spec.agent_name:
+                raise SessionNotFoundError(
+                    f"no Letta agent {agent_id} on {self.conn.base_url}", looked_up=agent_id
+                ) from None
+            # the shared agent was deleted on the server: make a new one
+            self.registry.set_shared_agent(self.conn.base_url, agent_spec.config_key(), None)
+            agent_id = await self._shared_agent(agent_spec)
+            conversation_id = await conversations.create(self.client, agent_id, isolated_block_labels=isolate)
+        record = self.registry.put(
+            SessionRecord(
+                session_id=session_id,
+                server_url=self.conn.base_url,
+                agent_id=agent_id,
+                conversation_id=conversation_id,
+                cwd=spec.cwd,
+                model=handle,
+                first_prompt=spec.first_prompt,
+                owns_agent=owns_agent,
+            )
+        )
+        return BackendSession(record.session_id, agent_id, conversation_id, handle)
+
+    async def _shared_agent(self, spec: agents.AgentSpec) -> str:
+        key = spec.config_key()
+        agent_id = self.registry.shared_agent(self.conn.base_url, key)
+        if agent_id is None:
+            agent_id = await agents.create_agent(self.client, spec, tags=[f"cc-config:{key}"])
+            self.registry.set_shared_agent(self.conn.base_url, key, agent_id)
+        return agent_id
+
+    async def _agent_by_name(self, spec: agents.AgentSpec) -> str:
+        page = await self.client.agents.list(name=spec.name, tags=["claude-compat"], limit=1)
+        if page.items:
+            return page.items[0].id
+        return await agents.create_agent(self.client, spec, tags=[])
+
+    async def _resume(self, spec: SessionSpec) -> BackendSession:
+        record = self._lookup(spec)
+        if spec.fork_session:
+            new_conv = await conversations.fork(self.client, record.conversation_id, agent_id=record.agent_id)
+            forked = self.registry.put(
+                SessionRecord(
+                    session_id=spec.session_id or str(uuid.uuid4()),
+                    server_url=record.server_url,
+                    agent_id=record.agent_id,
+                    conversation_id=new_conv,
+                    cwd=spec.cwd or record.cwd,
+                    model=record.model,
+                    parent_session_id=record.session_id,
+                    first_prompt=record.first_prompt,
+                )
+            )
+            return BackendSession(
+                forked.session_id, forked.agent_id, new_conv, forked.model or "", resumed=True
+            )
+        if record.conversation_id != "default":
+            await self.client.conversations.retrieve(record.conversation_id)  # 404 → not found
+        self.registry.touch(record.session_id)
+        handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
+        return BackendSession(
+            record.session_id, record.agent_id, record.conversation_id, handle, resumed=True
+        )
+
+    def _lookup(self, spec: SessionSpec) -> SessionRecord:
+        if spec.continue_conversation and not spec.resume:
+            record = self.registry.latest(spec.cwd)
+            if record is None:
+                raise SessionNotFoundError(
+                    f"no earlier session to continue for cwd {spec.cwd!r} — start one first, or pass resume=",
+                    looked_up=spec.cwd,
+                )
+            return record
+        key = spec.resume or ""
+        record = self.registry.get(key)
+        if record is None and key.startswith("conv-"):
+            record = self.registry.by_conversation(key) or SessionRecord(
+                session_id=str(uuid.uuid4()),
+                server_url=self.conn.base_url,
+                agent_id="",
+                conversation_id=key,
+            )
+            if not record.agent_id:
+                return self._adopt(record, key)
+        if record is None and key.startswith("agent-"):
+            existing = self.registry.by_conversation("default")
+            if existing is not None and existing.agent_id == key:
+                return existing
+            record = SessionRecord(
+                session_id=str(uuid.uuid4()),
+                server_url=self.conn.base_url,
+                agent_id=key,
+                conversation_id="default",
+            )
+            return self.registry.put(record)
+        if record is None:
+            raise SessionNotFoundError(
+                f"no session {key!r}: not in the registry at {self.registry.path} and not a Letta "
+                "conversation (conv-…) or agent (agent-…) id",
+                looked_up=key,
+            )
+        return record
+
+    def _adopt(self, record: SessionRecord, conversation_id: str) -> SessionRecord:
+        # the agent id is filled on first use by the caller (retrieve); keep the registry in step
+        return self.registry.put(record)
+
+    async def run(
+        self,
+        session: BackendSession,
+        messages: list[dict[str, Any]],
+        *,
+        client_tools: list[dict[str, Any]],
+        stream_tokens: bool = False,
+        max_steps: int | None = None,
+    ) -> AsyncIterator[Event]:
+        """Send one request on the session's conversation and yield translated events."""
+        if session.conversation_id != "default" and not session.agent_id:
+            conv = await self.client.conversations.retrieve(session.conversation_id)
+            session.agent_id = conv.agent_id
+            self.registry.touch(session.session_id, agent_id=conv.agent_id)
+        translator = RunTranslator()
+        for attempt in range(2):
+            try:
+                async for raw in conversations.send(
+                    self.client,
+                    session.conversation_id,
+                    agent_id=session.agent_id,
+                    messages=messages,
+                    client_tools=client_tools,
+                    stream_tokens=stream_tokens,
+                    max_steps=max_steps,
+                ):
+                    for event in translator.feed(raw):
+                        yield event
+                return
+            except letta_client.APIStatusError as exc:
+                failure = _in_stream_failure(exc)
+                if failure is None:
+                    raise map_error(exc, self.conn) from None
+                if failure.is_conflict and attempt == 0 and _has_user_message(messages):
+                    messages = [*await self.pending_answers(session), *messages]
+                    translator = RunTranslator()
+                    continue
+                for event in translator.finish():
+                    yield event
+                yield failure
+                return
+            except Exception as exc:
+                raise map_error(exc, self.conn) from None
+
+    async def pending_answers(self, session: BackendSession) -> list[dict[str, Any]]:
+        """Error results for tool calls a crashed or abandoned turn left pending.
+
+        Letta refuses new messages while a tool call waits; sending these results in the same
+        request as the next user message clears it without an extra model call.
+        """
+        pending = await conversations.pending_tool_calls(
+            self.client, session.conversation_id, agent_id=session.agent_id
+        )
+        if not pending:
+            raise SessionBusyError(
+                f"session {session.session_id} is busy with another turn — wait for it to finish"
+            )
+        return [
+            conversations.tool_results_message(
+                [
+                    conversations.ToolReturn(cid, "Error: the turn ended before this tool ran", is_error=True)
+                    for cid in pending
+                ]
+            )
+        ]
+
+    async def cancel(self, session: BackendSession) -> None:
+        """Cancel the session's running Letta run, if any."""
+        try:
+            await conversations.cancel(self.client, session.conversation_id, agent_id=session.agent_id)
+        except Exception as exc:
+            raise map_error(exc, self.conn) from None
+
+
+def _has_user_message(messages: list[dict[str, Any]]) -> bool:
+    return any(m.get("role") == "user" for m in messages)
+
+
+def _in_stream_failure(exc: letta_client.APIStatusError) -> StreamFailure | None:
+    """letta-client raises in-stream error events as APIStatusError with status 200."""
+    if exc.status_code != 200:
+        return None
+    body = exc.body if isinstance(exc.body, dict) else {}
+    return StreamFailure(
+        str(body.get("error_type") or "internal_error"),
+        str(body.get("message") or exc.message),
+        str(body.get("detail") or ""),
+    )

@@ -1,0 +1,150 @@
+"""Conversations: create, fork, send a turn as a stream, answer tool calls, clear stuck approvals."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from letta_client import AsyncLetta
+
+from .client import STREAM_TIMEOUT
+
+
+@dataclass(frozen=True)
+class ToolReturn:
+    """The result of one client-side tool call, sent back to the Letta run."""
+
+    tool_call_id: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class ToolDenial:
+    """A refused tool call: the model gets the reason as an error result."""
+
+    tool_call_id: str
+    reason: str
+
+
+async def create(client: AsyncLetta, agent_id: str, *, isolated_block_labels: Sequence[str] = ()) -> str:
+    """A new conversation on ``agent_id`` (memory blocks with these labels copied, not shared)."""
+    extra: dict[str, Any] = {}
+    if isolated_block_labels:
+        extra["isolated_block_labels"] = list(isolated_block_labels)
+    conv = await client.conversations.create(agent_id=agent_id, extra_body=extra or None)
+    return conv.id
+
+
+async def fork(client: AsyncLetta, conversation_id: str, *, agent_id: str | None = None) -> str:
+    """A copy of a conversation's history as a new conversation."""
+    if conversation_id == "default" and agent_id:
+        conv = await client.conversations.fork("default", agent_id=agent_id)
+    else:
+        conv = await client.conversations.fork(conversation_id)
+    return conv.id
+
+
+def tool_results_message(results: Sequence[ToolReturn | ToolDenial]) -> dict[str, Any]:
+    """One Letta message answering every pending tool call (returns and denials together)."""
+    if all(isinstance(r, ToolReturn) for r in results):
+        return {
+            "type": "tool_return",
+            "tool_returns": [
+                {
+                    "tool_call_id": r.tool_call_id,
+                    "tool_return": r.content,
+                    "status": "error" if r.is_error else "success",
+                }
+                for r in results
+                if isinstance(r, ToolReturn)
+            ],
+        }
+    approvals: list[dict[str, Any]] = []
+    for r in results:
+        if isinstance(r, ToolReturn):
+            approvals.append(
+                {
+                    "type": "tool",
+                    "tool_call_id": r.tool_call_id,
+                    "tool_return": r.content,
+                    "status": "error" if r.is_error else "success",
+                }
+            )
+        else:
+            approvals.append(
+                {
+                    "type": "approval",
+                    "tool_call_id": r.tool_call_id,
+                    "approve": False,
+                    "reason": r.reason,
+                }
+            )
+    return {"type": "approval", "approvals": approvals}
+
+
+async def send(
+    client: AsyncLetta,
+    conversation_id: str,
+    *,
+    agent_id: str | None,
+    messages: list[dict[str, Any]],
+    client_tools: list[dict[str, Any]],
+    stream_tokens: bool = False,
+    max_steps: int | None = None,
+) -> AsyncIterator[dict[str, Any]]:
+    """Send one request and yield the run's events as plain dicts (errors raise letta-client's)."""
+    kwargs: dict[str, Any] = {}
+    if client_tools:
+        kwargs["client_tools"] = client_tools
+    if max_steps is not None:
+        kwargs["max_steps"] = max_steps
+    if conversation_id == "default":
+        kwargs["agent_id"] = agent_id
+    stream = await client.conversations.messages.create(
+        conversation_id,
+        messages=messages,  # type: ignore[arg-type]
+        stream_tokens=stream_tokens,
+        timeout=STREAM_TIMEOUT,
+        **kwargs,
+    )
+    try:
+        async for event in stream:
+            yield event.model_dump(exclude_none=True)
+    finally:
+        await stream.close()
+
+
+async def pending_tool_calls(client: AsyncLetta, conversation_id: str, *, agent_id: str | None) -> list[str]:
+    """Tool call ids the conversation still waits on (left by a crash or an abandoned turn)."""
+    kwargs: dict[str, Any] = {"order": "desc", "limit": 8}
+    if conversation_id == "default":
+        kwargs["agent_id"] = agent_id
+    page = await client.conversations.messages.list(conversation_id, **kwargs)
+    for message in page.items:
+        kind = getattr(message, "message_type", "")
+        if kind == "approval_request_message":
+            data = message.model_dump(exclude_none=True)
+            calls = data.get("tool_calls") or [data.get("tool_call") or {}]
+            return [str(c["tool_call_id"]) for c in calls if isinstance(c, dict) and c.get("tool_call_id")]
+        if kind in (
+            "approval_response_message",
+            "tool_return_message",
+            "user_message",
+            "assistant_message",
+        ):
+            return []
+    return []
+
+
+async def cancel(client: AsyncLetta, conversation_id: str, *, agent_id: str | None) -> None:
+    """Ask the server to cancel the conversation's active runs (409 = nothing running: fine)."""
+    kwargs: dict[str, Any] = {}
+    if conversation_id == "default":
+        kwargs["agent_id"] = agent_id
+    try:
+        await client.conversations.cancel(conversation_id, **kwargs)
+    except Exception as exc:  # nothing to cancel / no run tracking: the local stream is closed anyway
+        if getattr(exc, "status_code", None) not in (400, 404, 409):
+            raise

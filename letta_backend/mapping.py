@@ -1,0 +1,216 @@
+"""THE mapping table between Claude Agent SDK concepts and Letta, kept as data.
+
+Every translation rule the backend applies lives here as a dict or a frozen dataclass row, so it
+can be read, documented (MIGRATING.md) and tested row by row instead of hiding in ``if`` chains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# --- Models ---------------------------------------------------------------------------------
+
+#: Claude model aliases and ids → Letta handle candidates, best first. The first candidate the
+#: server lists wins; a ``claude-*`` id not listed here maps to ``anthropic/<id>``.
+MODEL_ALIASES: dict[str, tuple[str, ...]] = {
+    "sonnet": ("anthropic/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5-20250929"),
+    "opus": (
+        "anthropic/claude-opus-4-5",
+        "anthropic/claude-opus-4-1",
+        "anthropic/claude-opus-4-1-20250805",
+    ),
+    "haiku": ("anthropic/claude-haiku-4-5", "anthropic/claude-haiku-4-5-20251001"),
+    "claude-sonnet-4-5": ("anthropic/claude-sonnet-4-5", "anthropic/claude-sonnet-4-5-20250929"),
+    "claude-opus-4-5": ("anthropic/claude-opus-4-5", "anthropic/claude-opus-4-5-20251101"),
+    "claude-haiku-4-5": ("anthropic/claude-haiku-4-5", "anthropic/claude-haiku-4-5-20251001"),
+}
+
+#: Where the model choice comes from, strongest first (documented in MIGRATING.md).
+MODEL_PRECEDENCE: tuple[str, ...] = (
+    "env CLAUDE_COMPAT_MODEL",
+    "option letta_model_handle",
+    "option model (through MODEL_ALIASES)",
+    "the server's only non-Letta model, or its default handle",
+)
+
+#: Handles never chosen automatically (Letta's own free tier needs its cloud).
+NEVER_DEFAULT_HANDLES: frozenset[str] = frozenset({"letta/letta-free"})
+
+
+def model_candidates(model: str) -> tuple[str, ...]:
+    """Letta handles a Claude ``model=`` value may mean, best first."""
+    if "/" in model:
+        return (model,)
+    if model in MODEL_ALIASES:
+        return MODEL_ALIASES[model]
+    if model.startswith("claude-"):
+        return (f"anthropic/{model}",)
+    return (model,)
+
+
+# --- Prices (USD per million tokens) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Price:
+    """Price of one model family per million tokens."""
+
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+
+
+#: Model-name prefixes (without provider) → price; the longest matching prefix wins.
+PRICES: dict[str, Price] = {
+    "claude-opus-4-5": Price(5.0, 25.0, 0.5, 6.25),
+    "claude-opus-4-1": Price(15.0, 75.0, 1.5, 18.75),
+    "claude-opus-4": Price(15.0, 75.0, 1.5, 18.75),
+    "claude-sonnet-4": Price(3.0, 15.0, 0.3, 3.75),
+    "claude-3-7-sonnet": Price(3.0, 15.0, 0.3, 3.75),
+    "claude-haiku-4-5": Price(1.0, 5.0, 0.1, 1.25),
+    "claude-3-5-haiku": Price(0.8, 4.0, 0.08, 1.0),
+    "gpt-4.1-nano": Price(0.1, 0.4, 0.025, 0.0),
+    "gpt-4.1-mini": Price(0.4, 1.6, 0.1, 0.0),
+    "gpt-4.1": Price(2.0, 8.0, 0.5, 0.0),
+    "gpt-4o-mini": Price(0.15, 0.6, 0.075, 0.0),
+    "gpt-4o": Price(2.5, 10.0, 1.25, 0.0),
+    "gemini-2.5-pro": Price(1.25, 10.0, 0.31, 0.0),
+    "gemini-2.5-flash": Price(0.3, 2.5, 0.075, 0.0),
+}
+
+
+def price_for(handle: str) -> Price | None:
+    """Price of the model behind a Letta handle, or None when it is not in the table."""
+    name = handle.rsplit("/", 1)[-1]
+    best: str | None = None
+    for prefix in PRICES:
+        if name.startswith(prefix) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return PRICES[best] if best is not None else None
+
+
+def context_window_for(handle: str) -> int:
+    """Context window reported in ``model_usage`` (Letta decides the real one)."""
+    name = handle.rsplit("/", 1)[-1]
+    return 200_000 if name.startswith("claude") else 128_000
+
+
+# --- Stop reasons ---------------------------------------------------------------------------
+
+ResultSubtype = Literal[
+    "success",
+    "error_during_execution",
+    "error_max_turns",
+    "error_max_budget_usd",
+    "error_max_structured_output_retries",
+]
+
+
+@dataclass(frozen=True)
+class StopMapping:
+    """How one Letta stop reason ends a Claude turn."""
+
+    subtype: ResultSubtype
+    is_error: bool
+    terminal_reason: str
+    stop_reason: str | None
+    api_error: bool = False  # the Claude SDK reports it as an API error (synthetic AssistantMessage)
+
+
+#: Letta ``stop_reason`` → the Claude result it becomes (requires_approval is handled by the engine).
+STOP_REASONS: dict[str, StopMapping] = {
+    "end_turn": StopMapping("success", False, "completed", "end_turn"),
+    "no_tool_call": StopMapping("success", False, "completed", "end_turn"),
+    "tool_rule": StopMapping("success", False, "completed", "end_turn"),
+    "max_steps": StopMapping("error_max_turns", True, "max_turns", None),
+    "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
+    "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),
+    "llm_api_error": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),
+    "invalid_llm_response": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),
+    "invalid_tool_call": StopMapping("error_during_execution", True, "model_error", None),
+    "insufficient_credits": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),
+    "context_window_overflow_in_system_prompt": StopMapping(
+        "error_during_execution", True, "prompt_too_long", None
+    ),
+    "error": StopMapping("error_during_execution", True, "model_error", None),
+}
+
+#: Fallback for a stop reason this table does not know (a newer server).
+UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)
+
+#: Letta in-stream ``error_type`` → Claude ``AssistantMessage.error`` value.
+ASSISTANT_ERRORS: dict[str, str] = {
+    "llm_error": "server_error",
+    "llm_authentication_error": "authentication_failed",
+    "llm_rate_limit": "rate_limit",
+    "llm_bad_request": "invalid_request",
+    "insufficient_credits": "billing_error",
+    "internal_error": "unknown",
+}
+
+# --- Options --------------------------------------------------------------------------------
+
+OptionFate = Literal["agent", "conversation", "request", "local", "ignored", "refused"]
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    """Where one ``ClaudeAgentOptions`` field goes on Letta."""
+
+    fate: OptionFate
+    letta: str  # the Letta parameter (or local mechanism) it becomes
+    note: str = ""
+
+
+#: Every ClaudeAgentOptions field the backend reads, and what it becomes on Letta.
+OPTIONS: dict[str, OptionRow] = {
+    "model": OptionRow("agent", "agents.create(model=<handle>)", "through MODEL_ALIASES"),
+    "system_prompt": OptionRow("agent", "agents.create(system=...)", "presets render a short default"),
+    "max_turns": OptionRow("request", "messages.create(max_steps=...)"),
+    "cwd": OptionRow("local", "working directory of local tools"),
+    "env": OptionRow("local", "environment of local tools (Bash)"),
+    "resume": OptionRow("conversation", "registry session → conversation id"),
+    "continue_conversation": OptionRow("conversation", "latest registry session for cwd"),
+    "fork_session": OptionRow("conversation", "conversations.fork"),
+    "session_id": OptionRow("conversation", "registry key of the new session"),
+    "include_partial_messages": OptionRow("request", "messages.create(stream_tokens=True)"),
+    "letta_agent_id": OptionRow("agent", "use this agent; sessions are its conversations"),
+    "letta_agent_name": OptionRow("agent", "find or create an agent by name"),
+    "letta_memory_blocks": OptionRow("agent", "agents.create(memory_blocks=...)"),
+    "letta_model_handle": OptionRow("agent", "agents.create(model=...)"),
+    "letta_embedding_handle": OptionRow("agent", "agents.create(embedding=...)"),
+    "letta_model_settings": OptionRow("agent", "agents.create(model_settings=...)"),
+    "letta_base_url": OptionRow("local", "Letta server URL (else LETTA_BASE_URL)"),
+    "letta_api_key": OptionRow("local", "Letta API key (else LETTA_API_KEY)"),
+}
+
+#: Handle provider prefix → Letta ``model_settings.provider_type`` (anything else: "openai").
+PROVIDER_TYPES: dict[str, str] = {
+    "anthropic": "anthropic",
+    "openai": "openai",
+    "openai-proxy": "openai",
+    "google_ai": "google_ai",
+    "google_vertex": "google_vertex",
+    "azure": "azure",
+    "bedrock": "bedrock",
+    "deepseek": "deepseek",
+    "groq": "groq",
+    "together": "together",
+    "xai": "xai",
+    "openrouter": "openrouter",
+}
+
+
+def base_model_settings(handle: str) -> dict[str, object]:
+    """Model settings every provisioned agent gets: several tool calls in one reply must survive."""
+    provider = PROVIDER_TYPES.get(handle.split("/", 1)[0], "openai")
+    return {"provider_type": provider, "parallel_tool_calls": True}
+
+
+#: The Letta agent type that matches Claude's loop (native assistant text, client tools).
+AGENT_TYPE: Literal["letta_v1_agent"] = "letta_v1_agent"
+
+#: Tag put on every agent claude-compat creates (to find and clean them up).
+AGENT_TAG = "claude-compat"
