@@ -89,8 +89,7 @@ def _cmd_server_start(args: argparse.Namespace) -> int:
     running = embedded_status()
     if running is None:
         print(
-            "starting the embedded Letta server (about 30 s; the first start also builds "
-            "its environment)...",
+            "starting the embedded Letta server (about 30 s; the first start also builds its environment)...",
             file=sys.stderr,
             flush=True,
         )

@@ -11,7 +11,5 @@ if TYPE_CHECKING:
 class ClaudeSDKClient:
     """Bidirectional, multi-turn client with the Claude SDK's methods."""
 
-    def __init__(
-        self, options: ClaudeAgentOptions | None = None, transport: Transport | None = None
-    ) -> None:
+    def __init__(self, options: ClaudeAgentOptions | None = None, transport: Transport | None = None) -> None:
         self.options = options

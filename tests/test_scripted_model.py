@@ -117,9 +117,7 @@ def test_a_string_is_a_text_reply(scripted_model_offline: ScriptedModel) -> None
 def test_a_user_rule_answers_only_its_number_of_times(
     scripted_model_offline: ScriptedModel, client: httpx.Client
 ) -> None:
-    scripted_model_offline.add_rule(
-        Rule(reply=Turn(text="it is sunny"), last_user=r"(?i)weather", times=1)
-    )
+    scripted_model_offline.add_rule(Rule(reply=Turn(text="it is sunny"), last_user=r"(?i)weather", times=1))
     scripted_model_offline.push("queued")
     weather = [{"role": "user", "content": "What is the WEATHER?"}]
     assert reply_text(client, [{"role": "user", "content": "hello"}]) == "queued"
@@ -159,9 +157,7 @@ def test_a_tool_rule_matches_the_raw_tool_result_letta_sends(
 def test_a_rule_with_both_patterns_needs_both(
     scripted_model_offline: ScriptedModel, client: httpx.Client
 ) -> None:
-    scripted_model_offline.add_rule(
-        Rule(reply=Turn(text="both"), last_user="read", last_tool="contents")
-    )
+    scripted_model_offline.add_rule(Rule(reply=Turn(text="both"), last_user="read", last_tool="contents"))
     assert reply_text(client, [{"role": "user", "content": "read f"}]) == "echo: read f"
     messages = [{"role": "user", "content": "read f"}, tool_message("the contents")]
     assert reply_text(client, messages) == "both"
@@ -282,10 +278,7 @@ def test_tool_call_arguments_arrive_in_pieces_after_the_name(
     scripted_model_offline.push(Turn(tool_calls=[ToolCall("Write", {"content": "x" * 50})]))
     chunks = stream_chat(client, USER_HI)
     parts = [
-        part
-        for c in chunks
-        for choice in c["choices"]
-        for part in choice["delta"].get("tool_calls", [])
+        part for c in chunks for choice in c["choices"] for part in choice["delta"].get("tool_calls", [])
     ]
     assert parts[0]["id"].startswith("call_")
     assert parts[0]["function"]["name"] == "Write"
@@ -321,9 +314,7 @@ def test_a_scripted_http_error_answers_with_its_status_and_an_openai_error_body(
     scripted_model_offline: ScriptedModel, client: httpx.Client, stream: bool
 ) -> None:
     scripted_model_offline.push(Turn(error=HttpError(529, "overloaded now", "overloaded_error")))
-    response = client.post(
-        "/chat/completions", json={"model": "m", "messages": USER_HI, "stream": stream}
-    )
+    response = client.post("/chat/completions", json={"model": "m", "messages": USER_HI, "stream": stream})
     assert response.status_code == 529
     error = response.json()["error"]
     assert error["message"] == "overloaded now"
@@ -370,9 +361,7 @@ def test_a_raw_body_is_sent_verbatim_with_status_200(
 ) -> None:
     garbage = '{"choices": [ this is not json'
     scripted_model_offline.push(Turn(raw_body=garbage))
-    response = client.post(
-        "/chat/completions", json={"model": "m", "messages": USER_HI, "stream": stream}
-    )
+    response = client.post("/chat/completions", json={"model": "m", "messages": USER_HI, "stream": stream})
     assert response.status_code == 200
     assert response.text == garbage
     with pytest.raises(json.JSONDecodeError):

@@ -38,9 +38,7 @@ class _StubModelHandler(BaseHTTPRequestHandler):
         if self.path.rstrip("/") != "/v1/models":
             self.send_error(404)
             return
-        body = json.dumps(
-            {"object": "list", "data": [{"id": STUB_MODEL_ID, "object": "model"}]}
-        ).encode()
+        body = json.dumps({"object": "list", "data": [{"id": STUB_MODEL_ID, "object": "model"}]}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(body)))
@@ -145,9 +143,7 @@ def test_a_local_server_serves_the_model_and_stop_leaves_no_process(
         assert isinstance(models, list)
         assert f"openai-proxy/{STUB_MODEL_ID}" in [m["handle"] for m in models]
         environ = dict(
-            item.split("=", 1)
-            for item in Path(f"/proc/{pid}/environ").read_text().split("\0")
-            if "=" in item
+            item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item
         )
         assert environ["HOME"] == str(data_dir)
         assert environ["LETTA_DIR"] == str(data_dir / ".letta")

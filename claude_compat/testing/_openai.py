@@ -30,9 +30,7 @@ _EMBEDDING_DIM = 1536  # what text-embedding-3-small returns; Letta's default em
 class ScriptedModelServer:
     """Serves a `ScriptedModel` over HTTP; `base_url` ends in ``/v1`` as OpenAI clients expect."""
 
-    def __init__(
-        self, model: ScriptedModel | None = None, *, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
+    def __init__(self, model: ScriptedModel | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.model = model if model is not None else ScriptedModel()
         self._host = host
         self._port = port
@@ -138,9 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_json()
         except ValueError as exc:
             self._model().record(RecordedRequest.from_body(path, {}))
-            self._send_error(
-                400, f"request body is not a JSON object: {exc}", "invalid_request_error"
-            )
+            self._send_error(400, f"request body is not a JSON object: {exc}", "invalid_request_error")
             return
         request = RecordedRequest.from_body(path, body)
         self._model().record(request)
@@ -205,9 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         # One scripted error is one answer: ask OpenAI clients not to retry it on their own.
         self._send_json(status, {"error": error}, {"x-should-retry": "false"})
 
-    def _send_bytes(
-        self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None
-    ) -> None:
+    def _send_bytes(self, status: int, data: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", kind)
@@ -315,9 +309,7 @@ def _chunks(
         yield chunk({"content": piece})
     for index, call in enumerate(turn.tool_calls):
         start = {"name": call.name, "arguments": ""}
-        yield chunk(
-            {"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": start}]}
-        )
+        yield chunk({"tool_calls": [{"index": index, "id": call.id, "type": "function", "function": start}]})
         for piece in _pieces(json.dumps(call.input)):
             yield chunk({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
     yield chunk({}, turn.effective_finish_reason)
@@ -348,9 +340,7 @@ def _embeddings(body: dict[str, Any], model_id: str) -> dict[str, Any]:
         text = item if isinstance(item, str) else json.dumps(item)
         tokens += max(1, len(text.split()))
         vector = _fake_vector(text, dim)
-        embedding: Any = (
-            base64.b64encode(struct.pack(f"<{dim}f", *vector)).decode() if as_base64 else vector
-        )
+        embedding: Any = base64.b64encode(struct.pack(f"<{dim}f", *vector)).decode() if as_base64 else vector
         data.append({"object": "embedding", "index": index, "embedding": embedding})
     name = body.get("model")
     return {

@@ -115,9 +115,7 @@ class Rule:
                 try:
                     re.compile(pattern)
                 except re.error as exc:
-                    raise ValueError(
-                        f"Rule.{name} is not a valid regex ({exc}): {pattern!r}"
-                    ) from exc
+                    raise ValueError(f"Rule.{name} is not a valid regex ({exc}): {pattern!r}") from exc
         if self.times is not None and self.times < 0:
             raise ValueError(f"Rule.times must be None or >= 0, got {self.times}")
 
