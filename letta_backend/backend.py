@@ -318,6 +318,19 @@ class LettaBackend:
             )
         ]
 
+    async def set_model(self, session: BackendSession, model: str | None, handle: str | None) -> None:
+        """Switch the conversation's model (Letta keeps a model per conversation)."""
+        new = await self.resolve_model(model, handle)
+        try:
+            if session.conversation_id == "default":
+                await self.client.agents.update(session.agent_id, model=new)
+            else:
+                await self.client.conversations.update(session.conversation_id, model=new)
+        except Exception as exc:
+            raise map_error(exc, self.conn) from None
+        session.model_handle = new
+        self.registry.touch(session.session_id, model=new)
+
     async def cancel(self, session: BackendSession) -> None:
         """Cancel the session's running Letta run, if any."""
         try:

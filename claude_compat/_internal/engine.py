@@ -26,11 +26,13 @@ from letta_backend.translate import (
     stop_mapping,
 )
 
-from ..errors import ResultError
+from ..errors import InvalidOptionError, ResultError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
     ContentBlock,
+    ContextUsageResponse,
+    McpStatusResponse,
     Message,
     ResultMessage,
     SystemMessage,
@@ -110,6 +112,7 @@ class Engine:
         self.model_usage: dict[str, dict[str, Any]] = {}
         self._deferred: list[dict[str, Any]] = []
         self._interrupted = False
+        self._last_context_tokens = 0
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -162,6 +165,54 @@ class Engine:
             data["additional_directories"] = [str(d) for d in opts.add_dirs]
         return SystemMessage(subtype="init", data=data)
 
+    def set_permission_mode(self, mode: str) -> None:
+        """Change the permission mode (Claude or Letta vocabulary)."""
+        if mode not in mapping.PERMISSION_MODES:
+            raise InvalidOptionError(
+                f"unknown permission mode {mode!r}; use one of {sorted(mapping.PERMISSION_MODES)}"
+            )
+        self.options.permission_mode = mode  # type: ignore[assignment]
+
+    async def set_model(self, model: str | None) -> None:
+        """Switch the conversation's model (None: the session's default choice)."""
+        assert self.backend is not None and self.session is not None, "Engine.open() first"
+        await self.backend.set_model(self.session, model, None if model else self.options.letta_model_handle)
+
+    def mcp_status(self) -> McpStatusResponse:
+        """The session's MCP servers and their state."""
+        return {"mcpServers": []}
+
+    def server_info(self) -> dict[str, Any]:
+        """What the session offers, shaped like the Claude CLI's initialize answer."""
+        return {
+            "commands": [],
+            "agents": [{"name": n} for n in sorted(self.options.agents or {})],
+            "output_style": "default",
+            "available_output_styles": ["default"],
+            "models": [{"value": self.model, "displayName": self.model}],
+            "account": {},
+            "backend": "letta",
+            "session_id": self.session_id,
+        }
+
+    async def context_usage(self) -> ContextUsageResponse:
+        """Context-window usage: the tokens of the last request against the model's window."""
+        used = self._last_context_tokens
+        window = mapping.context_window_for(self.model)
+        return {
+            "categories": [{"name": "Messages", "tokens": used, "color": "default"}],
+            "totalTokens": used,
+            "maxTokens": window,
+            "rawMaxTokens": window,
+            "percentage": round(100.0 * used / window, 2) if window else 0.0,
+            "model": self.model,
+            "isAutoCompactEnabled": True,
+            "memoryFiles": [],
+            "mcpTools": [],
+            "agents": [],
+            "gridRows": [],
+        }
+
     async def interrupt(self) -> None:
         """Stop the running turn: cancel the Letta run and end with an aborted result."""
         self._interrupted = True
@@ -174,6 +225,7 @@ class Engine:
         """Run one user turn and yield its messages, ending with the ResultMessage."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
+        final: list[Message] = []
         async with conversation_lock(self.session.conversation_id):
             yield self.init_message()
             state = TurnState()
@@ -215,9 +267,11 @@ class Engine:
                         continue
                 result = self._result(reason, failure, state)
                 if failure is not None and result.is_error and stop_mapping(reason).api_error:
-                    yield self._api_error_message(failure)
-                yield result
-                return
+                    final.append(self._api_error_message(failure))
+                final.append(result)
+                break
+        for message in final:  # outside the lock: a caller may stop reading at the result
+            yield message
 
     async def _run(
         self, request: list[dict[str, Any]], state: TurnState
@@ -242,6 +296,7 @@ class Engine:
                     reason = event.reason
                 elif isinstance(event, RunUsage):
                     usage = event.usage
+                    self._last_context_tokens = usage.input_tokens + usage.cache_read_input_tokens
                     steps += 1
                 elif isinstance(event, StreamFailure):
                     failure = event

@@ -1,0 +1,74 @@
+"""ClaudeSDKClient on Letta: multi-turn sessions with the Claude SDK's method surface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from claude_compat import (
+    AssistantMessage,
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    CLIConnectionError,
+    ResultMessage,
+    SystemMessage,
+)
+from claude_compat.testing import ScriptedModel
+
+pytestmark = [pytest.mark.anyio, pytest.mark.letta]
+
+
+async def test_each_turn_starts_with_init_and_keeps_the_session(scripted_model: ScriptedModel) -> None:
+    scripted_model.push("one", "two")
+    turns: list[list[Any]] = []
+
+    async with ClaudeSDKClient(ClaudeAgentOptions(system_prompt="You are terse.")) as client:
+        for prompt in ("first", "second"):
+            await client.query(prompt)
+            turns.append([m async for m in client.receive_response()])
+
+    for messages, text in zip(turns, ("one", "two"), strict=True):
+        assert isinstance(messages[0], SystemMessage) and messages[0].subtype == "init"
+        assert isinstance(messages[1], AssistantMessage)
+        assert isinstance(messages[-1], ResultMessage) and messages[-1].result == text
+        assert messages[-1].num_turns == 1
+    assert turns[0][-1].session_id == turns[1][-1].session_id == turns[1][0].data["session_id"]
+    history = str(scripted_model.completions[-1].messages)
+    assert "first" in history and "one" in history
+
+
+async def test_connect_with_a_prompt_answers_it(scripted_model: ScriptedModel) -> None:
+    scripted_model.push("hello back")
+    client = ClaudeSDKClient()
+    await client.connect("hello")
+    try:
+        messages = [m async for m in client.receive_response()]
+    finally:
+        await client.disconnect()
+        await client.disconnect()  # idempotent
+
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "hello back"
+
+
+async def test_methods_before_connect_raise_not_connected() -> None:
+    client = ClaudeSDKClient()
+
+    with pytest.raises(CLIConnectionError, match="Not connected"):
+        await client.query("hi")
+    with pytest.raises(CLIConnectionError, match="Not connected"):
+        await client.interrupt()
+    assert await client.get_server_info() is None
+
+
+async def test_server_info_context_usage_and_mcp_status(scripted_model: ScriptedModel) -> None:
+    async with ClaudeSDKClient() as client:
+        await client.query("measure me")
+        [m async for m in client.receive_response()]
+        info = await client.get_server_info()
+        usage = await client.get_context_usage()
+        status = await client.get_mcp_status()
+
+    assert info is not None and info["models"][0]["value"] == f"openai-proxy/{scripted_model.model_id}"
+    assert usage["totalTokens"] > 0 and usage["maxTokens"] > usage["totalTokens"]
+    assert status == {"mcpServers": []}
