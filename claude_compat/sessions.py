@@ -324,9 +324,7 @@ def _user_texts(entry: dict[str, Any]) -> list[str]:
     return [
         block["text"]
         for block in content
-        if isinstance(block, dict)
-        and block.get("type") == "text"
-        and isinstance(block.get("text"), str)
+        if isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str)
     ]
 
 

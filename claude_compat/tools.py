@@ -257,9 +257,7 @@ class _ToolRunner:
         if tool_def is None:
             return _error_result(f"Tool '{tool_name}' not found")
         try:
-            error = _jsonschema_exceptions.best_match(
-                self._validator(tool_name).iter_errors(arguments)
-            )
+            error = _jsonschema_exceptions.best_match(self._validator(tool_name).iter_errors(arguments))
             if error is not None:
                 return _error_result(f"Input validation error: {error.message}")
             result = await tool_def.handler(arguments)

@@ -685,9 +685,7 @@ class McpSdkServerConfig(TypedDict):
     instance: "McpServer"
 
 
-McpServerConfig = (
-    McpStdioServerConfig | McpSSEServerConfig | McpHttpServerConfig | McpSdkServerConfig
-)
+McpServerConfig = McpStdioServerConfig | McpSSEServerConfig | McpHttpServerConfig | McpSdkServerConfig
 
 
 class McpSdkServerConfigStatus(TypedDict):
@@ -900,12 +898,7 @@ class ServerToolResultBlock:
 
 
 ContentBlock = (
-    TextBlock
-    | ThinkingBlock
-    | ToolUseBlock
-    | ToolResultBlock
-    | ServerToolUseBlock
-    | ServerToolResultBlock
+    TextBlock | ThinkingBlock | ToolUseBlock | ToolResultBlock | ServerToolUseBlock | ServerToolResultBlock
 )
 
 

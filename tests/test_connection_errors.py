@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import anyio
 import pytest
 
-from claude_compat import CLIConnectionError, ClaudeSDKError, query
+from claude_compat import ClaudeSDKError, CLIConnectionError, query
 from claude_compat.errors import LettaAPIError, LettaAuthenticationError, LettaConnectionError
 from letta_backend.server import find_free_port
 

@@ -270,8 +270,8 @@ class Engine:
                     final.append(self._api_error_message(failure))
                 final.append(result)
                 break
-        for message in final:  # outside the lock: a caller may stop reading at the result
-            yield message
+        for out in final:  # outside the lock: a caller may stop reading at the result
+            yield out
 
     async def _run(
         self, request: list[dict[str, Any]], state: TurnState

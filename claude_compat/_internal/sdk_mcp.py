@@ -99,9 +99,7 @@ def _spec_from_wire_tool(tool: Any) -> SdkToolSpec:
 
 
 def _to_call_tool_result(result: SdkToolResult) -> mcp.types.CallToolResult:
-    return mcp.types.CallToolResult.model_validate(
-        {"content": result.content, "isError": result.is_error}
-    )
+    return mcp.types.CallToolResult.model_validate({"content": result.content, "isError": result.is_error})
 
 
 def build_tool_server(
@@ -210,9 +208,7 @@ async def _connected(server: Any) -> AsyncIterator[ClientSession]:
         server_read, server_write = server_streams
         async with anyio.create_task_group() as tg:
             tg.start_soon(
-                lambda: server.run(
-                    server_read, server_write, server.create_initialization_options()
-                )
+                lambda: server.run(server_read, server_write, server.create_initialization_options())
             )
             try:
                 async with ClientSession(*client_streams) as session:

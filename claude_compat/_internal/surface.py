@@ -45,9 +45,7 @@ class NameStatus:
     group: str = ""
 
 
-def _rows(
-    group: str, status: Status, note: str, names: str, on_use: OnUse = "works"
-) -> list[NameStatus]:
+def _rows(group: str, status: Status, note: str, names: str, on_use: OnUse = "works") -> list[NameStatus]:
     """Rows sharing one status and note; ``names`` is whitespace separated."""
     return [NameStatus(n, status, note, on_use, group) for n in names.split()]
 
@@ -321,8 +319,7 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _HOOKS,
         "emulated",
-        "read by the local hook runner for the events that fire; the others are accepted and "
-        "have no effect",
+        "read by the local hook runner for the events that fire; the others are accepted and have no effect",
         _HOOK_OUTPUTS,
     ),
     # --- sessions ---
@@ -380,9 +377,7 @@ _NAME_ROWS: list[NameStatus] = [
         "mapped",
         "raised when the Letta server cannot be reached (as LettaConnectionError, a subclass)",
     ),
-    _row(
-        _ERRORS, "CLINotFoundError", "refused", "there is no CLI to find; never raised", "ignored"
-    ),
+    _row(_ERRORS, "CLINotFoundError", "refused", "there is no CLI to find; never raised", "ignored"),
     _row(_ERRORS, "ProcessError", "mapped", "raised when a run fails on the server"),
     _row(
         _ERRORS,
@@ -400,15 +395,12 @@ _NAME_ROWS: list[NameStatus] = [
 ]
 
 _OPTION_ROWS: list[NameStatus] = [
-    _opt(
-        "tools", "emulated", "chooses which built-in tools (run locally) are offered to the model"
-    ),
+    _opt("tools", "emulated", "chooses which built-in tools (run locally) are offered to the model"),
     _opt("allowed_tools", "emulated", "rules the local permission gate auto-approves"),
     _opt(
         "system_prompt",
         "mapped",
-        "the agent's system prompt; the claude_code preset becomes claude-compat's coding prompt "
-        "plus append",
+        "the agent's system prompt; the claude_code preset becomes claude-compat's coding prompt plus append",
     ),
     _opt(
         "mcp_servers",
@@ -433,8 +425,7 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "max_budget_usd",
         "emulated",
-        "cost tracked from the price table; stops with error_max_budget_usd (unknown model "
-        "price: warns)",
+        "cost tracked from the price table; stops with error_max_budget_usd (unknown model price: warns)",
     ),
     _opt(
         "disallowed_tools",
@@ -454,18 +445,14 @@ _OPTION_ROWS: list[NameStatus] = [
         "use can_use_tool; without it, asks are denied in headless runs",
         "warns",
     ),
-    _opt(
-        "cwd", "emulated", "built-in tools and stdio MCP servers run there; stored with the session"
-    ),
+    _opt("cwd", "emulated", "built-in tools and stdio MCP servers run there; stored with the session"),
     _opt("cli_path", "refused", "there is no CLI", "warns"),
     _opt("settings", "refused", "Claude Code settings files are not read", "warns"),
     _opt("add_dirs", "emulated", "extra directories the built-in file tools may reach"),
     _opt("env", "emulated", "environment of Bash and stdio MCP servers"),
     _opt("extra_args", "refused", "CLI flags have no meaning without the CLI", "warns"),
     _opt("max_buffer_size", "emulated", "there is no subprocess output to buffer", "ignored"),
-    _opt(
-        "debug_stderr", "emulated", "deprecated in the Claude SDK and ignored there too", "ignored"
-    ),
+    _opt("debug_stderr", "emulated", "deprecated in the Claude SDK and ignored there too", "ignored"),
     _opt(
         "stderr",
         "not-yet",
@@ -500,8 +487,7 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "setting_sources",
         "refused",
-        "settings files and CLAUDE.md are never read; [] (isolation) is what claude-compat "
-        "always does",
+        "settings files and CLAUDE.md are never read; [] (isolation) is what claude-compat always does",
         "ignored",
     ),
     _opt("skills", "refused", "Claude Code skills do not load on Letta", "warns"),
@@ -514,8 +500,7 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "plugins",
         "refused",
-        "plugins (commands, agents, hooks) cannot load; refusing rather than running without "
-        "their hooks",
+        "plugins (commands, agents, hooks) cannot load; refusing rather than running without their hooks",
         "raises",
     ),
     _opt("max_thinking_tokens", "mapped", "the agent's reasoning budget (0 = off)"),
