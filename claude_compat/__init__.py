@@ -24,6 +24,7 @@ from .errors import (
     ResultError,
     SessionBusyError,
     SessionNotFoundError,
+    SessionNotReadyError,
     UnknownModelError,
 )
 from .query import query
@@ -182,6 +183,14 @@ from .types import (
     UserPromptSubmitHookInput,
     UserPromptSubmitHookSpecificOutput,
     WorktreeCreateHookSpecificOutput,
+)
+from .v2 import (
+    Session,
+    unstable_v2_create_session,
+    unstable_v2_createSession,
+    unstable_v2_prompt,
+    unstable_v2_resume_session,
+    unstable_v2_resumeSession,
 )
 
 try:
@@ -374,5 +383,13 @@ __all__ = [
     "NotSupportedOnLettaError",
     "SessionNotFoundError",
     "SessionBusyError",
+    "SessionNotReadyError",
     "InvalidOptionError",
+    # V2 session API of the migration guide (send() / stream())
+    "unstable_v2_createSession",
+    "unstable_v2_resumeSession",
+    "unstable_v2_prompt",
+    "unstable_v2_create_session",
+    "unstable_v2_resume_session",
+    "Session",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "SessionNotFoundError",
     "SessionBusyError",
     "InvalidOptionError",
+    "SessionNotReadyError",
 ]
 
 
@@ -190,3 +191,7 @@ class SessionBusyError(ClaudeSDKError):
 
 class InvalidOptionError(ClaudeSDKError, ValueError):
     """An option value (or an unknown option name) cannot be used."""
+
+
+class SessionNotReadyError(ClaudeSDKError, RuntimeError):
+    """A V2 session's id was read before its first message arrived."""
