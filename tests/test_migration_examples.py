@@ -1,0 +1,279 @@
+"""The migration examples: Claude SDK programs with only the import changed, run as a user runs them.
+
+Each example runs as a subprocess against the session's local Letta server and scripted model
+(programmed here, before the process starts), and the test checks what it printed and what it
+left on disk. Static tests check that each file differs from its Claude original only in imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_compat._internal.options import CLAUDE_CODE_PRESET
+from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, Turn
+from claude_compat.testing._script import last_user_text
+from letta_backend.registry import Registry, SessionRecord, home_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "migration_examples"
+EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+
+#: Every example and the test that runs it (a new example needs a test here).
+RUN_TESTS = {
+    "quick_start.py": "test_quick_start_prints_both_answers_and_the_turns_but_no_cost_for_an_unpriced_model",
+    "streaming_input.py": "test_streaming_input_answers_each_message_in_one_session",
+    "client_multiturn.py": "test_client_multiturn_second_turn_sees_the_first",
+    "system_prompt_variants.py": "test_system_prompt_variants_each_reach_the_model",
+    "model_choice.py": "test_model_choice_runs_on_the_env_model_whatever_model_says",
+}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def run_example(name: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one example as ``python migration_examples/<name>`` with this process's environment.
+
+    The ``scripted_model`` fixture has put LETTA_BASE_URL, CLAUDE_COMPAT_MODEL and
+    CLAUDE_COMPAT_HOME in ``os.environ``, so the example talks to the test's server and model.
+    """
+    return subprocess.run(
+        [sys.executable, str(EXAMPLES / name)],
+        cwd=cwd,
+        env=env if env is not None else dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+def succeeded(proc: subprocess.CompletedProcess[str]) -> str:
+    """The example's stdout, after checking it exited 0 (its stderr is the failure message)."""
+    detail = f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+    assert proc.returncode == 0, detail
+    return proc.stdout
+
+
+def sessions_in(cwd: Path) -> list[SessionRecord]:
+    """Sessions the registry on disk records for a working directory."""
+    return Registry(home_dir() / "sessions.db").list(cwd=str(cwd.resolve()))
+
+
+def request_for(model: ScriptedModel, user_text: str) -> RecordedRequest:
+    """The model request whose last user message contains ``user_text``."""
+    for request in model.completions:
+        if user_text in (last_user_text(request.messages) or ""):
+            return request
+    raise AssertionError(f"the model never received {user_text!r}")
+
+
+def system_text(request: RecordedRequest) -> str:
+    """The system message the model received."""
+    return "\n".join(str(m.get("content")) for m in request.messages if m.get("role") == "system")
+
+
+def reply(pattern: str, text: str) -> Rule:
+    """The model answers ``text`` whenever the last user message matches ``pattern``."""
+    return Rule(reply=Turn(text=text), last_user=pattern)
+
+
+# --- the examples, run ------------------------------------------------------------------------
+
+
+@pytest.mark.letta
+def test_quick_start_prints_both_answers_and_the_turns_but_no_cost_for_an_unpriced_model(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.add_rule(reply(r"What is 2 \+ 2\?", "2 + 2 equals 4."))
+    scripted_model.add_rule(reply(r"Explain what Python is", "Python is a friendly programming language."))
+
+    out = succeeded(run_example("quick_start.py", tmp_path))
+
+    assert out == (
+        "=== Basic Example ===\n"
+        "Claude: 2 + 2 equals 4.\n"
+        "\n"
+        "=== With Options Example ===\n"
+        "Claude: Python is a friendly programming language.\n"
+        "Turns: 1\n"
+        "\n"
+    )  # no "Cost:" line: the scripted model has no price, so total_cost_usd is None
+    options_request = request_for(scripted_model, "Explain what Python is")
+    assert "explains things simply" in system_text(options_request)
+    assert len(sessions_in(tmp_path)) == 2  # one session per query(), recorded on disk
+
+
+@pytest.mark.letta
+def test_streaming_input_answers_each_message_in_one_session(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.add_rule(reply("yellow", "Banana"))
+    scripted_model.add_rule(reply("red", "Strawberry"))
+
+    out = succeeded(run_example("streaming_input.py", tmp_path))
+
+    match = re.fullmatch(
+        r"Claude: Banana\nResult: success in session (\S+)\n"
+        r"Claude: Strawberry\nResult: success in session (\S+)\n",
+        out,
+    )
+    assert match is not None, out
+    assert match.group(1) == match.group(2)
+    assert "Banana" in str(request_for(scripted_model, "Now name one that is red").messages)
+    assert [s.session_id for s in sessions_in(tmp_path)] == [match.group(1)]
+
+
+@pytest.mark.letta
+def test_client_multiturn_second_turn_sees_the_first(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    scripted_model.add_rule(reply("capital of France", "Paris."))
+    scripted_model.add_rule(reply("population of that city", "About 2.1 million people."))
+
+    out = succeeded(run_example("client_multiturn.py", tmp_path))
+
+    match = re.fullmatch(
+        r"User: What's the capital of France\?\n"
+        r"Claude: Paris\.\n"
+        r"Result ended after 1 turn\(s\) in session (\S+)\n"
+        r"\n"
+        r"User: What's the population of that city\?\n"
+        r"Claude: About 2\.1 million people\.\n"
+        r"Result ended after 1 turn\(s\) in session (\S+)\n",
+        out,
+    )
+    assert match is not None, out
+    assert match.group(1) == match.group(2)
+    follow_up = request_for(scripted_model, "population of that city")
+    assert "Paris." in str(follow_up.messages)
+    assert "concise geography tutor" in system_text(follow_up)
+
+
+@pytest.mark.letta
+def test_system_prompt_variants_each_reach_the_model(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    scripted_model.add_rule(reply("capital of Spain", "Madrid, matey!"))
+    scripted_model.add_rule(reply("Which language", "Python. Arr"))
+    scripted_model.add_rule(reply("Describe the sea", "Wide and blue, and salty too."))
+
+    out = succeeded(run_example("system_prompt_variants.py", tmp_path))
+
+    assert out == (
+        "=== String system prompt ===\nClaude: Madrid, matey!\n\n"
+        "=== Preset with append ===\nClaude: Python. Arr\n\n"
+        "=== Custom system prompt ===\nClaude: Wide and blue, and salty too.\n\n"
+    )
+    assert "Answer like a pirate." in system_text(request_for(scripted_model, "capital of Spain"))
+    preset = system_text(request_for(scripted_model, "Which language"))
+    assert CLAUDE_CODE_PRESET in preset
+    assert "Always end your answer with the word 'Arr'." in preset
+    assert "Answer in rhyme." in system_text(request_for(scripted_model, "Describe the sea"))
+
+
+@pytest.mark.letta
+def test_model_choice_runs_on_the_env_model_whatever_model_says(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.add_rule(reply("what are you good at", "Answering questions."))
+    handle = os.environ["CLAUDE_COMPAT_MODEL"]
+
+    out = succeeded(run_example("model_choice.py", tmp_path))
+
+    section = f"Model: {handle}\nClaude: Answering questions.\nUsage by model: {handle}\n\n"
+    assert out == f"=== model='sonnet' ===\n{section}=== model='claude-haiku-4-5' ===\n{section}"
+    assert {s.model for s in sessions_in(tmp_path)} == {handle}
+
+
+@pytest.mark.letta
+def test_model_choice_without_the_env_model_names_the_missing_handle_and_the_fix(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CLAUDE_COMPAT_MODEL"}
+
+    proc = run_example("model_choice.py", tmp_path, env=env)
+
+    assert proc.returncode != 0
+    assert "UnknownModelError" in proc.stderr
+    assert "anthropic/claude-sonnet-4-5" in proc.stderr and "CLAUDE_COMPAT_MODEL" in proc.stderr
+    assert f"openai-proxy/{scripted_model.model_id}" in proc.stderr  # the handles the server has
+    assert scripted_model.completions == []
+
+
+# --- the examples, read -----------------------------------------------------------------------
+
+
+def claude_form(source: str) -> str:
+    """The Claude original of an example: the same file importing ``claude_agent_sdk``."""
+    return source.replace("claude_compat", "claude_agent_sdk")
+
+
+def sdk_imports(tree: ast.Module, package: str) -> list[ast.ImportFrom | ast.Import]:
+    """The import statements of ``package`` (or its submodules) in a module."""
+    found: list[ast.ImportFrom | ast.Import] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == package:
+            found.append(node)
+        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == package for a in node.names):
+            found.append(node)
+    return found
+
+
+def import_line(node: ast.ImportFrom | ast.Import) -> str:
+    """An import statement on one line, as README.md quotes it."""
+    names = ", ".join(a.name if a.asname is None else f"{a.name} as {a.asname}" for a in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return f"from {node.module} import {names}"
+    return f"import {names}"
+
+
+def test_every_example_has_a_test_that_runs_it() -> None:
+    assert EXAMPLE_FILES == sorted(RUN_TESTS)
+    for test_name in RUN_TESTS.values():
+        assert callable(globals().get(test_name)), test_name
+
+
+@pytest.mark.parametrize("name", EXAMPLE_FILES)
+def test_example_differs_from_its_claude_original_only_in_imports(name: str) -> None:
+    source = (EXAMPLES / name).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    imports = sdk_imports(tree, "claude_compat")
+    assert imports, f"{name} does not import claude_compat"
+    import_lines = {n for node in imports for n in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+    elsewhere = [
+        f"line {i}: {line.strip()}"
+        for i, line in enumerate(source.splitlines(), start=1)
+        if "claude_compat" in line and i not in import_lines
+    ]
+    assert not elsewhere, f"{name} names claude_compat outside its imports: {elsewhere}"
+    assert "letta_" not in source, f"{name} uses a Letta extension; the Claude original could not"
+
+
+@pytest.mark.parametrize("name", EXAMPLE_FILES)
+def test_the_claude_original_compiles_and_imports_only_names_the_claude_sdk_has(name: str) -> None:
+    import importlib
+
+    original = claude_form((EXAMPLES / name).read_text(encoding="utf-8"))
+    compile(original, f"<claude original of {name}>", "exec")
+    for node in sdk_imports(ast.parse(original), "claude_agent_sdk"):
+        assert isinstance(node, ast.ImportFrom) and node.module is not None
+        module: Any = importlib.import_module(node.module)
+        missing = [a.name for a in node.names if not hasattr(module, a.name)]
+        assert not missing, f"{name}: {node.module} has no {missing}"
+
+
+@pytest.mark.parametrize("name", EXAMPLE_FILES)
+def test_the_readme_quotes_the_claude_import_each_example_replaced(name: str) -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    original = ast.parse(claude_form((EXAMPLES / name).read_text(encoding="utf-8")))
+    expected = [import_line(node) for node in sdk_imports(original, "claude_agent_sdk")]
+
+    section = re.search(rf"^### `{re.escape(name)}`\n(.*?)(?=^### |\Z)", readme, re.M | re.S)
+    assert section is not None, f"migration_examples/README.md has no section '### `{name}`'"
+    quoted = re.findall(r"^Claude original: `([^`]+)`", section.group(1), re.M)
+    assert quoted == expected, f"README.md's 'Claude original' line for {name} should be {expected}"
