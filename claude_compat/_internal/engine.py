@@ -70,6 +70,8 @@ class ToolOutcome:
     is_error: bool = False
     structured: Any = None  # UserMessage.tool_use_result
     denied: bool = False
+    notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
+    interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
 
 
 class ToolHost:
@@ -82,6 +84,9 @@ class ToolHost:
     def tool_names(self) -> list[str]:
         """Names listed in the init message."""
         return [t["name"] for t in self.client_tools()]
+
+    async def open(self, session_id: str) -> None:
+        """Prepare the tools of a session (list MCP tools, build the permission gate)."""
 
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
@@ -123,6 +128,7 @@ class Engine:
         self.session = await self.backend.open_session(
             _options.session_spec(self.options, first_prompt=first_prompt)
         )
+        await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
         """Release the HTTP connections."""
@@ -243,6 +249,10 @@ class Engine:
                     results: list[ToolReturn | ToolDenial] = []
                     for block in calls:
                         outcome = await self._run_tool(block, state)
+                        for notice in outcome.notices:
+                            yield notice
+                        if outcome.interrupt:
+                            self._interrupted = True
                         yield UserMessage(
                             content=[
                                 ToolResultBlock(
