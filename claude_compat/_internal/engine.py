@@ -18,7 +18,9 @@ from letta_backend.backend import BackendSession, LettaBackend, conversation_loc
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
 from letta_backend.translate import (
     Block,
+    BlockDelta,
     BlockFinished,
+    BlockStarted,
     RunStopped,
     RunUsage,
     StreamFailure,
@@ -35,6 +37,7 @@ from ..types import (
     McpStatusResponse,
     Message,
     ResultMessage,
+    StreamEvent,
     SystemMessage,
     TextBlock,
     ThinkingBlock,
@@ -91,6 +94,16 @@ class ToolHost:
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
         return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
+
+
+@dataclass
+class RunResult:
+    """What one Letta run produced."""
+
+    blocks: list[Block] = field(default_factory=list)
+    reason: str = ""
+    failure: StreamFailure | None = None
+    usage: Usage = field(default_factory=Usage)
 
 
 @dataclass
@@ -238,9 +251,13 @@ class Engine:
             request = [*self._deferred, {"role": "user", "content": content}]
             self._deferred = []
             while True:
-                blocks, reason, failure, usage = await self._run(request, state)
-                for message in self._assistant_messages(blocks, usage):
+                run = RunResult()
+                async for message in self._run(request, state, run):
                     yield message
+                blocks, reason, failure = run.blocks, run.reason, run.failure
+                if not self.options.include_partial_messages:
+                    for message in self._assistant_messages(blocks, run.usage):
+                        yield message
                 texts = [b.text for b in blocks if b.kind == "text" and b.text]
                 if texts:
                     state.last_text = texts[-1]
@@ -284,13 +301,12 @@ class Engine:
             yield out
 
     async def _run(
-        self, request: list[dict[str, Any]], state: TurnState
-    ) -> tuple[list[Block], str, StreamFailure | None, Usage]:
+        self, request: list[dict[str, Any]], state: TurnState, run: RunResult
+    ) -> AsyncIterator[Message]:
+        """Send one request; fill ``run``; yield StreamEvents and AssistantMessages in partial mode."""
         assert self.backend is not None and self.session is not None
-        blocks: list[Block] = []
-        reason = ""
-        failure: StreamFailure | None = None
-        usage = Usage()
+        partial = self.options.include_partial_messages
+        stream = _PartialStream(self) if partial else None
         steps = 0
         t0 = time.monotonic()
         try:
@@ -298,55 +314,64 @@ class Engine:
                 self.session,
                 request,
                 client_tools=self.tools.client_tools(),
-                stream_tokens=self.options.include_partial_messages,
+                stream_tokens=partial,
             ):
                 if isinstance(event, BlockFinished):
-                    blocks.append(event.block)
+                    run.blocks.append(event.block)
                 elif isinstance(event, RunStopped):
-                    reason = event.reason
+                    run.reason = event.reason
                 elif isinstance(event, RunUsage):
-                    usage = event.usage
-                    self._last_context_tokens = usage.input_tokens + usage.cache_read_input_tokens
+                    run.usage = event.usage
+                    self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
                     steps += 1
                 elif isinstance(event, StreamFailure):
-                    failure = event
+                    run.failure = event
+                if stream is not None:
+                    for message in stream.feed(event):
+                        yield message
         finally:
             state.api_seconds += time.monotonic() - t0
-        if self._interrupted and reason != "requires_approval":
-            reason = "cancelled"
-        if not reason:
-            reason = "error" if failure is not None else "end_turn"
-        if failure is not None and failure.error_type == "llm_error" and reason == "error":
-            reason = "llm_api_error"
+        if self._interrupted and run.reason != "requires_approval":
+            run.reason = "cancelled"
+        if not run.reason:
+            run.reason = "error" if run.failure is not None else "end_turn"
+        if run.failure is not None and run.failure.error_type == "llm_error" and run.reason == "error":
+            run.reason = "llm_api_error"
+        if stream is not None:
+            for message in stream.close(run):
+                yield message
         state.num_turns += max(steps, 1)
-        state.usage = state.usage + usage
-        self._add_cost(usage)
-        return blocks, reason, failure, usage
+        state.usage = state.usage + run.usage
+        self._add_cost(run.usage)
 
-    def _assistant_messages(self, blocks: list[Block], usage: Usage) -> list[AssistantMessage]:
+    def _assistant_messages(self, blocks: list[Block], usage: Usage | None) -> list[AssistantMessage]:
         out: list[AssistantMessage] = []
         for block in blocks:
-            content: ContentBlock
-            if block.kind == "text":
-                if not block.text:
-                    continue
-                content = TextBlock(text=block.text)
-            elif block.kind == "thinking":
-                content = ThinkingBlock(thinking=block.text, signature="")
-            else:
-                parsed, _ = block.tool_input()
-                content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=parsed)
-            out.append(
-                AssistantMessage(
-                    content=[content],
-                    model=self.model,
-                    usage=usage.as_anthropic(),
-                    message_id=block.message_id,
-                    session_id=self.session_id,
-                    uuid=str(uuid.uuid4()),
-                )
-            )
+            message = self.assistant_message(block, usage)
+            if message is not None:
+                out.append(message)
         return out
+
+    def assistant_message(self, block: Block, usage: Usage | None) -> AssistantMessage | None:
+        """The AssistantMessage of one finished block (None for an empty text block)."""
+        content: ContentBlock
+        if block.kind == "text":
+            if not block.text:
+                return None
+            content = TextBlock(text=block.text)
+        elif block.kind == "thinking":
+            content = ThinkingBlock(thinking=block.text, signature="")
+        else:
+            parsed, _ = block.tool_input()
+            content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=parsed)
+        return AssistantMessage(
+            content=[content],
+            model=self.model,
+            usage=usage.as_anthropic() if usage is not None else None,
+            message_id=block.message_id,
+            session_id=self.session_id,
+            uuid=str(uuid.uuid4()),
+        )
 
     async def _run_tool(self, block: Block, state: TurnState) -> ToolOutcome:
         parsed, error = block.tool_input()
@@ -435,6 +460,103 @@ class Engine:
             uuid=str(uuid.uuid4()),
             terminal_reason=stop.terminal_reason,
         )
+
+
+_BLOCK_START: dict[str, dict[str, Any]] = {
+    "text": {"type": "text", "text": ""},
+    "thinking": {"type": "thinking", "thinking": "", "signature": ""},
+}
+_DELTA_KEYS: dict[str, tuple[str, str]] = {
+    "text": ("text_delta", "text"),
+    "thinking": ("thinking_delta", "thinking"),
+    "tool_use": ("input_json_delta", "partial_json"),
+}
+
+
+class _PartialStream:
+    """Anthropic-style raw stream events for ``include_partial_messages``, built from Letta token deltas.
+
+    Each block's text arrives once as deltas; its complete AssistantMessage comes before its
+    ``content_block_stop``, as the Claude SDK orders them.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.started = False
+        self.indexes: dict[int, int] = {}
+
+    def _event(self, event: dict[str, Any]) -> StreamEvent:
+        return StreamEvent(uuid=str(uuid.uuid4()), session_id=self.engine.session_id, event=event)
+
+    def _start(self, message_id: str) -> list[Message]:
+        if self.started:
+            return []
+        self.started = True
+        return [
+            self._event(
+                {
+                    "type": "message_start",
+                    "message": {
+                        "id": message_id,
+                        "type": "message",
+                        "role": "assistant",
+                        "model": self.engine.model,
+                        "content": [],
+                        "stop_reason": None,
+                        "stop_sequence": None,
+                        "usage": Usage().as_anthropic(),
+                    },
+                }
+            )
+        ]
+
+    def feed(self, event: object) -> list[Message]:
+        out: list[Message] = []
+        if isinstance(event, BlockStarted):
+            out += self._start(event.block.message_id)
+            index = self.indexes[event.index] = len(self.indexes)
+            block = event.block
+            start = _BLOCK_START.get(block.kind) or {
+                "type": "tool_use",
+                "id": block.tool_call_id,
+                "name": block.tool_name,
+                "input": {},
+            }
+            out.append(
+                self._event({"type": "content_block_start", "index": index, "content_block": dict(start)})
+            )
+        elif isinstance(event, BlockDelta):
+            kind, key = _DELTA_KEYS[event.block.kind]
+            out.append(
+                self._event(
+                    {
+                        "type": "content_block_delta",
+                        "index": self.indexes[event.index],
+                        "delta": {"type": kind, key: event.delta},
+                    }
+                )
+            )
+        elif isinstance(event, BlockFinished):
+            message = self.engine.assistant_message(event.block, None)
+            if message is not None:
+                out.append(message)
+            out.append(self._event({"type": "content_block_stop", "index": self.indexes[event.index]}))
+        return out
+
+    def close(self, run: RunResult) -> list[Message]:
+        out = self._start("")
+        stop = "tool_use" if run.reason == "requires_approval" else "end_turn"
+        out.append(
+            self._event(
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": stop, "stop_sequence": None},
+                    "usage": {"output_tokens": run.usage.output_tokens},
+                }
+            )
+        )
+        out.append(self._event({"type": "message_stop"}))
+        return out
 
 
 def _api_error_text(failure: StreamFailure) -> str:
