@@ -137,6 +137,9 @@ STOP_REASONS: dict[str, StopMapping] = {
     "error": StopMapping("error_during_execution", True, "model_error", None),
 }
 
+#: The model's final reply could not be parsed/validated against ``output_format``.
+STRUCTURED_OUTPUT_FAILED = StopMapping("error_max_structured_output_retries", True, "completed", None)
+
 #: Fallback for a stop reason this table does not know (a newer server).
 UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)
 

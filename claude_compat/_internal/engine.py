@@ -7,6 +7,7 @@ ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -442,6 +443,12 @@ class Engine:
             errors = [failure.message if failure is not None else f"Letta run stopped: {reason}"]
         else:
             result_text = state.last_text or ""
+        structured: Any = None
+        if not stop.is_error and self.options.output_format:
+            structured, problem = _structured(result_text, self.options.output_format)
+            if problem is not None:
+                stop = mapping.STRUCTURED_OUTPUT_FAILED
+                errors = [problem]
         return ResultMessage(
             subtype=stop.subtype,
             duration_ms=int((time.monotonic() - state.started) * 1000),
@@ -453,6 +460,7 @@ class Engine:
             total_cost_usd=self.total_cost_usd,
             usage=state.usage.as_anthropic(),
             result=result_text,
+            structured_output=structured,
             model_usage=dict(self.model_usage),  # type: ignore[arg-type]
             permission_denials=list(state.permission_denials),
             errors=errors,
@@ -557,6 +565,24 @@ class _PartialStream:
         )
         out.append(self._event({"type": "message_stop"}))
         return out
+
+
+def _structured(text: str | None, output_format: dict[str, Any]) -> tuple[Any, str | None]:
+    """The model's final text parsed and validated against ``output_format``'s JSON schema."""
+    import jsonschema
+
+    raw = (text or "").strip()
+    if raw.startswith("```"):
+        raw = raw.strip("`").removeprefix("json").strip()
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        return None, f"the model's reply is not JSON ({exc.msg}), so output_format could not be met"
+    try:
+        jsonschema.validate(value, output_format.get("schema", {}))
+    except jsonschema.ValidationError as exc:
+        return None, f"the model's reply does not match output_format's schema: {exc.message}"
+    return value, None
 
 
 def _api_error_text(failure: StreamFailure) -> str:

@@ -85,6 +85,20 @@ def render_system_prompt(value: Any) -> str:
     )
 
 
+def _response_format(output_format: dict[str, Any] | None) -> dict[str, Any]:
+    """``output_format={"type": "json_schema", "schema": …}`` → Letta model_settings.response_format."""
+    if not output_format:
+        return {}
+    if output_format.get("type") != "json_schema" or not isinstance(output_format.get("schema"), dict):
+        raise InvalidOptionError('output_format must be {"type": "json_schema", "schema": {...}}')
+    return {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "structured_output", "schema": output_format["schema"]},
+        }
+    }
+
+
 def cwd_of(options: ClaudeAgentOptions) -> str:
     """The session's working directory as an absolute path."""
     return str(Path(options.cwd).resolve()) if options.cwd is not None else os.getcwd()
@@ -98,7 +112,7 @@ def session_spec(options: ClaudeAgentOptions, *, first_prompt: str | None) -> Se
         model_handle=options.letta_model_handle,
         embedding_handle=options.letta_embedding_handle,
         memory_blocks=normalise_blocks(options.letta_memory_blocks),
-        model_settings=dict(options.letta_model_settings or {}),
+        model_settings={**_response_format(options.output_format), **(options.letta_model_settings or {})},
         agent_id=options.letta_agent_id,
         agent_name=options.letta_agent_name,
         cwd=cwd_of(options),
