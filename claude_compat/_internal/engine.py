@@ -92,6 +92,13 @@ class ToolHost:
     async def open(self, session_id: str) -> None:
         """Prepare the tools of a session (list MCP tools, build the permission gate)."""
 
+    def mcp_servers_status(self) -> list[dict[str, Any]]:
+        """The init message's ``mcp_servers`` entries."""
+        return []
+
+    async def aclose(self) -> None:
+        """Stop what the tools started (external MCP servers, background shells)."""
+
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
         return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
@@ -145,7 +152,8 @@ class Engine:
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
-        """Release the HTTP connections."""
+        """Release the HTTP connections and what the tools started."""
+        await self.tools.aclose()
         if self.backend is not None:
             await self.backend.aclose()
             self.backend = None
@@ -169,7 +177,7 @@ class Engine:
             "cwd": _options.cwd_of(opts),
             "session_id": self.session_id,
             "tools": self.tools.tool_names(),
-            "mcp_servers": [],
+            "mcp_servers": self.tools.mcp_servers_status(),
             "model": self.model,
             "permissionMode": opts.permission_mode or "default",
             "slash_commands": [],
@@ -200,7 +208,8 @@ class Engine:
 
     def mcp_status(self) -> McpStatusResponse:
         """The session's MCP servers and their state."""
-        return {"mcpServers": []}
+        servers: list[Any] = self.tools.mcp_servers_status()
+        return {"mcpServers": servers}
 
     def server_info(self) -> dict[str, Any]:
         """What the session offers, shaped like the Claude CLI's initialize answer."""

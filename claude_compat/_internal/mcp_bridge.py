@@ -1,0 +1,114 @@
+"""External MCP servers (stdio, sse, http) from ``mcp_servers``, started and closed with the session.
+
+A server that fails to start is reported in the init message's ``mcp_servers`` status, not raised:
+the session goes on without its tools, as with the Claude SDK.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+from mcp import ClientSession
+
+from .sdk_mcp import SdkToolResult, SdkToolSpec, _spec_from_wire_tool, _wire_dump
+
+#: How long a server may take to start and list its tools.
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class McpConnection:
+    """One external MCP server of a session."""
+
+    name: str
+    config: dict[str, Any]
+    status: str = "pending"  # connected | failed
+    error: str | None = None
+    tools: list[SdkToolSpec] = field(default_factory=list)
+    session: ClientSession | None = None
+    stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    def status_entry(self) -> dict[str, Any]:
+        """The init message's ``mcp_servers`` entry."""
+        entry: dict[str, Any] = {"name": self.name, "status": self.status}
+        if self.error:
+            entry["error"] = self.error
+        return entry
+
+    async def start(self, cwd: str) -> None:
+        """Connect and list tools; any failure marks the server failed (never raises)."""
+        try:
+            # contexts stay open for the session, so the timeout covers only the requests
+            streams = await self.stack.enter_async_context(_transport(self.config, cwd))
+            session = await self.stack.enter_async_context(ClientSession(streams[0], streams[1]))
+            with anyio.fail_after(START_TIMEOUT):
+                await session.initialize()
+                listed = await session.list_tools()
+            self.tools = [_spec_from_wire_tool(t) for t in listed.tools]
+            self.session = session
+            self.status = "connected"
+        except BaseException as exc:  # noqa: BLE001 - a broken server must not break the session
+            if isinstance(exc, anyio.get_cancelled_exc_class()) and not isinstance(exc, TimeoutError):
+                raise
+            self.status, self.error = "failed", _describe(exc)
+            with contextlib.suppress(Exception):
+                await self.stack.aclose()
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> SdkToolResult:
+        """Call one tool; protocol and transport failures become error results."""
+        if self.session is None:
+            return SdkToolResult([{"type": "text", "text": f"MCP server {self.name} is not connected"}], True)
+        try:
+            raw = await self.session.call_tool(tool, arguments)
+        except Exception as exc:
+            return SdkToolResult([{"type": "text", "text": _describe(exc)}], True)
+        content = [_wire_dump(block) for block in raw.content or []]
+        return SdkToolResult(content, bool(raw.is_error))
+
+    async def aclose(self) -> None:
+        """Stop the server (its process, for stdio)."""
+        self.session = None
+        with contextlib.suppress(Exception):
+            await self.stack.aclose()
+
+
+def _describe(exc: BaseException) -> str:
+    inner = getattr(exc, "exceptions", None)  # an exception group from the transport's task group
+    if inner:
+        return _describe(inner[0])
+    if isinstance(exc, TimeoutError):
+        return f"did not start within {START_TIMEOUT:.0f} s"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _transport(config: dict[str, Any], cwd: str) -> contextlib.AbstractAsyncContextManager[Any]:
+    kind = config.get("type", "stdio")
+    if kind == "stdio":
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        params = StdioServerParameters(
+            command=str(config["command"]),
+            args=[str(a) for a in config.get("args", [])],
+            env={**os.environ, **config.get("env", {})},
+            cwd=cwd,
+        )
+        return stdio_client(params, errlog=open(os.devnull, "w"))  # noqa: SIM115
+    if kind == "sse":
+        from mcp.client.sse import sse_client
+
+        return sse_client(str(config["url"]), headers=config.get("headers"))
+    if kind == "http":
+        from mcp.client.streamable_http import streamable_http_client
+
+        headers = config.get("headers")
+        if headers:
+            import httpx2
+
+            client = httpx2.AsyncClient(headers=headers)
+            return streamable_http_client(str(config["url"]), http_client=client)
+        return streamable_http_client(str(config["url"]))
+    raise ValueError(f"unsupported MCP server type {kind!r} (stdio, sse, http or sdk)")
