@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import anyio
 from mcp import ClientSession
@@ -43,7 +43,8 @@ class McpConnection:
         """Connect and list tools; any failure marks the server failed (never raises)."""
         try:
             # contexts stay open for the session, so the timeout covers only the requests
-            streams = await self.stack.enter_async_context(_transport(self.config, cwd))
+            errlog = self.stack.enter_context(open(os.devnull, "w"))  # the server's stderr noise
+            streams = await self.stack.enter_async_context(_transport(self.config, cwd, errlog))
             session = await self.stack.enter_async_context(ClientSession(streams[0], streams[1]))
             with anyio.fail_after(START_TIMEOUT):
                 await session.initialize()
@@ -51,7 +52,7 @@ class McpConnection:
             self.tools = [_spec_from_wire_tool(t) for t in listed.tools]
             self.session = session
             self.status = "connected"
-        except BaseException as exc:  # noqa: BLE001 - a broken server must not break the session
+        except BaseException as exc:  # a broken server must not break the session
             if isinstance(exc, anyio.get_cancelled_exc_class()) and not isinstance(exc, TimeoutError):
                 raise
             self.status, self.error = "failed", _describe(exc)
@@ -85,7 +86,9 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
-def _transport(config: dict[str, Any], cwd: str) -> contextlib.AbstractAsyncContextManager[Any]:
+def _transport(
+    config: dict[str, Any], cwd: str, errlog: TextIO
+) -> contextlib.AbstractAsyncContextManager[Any]:
     kind = config.get("type", "stdio")
     if kind == "stdio":
         from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -96,7 +99,7 @@ def _transport(config: dict[str, Any], cwd: str) -> contextlib.AbstractAsyncCont
             env={**os.environ, **config.get("env", {})},
             cwd=cwd,
         )
-        return stdio_client(params, errlog=open(os.devnull, "w"))  # noqa: SIM115
+        return stdio_client(params, errlog=errlog)
     if kind == "sse":
         from mcp.client.sse import sse_client
 
