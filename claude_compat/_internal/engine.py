@@ -295,10 +295,10 @@ class Engine:
                             ToolReturn(block.tool_call_id, _as_text(outcome.content), outcome.is_error)
                         )
                     answer = tool_results_message(results)
-                    max_turns = self.options.max_turns
-                    if self._interrupted or (max_turns is not None and state.num_turns >= max_turns):
+                    stop_now = self._limit_reached(state)
+                    if self._interrupted or stop_now:
                         self._deferred = [answer]  # delivered with the next user message
-                        reason = "cancelled" if self._interrupted else "max_steps"
+                        reason = "cancelled" if self._interrupted else stop_now
                     else:
                         request = [answer]
                         continue
@@ -353,6 +353,16 @@ class Engine:
         state.num_turns += max(steps, 1)
         state.usage = state.usage + run.usage
         self._add_cost(run.usage)
+
+    def _limit_reached(self, state: TurnState) -> str:
+        """The stop reason when max_turns or max_budget_usd forbid another model call, else ""."""
+        max_turns = self.options.max_turns
+        if max_turns is not None and state.num_turns >= max_turns:
+            return "max_steps"
+        budget = self.options.max_budget_usd
+        if budget is not None and self.total_cost_usd is not None and self.total_cost_usd >= budget:
+            return "max_budget"
+        return ""
 
     def _assistant_messages(self, blocks: list[Block], usage: Usage | None) -> list[AssistantMessage]:
         out: list[AssistantMessage] = []
@@ -448,6 +458,8 @@ class Engine:
             api_status = failure.http_status or 500
         elif stop.subtype == "error_max_turns":
             errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
+        elif stop.subtype == "error_max_budget_usd":
+            errors = [f"Reached maximum budget (${self.options.max_budget_usd})"]
         elif stop.is_error:
             errors = [failure.message if failure is not None else f"Letta run stopped: {reason}"]
         else:
