@@ -6,14 +6,18 @@ import ast
 import dataclasses
 import importlib.util
 import re
+import textwrap
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import claude_agent_sdk
 import pytest
 
 import claude_compat
 from claude_compat import types as cc_types
+from claude_compat.testing import ScriptedModel
+from letta_backend.registry import Registry, home_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC_PATH = ROOT / "MIGRATING.md"
@@ -148,3 +152,45 @@ def test_the_guide_names_every_model_variable_and_command_it_relies_on() -> None
         "letta_memory_blocks",
     ):
         assert needed in GUIDE, f"MIGRATING.md's guide does not mention {needed}"
+
+
+# --- the guide's code runs --------------------------------------------------------------------
+
+
+def guide_block(containing: str) -> str:
+    """The guide's Python example that contains ``containing``."""
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", GUIDE, re.S) if containing in b]
+    assert len(blocks) == 1, f"expected one Python example containing {containing!r}"
+    return blocks[0]
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_the_guides_offline_test_example_passes(scripted_model: ScriptedModel) -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(guide_block("def test_"), "MIGRATING.md", "exec"), namespace)
+    test = next(v for k, v in namespace.items() if k.startswith("test_"))
+
+    await test(scripted_model)
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_the_guides_persistent_agent_example_reuses_its_agent_and_memory(
+    scripted_model: ScriptedModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = textwrap.indent(guide_block("letta_agent_name"), "    ")
+    namespace: dict[str, Any] = {}
+    exec(compile(f"async def example():\n{body}", "MIGRATING.md", "exec"), namespace)
+
+    await namespace["example"]()
+    await namespace["example"]()
+
+    printed = capsys.readouterr().out
+    session_ids = re.findall(r"ResultMessage\(.*?session_id='([^']+)'", printed)
+    assert len(set(session_ids)) == 2  # two sessions...
+    registry = Registry(home_dir() / "sessions.db")
+    records = [registry.get(s) for s in session_ids]
+    assert all(r is not None for r in records)
+    assert len({r.agent_id for r in records if r is not None}) == 1  # ...of one persistent agent
+    assert "The user is Ada" in str(scripted_model.completions[-1].messages[0])
