@@ -1,0 +1,61 @@
+"""The benchmark scripts run end to end in --quick mode and print their ratio lines (no timing checks)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import pytest
+
+from claude_compat.testing import ScriptedModel, ScriptedModelServer
+
+pytestmark = pytest.mark.letta
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+class LettaServer(Protocol):
+    """What the ``letta_server`` fixture gives: a running server's URL."""
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def run_quick(script: str, letta_url: str, model_server: ScriptedModelServer, *extra: str) -> str:
+    """Run ``benchmarks/<script> --quick`` against the session's server pair; returns its stdout."""
+    port = urlsplit(model_server.base_url).port
+    server_args = ["--letta-url", letta_url, "--model-port", str(port)]
+    proc = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), "--quick", *server_args, *extra],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=BENCHMARKS.parent,
+    )
+    assert proc.returncode == 0, f"{script} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def test_overhead_prints_the_ratio_of_each_surface_to_raw_letta_client(
+    letta_server: LettaServer, scripted_model_server: ScriptedModelServer, scripted_model: ScriptedModel
+) -> None:
+    out = run_quick("overhead.py", letta_server.base_url, scripted_model_server, "--profile")
+
+    assert "ratio ClaudeSDKClient / raw letta-client: p50 " in out
+    assert "ratio query() streaming / raw letta-client: p50 " in out
+    assert "extra client CPU" in out
+    assert "top claude-compat entries under ClaudeSDKClient" in out
+
+
+def test_provisioning_prints_the_shared_to_session_ratios_and_checks_isolation(
+    letta_server: LettaServer, scripted_model_server: ScriptedModelServer, scripted_model: ScriptedModel
+) -> None:
+    out = run_quick("provisioning.py", letta_server.base_url, scripted_model_server)
+
+    for blocks in ("without memory blocks", "with memory blocks"):
+        for what in ("open only", "open + first turn"):
+            assert f"ratio shared / session, {blocks}, {what}: p50 " in out
+    assert "isolation: shared sessions do not see each other's memory block edits: OK" in out
