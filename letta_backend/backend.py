@@ -23,15 +23,42 @@ from .registry import Registry, SessionRecord, default_registry
 from .translate import Event, RunTranslator, StreamFailure
 
 _healthy: set[str] = set()
-_conversation_locks: dict[str, anyio.Lock] = {}
 
 
-def conversation_lock(conversation_id: str) -> anyio.Lock:
-    """The in-process lock that serialises turns on one conversation (Letta does not)."""
-    lock = _conversation_locks.get(conversation_id)
-    if lock is None:
-        lock = _conversation_locks[conversation_id] = anyio.Lock()
-    return lock
+class TurnGate:
+    """Serialises turns on one conversation in this process (Letta itself does not).
+
+    Unlike ``anyio.Lock`` it has no owner task: a turn generator abandoned mid-way may be closed
+    from another task (or by the garbage collector), and must still release the conversation.
+    """
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._released: anyio.Event | None = None
+
+    async def __aenter__(self) -> None:
+        while self._busy:
+            if self._released is None:
+                self._released = anyio.Event()
+            await self._released.wait()
+        self._busy = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._busy = False
+        released, self._released = self._released, None
+        if released is not None:
+            released.set()
+
+
+_turn_gates: dict[str, TurnGate] = {}
+
+
+def conversation_lock(conversation_id: str) -> TurnGate:
+    """The gate that serialises turns on one conversation."""
+    gate = _turn_gates.get(conversation_id)
+    if gate is None:
+        gate = _turn_gates[conversation_id] = TurnGate()
+    return gate
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,17 @@ async def test_server_info_context_usage_and_mcp_status(scripted_model: Scripted
     assert info is not None and info["models"][0]["value"] == f"openai-proxy/{scripted_model.model_id}"
     assert usage["totalTokens"] > 0 and usage["maxTokens"] > usage["totalTokens"]
     assert status == {"mcpServers": []}
+
+
+async def test_leaving_a_turn_early_does_not_block_the_next_turn(scripted_model: ScriptedModel) -> None:
+    scripted_model.push("first reply", "second reply")
+
+    async with ClaudeSDKClient() as client:
+        await client.query("one")
+        async for message in client.receive_messages():
+            if isinstance(message, AssistantMessage):
+                break
+        await client.query("two")
+        messages = [m async for m in client.receive_response()]
+
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "second reply"
