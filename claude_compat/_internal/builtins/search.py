@@ -315,7 +315,7 @@ def _content_lines(
     out: list[str] = []
     previous = None
     for n in sorted(shown):
-        if previous is not None and n != previous + 1:
+        if previous is not None and n != previous + 1 and (before or after):
             out.append("--")
         is_match = n in matched
         text = _clip(hit.lines[n - 1], "matching" if is_match else "context")
