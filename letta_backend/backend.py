@@ -17,7 +17,7 @@ import letta_client
 
 from claude_compat.errors import SessionBusyError, SessionNotFoundError
 
-from . import agents, conversations
+from . import agents, conversations, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
 from .registry import Registry, SessionRecord, default_registry
 from .translate import Event, RunTranslator, StreamFailure
@@ -71,6 +71,9 @@ class SessionSpec:
     embedding_handle: str | None = None
     memory_blocks: tuple[tuple[str, str], ...] = ()
     model_settings: dict[str, Any] = field(default_factory=dict)
+    thinking: dict[str, Any] | None = None
+    effort: str | None = None
+    max_thinking_tokens: int | None = None
     agent_id: str | None = None
     agent_name: str | None = None
     cwd: str | None = None
@@ -154,7 +157,15 @@ class LettaBackend:
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
             memory_blocks=spec.memory_blocks,
-            model_settings=spec.model_settings,
+            model_settings={
+                **mapping.reasoning_settings(
+                    handle,
+                    thinking=spec.thinking,
+                    effort=spec.effort,
+                    max_thinking_tokens=spec.max_thinking_tokens,
+                ),
+                **spec.model_settings,
+            },
             name=spec.agent_name,
         )
         session_id = spec.session_id or str(uuid.uuid4())

@@ -7,7 +7,7 @@ can be read, documented (MIGRATING.md) and tested row by row instead of hiding i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 # --- Models ---------------------------------------------------------------------------------
 
@@ -31,7 +31,7 @@ MODEL_PRECEDENCE: tuple[str, ...] = (
     "env CLAUDE_COMPAT_MODEL",
     "option letta_model_handle",
     "option model (through MODEL_ALIASES)",
-    "the server's only non-Letta model, or its default handle",
+    "a preferred default (agents.DEFAULT_PREFERENCE), else the server's only non-Letta model",
 )
 
 #: Handles never chosen automatically (Letta's own free tier needs its cloud).
@@ -208,10 +208,51 @@ PROVIDER_TYPES: dict[str, str] = {
 }
 
 
+def provider_type(handle: str) -> str:
+    """Letta's ``provider_type`` for a handle."""
+    return PROVIDER_TYPES.get(handle.split("/", 1)[0], "openai")
+
+
 def base_model_settings(handle: str) -> dict[str, object]:
     """Model settings every provisioned agent gets: several tool calls in one reply must survive."""
-    provider = PROVIDER_TYPES.get(handle.split("/", 1)[0], "openai")
-    return {"provider_type": provider, "parallel_tool_calls": True}
+    return {"provider_type": provider_type(handle), "parallel_tool_calls": True}
+
+
+#: Claude ``effort`` → OpenAI ``reasoning_effort``.
+OPENAI_EFFORT: dict[str, str] = {
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "xhigh",
+    "max": "xhigh",
+}
+
+
+def reasoning_settings(
+    handle: str, *, thinking: dict[str, Any] | None, effort: str | None, max_thinking_tokens: int | None
+) -> dict[str, Any]:
+    """Claude ``thinking`` / ``effort`` / ``max_thinking_tokens`` → the provider's Letta model settings."""
+    kind = (thinking or {}).get("type")
+    budget = (thinking or {}).get("budget_tokens")
+    if max_thinking_tokens is not None and kind is None:
+        kind, budget = ("disabled", None) if max_thinking_tokens == 0 else ("enabled", max_thinking_tokens)
+    provider = provider_type(handle)
+    out: dict[str, Any] = {}
+    if provider == "anthropic":
+        if kind == "enabled":
+            out["thinking"] = {"type": "enabled", "budget_tokens": int(budget or 1024)}
+        elif kind == "disabled":
+            out["thinking"] = {"type": "disabled"}
+        if effort:
+            out["effort"] = effort
+    elif provider in ("google_ai", "google_vertex"):
+        if kind == "enabled":
+            out["thinking_config"] = {"include_thoughts": True, "thinking_budget": int(budget or 1024)}
+        elif kind == "disabled":
+            out["thinking_config"] = {"include_thoughts": False, "thinking_budget": 0}
+    elif effort:
+        out["reasoning"] = {"reasoning_effort": OPENAI_EFFORT.get(effort, "medium")}
+    return out
 
 
 #: The Letta agent type that matches Claude's loop (native assistant text, client tools).
@@ -241,6 +282,7 @@ PERMISSION_MODES: dict[str, ModeRules] = {
     "plan": ModeRules("plan", read_only=True),
     "bypassPermissions": ModeRules("bypassPermissions", allow_all=True),
     "dontAsk": ModeRules("dontAsk", deny_asks=True),
+    "auto": ModeRules("default"),  # Claude's classifier mode: asks like default on Letta
     # Letta Code's names
     "standard": ModeRules("default"),
     "memory": ModeRules("plan", read_only=True),

@@ -196,3 +196,44 @@ def test_every_permission_mode_maps_to_a_claude_mode(mode: str) -> None:
         "bypassPermissions",
         "dontAsk",
     }
+
+
+@pytest.mark.parametrize(
+    ("handle", "thinking", "effort", "budget", "expected"),
+    [
+        (
+            "anthropic/claude-sonnet-4-5",
+            {"type": "enabled", "budget_tokens": 2048},
+            None,
+            None,
+            {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+        ),
+        (
+            "anthropic/claude-sonnet-4-5",
+            None,
+            "high",
+            0,
+            {"thinking": {"type": "disabled"}, "effort": "high"},
+        ),
+        ("openai/gpt-4.1", None, "max", None, {"reasoning": {"reasoning_effort": "xhigh"}}),
+        (
+            "google_ai/gemini-2.5-flash",
+            None,
+            None,
+            512,
+            {"thinking_config": {"include_thoughts": True, "thinking_budget": 512}},
+        ),
+        ("openai-proxy/scripted-model", None, None, None, {}),
+    ],
+)
+def test_thinking_and_effort_become_provider_model_settings(
+    handle: str,
+    thinking: dict[str, object] | None,
+    effort: str | None,
+    budget: int | None,
+    expected: dict[str, object],
+) -> None:
+    assert (
+        mapping.reasoning_settings(handle, thinking=thinking, effort=effort, max_thinking_tokens=budget)
+        == expected
+    )

@@ -472,7 +472,7 @@ _OPTION_ROWS: list[NameStatus] = [
         "raises",
     ),
     _opt("include_partial_messages", "mapped", "StreamEvents built from Letta token streaming"),
-    _opt("include_hook_events", "emulated", "HookEventMessages from the local hook runner"),
+    _opt("include_hook_events", "not-yet", "HookEventMessages are not emitted yet", "warns"),
     _opt("forward_subagent_text", "not-yet", "no subagents yet", "ignored"),
     _opt(
         "verbatim_prompts",
@@ -481,7 +481,7 @@ _OPTION_ROWS: list[NameStatus] = [
         "ignored",
     ),
     _opt("fork_session", "mapped", "the resumed conversation is forked into a new session"),
-    _opt("resume_session_at", "mapped", "the fork keeps history up to that message"),
+    _opt("resume_session_at", "not-yet", "resuming from a given message is not built yet", "warns"),
     _opt("resume_drops_turn", "not-yet", "the discarded turn is not validated yet", "warns"),
     _opt("agents", "not-yet", "programmatic subagents are not built yet", "warns"),
     _opt(
@@ -503,9 +503,17 @@ _OPTION_ROWS: list[NameStatus] = [
         "plugins (commands, agents, hooks) cannot load; refusing rather than running without their hooks",
         "raises",
     ),
-    _opt("max_thinking_tokens", "mapped", "the agent's reasoning budget (0 = off)"),
-    _opt("thinking", "mapped", "the agent's reasoning model settings"),
-    _opt("effort", "mapped", "the model's reasoning effort where supported"),
+    _opt(
+        "max_thinking_tokens",
+        "mapped",
+        "the agent's reasoning budget (0 = off), per provider (mapping.reasoning_settings)",
+    ),
+    _opt(
+        "thinking",
+        "mapped",
+        "the agent's reasoning model settings (Anthropic thinking, Gemini thinking_config)",
+    ),
+    _opt("effort", "mapped", "Anthropic effort / OpenAI reasoning_effort on the agent's model settings"),
     _opt(
         "output_format",
         "mapped",
@@ -526,7 +534,7 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt("session_store_flush", "not-yet", "only meaningful with session_store", "ignored"),
     _opt("load_timeout_ms", "not-yet", "only meaningful with session_store", "ignored"),
     _opt("task_budget", "refused", "an Anthropic API beta", "warns"),
-    _opt("client_app", "mapped", "sent to the Letta server in the User-Agent header"),
+    _opt("client_app", "refused", "no User-Agent to stamp on Letta; accepted and ignored", "ignored"),
 ]
 
 ROWS: tuple[NameStatus, ...] = (*_NAME_ROWS, *_OPTION_ROWS)
