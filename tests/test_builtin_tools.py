@@ -595,6 +595,28 @@ async def test_bash_timeout_stops_the_whole_process_group(ctx: ToolContext) -> N
             await anyio.sleep(0.05)
 
 
+async def test_bash_returns_when_the_shell_exits_even_if_a_child_keeps_running(ctx: ToolContext) -> None:
+    result = await call(
+        ctx, "Bash", {"command": "sleep 30 & echo $! > child.pid; echo done", "timeout": 20000}
+    )
+    assert result.content == "done" and not result.is_error
+    os.kill(int((ctx.cwd / "child.pid").read_text()), 9)
+
+
+async def test_cancelling_a_bash_call_stops_its_processes(ctx: ToolContext) -> None:
+    pid_file = ctx.cwd / "child.pid"
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(call, ctx, "Bash", {"command": "sleep 60 & echo $! > child.pid; wait"})
+        with anyio.fail_after(10):
+            while not pid_file.exists() or not pid_file.read_text().strip():
+                await anyio.sleep(0.02)
+        tg.cancel_scope.cancel()
+    child = int(pid_file.read_text())
+    with anyio.fail_after(10):
+        while _alive(child):
+            await anyio.sleep(0.05)
+
+
 async def test_bash_output_over_the_limit_is_saved_to_a_file(ctx: ToolContext) -> None:
     result = await call(ctx, "Bash", {"command": "python3 -c \"print('y' * 40000)\""})
     text = text_of(result)
@@ -810,6 +832,8 @@ async def test_grep_filters_by_glob_and_type(ctx: ToolContext, tree: Path) -> No
     assert by_glob.structured["filenames"] == ["src/deep/c.py", "src/a.py"]
     by_braces = await call(ctx, "Grep", {"pattern": "foo", "glob": "*.{js,md}", "-i": True})
     assert by_braces.structured["filenames"] == ["src/b.js", "docs/readme.md"]
+    negated = await call(ctx, "Grep", {"pattern": "foo", "glob": "!*.py"})
+    assert negated.structured["filenames"] == ["src/b.js"]
     by_type = await call(ctx, "Grep", {"pattern": "foo", "type": "js"})
     assert by_type.structured["filenames"] == ["src/b.js"]
     unknown = await call(ctx, "Grep", {"pattern": "foo", "type": "nosuchtype"})
@@ -1031,7 +1055,7 @@ class _Pages(BaseHTTPRequestHandler):
             self.send_response(200)
             self.send_header("content-type", "text/html; charset=utf-8")
         elif self.path == "/away":
-            port = self.server.socket.getsockname()[1]
+            port = self.headers["Host"].rsplit(":", 1)[1]
             self.send_response(301)
             self.send_header("location", f"http://localhost:{port}/page")
             body = b""

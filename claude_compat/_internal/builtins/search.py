@@ -340,110 +340,129 @@ def _pagination(applied_limit: int | None, applied_offset: int | None) -> str:
     return ", ".join(parts)
 
 
-def _grep(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
-    pattern: str = tool_input["pattern"]
-    raw_path = tool_input.get("path")
-    target = resolve_path(raw_path, ctx) if raw_path else ctx.cwd
-    if not target.exists():
-        raise ToolFailure(f"Path does not exist: {raw_path}. {cwd_note(ctx)}")
-    mode = tool_input.get("output_mode", "files_with_matches")
-    multiline = bool(tool_input.get("multiline", False))
-    only = bool(tool_input.get("-o", False))
-    flags = (re.IGNORECASE if tool_input.get("-i") else 0) | (re.DOTALL | re.MULTILINE if multiline else 0)
-    try:
-        regex = re.compile(pattern, flags)
-    except re.error as exc:
-        raise _rejected(f"regex parse error: {exc}") from None
+def _candidates(target: Path, tool_input: dict[str, Any]) -> list[Path]:
+    """The files Grep searches: ``target`` itself, or the files under it that pass type and glob."""
+    if not target.is_dir():
+        return [target]
     filters: list[GlobPattern] = []
     type_name = tool_input.get("type")
     if type_name:
         if type_name not in FILE_TYPES:
             raise _rejected(f"unrecognized file type: {type_name}")
         filters = [GlobPattern.parse(g) for g in FILE_TYPES[type_name]]
-    globs = [GlobPattern.parse(g) for g in split_globs(tool_input.get("glob") or "")]
+    specs = split_globs(tool_input.get("glob") or "")
+    included = [GlobPattern.parse(g) for g in specs if not g.startswith("!")]
+    excluded = [GlobPattern.parse(g[1:]) for g in specs if g.startswith("!")]
+    found = []
+    for path in walk_files(target):
+        rel = path.relative_to(target).as_posix()
+        if filters and not any(f.matches(rel) for f in filters):
+            continue
+        if included and not any(g.matches(rel) for g in included):
+            continue
+        if any(g.matches(rel) for g in excluded):
+            continue
+        try:
+            with path.open("rb") as fh:
+                if b"\x00" in fh.read(8192):
+                    continue  # binary, as ripgrep skips it
+        except OSError:
+            continue
+        found.append(path)
+    return found
 
-    if target.is_dir():
-        candidates = []
-        for path in walk_files(target):
-            rel = path.relative_to(target).as_posix()
-            if filters and not any(f.matches(rel) for f in filters):
-                continue
-            if globs and not any(g.matches(rel) for g in globs):
-                continue
-            try:
-                with path.open("rb") as fh:
-                    if b"\x00" in fh.read(8192):
-                        continue  # binary, as ripgrep skips it
-            except OSError:
-                continue
-            candidates.append(path)
-    else:
-        candidates = [target]
+
+def _grep(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
+    raw_path = tool_input.get("path")
+    target = resolve_path(raw_path, ctx) if raw_path else ctx.cwd
+    if not target.exists():
+        raise ToolFailure(f"Path does not exist: {raw_path}. {cwd_note(ctx)}")
+    multiline = bool(tool_input.get("multiline", False))
+    only = bool(tool_input.get("-o", False))
+    flags = (re.IGNORECASE if tool_input.get("-i") else 0) | (re.DOTALL | re.MULTILINE if multiline else 0)
+    try:
+        regex = re.compile(tool_input["pattern"], flags)
+    except re.error as exc:
+        raise _rejected(f"regex parse error: {exc}") from None
+    candidates = _candidates(target, tool_input)
     hits = [h for h in (_search_file(p, regex, multiline, only) for p in candidates) if h is not None]
     hits.sort(key=lambda h: display_path(h.path, ctx))
-
     offset = _int_field(tool_input, "offset") or 0
     head = _int_field(tool_input, "head_limit")
     limit = GREP_DEFAULT_HEAD_LIMIT if head is None else head
-
+    mode = tool_input.get("output_mode", "files_with_matches")
     if mode == "files_with_matches":
-        by_time = sorted(hits, key=lambda h: (-_mtime(h.path), display_path(h.path, ctx)))
-        names = [display_path(h.path, ctx) for h in by_time]
-        page, applied_limit, applied_offset = _paginate(names, offset, limit)
-        structured: dict[str, Any] = {
-            "mode": mode,
-            "filenames": page,
-            "numFiles": len(page),
-            "totalFiles": len(names),
-        }
-        _add_applied(structured, applied_limit, applied_offset)
-        if not page:
-            return outcome("No files found", structured)
-        note = _pagination(applied_limit, applied_offset)
-        head_line = f"Found {len(page)} file{'' if len(page) == 1 else 's'}" + (f" {note}" if note else "")
-        return outcome(head_line + "\n" + "\n".join(page), structured)
-
-    prefix_files = target.is_dir()
+        return _files_result(hits, ctx, offset, limit)
+    names = target.is_dir()  # results name their file unless one file was searched
     if mode == "count":
-        entries = [
-            f"{display_path(h.path, ctx)}:{len(h.matched)}" if prefix_files else str(len(h.matched))
-            for h in hits
-        ]
-        total = sum(len(h.matched) for h in hits)
-        page, applied_limit, applied_offset = _paginate(entries, offset, limit)
-        content = "\n".join(page)
-        structured = {
-            "mode": mode,
-            "numFiles": len(hits),
-            "filenames": [],
-            "content": content,
-            "numMatches": total,
-        }
-        _add_applied(structured, applied_limit, applied_offset)
-        files = len(hits)
-        summary = f"Found {total} total occurrences across {files} file{'' if files == 1 else 's'}."
-        note = _pagination(applied_limit, applied_offset)
-        if note:
-            summary += f" with pagination = {note}"
-        return outcome(f"{content or 'No matches found'}\n\n{summary}", structured)
+        return _count_result(hits, ctx, names, offset, limit)
+    return _content_result(hits, ctx, names, tool_input, offset, limit)
 
-    context = tool_input.get("context", tool_input.get("-C"))
+
+def _files_result(hits: list[_FileHits], ctx: ToolContext, offset: int, limit: int) -> ToolOutcome:
+    by_time = sorted(hits, key=lambda h: (-_mtime(h.path), display_path(h.path, ctx)))
+    names = [display_path(h.path, ctx) for h in by_time]
+    page, applied_limit, applied_offset = _paginate(names, offset, limit)
+    structured: dict[str, Any] = {
+        "mode": "files_with_matches",
+        "filenames": page,
+        "numFiles": len(page),
+        "totalFiles": len(names),
+    }
+    _add_applied(structured, applied_limit, applied_offset)
+    if not page:
+        return outcome("No files found", structured)
+    note = _pagination(applied_limit, applied_offset)
+    head_line = f"Found {len(page)} file{'' if len(page) == 1 else 's'}" + (f" {note}" if note else "")
+    return outcome(head_line + "\n" + "\n".join(page), structured)
+
+
+def _count_result(
+    hits: list[_FileHits], ctx: ToolContext, names: bool, offset: int, limit: int
+) -> ToolOutcome:
+    entries = [
+        f"{display_path(h.path, ctx)}:{len(h.matched)}" if names else str(len(h.matched)) for h in hits
+    ]
+    total = sum(len(h.matched) for h in hits)
+    page, applied_limit, applied_offset = _paginate(entries, offset, limit)
+    content = "\n".join(page)
+    structured: dict[str, Any] = {
+        "mode": "count",
+        "numFiles": len(hits),
+        "filenames": [],
+        "content": content,
+        "numMatches": total,
+    }
+    _add_applied(structured, applied_limit, applied_offset)
+    files = len(hits)
+    summary = f"Found {total} total occurrences across {files} file{'' if files == 1 else 's'}."
+    note = _pagination(applied_limit, applied_offset)
+    if note:
+        summary += f" with pagination = {note}"
+    return outcome(f"{content or 'No matches found'}\n\n{summary}", structured)
+
+
+def _content_result(
+    hits: list[_FileHits], ctx: ToolContext, names: bool, tool_input: dict[str, Any], offset: int, limit: int
+) -> ToolOutcome:
+    context = _int_field(tool_input, "context")
+    if context is None:
+        context = _int_field(tool_input, "-C") or 0
     before = _int_field(tool_input, "-B")
     after = _int_field(tool_input, "-A")
-    ctx_lines = int(context) if context is not None else 0
-    before = ctx_lines if before is None else before
-    after = ctx_lines if after is None else after
+    before = context if before is None else before
+    after = context if after is None else after
     numbers = tool_input.get("-n", True) is not False
+    only = bool(tool_input.get("-o", False))
     lines: list[str] = []
     for hit in hits:
-        name = display_path(hit.path, ctx) if prefix_files else None
-        file_lines = _content_lines(hit, name, numbers, before, after, only)
+        name = display_path(hit.path, ctx) if names else None
         if lines and (before or after) and not only:
             lines.append("--")
-        lines.extend(file_lines)
+        lines.extend(_content_lines(hit, name, numbers, before, after, only))
     page, applied_limit, applied_offset = _paginate(lines, offset, limit)
     content = "\n".join(page)
-    structured = {
+    structured: dict[str, Any] = {
         "mode": "content",
         "numFiles": 0,
         "filenames": [],
