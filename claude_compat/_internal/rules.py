@@ -380,11 +380,11 @@ def _bash_matches(specifier: str, tool_input: dict[str, Any], *, for_deny: bool)
     command = tool_input.get("command")
     if not isinstance(command, str):
         return False
+    if "*" not in specifier and " ".join(command.split()) == " ".join(specifier.split()):
+        return True  # an exact rule written for the whole line
     matcher = _command_matcher(specifier)
     if for_deny:
         return any(matcher(words) for words in _deny_parts(command))
-    if "*" not in specifier and " ".join(command.split()) == " ".join(specifier.split()):
-        return True  # an exact rule written for the whole line
     parts, _ = split_command(command)
     return bool(parts) and all(matcher(p.words) for p in parts)
 

@@ -1,0 +1,593 @@
+"""The permission gate: decides, before every tool call, whether it runs, in Claude's order.
+
+disallowed rules → PreToolUse hooks → permission mode → allowed rules → read-only tools inside
+the working directories → PermissionRequest hooks and ``can_use_tool`` → denied (no one to ask).
+Deny rules are checked again on the input that will finally run, so a hook or callback that
+rewrites the input cannot slip past them. Deny texts follow the Claude CLI's wording.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from letta_backend import mapping
+
+from ..errors import InvalidOptionError
+from ..types import (
+    CanUseTool,
+    PermissionResultAllow,
+    PermissionResultDeny,
+    PermissionRuleValue,
+    PermissionUpdate,
+    ToolPermissionContext,
+)
+from .hooks import HookOutcome, HookRunner
+from .rules import (
+    EDIT_TOOLS,
+    READ_TOOLS,
+    CommandPart,
+    Rule,
+    parse_rule,
+    rule_matches,
+    split_command,
+    tool_path,
+)
+
+__all__ = ["Decision", "PermissionGate", "ToolFacts"]
+
+
+@dataclass(frozen=True)
+class ToolFacts:
+    """What the engine knows about a call: read-only, edits files, and the absolute paths it touches."""
+
+    read_only: bool
+    edits_files: bool
+    paths: list[Path]
+
+
+@dataclass
+class Decision:
+    """The gate's answer for one call. When ``allow`` is False the tool must not run."""
+
+    allow: bool
+    tool_input: dict[str, Any]  # the input to run with (hooks and can_use_tool may replace it)
+    message: str = ""  # what the model sees on deny
+    interrupt: bool = False  # end the turn after this result
+    emit_denied_system_message: bool = False  # SystemMessage(subtype="permission_denied") first
+    denial_record: dict[str, Any] | None = None  # for ResultMessage.permission_denials
+    hook_context: list[str] = field(default_factory=list)  # PreToolUse additionalContext, for the model
+    reason_type: str | None = None  # rule / hook / mode / callback / prompt: why it was denied
+    deferred: bool = False  # a PreToolUse hook answered "defer": stop the turn, the call stays pending
+    stop_reason: str | None = None  # a PreToolUse hook answered continue_=False
+    system_messages: list[str] = field(default_factory=list)  # hooks' systemMessage texts, for the user
+    hook_events: list[dict[str, Any]] = field(default_factory=list)  # hook_started / hook_response
+
+
+# --- Bash commands the CLI runs without asking ------------------------------------------------
+
+#: Commands that only read (their path arguments must stay inside the working directories).
+_READ_COMMANDS = frozenset(
+    {
+        "cat", "head", "tail", "wc", "ls", "grep", "egrep", "fgrep", "rg", "file", "stat", "du", "df",
+        "sort", "uniq", "cut", "nl", "diff", "cmp", "comm", "tree", "find", "realpath", "readlink",
+        "basename", "dirname", "md5sum", "sha1sum", "sha256sum", "cksum", "od", "hexdump", "jq", "cd",
+        "column", "tac", "strings",
+    }
+)  # fmt: skip
+#: Commands that only print and take no paths.
+_PRINT_COMMANDS = frozenset(
+    {
+        "echo", "printf", "pwd", "true", "false", "whoami", "date", "uname", "id", "hostname", "which",
+        "type", "seq", "sleep", "test", "[",
+    }
+)  # fmt: skip
+#: Options that make an otherwise read-only command write or execute.
+_UNSAFE_OPTIONS = {
+    "find": ("-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"),
+    "sort": ("-o", "--output"),
+    "tree": ("-o",),
+    "rg": ("--pre",),
+}
+#: git subcommands that only read (with the option forms that keep them read-only).
+_GIT_READ = frozenset(
+    {"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "describe", "shortlog", "grep"}
+)
+_GIT_LISTING = {
+    "branch": ("-a", "-r", "-v", "-vv", "--list", "--show-current", "--all"),
+    "tag": ("-l", "--list"),
+}
+#: Filesystem commands acceptEdits runs without asking, inside the working directories.
+_EDIT_COMMANDS = frozenset({"mkdir", "touch", "mv", "cp", "rm", "rmdir"})
+
+#: Tools that always ask someone (they exist to talk to the user), whatever the mode.
+_ALWAYS_ASK = frozenset({"AskUserQuestion", "ExitPlanMode"})
+
+#: Files and directories acceptEdits never edits without asking (as the CLI's safety check).
+_SENSITIVE_DIRS = frozenset({".git", ".claude", ".vscode", ".idea"})
+_SENSITIVE_FILES = frozenset(
+    {".gitconfig", ".gitmodules", ".bashrc", ".bash_profile", ".zshrc", ".zprofile", ".profile", ".mcp.json"}
+)
+
+_BashKind = Literal["read", "edit"]
+
+
+class PermissionGate:
+    """Decides every tool call of a session; rules and mode can change during the session."""
+
+    def __init__(
+        self,
+        *,
+        allowed_tools: list[str],
+        disallowed_tools: list[str],
+        mode: str | None,
+        can_use_tool: CanUseTool | None,
+        hooks: HookRunner,
+        cwd: Path,
+        add_dirs: list[Path],
+    ) -> None:
+        # option rules are fixed for the session; permission updates change only the session's own
+        self._allow_opts = [parse_rule(t) for t in allowed_tools]
+        self._deny_opts = [parse_rule(t) for t in disallowed_tools]
+        self._session: dict[str, list[Rule]] = {"allow": [], "deny": [], "ask": []}
+        self._mode = "default"
+        self.mode = mode or "default"
+        self.can_use_tool = can_use_tool
+        self.hooks = hooks
+        self.cwd = Path(os.path.abspath(cwd))
+        self.add_dirs = [Path(os.path.abspath(self.cwd / d)) for d in add_dirs]
+
+    # --- mode -----------------------------------------------------------------------------
+
+    @property
+    def mode(self) -> str:
+        """The permission mode in force, by its Claude name (Letta names map onto these)."""
+        return mapping.PERMISSION_MODES[self._mode].claude_name
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        if value not in mapping.PERMISSION_MODES:
+            raise InvalidOptionError(
+                f"unknown permission mode {value!r}; use one of {', '.join(mapping.PERMISSION_MODES)}"
+            )
+        self._mode = value
+
+    def set_permission_mode(self, mode: str) -> None:
+        """Change the mode (Claude or Letta vocabulary); InvalidOptionError for any other name."""
+        self.mode = mode
+
+    # --- rules and directories --------------------------------------------------------------
+
+    def _rules(self, behavior: str) -> list[Rule]:
+        if behavior == "allow":
+            return [*self._allow_opts, *self._session["allow"]]
+        if behavior == "deny":
+            return [*self._deny_opts, *self._session["deny"]]
+        return list(self._session["ask"])
+
+    def _denied_by(self, tool_name: str, tool_input: dict[str, Any]) -> Rule | None:
+        for rule in self._rules("deny"):
+            if rule_matches(rule, tool_name, tool_input, self.cwd, for_deny=True):
+                return rule
+        return None
+
+    def _matches_any(self, behavior: str, tool_name: str, tool_input: dict[str, Any]) -> bool:
+        return any(rule_matches(r, tool_name, tool_input, self.cwd) for r in self._rules(behavior))
+
+    def apply_updates(self, updates: Iterable[PermissionUpdate | dict[str, Any]]) -> None:
+        """Apply permission updates (from ``PermissionResultAllow.updated_permissions`` or hooks) to the
+        session: its own rules, mode and directories. Rules from the options stay as they are."""
+        for raw in updates:
+            update = PermissionUpdate.from_dict(raw) if isinstance(raw, dict) else raw
+            if not isinstance(update, PermissionUpdate):
+                continue
+            if update.type in ("addRules", "replaceRules", "removeRules"):
+                target = self._session.get(update.behavior or "")
+                if target is None:
+                    continue
+                rules = [r for r in (_rule_of(v) for v in update.rules or []) if r is not None]
+                if update.type == "addRules":
+                    target.extend(r for r in rules if r not in target)
+                elif update.type == "replaceRules":
+                    target[:] = rules
+                else:
+                    target[:] = [r for r in target if r not in rules]
+            elif update.type == "setMode" and update.mode in mapping.PERMISSION_MODES:
+                self.mode = update.mode
+            elif update.type in ("addDirectories", "removeDirectories"):
+                dirs = [
+                    Path(os.path.abspath(self.cwd / os.path.expanduser(d))) for d in update.directories or []
+                ]
+                if update.type == "addDirectories":
+                    self.add_dirs.extend(d for d in dirs if d not in self.add_dirs)
+                else:
+                    self.add_dirs = [d for d in self.add_dirs if d not in dirs]
+
+    def inside(self, path: Path) -> bool:
+        """Whether ``path`` (symlinks resolved) lies in cwd or one of the added directories."""
+        target = _resolve(self.cwd / path)
+        return any(target == d or d in target.parents for d in map(_resolve, [self.cwd, *self.add_dirs]))
+
+    # --- the decision ---------------------------------------------------------------------
+
+    async def decide(
+        self,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        tool_use_id: str,
+        facts: ToolFacts,
+        *,
+        agent_id: str | None = None,
+    ) -> Decision:
+        """Whether this call may run, and with which input. Never raises for a callback's failure."""
+        call = _Call(tool_name, dict(tool_input), tool_use_id, agent_id)
+        rule = self._denied_by(tool_name, tool_input)
+        if rule is not None:
+            return call.deny(_rule_deny_message(rule, tool_name, tool_input, self.cwd), "rule")
+
+        pre_input: dict[str, Any] = {
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+            "tool_use_id": tool_use_id,
+        }
+        if agent_id is not None:
+            pre_input["agent_id"] = agent_id
+        pre = await self.hooks.run("PreToolUse", pre_input, tool_name=tool_name, tool_use_id=tool_use_id)
+        call.take(pre)
+        call.hook_context = list(pre.additional_context)
+        if pre.stop:
+            reason = pre.stop_reason or "continue is false"
+            decision = call.deny(
+                f"PreToolUse:{tool_name} hook stopped execution: {reason}", "hook", interrupt=True
+            )
+            decision.stop_reason = pre.stop_reason
+            return decision
+        if pre.permission_decision == "deny":
+            return call.deny(f"PreToolUse:{tool_name} hook error: {pre.reason or 'blocked by hook'}", "hook")
+        if pre.permission_decision == "defer":
+            decision = call.deny(pre.reason or f"PreToolUse:{tool_name} hook deferred this tool call", "hook")
+            decision.deferred, decision.interrupt, decision.denial_record = True, True, None
+            return decision
+        if pre.updated_input is not None:
+            tool_input = dict(pre.updated_input)
+            facts = _refreshed(facts, tool_name, tool_input, self.cwd)
+        if pre.permission_decision == "allow":
+            return self._allow(call, tool_input)
+
+        ask = pre.permission_decision == "ask" or self._matches_any("ask", tool_name, tool_input)
+        if not ask:
+            verdict = self._automatic(tool_name, tool_input, facts)
+            if verdict == "allow":
+                return self._allow(call, tool_input)
+            if verdict == "plan":
+                message = (
+                    f"Permission to use {tool_name} has been denied because the session is in plan mode: "
+                    "only read-only tools run until the plan is approved."
+                )
+                return call.deny(message, "mode", auto=True)
+        return await self._ask(call, tool_input, facts)
+
+    def _automatic(self, tool_name: str, tool_input: dict[str, Any], facts: ToolFacts) -> str | None:
+        """What mode, allow rules and the read-only table say: "allow", "plan" (deny) or None (ask)."""
+        rules = mapping.PERMISSION_MODES[self._mode]
+        always_ask = tool_name in _ALWAYS_ASK
+        bash, bash_inside = self._bash_kind(tool_input) if tool_name == "Bash" else (None, True)
+        read_only = facts.read_only or bash == "read"
+        edits = facts.edits_files or bash == "edit"
+        inside = bash_inside and all(self.inside(p) for p in facts.paths)
+        if rules.allow_all and not always_ask:
+            return "allow"
+        if rules.read_only and not read_only and not always_ask:
+            return "plan"
+        if (
+            rules.allow_edits
+            and edits
+            and inside
+            and not always_ask
+            and not any(map(_sensitive, facts.paths))
+        ):
+            return "allow"
+        if self._matches_any("allow", tool_name, tool_input):
+            return "allow"
+        if read_only and inside and not always_ask:
+            return "allow"
+        return None
+
+    async def _ask(self, call: _Call, tool_input: dict[str, Any], facts: ToolFacts) -> Decision:
+        """No rule or mode decided: ask the PermissionRequest hooks, then ``can_use_tool``, else deny."""
+        tool_name = call.tool_name
+        outside = [p for p in facts.paths if not self.inside(p)]
+        if mapping.PERMISSION_MODES[self._mode].deny_asks:
+            message = (
+                f"Permission to use {tool_name} has been denied because Claude Code is running in "
+                "don't ask mode."
+            )
+            return call.deny(message, "mode", auto=True)
+        suggestions = self._suggestions(tool_name, tool_input, facts, outside)
+        if self.hooks.has("PermissionRequest"):
+            request: dict[str, Any] = {
+                "tool_name": tool_name,
+                "tool_input": tool_input,
+                "permission_suggestions": [_wire(s) for s in suggestions],
+            }
+            if call.agent_id is not None:
+                request["agent_id"] = call.agent_id
+            answer = await self.hooks.run(
+                "PermissionRequest", request, tool_name=tool_name, tool_use_id=call.tool_use_id
+            )
+            call.take(answer)
+            if answer.permission_decision == "deny" or answer.stop:
+                message = (
+                    answer.reason or f"Permission to use {tool_name} was denied by a PermissionRequest hook."
+                )
+                return call.deny(message, "hook", interrupt=answer.interrupt or answer.stop)
+            if answer.permission_decision == "allow":
+                self.apply_updates(answer.updated_permissions)
+                return self._allow(call, dict(answer.updated_input or tool_input))
+        if self.can_use_tool is None:
+            return call.deny(_ask_message(tool_name, facts, outside), "prompt", auto=True)
+        context = ToolPermissionContext(
+            signal=None,
+            suggestions=suggestions,
+            tool_use_id=call.tool_use_id,
+            agent_id=call.agent_id,
+            blocked_path=str(outside[0]) if outside else None,
+            decision_reason="Path is outside allowed working directories" if outside else None,
+        )
+        offered = dict(tool_input)  # the callback may change it in place, as with the Claude SDK
+        try:
+            result = await self.can_use_tool(tool_name, offered, context)
+        except Exception as exc:
+            return call.deny(
+                f"Permission check failed: can_use_tool raised {type(exc).__name__}: {exc}", "callback"
+            )
+        if isinstance(result, PermissionResultAllow):
+            new_input = offered if result.updated_input is None else result.updated_input
+            if not isinstance(new_input, dict):
+                return call.deny(
+                    "Permission check failed: can_use_tool allowed the call with updated_input of type "
+                    f"{type(new_input).__name__}; it must be a dict of the tool's input",
+                    "callback",
+                )
+            if result.updated_permissions:
+                self.apply_updates(result.updated_permissions)
+            return self._allow(call, dict(new_input))
+        if isinstance(result, PermissionResultDeny):
+            message = result.message or f"Permission to use {tool_name} was denied."
+            return call.deny(message, "callback", interrupt=bool(result.interrupt))
+        return call.deny(
+            f"Permission check failed: can_use_tool returned {type(result).__name__}; "
+            "return PermissionResultAllow or PermissionResultDeny",
+            "callback",
+        )
+
+    def _allow(self, call: _Call, tool_input: dict[str, Any]) -> Decision:
+        """Allow, unless a deny rule matches the input that would finally run."""
+        rule = self._denied_by(call.tool_name, tool_input)
+        if rule is not None:
+            return call.deny(_rule_deny_message(rule, call.tool_name, tool_input, self.cwd), "rule")
+        return call.decision(allow=True, tool_input=tool_input)
+
+    # --- Bash ------------------------------------------------------------------------------
+
+    def _bash_kind(self, tool_input: dict[str, Any]) -> tuple[_BashKind | None, bool]:
+        """What a Bash command does: ``read`` when every part only reads, ``edit`` when the parts are
+        simple file edits (acceptEdits), else None; and whether its paths stay inside the working
+        directories."""
+        command = tool_input.get("command")
+        if not isinstance(command, str) or not command.strip():
+            return None, True
+        parts, _ = split_command(command)
+        if not parts:
+            return None, True
+        kinds = [_part_kind(p) for p in parts]
+        inside = all(self._part_inside(p) for p in parts)
+        if None in kinds:
+            return None, inside
+        return ("edit" if "edit" in kinds else "read"), inside
+
+    def _part_inside(self, part: CommandPart) -> bool:
+        """The part's file arguments and redirections stay inside the working directories."""
+        targets = [*part.writes_to, *part.reads_from]
+        if part.words and part.words[0] not in _PRINT_COMMANDS and part.words[0] != "git":
+            targets += [a for a in part.words[1:] if not a.startswith("-")]
+        return all(t and self._path_ok(t) for t in targets)
+
+    def _path_ok(self, word: str) -> bool:
+        """A command argument, read as a path, stays inside the working directories."""
+        if "$" in word or "`" in word:
+            return False  # expands to something unknown
+        return self.inside(Path(os.path.expanduser(word)))
+
+    # --- suggestions -----------------------------------------------------------------------
+
+    def _suggestions(
+        self, tool_name: str, tool_input: dict[str, Any], facts: ToolFacts, outside: list[Path]
+    ) -> list[PermissionUpdate]:
+        """Permission updates offered to ``can_use_tool``, like the CLI's: a rule for the tool,
+        the directories outside, acceptEdits for edits."""
+        out: list[PermissionUpdate] = []
+        content: str | None = None
+        if tool_name == "Bash":
+            parts, _ = split_command(str(tool_input.get("command", "")))
+            if len(parts) == 1 and parts[0].words:
+                content = f"{parts[0].words[0]}:*"
+            elif isinstance(tool_input.get("command"), str):
+                content = str(tool_input["command"]).strip()
+        if tool_name in READ_TOOLS and outside:
+            out.append(
+                PermissionUpdate(
+                    type="addRules",
+                    rules=[PermissionRuleValue("Read", f"/{_dir_of(outside[0])}/**")],
+                    behavior="allow",
+                    destination="session",
+                )
+            )
+        elif tool_name not in EDIT_TOOLS:
+            out.append(
+                PermissionUpdate(
+                    type="addRules",
+                    rules=[PermissionRuleValue(tool_name, content)],
+                    behavior="allow",
+                    destination="localSettings",
+                )
+            )
+        if outside:
+            dirs = sorted({_dir_of(p) for p in outside})
+            out.append(PermissionUpdate(type="addDirectories", directories=dirs, destination="session"))
+        bash_edit = tool_name == "Bash" and self._bash_kind(tool_input)[0] == "edit"
+        if (facts.edits_files or bash_edit) and self.mode == "default":
+            out.append(PermissionUpdate(type="setMode", mode="acceptEdits", destination="session"))
+        return out
+
+
+@dataclass
+class _Call:
+    """The call being decided, and what hooks said along the way."""
+
+    tool_name: str
+    original_input: dict[str, Any]
+    tool_use_id: str
+    agent_id: str | None
+    hook_context: list[str] = field(default_factory=list)
+    system_messages: list[str] = field(default_factory=list)
+    hook_events: list[dict[str, Any]] = field(default_factory=list)
+
+    def take(self, outcome: HookOutcome) -> None:
+        """Keep what a hook run shows the user."""
+        self.system_messages += outcome.system_messages
+        self.hook_events += outcome.events
+
+    def decision(self, *, allow: bool, tool_input: dict[str, Any]) -> Decision:
+        return Decision(
+            allow=allow,
+            tool_input=tool_input,
+            hook_context=list(self.hook_context),
+            system_messages=list(self.system_messages),
+            hook_events=list(self.hook_events),
+        )
+
+    def deny(
+        self, message: str, reason_type: str, *, interrupt: bool = False, auto: bool = False
+    ) -> Decision:
+        """A denial the model sees as ``message``; ``auto``: no one was asked (permission_denied shown)."""
+        decision = self.decision(allow=False, tool_input=self.original_input)
+        decision.message = message
+        decision.interrupt = interrupt
+        decision.emit_denied_system_message = auto
+        decision.reason_type = reason_type
+        decision.denial_record = {
+            "tool_name": self.tool_name,
+            "tool_use_id": self.tool_use_id,
+            "tool_input": self.original_input,
+        }
+        return decision
+
+
+def _refreshed(facts: ToolFacts, tool_name: str, tool_input: dict[str, Any], cwd: Path) -> ToolFacts:
+    """The facts of a file tool after its input changed: the path it now touches."""
+    if tool_name not in READ_TOOLS and tool_name not in EDIT_TOOLS:
+        return facts
+    path = tool_path(tool_name, tool_input, cwd)
+    return ToolFacts(facts.read_only, facts.edits_files, [path] if path is not None else [])
+
+
+def _rule_of(value: PermissionRuleValue | dict[str, Any]) -> Rule | None:
+    """A Rule from a PermissionRuleValue (or its wire dict); None when it cannot be read."""
+    if isinstance(value, dict):
+        value = PermissionRuleValue(value.get("toolName", ""), value.get("ruleContent"))
+    content = value.rule_content
+    try:
+        if content is None or content.strip() in ("", "*"):
+            return parse_rule(value.tool_name)
+        return Rule(parse_rule(value.tool_name).tool, content.strip())
+    except InvalidOptionError:
+        return None
+
+
+def _wire(update: PermissionUpdate) -> dict[str, Any]:
+    try:
+        return update.to_dict()
+    except ValueError:
+        return {"type": update.type}
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def _dir_of(path: Path) -> str:
+    """The directory to add for a path outside: the path itself when it is a directory."""
+    return str(path if path.is_dir() else path.parent)
+
+
+def _sensitive(path: Path) -> bool:
+    """Files acceptEdits still asks about: VCS and editor config, shell profiles."""
+    parts = Path(os.path.abspath(path)).parts
+    return any(p in _SENSITIVE_DIRS for p in parts[:-1]) or (bool(parts) and parts[-1] in _SENSITIVE_FILES)
+
+
+def _part_kind(part: CommandPart) -> _BashKind | None:
+    """What one simple command does, from its name and options: read, edit, or unknown (None)."""
+    if not part.words:
+        return None
+    name, args = part.words[0], part.words[1:]
+    written: _BashKind = "edit" if part.writes else "read"
+    if name in _PRINT_COMMANDS:
+        return written
+    if name in _READ_COMMANDS:
+        unsafe = _UNSAFE_OPTIONS.get(name, ())
+        if any(a == u or a.startswith(u + "=") for a in args for u in unsafe):
+            return None
+        return written
+    if name == "git":
+        return written if _git_reads(args) else None
+    if name in _EDIT_COMMANDS:
+        return "edit"
+    return None
+
+
+def _git_reads(args: tuple[str, ...]) -> bool:
+    """``git <sub> ...`` only reads: a read subcommand, or branch/tag/remote listings."""
+    if not args or args[0].startswith("-"):
+        return False  # global options (-C, -c) change what runs
+    sub, rest = args[0], args[1:]
+    if any(a.startswith("--output") or a in ("--ext-diff", "--textconv") for a in rest):
+        return False
+    if sub in _GIT_READ:
+        return True
+    if sub in _GIT_LISTING:
+        return all(a in _GIT_LISTING[sub] for a in rest)
+    if sub == "remote":
+        return all(a in ("-v", "--verbose") for a in rest)
+    return False
+
+
+def _rule_deny_message(rule: Rule, tool_name: str, tool_input: dict[str, Any], cwd: Path) -> str:
+    """The CLI's text for a call a deny rule refuses."""
+    if rule.specifier is not None and tool_name == "Bash":
+        return f"Permission to use Bash with command {tool_input.get('command', '')} has been denied."
+    if rule.specifier is not None and (tool_name in READ_TOOLS or tool_name in EDIT_TOOLS):
+        path = tool_path(tool_name, tool_input, cwd)
+        verb = "read" if tool_name in READ_TOOLS else "edit"
+        return f"Permission to {verb} {path} has been denied."
+    return f"Permission to use {tool_name} has been denied."
+
+
+def _ask_message(tool_name: str, facts: ToolFacts, outside: list[Path]) -> str:
+    """The CLI's text for a call that needed approval and found no one to ask."""
+    if tool_name in EDIT_TOOLS or (facts.edits_files and facts.paths):
+        path = facts.paths[0] if facts.paths else None
+        if path is not None and _sensitive(path):
+            return f"Claude requested permissions to edit {path} which is a sensitive file."
+        if path is not None:
+            return f"Claude requested permissions to write to {path}, but you haven't granted it yet."
+    if outside and (tool_name in READ_TOOLS or facts.read_only):
+        return f"Claude requested permissions to read from {outside[0]}, but you haven't granted it yet."
+    return f"Claude requested permissions to use {tool_name}, but you haven't granted it yet."
