@@ -99,6 +99,9 @@ class ToolHost:
     async def aclose(self) -> None:
         """Stop what the tools started (external MCP servers, background shells)."""
 
+    def set_permission_mode(self, mode: str) -> None:
+        """Change the permission mode of the following calls."""
+
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
         return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
@@ -131,7 +134,11 @@ class Engine:
 
     def __init__(self, options: ClaudeAgentOptions, tools: ToolHost | None = None) -> None:
         self.options = options
-        self.tools = tools or ToolHost()
+        if tools is None:
+            from .toolhost import ClaudeToolHost
+
+            tools = ClaudeToolHost(options, cwd=_options.cwd_of(options))
+        self.tools = tools
         self.backend: LettaBackend | None = None
         self.session: BackendSession | None = None
         self.total_cost_usd: float | None = 0.0
@@ -179,7 +186,7 @@ class Engine:
             "tools": self.tools.tool_names(),
             "mcp_servers": self.tools.mcp_servers_status(),
             "model": self.model,
-            "permissionMode": opts.permission_mode or "default",
+            "permissionMode": getattr(self.tools, "mode", None) or opts.permission_mode or "default",
             "slash_commands": [],
             "apiKeySource": "none",
             "claude_code_version": f"claude-compat {_version}",
@@ -200,6 +207,7 @@ class Engine:
                 f"unknown permission mode {mode!r}; use one of {sorted(mapping.PERMISSION_MODES)}"
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
+        self.tools.set_permission_mode(mode)
 
     async def set_model(self, model: str | None) -> None:
         """Switch the conversation's model (None: the session's default choice)."""

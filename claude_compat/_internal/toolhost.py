@@ -1,0 +1,235 @@
+"""The Claude-side tools of a session: built-ins, in-process SDK MCP tools, behind the permission gate.
+
+Every tool is offered to Letta as a client tool; when the model calls one, :meth:`ClaudeToolHost.run`
+asks the permission gate (rules, hooks, mode, ``can_use_tool``), runs the tool locally, fires the
+PostToolUse hooks and returns the outcome the engine sends back to the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..types import ClaudeAgentOptions, McpSdkServerConfig, SystemMessage
+from . import sdk_mcp
+from .builtins import BUILTIN_TOOLS, INTERACTIVE_TOOL_NAMES, ToolContext, available_tools, shutdown
+from .engine import ToolCall, ToolHost, ToolOutcome
+from .hooks import HookRunner
+from .mcp_bridge import McpConnection
+from .permissions import PermissionGate, ToolFacts
+
+
+class ClaudeToolHost(ToolHost):
+    """Tools of one session, configured from ClaudeAgentOptions."""
+
+    def __init__(self, options: ClaudeAgentOptions, *, cwd: str) -> None:
+        self.options = options
+        self.cwd = Path(cwd)
+        self.add_dirs = [Path(d).resolve() for d in options.add_dirs]
+        self.session_id = ""
+        builtin = available_tools(options.tools, list(options.disallowed_tools))  # type: ignore[arg-type]
+        if options.can_use_tool is None and options.tools is None:
+            # like the Claude SDK: interactive tools are offered only when someone can answer
+            builtin = [n for n in builtin if n not in INTERACTIVE_TOOL_NAMES]
+        self._builtin = [n for n in builtin if n in BUILTIN_TOOLS]
+        self._sdk: dict[str, tuple[McpSdkServerConfig, sdk_mcp.SdkToolSpec]] = {}
+        self._specs: list[dict[str, Any]] = []
+        self._state: dict[str, Any] = {}
+        self._external: list[McpConnection] = []
+        self._ext_tools: dict[str, tuple[McpConnection, sdk_mcp.SdkToolSpec]] = {}
+        self._status: list[dict[str, Any]] = []
+        self.hooks: HookRunner | None = None
+        self.gate: PermissionGate | None = None
+
+    async def open(self, session_id: str) -> None:
+        """List the SDK MCP servers' tools and build the gate for this session."""
+        self.session_id = session_id
+        for server_name, config in _servers(self.options.mcp_servers).items():
+            if config.get("type") == "sdk":
+                sdk_config: McpSdkServerConfig = config  # type: ignore[assignment]
+                for spec in await sdk_mcp.list_sdk_tools(sdk_config):
+                    self._sdk[f"mcp__{server_name}__{spec.name}"] = (sdk_config, spec)
+                self._status.append({"name": server_name, "status": "connected"})
+            else:
+                conn = McpConnection(server_name, dict(config))
+                await conn.start(str(self.cwd))
+                self._external.append(conn)
+                self._status.append(conn.status_entry())
+                for spec in conn.tools:
+                    self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
+        disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
+        self._specs = [
+            {
+                "name": name,
+                "description": BUILTIN_TOOLS[name].description,
+                "parameters": BUILTIN_TOOLS[name].input_schema,
+            }
+            for name in self._builtin
+        ] + [
+            {"name": name, "description": spec.description, "parameters": spec.input_schema}
+            for name, (_, spec) in [*self._sdk.items(), *self._ext_tools.items()]
+            if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
+        ]
+        self.hooks = HookRunner(
+            self.options.hooks,  # type: ignore[arg-type]
+            session_id=session_id,
+            cwd=str(self.cwd),
+            permission_mode=lambda: self.mode,
+        )
+        self._state["permission_mode"] = self.options.permission_mode or "default"
+        self.gate = PermissionGate(
+            allowed_tools=list(self.options.allowed_tools),
+            disallowed_tools=list(self.options.disallowed_tools),
+            mode=self.options.permission_mode,
+            can_use_tool=self.options.can_use_tool,
+            hooks=self.hooks,
+            cwd=self.cwd,
+            add_dirs=self.add_dirs,
+        )
+
+    @property
+    def mode(self) -> str:
+        """The permission mode in force (ExitPlanMode / set_permission_mode change it)."""
+        if self.gate is not None:
+            return self.gate.mode
+        return self.options.permission_mode or "default"
+
+    def client_tools(self) -> list[dict[str, Any]]:
+        return self._specs
+
+    def mcp_servers_status(self) -> list[dict[str, Any]]:
+        return list(self._status)
+
+    def set_permission_mode(self, mode: str) -> None:
+        if self.gate is not None:
+            self.gate.set_permission_mode(mode)
+        self._state["permission_mode"] = self.mode
+
+    async def aclose(self) -> None:
+        shutdown(self._state)
+        for conn in reversed(self._external):
+            await conn.aclose()
+        self._external.clear()
+
+    def context(self) -> ToolContext:
+        """What built-in tools need from the session."""
+        env = {**os.environ, **self.options.env}
+        return ToolContext(
+            cwd=self.cwd,
+            add_dirs=self.add_dirs,
+            env=env,
+            session_id=self.session_id,
+            state=self._state,
+        )
+
+    def _facts(self, name: str, tool_input: dict[str, Any]) -> ToolFacts:
+        tool = BUILTIN_TOOLS.get(name)
+        if tool is None or name not in self._builtin:
+            return ToolFacts(read_only=False, edits_files=False, paths=[])
+        try:
+            paths = tool.paths(tool_input, self.context())
+        except Exception:
+            paths = []
+        return ToolFacts(read_only=tool.read_only, edits_files=tool.edits_files, paths=paths)
+
+    async def run(self, call: ToolCall) -> ToolOutcome:
+        known = call.name in self._builtin or call.name in self._sdk or call.name in self._ext_tools
+        if not known:
+            return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
+        assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
+        decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
+        if not decision.allow:
+            notices: tuple[SystemMessage, ...] = ()
+            if decision.emit_denied_system_message:
+                notices = (
+                    SystemMessage(
+                        subtype="permission_denied",
+                        data={
+                            "type": "system",
+                            "subtype": "permission_denied",
+                            "tool_name": call.name,
+                            "tool_use_id": call.id,
+                            "message": decision.message,
+                            "session_id": self.session_id,
+                            "uuid": str(uuid.uuid4()),
+                        },
+                    ),
+                )
+            text = (
+                f"Error: {decision.message}" if not decision.message.startswith("Error") else decision.message
+            )
+            return ToolOutcome(
+                decision.message,
+                is_error=True,
+                structured=text,
+                denied=True,
+                notices=notices,
+                interrupt=decision.interrupt,
+            )
+        tool_input = decision.tool_input
+        started = time.monotonic()
+        outcome = await self._execute(call.name, tool_input)
+        event = "PostToolUseFailure" if outcome.is_error else "PostToolUse"
+        hook_input: dict[str, Any] = {
+            "hook_event_name": event,
+            "tool_name": call.name,
+            "tool_input": tool_input,
+            "tool_use_id": call.id,
+        }
+        if outcome.is_error:
+            hook_input["error"] = (
+                outcome.content if isinstance(outcome.content, str) else str(outcome.content)
+            )
+        else:
+            hook_input["tool_response"] = (
+                outcome.structured if outcome.structured is not None else outcome.content
+            )
+            hook_input["duration_ms"] = int((time.monotonic() - started) * 1000)
+        post = await self.hooks.run(event, hook_input, tool_name=call.name, tool_use_id=call.id)
+        extra = [*decision.hook_context, *post.additional_context]
+        if post.block and post.block_reason:
+            extra.append(post.block_reason)
+        if extra and isinstance(outcome.content, str):
+            outcome = ToolOutcome(
+                outcome.content + "\n\n" + "\n".join(extra),
+                is_error=outcome.is_error,
+                structured=outcome.structured,
+            )
+        return outcome
+
+    async def _execute(self, name: str, tool_input: dict[str, Any]) -> ToolOutcome:
+        if name in self._sdk or name in self._ext_tools:
+            tool = name.split("__", 2)[2]
+            if name in self._sdk:
+                result = await sdk_mcp.call_sdk_tool(self._sdk[name][0], tool, tool_input)
+            else:
+                result = await self._ext_tools[name][0].call(tool, tool_input)
+            texts = [str(c.get("text", "")) for c in result.content if c.get("type") == "text"]
+            content: str | list[dict[str, Any]] = (
+                result.content if len(texts) != len(result.content) else "\n".join(texts)
+            )
+            return ToolOutcome(content, is_error=result.is_error, structured=result.content)
+        self._state["permission_mode"] = self.mode
+        outcome = await BUILTIN_TOOLS[name].run(tool_input, self.context())
+        changed = self._state.get("permission_mode")
+        if self.gate is not None and isinstance(changed, str) and changed != self.gate.mode:
+            self.gate.set_permission_mode(changed)  # EnterPlanMode / ExitPlanMode
+        return outcome
+
+
+def _servers(value: Any) -> dict[str, dict[str, Any]]:
+    """``mcp_servers`` as a dict: the option may also be a JSON string or a path to a JSON file."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if isinstance(v, dict)}
+    if not value:
+        return {}
+    text = str(value)
+    path = Path(text)
+    raw = path.read_text(encoding="utf-8") if not text.lstrip().startswith("{") and path.exists() else text
+    data = json.loads(raw)
+    servers = data.get("mcpServers", data) if isinstance(data, dict) else {}
+    return {k: v for k, v in servers.items() if isinstance(v, dict)}

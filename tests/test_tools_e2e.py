@@ -1,0 +1,277 @@
+"""Tools through the real local Letta server: the model calls, the engine decides and runs locally."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_compat import (
+    AssistantMessage,
+    ClaudeAgentOptions,
+    HookMatcher,
+    PermissionResultAllow,
+    PermissionResultDeny,
+    ResultError,
+    ResultMessage,
+    SystemMessage,
+    ToolPermissionContext,
+    ToolResultBlock,
+    ToolUseBlock,
+    UserMessage,
+    create_sdk_mcp_server,
+    query,
+    tool,
+)
+from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+
+pytestmark = [pytest.mark.anyio, pytest.mark.letta]
+
+SHOUT_SERVER = Path(__file__).parent / "mcp_servers" / "shout_server.py"
+
+
+def label(m: Any) -> str:
+    if isinstance(m, SystemMessage):
+        return f"Sys:{m.subtype}"
+    if isinstance(m, AssistantMessage):
+        return "A[" + type(m.content[0]).__name__.replace("Block", "") + "]"
+    if isinstance(m, UserMessage):
+        block = m.content[0]
+        assert isinstance(block, ToolResultBlock)
+        return "U[ToolResult" + ("!" if block.is_error else "") + "]"
+    if isinstance(m, ResultMessage):
+        return f"Result:{m.subtype}"
+    return type(m).__name__
+
+
+async def run(prompt: str, options: ClaudeAgentOptions) -> list[Any]:
+    return [m async for m in query(prompt=prompt, options=options)]
+
+
+def tool_result(messages: list[Any]) -> ToolResultBlock:
+    block = next(m for m in messages if isinstance(m, UserMessage)).content[0]
+    assert isinstance(block, ToolResultBlock)
+    return block
+
+
+def then_say(model: ScriptedModel, text: str = "done") -> None:
+    model.add_rule(Rule(last_tool=".", reply=Turn(text=text), times=1))
+
+
+async def test_read_runs_locally_and_the_model_gets_cat_n_text(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("alpha\nbeta\n")
+    scripted_model.push(
+        Turn(
+            text="Let me read it.",
+            tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "notes.txt")}, id="call_r")],
+        )
+    )
+    then_say(scripted_model, "It says alpha and beta.")
+
+    messages = await run("What is in notes.txt?", ClaudeAgentOptions(cwd=tmp_path))
+
+    assert [label(m) for m in messages] == [
+        "Sys:init",
+        "A[Text]",
+        "A[ToolUse]",
+        "U[ToolResult]",
+        "A[Text]",
+        "Result:success",
+    ]
+    use = messages[2].content[0]
+    assert isinstance(use, ToolUseBlock) and use.id == "call_r" and use.name == "Read"
+    result = tool_result(messages)
+    assert result.tool_use_id == "call_r" and "1\talpha" in str(result.content)
+    user = messages[3]
+    assert isinstance(user.tool_use_result, dict) and user.tool_use_result["type"] == "text"
+    assert messages[-1].num_turns == 2 and messages[-1].result == "It says alpha and beta."
+    assert "Read" in messages[0].data["tools"]
+    assert "alpha" in str(scripted_model.completions[-1].messages[-1]["content"])
+
+
+async def test_a_mutating_bash_call_is_denied_headless_and_never_runs(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(Turn(tool_calls=[ToolCall("Bash", {"command": "touch created.txt"}, id="call_b")]))
+    then_say(scripted_model)
+
+    messages = await run("make a file", ClaudeAgentOptions(cwd=tmp_path))
+
+    assert [label(m) for m in messages] == [
+        "Sys:init",
+        "A[ToolUse]",
+        "Sys:permission_denied",
+        "U[ToolResult!]",
+        "A[Text]",
+        "Result:success",
+    ]
+    assert not (tmp_path / "created.txt").exists()
+    assert messages[-1].permission_denials == [
+        {"tool_name": "Bash", "tool_use_id": "call_b", "tool_input": {"command": "touch created.txt"}}
+    ]
+
+
+async def test_bypass_permissions_runs_bash_with_the_options_env(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("Bash", {"command": "echo $GREETING > out.txt"}, id="call_b")])
+    )
+    then_say(scripted_model)
+
+    messages = await run(
+        "write it",
+        ClaudeAgentOptions(cwd=tmp_path, permission_mode="bypassPermissions", env={"GREETING": "hello-env"}),
+    )
+
+    assert messages[-1].subtype == "success"
+    assert (tmp_path / "out.txt").read_text().strip() == "hello-env"
+
+
+async def test_can_use_tool_deny_and_allow_with_updated_input(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def decide(name: str, tool_input: dict[str, Any], ctx: ToolPermissionContext) -> Any:
+        seen.append((name, ctx.tool_use_id))
+        if "forbidden" in tool_input.get("file_path", ""):
+            return PermissionResultDeny(message="not that one")
+        return PermissionResultAllow(updated_input={**tool_input, "content": "rewritten"})
+
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall(
+                    "Write", {"file_path": str(tmp_path / "forbidden.txt"), "content": "x"}, id="call_1"
+                ),
+                ToolCall(
+                    "Write", {"file_path": str(tmp_path / "ok.txt"), "content": "original"}, id="call_2"
+                ),
+            ]
+        )
+    )
+    then_say(scripted_model)
+
+    messages = await run("write two files", ClaudeAgentOptions(cwd=tmp_path, can_use_tool=decide))
+
+    labels = [label(m) for m in messages]
+    assert "Sys:permission_denied" not in labels  # a callback's deny emits no system message
+    assert labels.count("U[ToolResult!]") == 1 and labels.count("U[ToolResult]") == 1
+    assert not (tmp_path / "forbidden.txt").exists()
+    assert (tmp_path / "ok.txt").read_text() == "rewritten"
+    assert [d["tool_use_id"] for d in messages[-1].permission_denials] == ["call_1"]
+    assert seen == [("Write", "call_1"), ("Write", "call_2")]
+
+
+async def test_an_sdk_mcp_tool_runs_in_process(scripted_model: ScriptedModel) -> None:
+    @tool("add", "Add two numbers", {"a": float, "b": float})
+    async def add(args: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": str(args["a"] + args["b"])}]}
+
+    @tool("explode", "Always fails", {})
+    async def explode(args: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("kaboom")
+
+    calc = create_sdk_mcp_server("calc", tools=[add, explode])
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall("mcp__calc__add", {"a": 2, "b": 3}, id="c1"),
+                ToolCall("mcp__calc__explode", {}, id="c2"),
+            ]
+        )
+    )
+    then_say(scripted_model, "5, and one failure")
+
+    messages = await run(
+        "add",
+        ClaudeAgentOptions(mcp_servers={"calc": calc}, allowed_tools=["mcp__calc"]),
+    )
+
+    results = [m.content[0] for m in messages if isinstance(m, UserMessage)]
+    assert [r.is_error for r in results] == [False, True]
+    assert "5" in str(results[0].content) and "kaboom" in str(results[1].content)
+    assert messages[-1].subtype == "success" and messages[-1].result == "5, and one failure"
+    assert {"name": "calc", "status": "connected"} in messages[0].data["mcp_servers"]
+    offered = {t["function"]["name"] for t in scripted_model.completions[0].tools}
+    assert {"mcp__calc__add", "mcp__calc__explode"} <= offered
+
+
+async def test_external_stdio_mcp_server_and_a_failed_one(scripted_model: ScriptedModel) -> None:
+    scripted_model.push(Turn(tool_calls=[ToolCall("mcp__shout__shout", {"text": "hi"}, id="c1")]))
+    then_say(scripted_model)
+    servers: dict[str, Any] = {
+        "shout": {"type": "stdio", "command": sys.executable, "args": [str(SHOUT_SERVER)]},
+        "broken": {"type": "stdio", "command": "/nonexistent/mcp-server"},
+    }
+
+    messages = await run("shout", ClaudeAgentOptions(mcp_servers=servers, allowed_tools=["mcp__shout"]))
+
+    status = {s["name"]: s["status"] for s in messages[0].data["mcp_servers"]}
+    assert status == {"shout": "connected", "broken": "failed"}
+    assert tool_result(messages).content == "HI"
+
+
+async def test_a_pre_tool_use_hook_denies_and_the_tool_never_runs(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    async def block_bash(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": "PreToolUse",
+                "permissionDecision": "deny",
+                "permissionDecisionReason": "blocked by hook",
+            }
+        }
+
+    scripted_model.push(Turn(tool_calls=[ToolCall("Bash", {"command": "touch hooked.txt"}, id="c1")]))
+    then_say(scripted_model)
+
+    messages = await run(
+        "go",
+        ClaudeAgentOptions(
+            cwd=tmp_path,
+            permission_mode="bypassPermissions",
+            hooks={"PreToolUse": [HookMatcher(matcher="Bash", hooks=[block_bash])]},
+        ),
+    )
+
+    result = tool_result(messages)
+    assert result.is_error and "blocked by hook" in str(result.content)
+    assert not (tmp_path / "hooked.txt").exists()
+
+
+async def test_max_turns_ends_with_error_max_turns_and_the_session_resumes(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("x\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "a.txt")}, id="c1")]))
+    seen: list[Any] = []
+
+    with pytest.raises(ResultError) as info:
+        async for m in query(prompt="read", options=ClaudeAgentOptions(cwd=tmp_path, max_turns=1)):
+            seen.append(m)
+
+    assert [label(m) for m in seen] == ["Sys:init", "A[ToolUse]", "U[ToolResult]", "Result:error_max_turns"]
+    assert info.value.subtype == "error_max_turns"
+    scripted_model.push("resumed fine")
+    again = await run("continue", ClaudeAgentOptions(cwd=tmp_path, resume=seen[-1].session_id))
+    assert again[-1].result == "resumed fine"
+
+
+async def test_a_call_to_an_unknown_tool_gets_an_error_result_and_the_turn_goes_on(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(Turn(tool_calls=[ToolCall("Teleport", {"where": "moon"}, id="c1")]))
+    then_say(scripted_model, "could not teleport")
+
+    messages = await run("teleport", ClaudeAgentOptions(cwd=tmp_path))
+
+    assert messages[-1].subtype == "success"
+    errors = [m.content[0] for m in messages if isinstance(m, UserMessage)]
+    assert not errors or (errors[0].is_error and "Teleport" in str(errors[0].content))
