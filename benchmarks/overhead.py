@@ -1,7 +1,7 @@
 """Per-turn cost of claude-compat over raw letta-client: the same turns on one session each, interleaved.
 
 Three ways to run N turns against the same Letta server and scripted model, alternating per
-block of turns so machine noise falls on all three alike:
+block of turns through all six orders so machine noise and order effects fall on all three alike:
 
   client  ClaudeSDKClient, N turns on one session
   query   query() with a streaming input of N user messages (one session)
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import itertools
 import pstats
 import sys
 import time
@@ -269,9 +270,13 @@ async def _timed_turn(runner: Runner, text: str, samples: Samples | None) -> Non
         samples.cpu.append(cpu)
 
 
+#: Every order of the three, cycled: each variant runs first, second and third equally often and
+#: follows each other variant equally often (a plain rotation would always put one after the same one).
+ORDERS = tuple(itertools.permutations(VARIANTS))
+
+
 def _order(block: int) -> list[str]:
-    shift = block % len(VARIANTS)
-    return list(VARIANTS[shift:] + VARIANTS[:shift])
+    return list(ORDERS[block % len(ORDERS)])
 
 
 @contextmanager
@@ -351,7 +356,8 @@ def report(
     raw_p50 = _harness.percentile(raw.wall, 50)
     n = len(raw.wall)
     print(
-        f"overhead: {n} turns per variant on one session each, interleaved in blocks of {args.block}; "
+        f"overhead: {n} turns per variant on one session each, interleaved in blocks of {args.block} "
+        f"(all six orders in turn); "
         f"{tools} client tools sent with every request (raw sends the same)"
     )
     print(_harness.machine_line(pair))

@@ -3,9 +3,9 @@
 CLAUDE_COMPAT_AGENT_SCOPE=session gives every session its own agent and conversation;
 =shared gives every session a conversation of one agent per configuration, with the memory
 blocks isolated per conversation. Both are timed with and without ``letta_memory_blocks``,
-interleaved, K sessions each: the open alone (ClaudeSDKClient.connect) and the open plus its
-first turn. The run also checks that two "shared" sessions do not see each other's memory block
-edits, through the Letta API.
+interleaved in a shuffled order each round, K sessions each: the open alone
+(ClaudeSDKClient.connect) and the open plus its first turn. The run also checks, through the
+Letta API, that two "shared" sessions do not see each other's memory block edits.
 
     python benchmarks/provisioning.py [--sessions 30] [--quick] [--letta-url URL --model-port P]
 """
@@ -16,6 +16,7 @@ import argparse
 import functools
 import inspect
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -219,9 +220,11 @@ async def run(args: argparse.Namespace, pair: _harness.Pair) -> int:
             await open_session(scope, with_blocks, None, timer)
             if scope == "shared":
                 first_shared[with_blocks] = time.perf_counter() - t0
-        for k in range(args.sessions):
-            shift = k % len(CONFIGS)
-            for config in CONFIGS[shift:] + CONFIGS[:shift]:
+        shuffle = random.Random(20261125).shuffle  # a fresh order each round, the same every run
+        for _ in range(args.sessions):
+            order = list(CONFIGS)
+            shuffle(order)
+            for config in order:
                 await open_session(*config, samples[config], timer)
         timer.restore()
         isolated, detail = await check_isolation(letta)
@@ -266,7 +269,7 @@ def report(
 ) -> None:
     """Ratios first (the headline), then the per-configuration figures and phases."""
     k = args.sessions
-    print(f"provisioning: {k} new sessions per configuration, interleaved")
+    print(f"provisioning: {k} new sessions per configuration, interleaved (shuffled each round)")
     print(_harness.machine_line(pair))
     print()
     for with_blocks in (False, True):
