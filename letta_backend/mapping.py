@@ -125,8 +125,9 @@ STOP_REASONS: dict[str, StopMapping] = {
     "no_tool_call": StopMapping("success", False, "completed", "end_turn"),
     "tool_rule": StopMapping("success", False, "completed", "end_turn"),
     "max_steps": StopMapping("error_max_turns", True, "max_turns", None),
-    # not a Letta reason: the engine stops when the session's cost reaches max_budget_usd
+    # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked
     "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
+    "hook_stopped": StopMapping("success", False, "hook_stopped", None),
     "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
     "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),
     "llm_api_error": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),

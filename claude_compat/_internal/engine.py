@@ -146,6 +146,7 @@ class Engine:
         self._deferred: list[dict[str, Any]] = []
         self._interrupted = False
         self._last_context_tokens = 0
+        self._session_started = False
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -159,7 +160,10 @@ class Engine:
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
-        """Release the HTTP connections and what the tools started."""
+        """Release the HTTP connections and what the tools started (SessionEnd hooks run first)."""
+        hooks = self._hooks()
+        if hooks is not None and self._session_started:
+            await hooks.run("SessionEnd", {"hook_event_name": "SessionEnd", "reason": "other"})
         await self.tools.aclose()
         if self.backend is not None:
             await self.backend.aclose()
@@ -266,9 +270,13 @@ class Engine:
         async with conversation_lock(self.session.conversation_id):
             yield self.init_message()
             state = TurnState()
+            content, blocked = await self._prompt_hooks(content)
+            if blocked is not None:
+                final.append(self._result("hook_stopped", None, state, blocked))
             request = [*self._deferred, {"role": "user", "content": content}]
             self._deferred = []
-            while True:
+            stop_hook_active = False
+            while blocked is None:
                 run = RunResult()
                 async for message in self._run(request, state, run):
                     yield message
@@ -309,6 +317,12 @@ class Engine:
                         reason = "cancelled" if self._interrupted else stop_now
                     else:
                         request = [answer]
+                        continue
+                if reason == "end_turn" and failure is None:
+                    keep_going = await self._stop_hook(stop_hook_active)
+                    if keep_going is not None and state.num_turns < 50:
+                        stop_hook_active = True
+                        request = [{"role": "user", "content": keep_going}]
                         continue
                 result = self._result(reason, failure, state)
                 if failure is not None and result.is_error and stop_mapping(reason).api_error:
@@ -361,6 +375,51 @@ class Engine:
         state.num_turns += max(steps, 1)
         state.usage = state.usage + run.usage
         self._add_cost(run.usage)
+
+    def _hooks(self) -> Any:
+        return getattr(self.tools, "hooks", None)
+
+    async def _prompt_hooks(
+        self, content: str | list[dict[str, Any]]
+    ) -> tuple[str | list[dict[str, Any]], str | None]:
+        """SessionStart (first turn) and UserPromptSubmit: extra context, or a blocked prompt."""
+        hooks = self._hooks()
+        if hooks is None:
+            return content, None
+        context: list[str] = []
+        if not self._session_started:
+            self._session_started = True
+            source = "resume" if self.session is not None and self.session.resumed else "startup"
+            started = await hooks.run("SessionStart", {"hook_event_name": "SessionStart", "source": source})
+            context += started.additional_context
+        text = content if isinstance(content, str) else " ".join(str(p.get("text", "")) for p in content)
+        submitted = await hooks.run(
+            "UserPromptSubmit", {"hook_event_name": "UserPromptSubmit", "prompt": text}
+        )
+        if submitted.block or submitted.stop:
+            return (
+                content,
+                submitted.block_reason
+                or submitted.stop_reason
+                or "prompt blocked by a UserPromptSubmit hook",
+            )
+        context += submitted.additional_context
+        if not context:
+            return content, None
+        note = "\n".join(context)
+        if isinstance(content, str):
+            return f"{content}\n\n<system-reminder>\n{note}\n</system-reminder>", None
+        return [*content, {"type": "text", "text": f"<system-reminder>\n{note}\n</system-reminder>"}], None
+
+    async def _stop_hook(self, active: bool) -> str | None:
+        """Run Stop hooks; a block's reason becomes the next user message (the model goes on)."""
+        hooks = self._hooks()
+        if hooks is None:
+            return None
+        outcome = await hooks.run("Stop", {"hook_event_name": "Stop", "stop_hook_active": active})
+        if outcome.block and not outcome.stop:
+            return outcome.block_reason or "Continue."
+        return None
 
     def _limit_reached(self, state: TurnState) -> str:
         """The stop reason when max_turns or max_budget_usd forbid another model call, else ""."""
@@ -454,7 +513,9 @@ class Engine:
             uuid=str(uuid.uuid4()),
         )
 
-    def _result(self, reason: str, failure: StreamFailure | None, state: TurnState) -> ResultMessage:
+    def _result(
+        self, reason: str, failure: StreamFailure | None, state: TurnState, note: str | None = None
+    ) -> ResultMessage:
         stop = stop_mapping(reason)
         if failure is not None and not stop.is_error:
             stop = mapping.UNKNOWN_STOP
@@ -471,7 +532,7 @@ class Engine:
         elif stop.is_error:
             errors = [failure.message if failure is not None else f"Letta run stopped: {reason}"]
         else:
-            result_text = state.last_text or ""
+            result_text = note if note is not None else (state.last_text or "")
         structured: Any = None
         if not stop.is_error and self.options.output_format:
             structured, problem = _structured(result_text, self.options.output_format)

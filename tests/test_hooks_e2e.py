@@ -1,0 +1,84 @@
+"""Session hooks through a real local Letta: prompt context, Stop keeping the model going, tool hooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_compat import ClaudeAgentOptions, HookMatcher, ResultMessage, query
+from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+
+pytestmark = [pytest.mark.anyio, pytest.mark.letta]
+
+
+async def run(prompt: str, options: ClaudeAgentOptions) -> list[Any]:
+    return [m async for m in query(prompt=prompt, options=options)]
+
+
+async def test_user_prompt_submit_context_reaches_the_model(scripted_model: ScriptedModel) -> None:
+    async def add_context(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        assert hook_input["prompt"] == "hello"
+        return {
+            "hookSpecificOutput": {
+                "hookEventName": "UserPromptSubmit",
+                "additionalContext": "The user is Ada.",
+            }
+        }
+
+    await run("hello", ClaudeAgentOptions(hooks={"UserPromptSubmit": [HookMatcher(hooks=[add_context])]}))
+
+    assert "The user is Ada." in str(scripted_model.completions[-1].messages[-1]["content"])
+
+
+async def test_a_user_prompt_submit_block_stops_before_the_model(scripted_model: ScriptedModel) -> None:
+    async def block(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        return {"decision": "block", "reason": "no secrets please"}
+
+    before = len(scripted_model.completions)
+    messages = await run(
+        "my password is x", ClaudeAgentOptions(hooks={"UserPromptSubmit": [HookMatcher(hooks=[block])]})
+    )
+
+    assert len(scripted_model.completions) == before
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "no secrets please"
+
+
+async def test_a_stop_hook_block_makes_the_model_go_on(scripted_model: ScriptedModel) -> None:
+    calls: list[bool] = []
+
+    async def once_more(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        calls.append(hook_input["stop_hook_active"])
+        if hook_input["stop_hook_active"]:
+            return {}
+        return {"decision": "block", "reason": "Also say goodbye."}
+
+    scripted_model.push("hello", "goodbye")
+    messages = await run("greet", ClaudeAgentOptions(hooks={"Stop": [HookMatcher(hooks=[once_more])]}))
+
+    assert calls == [False, True]
+    assert messages[-1].result == "goodbye" and messages[-1].num_turns == 2
+    assert "Also say goodbye." in str(scripted_model.completions[-1].messages)
+
+
+async def test_post_tool_use_sees_the_tool_response(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def record(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        seen.append(dict(hook_input))
+        return {}
+
+    (tmp_path / "f.txt").write_text("content\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "f.txt")}, id="c1")]))
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="ok"), times=1))
+
+    await run(
+        "read",
+        ClaudeAgentOptions(
+            cwd=tmp_path, hooks={"PostToolUse": [HookMatcher(matcher="Read", hooks=[record])]}
+        ),
+    )
+
+    assert len(seen) == 1 and seen[0]["tool_name"] == "Read" and seen[0]["tool_use_id"] == "c1"
+    assert seen[0]["hook_event_name"] == "PostToolUse" and seen[0]["tool_response"]
