@@ -7,6 +7,7 @@ handles its arguments in a ``_cmd_<name>`` function returning the exit status.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import signal
 import sys
@@ -28,11 +29,20 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_server_command(commands)
-    # Later subcommands register here, each in its own _add_<name>_command:
-    #   run SCRIPT      run an unmodified Claude SDK program on Letta
-    #   migrate PATH    report (and rewrite) uses of the Claude SDK in a code base
-    #   ab SCRIPT       run a program on the Claude SDK and on claude-compat and diff the traces
+    # run SCRIPT, migrate PATH, ab SCRIPT: one module each in claude_compat/_commands/,
+    # exposing add(commands) that registers the parser and sets ``handler``.
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"claude_compat._commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"claude_compat._commands.{name}":
+                raise
+            continue
+        module.add(commands)
     return parser
+
+
+_COMMAND_MODULES = ("run", "migrate", "ab")
 
 
 def main(argv: list[str] | None = None) -> int:

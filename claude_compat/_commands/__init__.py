@@ -1,0 +1,1 @@
+"""Subcommands of the claude-compat CLI, one module each, each exposing ``add(commands)``."""
