@@ -275,3 +275,60 @@ async def test_a_call_to_an_unknown_tool_gets_an_error_result_and_the_turn_goes_
     assert messages[-1].subtype == "success"
     errors = [m.content[0] for m in messages if isinstance(m, UserMessage)]
     assert not errors or (errors[0].is_error and "Teleport" in str(errors[0].content))
+
+
+async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from claude_compat import AgentDefinition
+
+    (tmp_path / "data.txt").write_text("42\n")
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall(
+                    "Agent",
+                    {"description": "read data", "prompt": "Read data.txt", "subagent_type": "reader"},
+                    id="parent_call",
+                )
+            ]
+        )
+    )
+    scripted_model.add_rule(
+        Rule(
+            last_user="Read data.txt",
+            reply=Turn(
+                tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "data.txt")}, id="child_call")]
+            ),
+            times=1,
+        )
+    )
+    scripted_model.add_rule(Rule(last_tool="42", reply=Turn(text="The file holds 42."), times=1))
+    scripted_model.add_rule(
+        Rule(last_tool="The file holds 42", reply=Turn(text="The subagent says 42."), times=1)
+    )
+
+    messages = await run(
+        "what is in data.txt?",
+        ClaudeAgentOptions(
+            cwd=tmp_path,
+            agents={
+                "reader": AgentDefinition(
+                    description="Reads files", prompt="You are the reader subagent.", tools=["Read"]
+                )
+            },
+        ),
+    )
+
+    child = [m for m in messages if getattr(m, "parent_tool_use_id", None) == "parent_call"]
+    assert [label(m) for m in child] == ["A[ToolUse]", "U[ToolResult]"]
+    parent_result = next(m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id is None)
+    assert "The file holds 42." in str(parent_result.content[0].content)
+    assert messages[-1].result == "The subagent says 42."
+    child_system = [
+        r.messages[0]["content"]
+        for r in scripted_model.completions
+        if "subagent" in str(r.messages[0]["content"])
+    ]
+    assert child_system and "You are the reader subagent." in child_system[0]
+    assert "Agent" in messages[0].data["tools"]

@@ -76,6 +76,7 @@ class ToolOutcome:
     denied: bool = False
     notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
+    messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
 
 
 class ToolHost:
@@ -292,7 +293,7 @@ class Engine:
                     results: list[ToolReturn | ToolDenial] = []
                     for block in calls:
                         outcome = await self._run_tool(block, state)
-                        for notice in outcome.notices:
+                        for notice in (*outcome.notices, *outcome.messages):
                             yield notice
                         if outcome.interrupt:
                             self._interrupted = True

@@ -139,9 +139,8 @@ _NAME_ROWS: list[NameStatus] = [
     _row(
         _OPTIONS,
         "AgentDefinition",
-        "not-yet",
-        "programmatic subagents are not built yet; when set in options.agents",
-        "warns",
+        "emulated",
+        "prompt, tools, disallowedTools, model, maxTurns, permissionMode drive a child Letta session",
     ),
     _row(
         _OPTIONS,
@@ -473,7 +472,11 @@ _OPTION_ROWS: list[NameStatus] = [
     ),
     _opt("include_partial_messages", "mapped", "StreamEvents built from Letta token streaming"),
     _opt("include_hook_events", "not-yet", "HookEventMessages are not emitted yet", "warns"),
-    _opt("forward_subagent_text", "not-yet", "no subagents yet", "ignored"),
+    _opt(
+        "forward_subagent_text",
+        "emulated",
+        "the subagent's text and thinking are forwarded with parent_tool_use_id",
+    ),
     _opt(
         "verbatim_prompts",
         "emulated",
@@ -483,7 +486,9 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt("fork_session", "mapped", "the resumed conversation is forked into a new session"),
     _opt("resume_session_at", "not-yet", "resuming from a given message is not built yet", "warns"),
     _opt("resume_drops_turn", "not-yet", "the discarded turn is not validated yet", "warns"),
-    _opt("agents", "not-yet", "programmatic subagents are not built yet", "warns"),
+    _opt(
+        "agents", "emulated", "the Agent tool (alias Task) runs each subagent as a child Letta conversation"
+    ),
     _opt(
         "setting_sources",
         "refused",

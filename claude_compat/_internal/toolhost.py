@@ -14,8 +14,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..types import ClaudeAgentOptions, McpSdkServerConfig, SystemMessage
-from . import sdk_mcp
+from ..types import AgentDefinition, ClaudeAgentOptions, McpSdkServerConfig, Message, SystemMessage
+from . import sdk_mcp, subagents
 from .builtins import BUILTIN_TOOLS, INTERACTIVE_TOOL_NAMES, ToolContext, available_tools, shutdown
 from .engine import ToolCall, ToolHost, ToolOutcome
 from .hooks import HookRunner
@@ -36,6 +36,11 @@ class ClaudeToolHost(ToolHost):
             # like the Claude SDK: interactive tools are offered only when someone can answer
             builtin = [n for n in builtin if n not in INTERACTIVE_TOOL_NAMES]
         self._builtin = [n for n in builtin if n in BUILTIN_TOOLS]
+        wants_agent = bool(options.agents) or any(t in ("Agent", "Task") for t in (options.tools or []))
+        blocked = {d for d in options.disallowed_tools if d in ("Agent", "Task")}
+        self._agents: dict[str, AgentDefinition] | None = (
+            dict(options.agents or {}) if wants_agent and not blocked else None
+        )
         self._sdk: dict[str, tuple[McpSdkServerConfig, sdk_mcp.SdkToolSpec]] = {}
         self._specs: list[dict[str, Any]] = []
         self._state: dict[str, Any] = {}
@@ -62,18 +67,23 @@ class ClaudeToolHost(ToolHost):
                 for spec in conn.tools:
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
-        self._specs = [
-            {
-                "name": name,
-                "description": BUILTIN_TOOLS[name].description,
-                "parameters": BUILTIN_TOOLS[name].input_schema,
-            }
-            for name in self._builtin
-        ] + [
-            {"name": name, "description": spec.description, "parameters": spec.input_schema}
-            for name, (_, spec) in [*self._sdk.items(), *self._ext_tools.items()]
-            if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
-        ]
+        agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
+        self._specs = (
+            agent_spec
+            + [
+                {
+                    "name": name,
+                    "description": BUILTIN_TOOLS[name].description,
+                    "parameters": BUILTIN_TOOLS[name].input_schema,
+                }
+                for name in self._builtin
+            ]
+            + [
+                {"name": name, "description": spec.description, "parameters": spec.input_schema}
+                for name, (_, spec) in [*self._sdk.items(), *self._ext_tools.items()]
+                if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
+            ]
+        )
         self.hooks = HookRunner(
             self.options.hooks,  # type: ignore[arg-type]
             session_id=session_id,
@@ -127,6 +137,8 @@ class ClaudeToolHost(ToolHost):
         )
 
     def _facts(self, name: str, tool_input: dict[str, Any]) -> ToolFacts:
+        if name == "Agent":  # the subagent's own tool calls are gated one by one
+            return ToolFacts(read_only=True, edits_files=False, paths=[])
         tool = BUILTIN_TOOLS.get(name)
         if tool is None or name not in self._builtin:
             return ToolFacts(read_only=False, edits_files=False, paths=[])
@@ -137,7 +149,14 @@ class ClaudeToolHost(ToolHost):
         return ToolFacts(read_only=tool.read_only, edits_files=tool.edits_files, paths=paths)
 
     async def run(self, call: ToolCall) -> ToolOutcome:
-        known = call.name in self._builtin or call.name in self._sdk or call.name in self._ext_tools
+        if call.name == "Task" and self._agents is not None:
+            call = ToolCall(call.id, "Agent", call.input, call.input_error)
+        known = (
+            call.name in self._builtin
+            or call.name in self._sdk
+            or call.name in self._ext_tools
+            or (call.name == "Agent" and self._agents is not None)
+        )
         if not known:
             return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
@@ -172,7 +191,10 @@ class ClaudeToolHost(ToolHost):
             )
         tool_input = decision.tool_input
         started = time.monotonic()
-        outcome = await self._execute(call.name, tool_input)
+        if call.name == "Agent":
+            outcome = await self._run_subagent(call.id, tool_input)
+        else:
+            outcome = await self._execute(call.name, tool_input)
         event = "PostToolUseFailure" if outcome.is_error else "PostToolUse"
         hook_input: dict[str, Any] = {
             "hook_event_name": event,
@@ -200,6 +222,62 @@ class ClaudeToolHost(ToolHost):
                 structured=outcome.structured,
             )
         return outcome
+
+    async def _run_subagent(self, tool_use_id: str, tool_input: dict[str, Any]) -> ToolOutcome:
+        """Run a child session for the Agent tool and forward its messages."""
+        from .engine import Engine
+
+        assert self._agents is not None and self.hooks is not None
+        kind = str(tool_input.get("subagent_type") or "general-purpose")
+        definition = self._agents.get(kind) or (
+            subagents.GENERAL_PURPOSE if kind == "general-purpose" else None
+        )
+        if definition is None:
+            names = ", ".join(sorted({*self._agents, "general-purpose"}))
+            return ToolOutcome(f"Error: unknown subagent_type {kind!r}; available: {names}", is_error=True)
+        prompt = str(tool_input.get("prompt") or "")
+        agent_id = f"subagent-{tool_use_id}"
+        await self.hooks.run(
+            "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
+        )
+        options = subagents.child_options(self.options, definition, tool_input.get("model"))
+        child = Engine(options)
+        collected: list[Message] = []
+        forwarded: list[Message] = []
+        try:
+            await child.open(first_prompt=prompt)
+            async for message in child.turn(prompt):
+                collected.append(message)
+                shown = subagents.forwarded(message, tool_use_id, text=self.options.forward_subagent_text)
+                if shown is not None:
+                    forwarded.append(shown)
+        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            return ToolOutcome(
+                f"Error: the subagent could not run: {exc}", is_error=True, messages=tuple(forwarded)
+            )
+        finally:
+            await child.aclose()
+        text, failed = subagents.final_text(collected)
+        await self.hooks.run(
+            "SubagentStop",
+            {
+                "hook_event_name": "SubagentStop",
+                "agent_id": agent_id,
+                "agent_type": kind,
+                "stop_hook_active": False,
+            },
+        )
+        structured = {
+            "status": "failed" if failed else "completed",
+            "prompt": prompt,
+            "content": [{"type": "text", "text": text}],
+        }
+        return ToolOutcome(
+            [{"type": "text", "text": text}],
+            is_error=failed,
+            structured=structured,
+            messages=tuple(forwarded),
+        )
 
     async def _execute(self, name: str, tool_input: dict[str, Any]) -> ToolOutcome:
         if name in self._sdk or name in self._ext_tools:
