@@ -86,3 +86,31 @@ async def test_leaving_a_turn_early_does_not_block_the_next_turn(scripted_model:
         messages = [m async for m in client.receive_response()]
 
     assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "second reply"
+
+
+async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: ScriptedModel) -> None:
+    import anyio
+
+    from claude_compat.testing import Turn
+
+    scripted_model.push(Turn(text="too slow", delay=3.0), "after the interrupt")
+    seen: list[Any] = []
+
+    async with ClaudeSDKClient() as client:
+        await client.query("take your time")
+        async with anyio.create_task_group() as tg:
+
+            async def read() -> None:
+                async for m in client.receive_response():
+                    seen.append(m)
+
+            tg.start_soon(read)
+            await anyio.sleep(1.0)
+            await client.interrupt()
+        await client.query("next")
+        after = [m async for m in client.receive_response()]
+
+    result = seen[-1]
+    assert isinstance(result, ResultMessage) and result.terminal_reason == "aborted_streaming"
+    assert not any(isinstance(m, AssistantMessage) for m in seen)
+    assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
