@@ -1,0 +1,156 @@
+"""Faults and concurrency: killed processes, stuck approvals, parallel turns, garbage from the model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from claude_compat import ClaudeAgentOptions, ResultMessage, UserMessage, query, unstable_v2_resumeSession
+from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+from letta_backend.registry import Registry
+
+pytestmark = [pytest.mark.anyio, pytest.mark.letta]
+
+CHILD = textwrap.dedent(
+    """
+    import anyio, pathlib, sys
+    from claude_compat import ClaudeAgentOptions, query
+
+    marker = pathlib.Path(sys.argv[1])
+
+    async def hang(name, tool_input, context):
+        marker.write_text("waiting")
+        await anyio.sleep(3600)
+
+    async def main():
+        async for m in query(prompt="write the file", options=ClaudeAgentOptions(can_use_tool=hang)):
+            if type(m).__name__ == "SystemMessage" and m.subtype == "init":
+                print(m.data["session_id"], flush=True)
+
+    anyio.run(main)
+    """
+)
+
+
+async def test_a_process_killed_during_a_tool_approval_leaves_a_resumable_session(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("Write", {"file_path": str(tmp_path / "x.txt"), "content": "x"}, id="c1")])
+    )
+    marker = tmp_path / "marker"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(marker)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+        cwd=tmp_path,
+    )
+    try:
+        with anyio.fail_after(60):
+            while not marker.exists():
+                assert proc.poll() is None, "the child exited before asking for permission"
+                await anyio.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.stdout is not None
+    session_id = proc.stdout.readline().strip()
+    assert Registry(Path(os.environ["CLAUDE_COMPAT_HOME"]) / "sessions.db").get(session_id) is not None
+
+    scripted_model.push("back again")
+    messages = [
+        m async for m in query(prompt="are you there?", options=ClaudeAgentOptions(resume=session_id))
+    ]
+
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "back again"
+    assert not (tmp_path / "x.txt").exists()
+    sent = scripted_model.completions[-1].messages
+    assert any(m["role"] == "tool" for m in sent)  # the stuck call was answered (as an error) first
+
+
+async def test_two_turns_sent_to_one_session_at_once_do_not_interleave(scripted_model: ScriptedModel) -> None:
+    scripted_model.push("first")
+    first = [m async for m in query(prompt="start")]
+    session_id = first[-1].session_id
+    scripted_model.add_rule(Rule(last_user="alpha", reply=Turn(text="reply alpha", delay=1.0), times=1))
+    scripted_model.add_rule(Rule(last_user="beta", reply=Turn(text="reply beta"), times=1))
+    results: dict[str, Any] = {}
+
+    async def turn(word: str) -> None:
+        session = unstable_v2_resumeSession(session_id)
+        async with session:
+            await session.send(word)
+            results[word] = [m async for m in session.stream()][-1]
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(turn, "alpha")
+        await anyio.sleep(0.2)
+        tg.start_soon(turn, "beta")
+
+    assert results["alpha"].result == "reply alpha" and results["beta"].result == "reply beta"
+    last = scripted_model.completions[-1].messages
+    contents = [str(m.get("content")) for m in last]
+    # beta's request saw alpha's whole exchange before it: no interleaving
+    assert contents.index("alpha") < contents.index("reply alpha") < contents.index("beta")
+
+
+async def test_malformed_tool_arguments_become_an_error_result_and_the_turn_goes_on(
+    scripted_model: ScriptedModel,
+) -> None:
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": scripted_model.model_id,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "bad1",
+                            "type": "function",
+                            "function": {"name": "Read", "arguments": "{not json"},
+                        }
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    scripted_model.push(Turn(raw_body=json.dumps(body)))
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="recovered"), times=1))
+    seen: list[Any] = []
+
+    async for m in query(prompt="read something"):
+        seen.append(m)
+
+    assert isinstance(seen[-1], ResultMessage)
+    results = [m.content[0] for m in seen if isinstance(m, UserMessage)]
+    assert results and results[0].is_error and "malformed" in str(results[0].content)
+    assert seen[-1].result == "recovered"
+
+
+async def test_a_slow_model_is_not_cut_short_by_a_client_timeout(scripted_model: ScriptedModel) -> None:
+    scripted_model.push(Turn(text="worth the wait", delay=4.0))
+
+    messages = [m async for m in query(prompt="slow please")]
+
+    assert messages[-1].result == "worth the wait"
