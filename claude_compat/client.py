@@ -48,7 +48,7 @@ class ClaudeSDKClient:
             )
         if self._engine is not None:
             return
-        engine = Engine(self.options)
+        engine = Engine(self.options)  # validates the options before connecting
         await engine.open(first_prompt=prompt if isinstance(prompt, str) else None)
         self._engine = engine
         self._send, self._receive = anyio.create_memory_object_stream(max_buffer_size=1024)

@@ -135,6 +135,7 @@ class Engine:
 
     def __init__(self, options: ClaudeAgentOptions, tools: ToolHost | None = None) -> None:
         self.options = options
+        _options.check_options(options)  # bad options fail before anything connects
         if tools is None:
             from .toolhost import ClaudeToolHost
 
@@ -151,13 +152,11 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
-        _options.check_options(self.options)
+        spec = _options.session_spec(self.options, first_prompt=first_prompt)
         self.backend = await LettaBackend.connect(
             base_url=self.options.letta_base_url, api_key=self.options.letta_api_key
         )
-        self.session = await self.backend.open_session(
-            _options.session_spec(self.options, first_prompt=first_prompt)
-        )
+        self.session = await self.backend.open_session(spec)
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:

@@ -14,10 +14,12 @@ from typing import Any
 
 from letta_backend.agents import normalise_blocks
 from letta_backend.backend import SessionSpec
+from letta_backend.mapping import PERMISSION_MODES
 
 from ..errors import InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
 from . import surface
+from .rules import parse_rule
 
 #: Rendered for ``system_prompt={"type": "preset", "preset": "claude_code"}``.
 CLAUDE_CODE_PRESET = (
@@ -32,8 +34,18 @@ _DEFAULTS = ClaudeAgentOptions()
 
 def check_options(options: ClaudeAgentOptions) -> None:
     """Raise for options Letta cannot honour; warn once for options it ignores."""
+    if not isinstance(options, ClaudeAgentOptions):
+        raise InvalidOptionError(f"options must be a ClaudeAgentOptions, not {type(options).__name__}")
     if options.continue_conversation and options.resume:
         raise InvalidOptionError("continue_conversation and resume cannot be used together")
+    if options.permission_mode is not None and options.permission_mode not in PERMISSION_MODES:
+        raise InvalidOptionError(
+            f"unknown permission_mode {options.permission_mode!r}; use one of {sorted(PERMISSION_MODES)}"
+        )
+    for rule in [*options.allowed_tools, *options.disallowed_tools]:
+        if not isinstance(rule, str):
+            raise InvalidOptionError(f"allowed_tools/disallowed_tools entries must be strings, not {rule!r}")
+        parse_rule(rule)
     for f in dataclasses.fields(options):
         value = getattr(options, f.name)
         if _is_default(f.name, value):

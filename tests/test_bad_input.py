@@ -1,0 +1,156 @@
+"""Bad input at every public entry point: a typed error saying what is wrong, never a hang or a traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import pytest
+
+from claude_compat import (
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    query,
+    unstable_v2_createSession,
+    unstable_v2_prompt,
+    unstable_v2_resumeSession,
+)
+from claude_compat.errors import ClaudeSDKError, InvalidOptionError, NotSupportedOnLettaError
+
+pytestmark = pytest.mark.anyio
+
+
+async def drain(**kwargs: Any) -> None:
+    async for _ in query(**kwargs):
+        pass
+
+
+async def client_connect(options: Any) -> None:
+    client = ClaudeSDKClient(options)
+    try:
+        await client.connect()
+    finally:
+        await client.disconnect()
+
+
+CASES: list[tuple[str, Callable[[], Awaitable[Any]], type[Exception], str]] = [
+    ("prompt of the wrong type", lambda: drain(prompt=123), InvalidOptionError, "prompt must be"),
+    (
+        "streamed item that is not a dict",
+        lambda: drain(prompt=_items(["hi"])),
+        InvalidOptionError,
+        "user-message dict",
+    ),
+    (
+        "options of the wrong type",
+        lambda: drain(prompt="hi", options={"model": "x"}),
+        InvalidOptionError,
+        "ClaudeAgentOptions",
+    ),
+    (
+        "resume together with continue",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(resume="a", continue_conversation=True)),
+        InvalidOptionError,
+        "cannot be used together",
+    ),
+    (
+        "unknown permission mode",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(permission_mode="yolo")),
+        InvalidOptionError,
+        "permission_mode",
+    ),  # type: ignore[arg-type]
+    (
+        "malformed permission rule",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(allowed_tools=["Bash(git"])),
+        InvalidOptionError,
+        "Bash",
+    ),
+    (
+        "system prompt of the wrong type",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(system_prompt=42)),
+        InvalidOptionError,
+        "system_prompt",
+    ),  # type: ignore[arg-type]
+    (
+        "memory blocks without labels",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(letta_memory_blocks=[{"value": "x"}])),
+        InvalidOptionError,
+        "label",
+    ),
+    (
+        "unknown tool name in tools=",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(tools=["Teleport"])),
+        InvalidOptionError,
+        "Teleport",
+    ),
+    (
+        "custom transport",
+        lambda: drain(prompt="hi", transport=object()),
+        NotSupportedOnLettaError,
+        "transport",
+    ),
+    (
+        "running as another OS user",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(user="nobody")),
+        NotSupportedOnLettaError,
+        "user",
+    ),
+    (
+        "client with options of the wrong type",
+        lambda: client_connect("nope"),
+        InvalidOptionError,
+        "ClaudeAgentOptions",
+    ),
+    (
+        "V2 unknown option",
+        lambda: _sync(lambda: unstable_v2_createSession({"permisionMode": "plan"})),
+        InvalidOptionError,
+        "did you mean",
+    ),
+    (
+        "V2 options of the wrong type",
+        lambda: _sync(lambda: unstable_v2_createSession(42)),
+        InvalidOptionError,
+        "options must be",
+    ),  # type: ignore[arg-type]
+    (
+        "V2 resume without an id",
+        lambda: _sync(lambda: unstable_v2_resumeSession("")),
+        InvalidOptionError,
+        "session id",
+    ),
+    (
+        "V2 prompt with an unknown option",
+        lambda: unstable_v2_prompt("hi", modell="x"),
+        InvalidOptionError,
+        "modell",
+    ),
+]
+
+
+async def _items(items: list[Any]) -> Any:
+    for item in items:
+        yield item
+
+
+async def _sync(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+@pytest.mark.parametrize(("case", "call", "error", "words"), CASES, ids=[c[0] for c in CASES])
+async def test_bad_input_is_a_typed_error_that_says_what_is_wrong(
+    case: str,
+    call: Callable[[], Awaitable[Any]],
+    error: type[Exception],
+    words: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+) -> None:
+    # no server is reachable here: validation must happen before any connection attempt
+    monkeypatch.setenv("LETTA_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path))
+    with anyio.fail_after(20), pytest.raises(error) as info:
+        await call()
+    assert isinstance(info.value, ClaudeSDKError)
+    assert words in str(info.value)
