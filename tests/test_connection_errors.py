@@ -78,3 +78,33 @@ async def test_a_refused_api_key_is_an_authentication_error_with_the_status(
     assert info.value.status_code == 401
     assert "LETTA_API_KEY" in str(info.value)
     assert "sk-wrong-key-123" not in str(info.value)
+
+
+async def test_api_keys_never_appear_in_errors_or_logs(
+    isolated_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    refusing_server: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    secret = "sk-letta-SECRET-0123456789"
+    monkeypatch.setenv("LETTA_BASE_URL", refusing_server)
+    monkeypatch.setenv("LETTA_API_KEY", secret)
+    caplog.set_level(logging.DEBUG)
+    texts: list[str] = []
+
+    for _ in range(2):  # the refused key, then the error path again with the health cache warm
+        with pytest.raises(ClaudeSDKError) as info:
+            async for _ in query(prompt="hi"):
+                pass
+        texts += [str(info.value), repr(info.value), repr(getattr(info.value, "body", ""))]
+
+    from letta_backend.client import resolve_connection
+
+    texts.append(repr(await resolve_connection()))
+    out = capsys.readouterr()
+    assert caplog.records, "debug logging was captured"
+    for text in [*texts, caplog.text, out.out, out.err]:
+        assert secret not in text
