@@ -19,7 +19,8 @@ from claude_compat.errors import SessionBusyError, SessionNotFoundError
 
 from . import agents, conversations, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
-from .registry import Registry, SessionRecord, default_registry
+from .letta_registry import open_registry, registry_kind
+from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry, default_registry
 from .translate import Event, RunTranslator, StreamFailure
 
 _healthy: set[str] = set()
@@ -82,6 +83,8 @@ class SessionSpec:
     continue_conversation: bool = False
     fork_session: bool = False
     first_prompt: str | None = None
+    resume_session_at: str | None = None  # a Letta message id (message-…, or its bare uuid)
+    subagent_of: tuple[str, str] | None = None  # (parent session id, subagent id) of a subagent's session
 
 
 @dataclass
@@ -96,19 +99,30 @@ class BackendSession:
 
 
 class LettaBackend:
-    """A connection to one Letta server plus the local session registry."""
+    """A connection to one Letta server plus the session registry (local SQLite or on the server)."""
 
-    def __init__(self, conn: Connection, registry: Registry) -> None:
+    def __init__(self, conn: Connection, registry: Registry, sessions: SessionRegistry | None = None) -> None:
         self.conn = conn
         self.client = make_client(conn)
         self.registry = registry
+        self.sessions: SessionRegistry = sessions or LocalSessionRegistry(registry)
         self._handles: list[str] | None = None
 
     @classmethod
-    async def connect(cls, *, base_url: str | None = None, api_key: str | None = None) -> LettaBackend:
-        """Resolve the server (option, env, embedded), check it answers, open the registry."""
+    async def connect(
+        cls, *, base_url: str | None = None, api_key: str | None = None, registry: str | None = None
+    ) -> LettaBackend:
+        """Resolve the server (option, env, embedded), check it answers, open the registry.
+
+        ``registry`` is ``"local"`` or ``"letta"`` (default: ``CLAUDE_COMPAT_REGISTRY``, else local).
+        """
+        kind = registry_kind(registry)
         conn = await resolve_connection(base_url, api_key)
         backend = cls(conn, default_registry())
+        if kind != "local":
+            backend.sessions = open_registry(
+                kind, client=backend.client, base_url=conn.base_url, local=backend.registry
+            )
         if conn.base_url not in _healthy:
             await check_health(backend.client, conn)
             _healthy.add(conn.base_url)
@@ -189,10 +203,11 @@ class LettaBackend:
                     f"no Letta agent {agent_id} on {self.conn.base_url}", looked_up=agent_id
                 ) from None
             # the shared agent was deleted on the server: make a new one
-            self.registry.set_shared_agent(self.conn.base_url, agent_spec.config_key(), None)
+            await self.sessions.set_shared_agent(self.conn.base_url, agent_spec.config_key(), None)
             agent_id = await self._shared_agent(agent_spec)
             conversation_id = await conversations.create(self.client, agent_id, isolated_block_labels=isolate)
-        record = self.registry.put(
+        parent, subagent = spec.subagent_of or (None, None)
+        record = await self.sessions.put(
             SessionRecord(
                 session_id=session_id,
                 server_url=self.conn.base_url,
@@ -202,16 +217,18 @@ class LettaBackend:
                 model=handle,
                 first_prompt=spec.first_prompt,
                 owns_agent=owns_agent,
+                parent_session_id=parent,
+                subagent_id=subagent,
             )
         )
         return BackendSession(record.session_id, agent_id, conversation_id, handle)
 
     async def _shared_agent(self, spec: agents.AgentSpec) -> str:
         key = spec.config_key()
-        agent_id = self.registry.shared_agent(self.conn.base_url, key)
+        agent_id = await self.sessions.shared_agent(self.conn.base_url, key)
         if agent_id is None:
             agent_id = await agents.create_agent(self.client, spec, tags=[f"cc-config:{key}"])
-            self.registry.set_shared_agent(self.conn.base_url, key, agent_id)
+            await self.sessions.set_shared_agent(self.conn.base_url, key, agent_id)
         return agent_id
 
     async def _agent_by_name(self, spec: agents.AgentSpec) -> str:
@@ -221,10 +238,27 @@ class LettaBackend:
         return await agents.create_agent(self.client, spec, tags=[])
 
     async def _resume(self, spec: SessionSpec) -> BackendSession:
-        record = self._lookup(spec)
-        if spec.fork_session:
+        record = await self._lookup(spec)
+        fork_point: str | None = None
+        if spec.resume_session_at:
+            from .sessions_store import fork_conversation_at  # sessions_store imports claude_compat
+
+            fork_point = spec.resume_session_at
+            new_conv = await fork_conversation_at(
+                self.client,
+                record.conversation_id,
+                agent_id=record.agent_id,
+                message_id=fork_point,
+                session_id=record.session_id,
+            )
+            if not spec.fork_session:  # the same session goes on from that message (as Claude branches)
+                await self.sessions.touch(record.session_id, conversation_id=new_conv, fork_point=fork_point)
+                handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
+                return BackendSession(record.session_id, record.agent_id, new_conv, handle, resumed=True)
+        elif spec.fork_session:
             new_conv = await conversations.fork(self.client, record.conversation_id, agent_id=record.agent_id)
-            forked = self.registry.put(
+        if spec.fork_session:
+            forked = await self.sessions.put(
                 SessionRecord(
                     session_id=spec.session_id or str(uuid.uuid4()),
                     server_url=record.server_url,
@@ -233,6 +267,7 @@ class LettaBackend:
                     cwd=spec.cwd or record.cwd,
                     model=record.model,
                     parent_session_id=record.session_id,
+                    fork_point=fork_point,
                     first_prompt=record.first_prompt,
                 )
             )
@@ -241,15 +276,15 @@ class LettaBackend:
             )
         if record.conversation_id != "default":
             await self.client.conversations.retrieve(record.conversation_id)  # 404 → not found
-        self.registry.touch(record.session_id)
+        await self.sessions.touch(record.session_id)
         handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
         return BackendSession(
             record.session_id, record.agent_id, record.conversation_id, handle, resumed=True
         )
 
-    def _lookup(self, spec: SessionSpec) -> SessionRecord:
+    async def _lookup(self, spec: SessionSpec) -> SessionRecord:
         if spec.continue_conversation and not spec.resume:
-            record = self.registry.latest(spec.cwd)
+            record = await self.sessions.latest(spec.cwd)
             if record is None:
                 raise SessionNotFoundError(
                     f"no earlier session to continue for cwd {spec.cwd!r} — start one first, or pass resume=",
@@ -257,19 +292,19 @@ class LettaBackend:
                 )
             return record
         key = spec.resume or ""
-        record = self.registry.get(key)
+        record = await self.sessions.get(key)
         if record is None and key.startswith("conv-"):
-            record = self.registry.by_conversation(key) or SessionRecord(
+            record = await self.sessions.by_conversation(key) or SessionRecord(
                 session_id=str(uuid.uuid4()),
                 server_url=self.conn.base_url,
                 agent_id="",
                 conversation_id=key,
             )
             if not record.agent_id:
-                return self._adopt(record, key)
+                return await self._adopt(record, key)
         if record is None and key.startswith("agent-"):
-            existing = self.registry.by_conversation("default")
-            if existing is not None and existing.agent_id == key:
+            existing = await self.sessions.by_conversation("default", key)
+            if existing is not None:
                 return existing
             record = SessionRecord(
                 session_id=str(uuid.uuid4()),
@@ -277,18 +312,18 @@ class LettaBackend:
                 agent_id=key,
                 conversation_id="default",
             )
-            return self.registry.put(record)
+            return await self.sessions.put(record)
         if record is None:
             raise SessionNotFoundError(
-                f"no session {key!r}: not in the registry at {self.registry.path} and not a Letta "
+                f"no session {key!r}: not in the registry at {self.sessions.where} and not a Letta "
                 "conversation (conv-…) or agent (agent-…) id",
                 looked_up=key,
             )
         return record
 
-    def _adopt(self, record: SessionRecord, conversation_id: str) -> SessionRecord:
+    async def _adopt(self, record: SessionRecord, conversation_id: str) -> SessionRecord:
         # the agent id is filled on first use by the caller (retrieve); keep the registry in step
-        return self.registry.put(record)
+        return await self.sessions.put(record)
 
     async def run(
         self,
@@ -303,7 +338,7 @@ class LettaBackend:
         if session.conversation_id != "default" and not session.agent_id:
             conv = await self.client.conversations.retrieve(session.conversation_id)
             session.agent_id = conv.agent_id
-            self.registry.touch(session.session_id, agent_id=conv.agent_id)
+            await self.sessions.touch(session.session_id, agent_id=conv.agent_id)
         translator = RunTranslator()
         for attempt in range(2):
             try:
@@ -367,7 +402,7 @@ class LettaBackend:
         except Exception as exc:
             raise map_error(exc, self.conn) from None
         session.model_handle = new
-        self.registry.touch(session.session_id, model=new)
+        await self.sessions.touch(session.session_id, model=new)
 
     async def cancel(self, session: BackendSession) -> None:
         """Cancel the session's running Letta run, if any."""

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Protocol
 
 import platformdirs
 
@@ -32,7 +33,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     fork_point TEXT,
     owns_agent INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    subagent_id TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_cwd ON sessions (cwd, updated_at);
 CREATE INDEX IF NOT EXISTS sessions_by_conversation ON sessions (conversation_id);
@@ -70,6 +72,7 @@ class SessionRecord:
     owns_agent: bool = False
     created_at: float = 0.0
     updated_at: float = 0.0
+    subagent_id: str | None = None  # set on a subagent's session; parent_session_id is its parent
 
 
 _COLUMNS = tuple(f.name for f in fields(SessionRecord))
@@ -83,6 +86,18 @@ class Registry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conn().executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the columns newer releases introduced to a database an older release created."""
+        conn = self._conn()
+        present = {str(row[1]) for row in conn.execute("PRAGMA table_info(sessions)")}
+        for column in ("subagent_id",):
+            if column not in present:
+                try:
+                    conn.execute(f"ALTER TABLE sessions ADD COLUMN {column} TEXT")
+                except sqlite3.OperationalError:  # another process added it first
+                    pass
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -124,25 +139,27 @@ class Registry:
         )
         return _record(row)
 
-    def by_conversation(self, conversation_id: str) -> SessionRecord | None:
-        """The session mapped to a Letta conversation id, or None."""
+    def by_conversation(self, conversation_id: str, agent_id: str | None = None) -> SessionRecord | None:
+        """The session mapped to a Letta conversation id (of ``agent_id`` when given), or None."""
+        where, args = "WHERE conversation_id = ?", [conversation_id]
+        if agent_id is not None:
+            where, args = where + " AND agent_id = ?", [*args, agent_id]
         row = (
             self._conn()
             .execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM sessions WHERE conversation_id = ? "
-                "ORDER BY updated_at DESC LIMIT 1",
-                (conversation_id,),
+                f"SELECT {', '.join(_COLUMNS)} FROM sessions {where} ORDER BY updated_at DESC LIMIT 1",
+                args,
             )
             .fetchone()
         )
         return _record(row)
 
     def latest(self, cwd: str | None = None) -> SessionRecord | None:
-        """The most recently used session (for ``cwd`` when given)."""
+        """The most recently used top-level session (for ``cwd`` when given); subagents never count."""
         args: tuple[str, ...] = ()
-        sql = "ORDER BY updated_at DESC LIMIT 1"
+        sql = "WHERE subagent_id IS NULL ORDER BY updated_at DESC LIMIT 1"
         if cwd is not None:
-            sql, args = "WHERE cwd = ? " + sql, (cwd,)
+            sql, args = "WHERE cwd = ? AND subagent_id IS NULL ORDER BY updated_at DESC LIMIT 1", (cwd,)
         row = self._conn().execute(f"SELECT {', '.join(_COLUMNS)} FROM sessions {sql}", args).fetchone()
         return _record(row)
 
@@ -224,3 +241,103 @@ def default_registry() -> Registry:
         if reg is None:
             reg = _registries[path] = Registry(path)
         return reg
+
+
+class SessionRegistry(Protocol):
+    """Where the backend keeps its sessions: the local SQLite file, or the Letta server itself."""
+
+    @property
+    def where(self) -> str:
+        """Where the sessions are kept, for error messages (a path or a server URL)."""
+        ...
+
+    async def put(self, record: SessionRecord) -> SessionRecord:
+        """Insert or replace a session; stamps created/updated times."""
+        ...
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """The session with this id, or None."""
+        ...
+
+    async def by_conversation(
+        self, conversation_id: str, agent_id: str | None = None
+    ) -> SessionRecord | None:
+        """The session mapped to a Letta conversation id (of ``agent_id`` when given), or None."""
+        ...
+
+    async def latest(self, cwd: str | None = None) -> SessionRecord | None:
+        """The most recently used top-level session (for ``cwd`` when given)."""
+        ...
+
+    async def list(self, cwd: str | None = None, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions, most recently used first."""
+        ...
+
+    async def touch(self, session_id: str, **changes: object) -> None:
+        """Update some fields of a session and its ``updated_at``."""
+        ...
+
+    async def delete(self, session_id: str) -> bool:
+        """Forget a session; True when it existed."""
+        ...
+
+    async def shared_agent(self, server_url: str, config_key: str) -> str | None:
+        """The shared agent created earlier for this configuration, if any."""
+        ...
+
+    async def set_shared_agent(self, server_url: str, config_key: str, agent_id: str | None) -> None:
+        """Remember (or, with None, forget) the shared agent of a configuration."""
+        ...
+
+
+class LocalSessionRegistry:
+    """The SQLite :class:`Registry` behind the async :class:`SessionRegistry` interface.
+
+    Each call is one short local transaction, so it runs inline rather than in a worker thread.
+    """
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    @property
+    def where(self) -> str:
+        """The database path."""
+        return str(self.registry.path)
+
+    async def put(self, record: SessionRecord) -> SessionRecord:
+        """See :meth:`Registry.put`."""
+        return self.registry.put(record)
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """See :meth:`Registry.get`."""
+        return self.registry.get(session_id)
+
+    async def by_conversation(
+        self, conversation_id: str, agent_id: str | None = None
+    ) -> SessionRecord | None:
+        """See :meth:`Registry.by_conversation`."""
+        return self.registry.by_conversation(conversation_id, agent_id)
+
+    async def latest(self, cwd: str | None = None) -> SessionRecord | None:
+        """See :meth:`Registry.latest`."""
+        return self.registry.latest(cwd)
+
+    async def list(self, cwd: str | None = None, limit: int | None = None) -> list[SessionRecord]:
+        """See :meth:`Registry.list`."""
+        return self.registry.list(cwd, limit)
+
+    async def touch(self, session_id: str, **changes: object) -> None:
+        """See :meth:`Registry.touch`."""
+        self.registry.touch(session_id, **changes)
+
+    async def delete(self, session_id: str) -> bool:
+        """See :meth:`Registry.delete`."""
+        return self.registry.delete(session_id)
+
+    async def shared_agent(self, server_url: str, config_key: str) -> str | None:
+        """See :meth:`Registry.shared_agent`."""
+        return self.registry.shared_agent(server_url, config_key)
+
+    async def set_shared_agent(self, server_url: str, config_key: str, agent_id: str | None) -> None:
+        """See :meth:`Registry.set_shared_agent`."""
+        self.registry.set_shared_agent(server_url, config_key, agent_id)

@@ -1,0 +1,211 @@
+"""Session registry kept on the Letta server itself, so any machine that reaches it can resume.
+
+Each session is one small standalone Letta block (label ``claude-compat-session``) whose value is
+the session's record as JSON, found by tags: ``cc-session:<id>``, ``cc-conv:<conversation id>``,
+``cc-agent:<agent id>`` and ``cc-cwd:<digest of the cwd>``. One object per session means two
+machines creating or renaming different sessions never overwrite each other (a JSON map in one
+block, or agent metadata, is read-modify-write and loses concurrent updates; agent tags cannot
+tell apart the many sessions of a shared agent). Shared agents are found by the ``cc-config:``
+tag they are created with. Chosen with ``letta_registry="letta"`` or
+``CLAUDE_COMPAT_REGISTRY=letta``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, fields, replace
+from typing import Any, Literal
+
+from letta_client import AsyncLetta
+
+from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry
+
+RegistryKind = Literal["local", "letta"]
+
+#: The environment variable that picks the registry when the option does not.
+REGISTRY_ENV = "CLAUDE_COMPAT_REGISTRY"
+
+#: Label (and tag) of the blocks that hold session records.
+LABEL = "claude-compat-session"
+_SESSION = "cc-session:"
+_CONVERSATION = "cc-conv:"
+_AGENT = "cc-agent:"
+_CWD = "cc-cwd:"
+_CONFIG = "cc-config:"
+_BLOCK_LIMIT = 100_000
+_PAGE = 500
+_FIELDS = tuple(f.name for f in fields(SessionRecord))
+
+
+def registry_kind(option: str | None = None) -> RegistryKind:
+    """The registry in force: the option, else ``CLAUDE_COMPAT_REGISTRY``, else ``local``."""
+    value = option or os.environ.get(REGISTRY_ENV) or "local"
+    if value not in ("local", "letta"):
+        from claude_compat.errors import InvalidOptionError  # claude_compat imports this module
+
+        source = "letta_registry" if option else REGISTRY_ENV
+        raise InvalidOptionError(
+            f"{source} must be 'local' (SQLite on this machine) or 'letta' (on the Letta server), "
+            f"not {value!r}"
+        )
+    return value  # type: ignore[return-value]
+
+
+def open_registry(
+    kind: RegistryKind, *, client: AsyncLetta, base_url: str, local: Registry
+) -> SessionRegistry:
+    """The session registry of that kind for a backend connected through ``client``."""
+    if kind == "letta":
+        return LettaSessionRegistry(client, base_url)
+    return LocalSessionRegistry(local)
+
+
+def cwd_tag(cwd: str) -> str:
+    """The tag that finds the sessions of a working directory (a digest: paths can be long)."""
+    return _CWD + hashlib.sha256(cwd.encode()).hexdigest()[:24]
+
+
+def _tags(record: SessionRecord) -> list[str]:
+    tags = [LABEL, _SESSION + record.session_id, _CONVERSATION + record.conversation_id]
+    if record.agent_id:
+        tags.append(_AGENT + record.agent_id)
+    if record.cwd:
+        tags.append(cwd_tag(record.cwd))
+    return tags
+
+
+class LettaSessionRegistry:
+    """The :class:`~letta_backend.registry.SessionRegistry` stored as tagged blocks on a Letta server."""
+
+    def __init__(self, client: AsyncLetta, base_url: str) -> None:
+        self.client = client
+        self.base_url = base_url
+        self._block_ids: dict[str, str] = {}
+
+    @property
+    def where(self) -> str:
+        """The server that holds the sessions."""
+        return f"the Letta server at {self.base_url}"
+
+    def _decode(self, block: Any) -> SessionRecord | None:
+        """A block's record (its server URL is the one this machine reaches it by), or None."""
+        try:
+            data = json.loads(block.value or "")
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("session_id"), str):
+            return None
+        known = {k: v for k, v in data.items() if k in _FIELDS}
+        known["server_url"] = self.base_url
+        try:
+            record = SessionRecord(**known)
+        except TypeError:
+            return None
+        self._block_ids[record.session_id] = block.id
+        return record
+
+    async def _blocks(self, *tags: str) -> list[Any]:
+        """Session blocks carrying all of ``tags`` (every page)."""
+        return [
+            block
+            async for block in self.client.blocks.list(
+                label=LABEL, tags=list(tags), match_all_tags=True, limit=_PAGE
+            )
+        ]
+
+    async def _records(self, *tags: str) -> list[SessionRecord]:
+        """Decoded records carrying all of ``tags``, most recently used first."""
+        records = [r for r in map(self._decode, await self._blocks(*tags)) if r is not None]
+        return sorted(records, key=lambda r: r.updated_at, reverse=True)
+
+    async def put(self, record: SessionRecord) -> SessionRecord:
+        """Create or overwrite the session's block."""
+        now = time.time()
+        record = replace(
+            record, server_url=self.base_url, created_at=record.created_at or now, updated_at=now
+        )
+        await self._write(record)
+        return record
+
+    async def _write(self, record: SessionRecord) -> None:
+        value = json.dumps(asdict(record), sort_keys=True)
+        block_id = self._block_ids.get(record.session_id)
+        if block_id is None:
+            found = await self._blocks(_SESSION + record.session_id)
+            block_id = found[0].id if found else None
+        if block_id is not None:
+            try:
+                await self.client.blocks.update(block_id, value=value, tags=_tags(record))
+                self._block_ids[record.session_id] = block_id
+                return
+            except Exception as exc:  # deleted meanwhile: create it again
+                if getattr(exc, "status_code", None) != 404:
+                    raise
+        block = await self.client.blocks.create(
+            label=LABEL,
+            value=value,
+            tags=_tags(record),
+            limit=_BLOCK_LIMIT,
+            description=f"claude-compat session {record.session_id}",
+        )
+        self._block_ids[record.session_id] = block.id
+
+    async def get(self, session_id: str) -> SessionRecord | None:
+        """The session with this id, or None."""
+        records = await self._records(_SESSION + session_id)
+        return records[0] if records else None
+
+    async def by_conversation(
+        self, conversation_id: str, agent_id: str | None = None
+    ) -> SessionRecord | None:
+        """The session mapped to a Letta conversation id (of ``agent_id`` when given), or None."""
+        tags = [_CONVERSATION + conversation_id] + ([_AGENT + agent_id] if agent_id else [])
+        records = await self._records(*tags)
+        return records[0] if records else None
+
+    async def latest(self, cwd: str | None = None) -> SessionRecord | None:
+        """The most recently used top-level session (for ``cwd`` when given)."""
+        for record in await self.list(cwd):
+            if record.subagent_id is None:
+                return record
+        return None
+
+    async def list(self, cwd: str | None = None, limit: int | None = None) -> list[SessionRecord]:
+        """Sessions, most recently used first."""
+        records = await self._records(cwd_tag(cwd)) if cwd is not None else await self._records()
+        if cwd is not None:
+            records = [r for r in records if r.cwd == cwd]
+        return records[:limit] if limit is not None else records
+
+    async def touch(self, session_id: str, **changes: object) -> None:
+        """Update some fields of a session and its ``updated_at`` (no-op for an unknown id)."""
+        bad = set(changes) - set(_FIELDS)
+        if bad:
+            raise KeyError(f"unknown registry fields: {sorted(bad)}")
+        record = await self.get(session_id)
+        if record is None:
+            return
+        await self._write(replace(record, **changes, updated_at=time.time()))  # type: ignore[arg-type]
+
+    async def delete(self, session_id: str) -> bool:
+        """Delete the session's block(s); True when there was one."""
+        blocks = await self._blocks(_SESSION + session_id)
+        for block in blocks:
+            try:
+                await self.client.blocks.delete(block.id)
+            except Exception as exc:  # deleted by someone else meanwhile
+                if getattr(exc, "status_code", None) != 404:
+                    raise
+        self._block_ids.pop(session_id, None)
+        return bool(blocks)
+
+    async def shared_agent(self, server_url: str, config_key: str) -> str | None:
+        """The oldest agent tagged for this configuration (created by any machine), if any."""
+        page = await self.client.agents.list(tags=[_CONFIG + config_key], limit=1, order="asc")
+        return page.items[0].id if page.items else None
+
+    async def set_shared_agent(self, server_url: str, config_key: str, agent_id: str | None) -> None:
+        """Nothing to do: the agent's own ``cc-config:`` tag is the record."""

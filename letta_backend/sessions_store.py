@@ -1,0 +1,799 @@
+"""Session functions on Letta: listing, history as Claude messages, rename, tag, delete, fork.
+
+The async halves of ``claude_compat.sessions``: records come from the session registry (local
+SQLite or the Letta server), histories from ``conversations.messages.list``. Also: forking a
+conversation at a message (Letta 0.16.8 ignores ``fork(message_id=…)``, so it is emulated
+exactly, see :func:`fork_conversation_at`) and CLAUDE.md files as memory blocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import unicodedata
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import anyio
+from letta_client import AsyncLetta
+
+from claude_compat.errors import InvalidOptionError, SessionNotFoundError
+from claude_compat.types import SDKSessionInfo, SessionMessage
+
+from .registry import SessionRecord, SessionRegistry, home_dir
+
+if TYPE_CHECKING:
+    from .backend import LettaBackend
+
+_log = logging.getLogger(__name__)
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_MESSAGE_PREFIX = "message-"
+_PAGE = 1000
+
+
+class SessionMissingError(SessionNotFoundError, FileNotFoundError):
+    """No such session: a SessionNotFoundError that ``except FileNotFoundError`` (Claude's) also catches."""
+
+
+# ---------------------------------------------------------------------------
+# Ids and records
+# ---------------------------------------------------------------------------
+
+
+def is_session_key(session_id: str) -> bool:
+    """True for ids a session function accepts: a Claude session UUID or a Letta ``conv-…`` id."""
+    return bool(_UUID.match(session_id)) or session_id.startswith("conv-")
+
+
+def normalise_message_id(value: str) -> str:
+    """A Letta message id from ``message-<uuid>`` or a bare ``<uuid>``; ValueError otherwise."""
+    if value.startswith(_MESSAGE_PREFIX) and _UUID.match(value[len(_MESSAGE_PREFIX) :]):
+        return value
+    if _UUID.match(value):
+        return _MESSAGE_PREFIX + value
+    raise InvalidOptionError(
+        f"{value!r} is not a message id: pass a SessionMessage.uuid from get_session_messages() "
+        "(message-<uuid>) or an AssistantMessage.message_id"
+    )
+
+
+async def find_session(sessions: SessionRegistry, session_id: str) -> SessionRecord | None:
+    """The record of a session id or of a Letta conversation id, or None."""
+    if session_id.startswith("conv-"):
+        return await sessions.by_conversation(session_id)
+    return await sessions.get(session_id)
+
+
+def _canonical(directory: str) -> str:
+    try:
+        return unicodedata.normalize("NFC", os.path.realpath(directory))
+    except OSError:
+        return unicodedata.normalize("NFC", directory)
+
+
+def _worktree_paths(directory: str) -> list[str]:
+    """The git worktrees of the repository holding ``directory`` (empty outside git)."""
+    try:
+        done = subprocess.run(
+            ["git", "worktree", "list", "--porcelain"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if done.returncode != 0:
+        return []
+    return [
+        unicodedata.normalize("NFC", line[len("worktree ") :])
+        for line in done.stdout.splitlines()
+        if line.startswith("worktree ")
+    ]
+
+
+def directory_filter(directory: str | None, include_worktrees: bool = True) -> set[str] | None:
+    """The working directories that count as ``directory`` (itself and its worktrees), None = all."""
+    if not directory:
+        return None
+    canonical = _canonical(directory)
+    return {canonical, *(_worktree_paths(canonical) if include_worktrees else [])}
+
+
+def _in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:
+    return wanted is None or (record.cwd is not None and _canonical(record.cwd) in wanted)
+
+
+def session_info_of(record: SessionRecord) -> SDKSessionInfo:
+    """A registry record as the Claude SDK's ``SDKSessionInfo`` (times in epoch ms)."""
+    return SDKSessionInfo(
+        session_id=record.session_id,
+        summary=record.title or record.first_prompt or "",
+        last_modified=int(record.updated_at * 1000),
+        custom_title=record.title,
+        first_prompt=record.first_prompt,
+        cwd=record.cwd,
+        tag=record.tag,
+        created_at=int(record.created_at * 1000) if record.created_at else None,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Listing
+# ---------------------------------------------------------------------------
+
+
+async def list_session_infos(
+    sessions: SessionRegistry,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    include_worktrees: bool = True,
+) -> list[SDKSessionInfo]:
+    """Top-level sessions (of ``directory`` and its worktrees, or all), newest first."""
+    wanted = directory_filter(directory, include_worktrees)
+    records = [r for r in await sessions.list() if r.subagent_id is None and _in_directory(r, wanted)]
+    records.sort(key=lambda r: r.updated_at, reverse=True)
+    if offset > 0:
+        records = records[offset:]
+    if limit is not None and limit > 0:
+        records = records[:limit]
+    return [session_info_of(r) for r in records]
+
+
+async def session_info(
+    sessions: SessionRegistry, session_id: str, directory: str | None = None
+) -> SDKSessionInfo | None:
+    """One session's metadata, or None when unknown (or not in ``directory``), as in Claude."""
+    if not is_session_key(session_id):
+        return None
+    record = await find_session(sessions, session_id)
+    if record is None or record.subagent_id is not None:
+        return None
+    if not _in_directory(record, directory_filter(directory)):
+        return None
+    return session_info_of(record)
+
+
+async def subagent_ids(sessions: SessionRegistry, session_id: str, directory: str | None = None) -> list[str]:
+    """Ids of the subagents that ran in a session (empty when none, or unknown)."""
+    if not is_session_key(session_id):
+        return []
+    record = await find_session(sessions, session_id)
+    if record is None or not _in_directory(record, directory_filter(directory)):
+        return []
+    return [c.subagent_id for c in await _subagents(sessions, record.session_id) if c.subagent_id]
+
+
+async def _subagents(sessions: SessionRegistry, session_id: str) -> list[SessionRecord]:
+    children = [
+        r for r in await sessions.list() if r.parent_session_id == session_id and r.subagent_id is not None
+    ]
+    return sorted(children, key=lambda r: r.created_at)
+
+
+# ---------------------------------------------------------------------------
+# History
+# ---------------------------------------------------------------------------
+
+
+async def conversation_history(
+    client: AsyncLetta, conversation_id: str, *, agent_id: str | None
+) -> list[dict[str, Any]]:
+    """Every Letta message of a conversation, oldest first, as plain dicts.
+
+    One stored message can list as several (reasoning, text, tool call) sharing an id, so each
+    page after the first restarts at the last id it could have split, and repeats are dropped.
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    after: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"order": "asc", "limit": _PAGE}
+        if conversation_id == "default":
+            kwargs["agent_id"] = agent_id
+        if after is not None:
+            kwargs["after"] = after
+        page = await client.conversations.messages.list(conversation_id, **kwargs)
+        items = [m.model_dump(mode="json", exclude_none=True) for m in page.items]
+        fresh = 0
+        for item in items:
+            key = (str(item.get("id")), str(item.get("message_type")), str(item.get("otid")))
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+                fresh += 1
+        if len(items) < _PAGE or fresh == 0:
+            return out
+        ids = [str(i.get("id")) for i in items]
+        earlier = next((i for i in reversed(ids) if i != ids[-1]), None)
+        after = earlier if earlier is not None and earlier != after else ids[-1]
+
+
+def _tool_input(arguments: Any) -> dict[str, Any]:
+    if isinstance(arguments, dict):
+        return arguments
+    try:
+        parsed = json.loads(arguments) if isinstance(arguments, str) and arguments else {}
+    except ValueError:
+        return {"arguments": arguments}
+    return parsed if isinstance(parsed, dict) else {"arguments": parsed}
+
+
+def _user_blocks(content: Any) -> list[dict[str, Any]]:
+    """Letta user content (a string or text/image parts) as Anthropic content blocks."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    blocks: list[dict[str, Any]] = []
+    for part in content if isinstance(content, list) else []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("type") == "text":
+            blocks.append({"type": "text", "text": str(part.get("text", ""))})
+        elif part.get("type") == "image":
+            blocks.append({"type": "image", "source": part.get("source", {})})
+    return blocks
+
+
+def _assistant_blocks(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The Anthropic content blocks of one assistant-side Letta message."""
+    kind = item.get("message_type")
+    if kind == "reasoning_message":
+        return [
+            {
+                "type": "thinking",
+                "thinking": item.get("reasoning", ""),
+                "signature": item.get("signature") or "",
+            }
+        ]
+    if kind == "hidden_reasoning_message":
+        return [{"type": "redacted_thinking", "data": item.get("hidden_reasoning") or ""}]
+    if kind == "assistant_message":
+        content = item.get("content")
+        if isinstance(content, str):
+            return [{"type": "text", "text": content}] if content else []
+        return [b for b in _user_blocks(content) if b["type"] == "text"]
+    calls = item.get("tool_calls")
+    if not isinstance(calls, list):
+        calls = [item.get("tool_call")] if isinstance(item.get("tool_call"), dict) else []
+    return [
+        {
+            "type": "tool_use",
+            "id": str(call.get("tool_call_id", "")),
+            "name": str(call.get("name", "")),
+            "input": _tool_input(call.get("arguments")),
+        }
+        for call in calls
+        if isinstance(call, dict)
+    ]
+
+
+_ASSISTANT_KINDS = frozenset(
+    {
+        "reasoning_message",
+        "hidden_reasoning_message",
+        "assistant_message",
+        "tool_call_message",
+        "approval_request_message",
+    }
+)
+
+
+def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
+    returns = item.get("tool_returns")
+    if isinstance(returns, list) and returns:
+        return [r for r in returns if isinstance(r, dict)]
+    return [item]
+
+
+def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
+    text = content if isinstance(content, str) else json.dumps(content)
+    return {"type": "tool_result", "tool_use_id": tool_call_id, "content": text, "is_error": is_error}
+
+
+@dataclass
+class _Pending:
+    role: Literal["user", "assistant"]
+    letta_id: str
+    blocks: list[dict[str, Any]]
+
+
+def render_messages(
+    items: Iterable[dict[str, Any]],
+    session_id: str,
+    *,
+    parent_tool_use_id: str | None = None,
+) -> list[SessionMessage]:
+    """Letta history (oldest first) as Claude ``SessionMessage``s; ``uuid`` is the Letta message id.
+
+    One stored message is one SessionMessage: an assistant step's thinking, text and tool calls
+    share it, as do the results of parallel tool calls.
+    """
+    items = list(items)
+    returned = {
+        str(r.get("tool_call_id"))
+        for item in items
+        if item.get("message_type") == "tool_return_message"
+        for r in _tool_returns(item)
+    }
+    out: list[SessionMessage] = []
+    pending: _Pending | None = None
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None and pending.blocks:
+            message: dict[str, Any] = {"role": pending.role, "content": pending.blocks}
+            if pending.role == "assistant":
+                message = {"id": pending.letta_id, "type": "message", **message}
+            out.append(
+                SessionMessage(
+                    type=pending.role,
+                    uuid=pending.letta_id,
+                    session_id=session_id,
+                    message=message,
+                    parent_tool_use_id=parent_tool_use_id,
+                )
+            )
+        pending = None
+
+    def add(role: Literal["user", "assistant"], letta_id: str, blocks: list[dict[str, Any]]) -> None:
+        nonlocal pending
+        if pending is None or pending.role != role or pending.letta_id != letta_id:
+            flush()
+            pending = _Pending(role, letta_id, [])
+        ids = {b.get("id") for b in pending.blocks if b.get("type") == "tool_use"}
+        pending.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
+
+    for item in items:
+        kind = item.get("message_type")
+        letta_id = str(item.get("id", ""))
+        if kind in _ASSISTANT_KINDS:
+            add("assistant", letta_id, _assistant_blocks(item))
+        elif kind == "user_message":
+            add("user", letta_id, _user_blocks(item.get("content")))
+        elif kind == "tool_return_message":
+            add(
+                "user",
+                letta_id,
+                [
+                    _result_block(
+                        str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error"
+                    )
+                    for r in _tool_returns(item)
+                ],
+            )
+        elif kind == "approval_response_message":
+            blocks = []
+            for answer in item.get("approvals") or []:
+                call_id = str(answer.get("tool_call_id", ""))
+                if call_id in returned:
+                    continue
+                if answer.get("type") == "tool":
+                    blocks.append(
+                        _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
+                    )
+                elif answer.get("approve") is False:
+                    blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
+            add("user", letta_id, blocks)
+        elif kind == "summary_message":
+            add("user", letta_id, [{"type": "text", "text": str(item.get("summary", ""))}])
+        else:  # system prompt, compaction events, pings
+            flush()
+    flush()
+    return out
+
+
+def _page(messages: list[SessionMessage], limit: int | None, offset: int) -> list[SessionMessage]:
+    if offset > 0:
+        messages = messages[offset:]
+    if limit is not None and limit > 0:
+        messages = messages[:limit]
+    return messages
+
+
+async def session_messages(
+    backend: LettaBackend,
+    session_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """A session's history as SessionMessages (empty when the session is unknown, as in Claude)."""
+    if not is_session_key(session_id):
+        return []
+    record = await find_session(backend.sessions, session_id)
+    if record is None or not _in_directory(record, directory_filter(directory)):
+        return []
+    items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
+    return _page(render_messages(items, record.session_id), limit, offset)
+
+
+async def subagent_messages(
+    backend: LettaBackend,
+    session_id: str,
+    agent_id: str,
+    directory: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[SessionMessage]:
+    """One subagent's history; ``parent_tool_use_id`` is the Agent call that started it."""
+    if not is_session_key(session_id) or not agent_id:
+        return []
+    record = await find_session(backend.sessions, session_id)
+    if record is None or not _in_directory(record, directory_filter(directory)):
+        return []
+    child = next(
+        (c for c in await _subagents(backend.sessions, record.session_id) if c.subagent_id == agent_id), None
+    )
+    if child is None:
+        return []
+    items = await conversation_history(backend.client, child.conversation_id, agent_id=child.agent_id)
+    tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
+    return _page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
+
+
+# ---------------------------------------------------------------------------
+# Mutations
+# ---------------------------------------------------------------------------
+
+_FORMAT_CATEGORIES = frozenset({"Cf", "Co", "Cn"})
+
+
+def sanitize_tag(value: str) -> str:
+    """NFKC-normalise and drop format, private-use and unassigned characters, as Claude does for tags."""
+    current = value
+    for _ in range(10):
+        previous = current
+        current = unicodedata.normalize("NFKC", current)
+        current = "".join(c for c in current if unicodedata.category(c) not in _FORMAT_CATEGORIES)
+        if current == previous:
+            break
+    return current
+
+
+async def _existing(backend: LettaBackend, session_id: str, directory: str | None) -> SessionRecord:
+    """The record a mutation acts on; ValueError for a malformed id, SessionMissingError if unknown."""
+    if not is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+    record = await find_session(backend.sessions, session_id)
+    if record is None or not _in_directory(record, directory_filter(directory)):
+        where = f" in project directory for {directory}" if directory else ""
+        raise SessionMissingError(
+            f"Session {session_id} not found{where} (looked in {backend.sessions.where}); "
+            "list_sessions() shows the sessions there",
+            looked_up=session_id,
+        )
+    return record
+
+
+async def _ignore_missing(call: Any) -> None:
+    """Await a Letta call, treating 404 (already gone) as done."""
+    try:
+        await call
+    except Exception as exc:
+        if getattr(exc, "status_code", None) != 404:
+            raise
+
+
+async def rename(backend: LettaBackend, session_id: str, title: str, directory: str | None = None) -> None:
+    """Set the session's title in the registry and as the Letta conversation's summary."""
+    if not is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+    stripped = title.strip()
+    if not stripped:
+        raise InvalidOptionError("title must be non-empty")
+    record = await _existing(backend, session_id, directory)
+    await backend.sessions.touch(record.session_id, title=stripped)
+    if record.conversation_id != "default":
+        await _ignore_missing(backend.client.conversations.update(record.conversation_id, summary=stripped))
+
+
+async def tag(
+    backend: LettaBackend, session_id: str, value: str | None, directory: str | None = None
+) -> None:
+    """Set (None: clear) the session's tag; Letta conversations have no tags, so it lives in the registry."""
+    if not is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+    if value is not None:
+        value = sanitize_tag(value).strip()
+        if not value:
+            raise InvalidOptionError("tag must be non-empty (use None to clear)")
+    record = await _existing(backend, session_id, directory)
+    await backend.sessions.touch(record.session_id, tag=value)
+
+
+async def _delete_record(backend: LettaBackend, record: SessionRecord) -> None:
+    if record.conversation_id != "default":
+        await _ignore_missing(backend.client.conversations.delete(record.conversation_id))
+    if record.owns_agent and record.agent_id:
+        await _ignore_missing(backend.client.agents.delete(record.agent_id))
+    await backend.sessions.delete(record.session_id)
+
+
+async def delete(backend: LettaBackend, session_id: str, directory: str | None = None) -> None:
+    """Delete the session: its Letta conversation, its own agent if it has one, its subagents, its record.
+
+    Forks keep working: Letta deletes conversations softly and forks hold their own references.
+    """
+    record = await _existing(backend, session_id, directory)
+    for child in await _subagents(backend.sessions, record.session_id):
+        await _delete_record(backend, child)
+    await _delete_record(backend, record)
+
+
+async def fork(
+    backend: LettaBackend,
+    session_id: str,
+    directory: str | None = None,
+    up_to_message_id: str | None = None,
+    title: str | None = None,
+) -> str:
+    """Copy a session (up to and including a message, when given) into a new one; its id."""
+    if not is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+    point = normalise_message_id(up_to_message_id) if up_to_message_id else None
+    record = await _existing(backend, session_id, directory)
+    if point is not None:
+        conversation_id = await fork_conversation_at(
+            backend.client,
+            record.conversation_id,
+            agent_id=record.agent_id,
+            message_id=point,
+            session_id=record.session_id,
+        )
+    else:
+        conversation_id = await _fork_whole(backend.client, record)
+    fork_title = (title or "").strip() or f"{record.title or record.first_prompt or 'Forked session'} (fork)"
+    new = await backend.sessions.put(
+        SessionRecord(
+            session_id=str(uuid.uuid4()),
+            server_url=record.server_url,
+            agent_id=record.agent_id,
+            conversation_id=conversation_id,
+            cwd=record.cwd,
+            model=record.model,
+            title=fork_title,
+            first_prompt=record.first_prompt,
+            parent_session_id=record.session_id,
+            fork_point=point,
+        )
+    )
+    await _ignore_missing(backend.client.conversations.update(conversation_id, summary=fork_title))
+    return new.session_id
+
+
+async def _fork_whole(client: AsyncLetta, record: SessionRecord) -> str:
+    if record.conversation_id == "default":
+        conv = await client.conversations.fork("default", agent_id=record.agent_id)
+    else:
+        conv = await client.conversations.fork(record.conversation_id)
+    return conv.id
+
+
+# ---------------------------------------------------------------------------
+# Forking at a message
+# ---------------------------------------------------------------------------
+
+#: Per server URL: does ``conversations.fork(message_id=…)`` cut the history there? (0.16.8: no)
+_native_fork_at: dict[str, bool] = {}
+_LAST_SERVER_WITHOUT_FORK_AT = (0, 16, 8)
+
+
+async def _server_forks_at_messages(client: AsyncLetta) -> bool | None:
+    """False for servers known to ignore ``message_id`` on fork, None when it must be tried."""
+    key = str(client.base_url)
+    if key in _native_fork_at:
+        return _native_fork_at[key]
+    try:
+        health: Any = await client.get("/v1/health/", cast_to=object)
+        version = tuple(int(p) for p in str(health.get("version", "")).split(".")[:3])
+    except Exception:
+        return None
+    if version and version <= _LAST_SERVER_WITHOUT_FORK_AT:
+        _native_fork_at[key] = False
+        return False
+    return None
+
+
+async def fork_conversation_at(
+    client: AsyncLetta,
+    conversation_id: str,
+    *,
+    agent_id: str,
+    message_id: str,
+    session_id: str | None = None,
+) -> str:
+    """A new conversation holding ``conversation_id``'s history up to and including ``message_id``.
+
+    Servers that honour ``fork(message_id=…)`` do it natively (checked on the result). Letta
+    0.16.8 ignores it, so there the agent's default thread is borrowed for about 0.3 s: its
+    message list is set to the kept prefix, forked into a new conversation (messages are
+    shared, not copied; no model call), and restored. A lock file serialises this per agent on
+    this machine; the result is verified and retried if another machine raced it.
+    """
+    wanted = normalise_message_id(message_id)
+    if conversation_id == "default":
+        agent = await client.agents.retrieve(agent_id)
+        history = list(agent.message_ids or [])
+    else:
+        conv = await client.conversations.retrieve(conversation_id)
+        agent_id = conv.agent_id
+        history = list(conv.in_context_message_ids or [])
+    if wanted not in history[1:]:
+        raise SessionNotFoundError(
+            f"message {wanted} is not in the history of session {session_id or conversation_id} "
+            "(or was compacted out of it); pass a uuid from get_session_messages()",
+            looked_up=wanted,
+        )
+    keep = history[: history.index(wanted) + 1]
+    if conversation_id != "default" and await _server_forks_at_messages(client) is not False:
+        forked = await client.conversations.fork(conversation_id, message_id=wanted)
+        if await _holds(client, forked.id, keep):
+            _native_fork_at[str(client.base_url)] = True
+            return forked.id
+        _native_fork_at[str(client.base_url)] = False
+        await _ignore_missing(client.conversations.delete(forked.id))
+    for _ in range(3):
+        forked_id = await _fork_through_default_thread(client, agent_id, keep)
+        if await _holds(client, forked_id, keep):
+            return forked_id
+        await _ignore_missing(client.conversations.delete(forked_id))
+    raise SessionNotFoundError(
+        f"could not fork at message {wanted}: the agent {agent_id} kept changing while forking — retry",
+        looked_up=wanted,
+    )
+
+
+async def _holds(client: AsyncLetta, conversation_id: str, keep: Sequence[str]) -> bool:
+    """Does the conversation hold exactly ``keep`` after its own system message?"""
+    conv = await client.conversations.retrieve(conversation_id)
+    return list(conv.in_context_message_ids or [])[1:] == list(keep[1:])
+
+
+async def _fork_through_default_thread(client: AsyncLetta, agent_id: str, keep: Sequence[str]) -> str:
+    async with _agent_file_lock(agent_id):
+        agent = await client.agents.retrieve(agent_id)
+        saved = list(agent.message_ids or [])
+        system = saved[0] if saved else keep[0]
+        await client.agents.update(agent_id, message_ids=[system, *keep[1:]])
+        try:
+            conv = await client.conversations.fork("default", agent_id=agent_id)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await client.agents.update(agent_id, message_ids=saved)
+    _log.debug("forked %s at %s through the default thread of %s", conv.id, keep[-1], agent_id)
+    return conv.id
+
+
+@contextlib.asynccontextmanager
+async def _agent_file_lock(agent_id: str) -> AsyncIterator[None]:
+    """An exclusive lock per agent shared by every process of this user (polled, never blocking)."""
+    path = home_dir() / "locks" / f"{agent_id}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as handle:
+        while not _try_lock(handle.fileno()):
+            await anyio.sleep(0.05)
+        try:
+            yield
+        finally:
+            _unlock(handle.fileno())
+
+
+def _try_lock(fd: int) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------
+# CLAUDE.md as memory blocks
+# ---------------------------------------------------------------------------
+
+#: Letta's default block size limit (characters).
+_BLOCK_LIMIT = 100_000
+_SETTING_SOURCES = ("user", "project", "local")
+
+
+def _config_home() -> Path:
+    override = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(override) if override else Path.home() / ".claude"
+
+
+def _project_dirs(cwd: Path) -> list[Path]:
+    """``cwd`` and its parents up to the git root (all but ``/`` outside git), outermost first."""
+    dirs: list[Path] = []
+    for directory in (cwd, *cwd.parents):
+        if directory == Path(directory.anchor) and not (directory / ".git").exists():
+            break
+        dirs.append(directory)
+        if (directory / ".git").exists():
+            break
+    return dirs[::-1]
+
+
+def _render_files(files: Sequence[tuple[Path, str]]) -> str:
+    parts: list[str] = []
+    for path, kind in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.strip():
+            parts.append(f"Contents of {path} ({kind}):\n\n{text.strip()}")
+    joined = "\n\n".join(parts)
+    if len(joined) > _BLOCK_LIMIT:
+        note = "\n[truncated: the instructions are longer than a Letta memory block holds]"
+        joined = joined[: _BLOCK_LIMIT - len(note)] + note
+    return joined
+
+
+def project_memory_blocks(
+    cwd: str | os.PathLike[str] | None, setting_sources: Sequence[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """CLAUDE.md files the ``setting_sources`` name, as (label, value) memory blocks.
+
+    ``user``: ``~/.claude/CLAUDE.md`` → block ``user_instructions``. ``project``: ``CLAUDE.md`` and
+    ``.claude/CLAUDE.md`` in ``cwd`` and its parents up to the git root; ``local``:
+    ``CLAUDE.local.md`` there → block ``project_instructions`` (outermost first, as Claude reads
+    them). None or [] loads nothing, as in the Claude SDK.
+    """
+    if not setting_sources:
+        return ()
+    unknown = sorted(set(setting_sources) - set(_SETTING_SOURCES))
+    if unknown:
+        raise InvalidOptionError(f"setting_sources may hold {list(_SETTING_SOURCES)}, not {unknown}")
+    base = Path(cwd if cwd is not None else os.getcwd()).resolve()
+    blocks: list[tuple[str, str]] = []
+    if "user" in setting_sources:
+        text = _render_files(
+            [(_config_home() / "CLAUDE.md", "user's private global instructions for all projects")]
+        )
+        if text:
+            blocks.append(("user_instructions", text))
+    files: list[tuple[Path, str]] = []
+    for directory in _project_dirs(base):
+        if "project" in setting_sources:
+            kind = "project instructions, checked into the codebase"
+            files += [(directory / "CLAUDE.md", kind), (directory / ".claude" / "CLAUDE.md", kind)]
+        if "local" in setting_sources:
+            files.append(
+                (directory / "CLAUDE.local.md", "user's private project instructions, not checked in")
+            )
+    text = _render_files(files)
+    if text:
+        blocks.append(("project_instructions", text))
+    return tuple(blocks)
