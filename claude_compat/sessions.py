@@ -1,20 +1,35 @@
 """Session functions of the Claude SDK: listing, reading, renaming, tagging, forking, stores.
 
-Signatures are the Claude SDK's. The pure helpers (``InMemorySessionStore``,
-``fold_session_summary``, ``project_key_for_directory``) work as in the Claude SDK; the functions
-that need sessions kept by the Letta backend raise ``NotSupportedOnLettaError`` until they land.
+Signatures and return values are the Claude SDK's. Sessions live on Letta: records in the
+session registry (``CLAUDE_COMPAT_REGISTRY``: local SQLite, or the Letta server), histories in
+Letta conversations. The functions are synchronous like Claude's; called from inside an event
+loop they do their network work on a worker thread. ``InMemorySessionStore``,
+``fold_session_summary`` and ``project_key_for_directory`` work as in the Claude SDK; the
+``*_from_store`` / ``*_via_store`` functions are not built yet (sessions are not mirrored to stores).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import sys
+import threading
 import time
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, TypeVar, cast
+
+import anyio
+
+from letta_backend import sessions_store as _store
+from letta_backend.backend import LettaBackend
+from letta_backend.client import map_error
+from letta_backend.letta_registry import registry_kind
+from letta_backend.registry import LocalSessionRegistry, SessionRegistry, default_registry
 
 from .errors import NotSupportedOnLettaError
 from .types import (
@@ -54,6 +69,8 @@ __all__ = [
     "tag_session_via_store",
 ]
 
+T = TypeVar("T")
+
 
 @dataclass
 class ForkSessionResult:
@@ -65,9 +82,79 @@ class ForkSessionResult:
 def _not_yet(name: str) -> NoReturn:
     raise NotSupportedOnLettaError(
         name,
-        "session listing and editing on Letta arrive in a later release; "
-        "see MIGRATING.md for what works today",
+        "sessions live on Letta and are not mirrored to a SessionStore yet; use the functions "
+        "without _from_store/_via_store (list_sessions, get_session_messages, fork_session, …)",
     )
+
+
+# ---------------------------------------------------------------------------
+# Running async work from the sync functions
+# ---------------------------------------------------------------------------
+
+
+def _in_event_loop() -> bool:
+    """Is an asyncio or trio event loop running in this thread?"""
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        pass
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_trio_token()
+            return True
+        except RuntimeError:
+            pass
+    return False
+
+
+def _run(work: Callable[[], Awaitable[T]]) -> T:
+    """Run async work to completion: here, or on a worker thread when a loop already runs here."""
+
+    async def main() -> T:
+        return await work()
+
+    if not _in_event_loop():
+        return anyio.run(main)
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            outcome.append(anyio.run(main))
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=worker, name="claude-compat-sessions", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _with_backend(work: Callable[[LettaBackend], Awaitable[T]]) -> T:
+    """Connect to Letta (as query() would), do ``work``, close; Letta failures become typed errors."""
+
+    async def run() -> T:
+        backend = await LettaBackend.connect()
+        try:
+            return await work(backend)
+        except Exception as exc:
+            raise map_error(exc, backend.conn) from None
+        finally:
+            await backend.aclose()
+
+    return _run(run)
+
+
+def _with_registry(work: Callable[[SessionRegistry], Awaitable[T]]) -> T:
+    """Read the registry: the local file needs no server; the Letta-side one connects."""
+    if registry_kind() == "local":
+        local = LocalSessionRegistry(default_registry())
+        return _run(lambda: work(local))
+    return _with_backend(lambda backend: work(backend.sessions))
 
 
 # ---------------------------------------------------------------------------
@@ -81,13 +168,19 @@ def list_sessions(
     offset: int = 0,
     include_worktrees: bool = True,
 ) -> list[SDKSessionInfo]:
-    """Sessions of a directory (or all), newest first."""
-    _not_yet("list_sessions")
+    """Sessions of a directory (and its git worktrees) or of all directories, newest first.
+
+    ``summary`` is the custom title, else the first prompt; ``last_modified`` is when the session
+    was last opened, resumed or edited (epoch ms). Subagent sessions are not listed.
+    """
+    return _with_registry(
+        lambda reg: _store.list_session_infos(reg, directory, limit, offset, include_worktrees)
+    )
 
 
 def get_session_info(session_id: str, directory: str | None = None) -> SDKSessionInfo | None:
-    """Metadata of one session, or None."""
-    _not_yet("get_session_info")
+    """Metadata of one session, or None when there is no such session (as in the Claude SDK)."""
+    return _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
 
 
 def get_session_messages(
@@ -96,13 +189,20 @@ def get_session_messages(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The user and assistant messages of a session."""
-    _not_yet("get_session_messages")
+    """The user and assistant messages of a session, from its Letta conversation, oldest first.
+
+    ``uuid`` is the Letta message id (usable as ``up_to_message_id`` / ``resume_session_at``);
+    ``message`` is Anthropic-shaped: text, thinking, tool_use and tool_result blocks. Unknown
+    sessions give ``[]``, as in the Claude SDK.
+    """
+    if not _store.is_session_key(session_id):
+        return []
+    return _with_backend(lambda b: _store.session_messages(b, session_id, directory, limit, offset))
 
 
 def list_subagents(session_id: str, directory: str | None = None) -> list[str]:
-    """Ids of the subagents that ran in a session."""
-    _not_yet("list_subagents")
+    """Ids of the subagents (Agent tool calls) that ran in a session; [] when none or unknown."""
+    return _with_registry(lambda reg: _store.subagent_ids(reg, session_id, directory))
 
 
 def get_subagent_messages(
@@ -112,23 +212,31 @@ def get_subagent_messages(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The messages of one subagent of a session."""
-    _not_yet("get_subagent_messages")
+    """The messages of one subagent of a session ([] when unknown)."""
+    if not _store.is_session_key(session_id) or not agent_id:
+        return []
+    return _with_backend(
+        lambda b: _store.subagent_messages(b, session_id, agent_id, directory, limit, offset)
+    )
 
 
 def rename_session(session_id: str, title: str, directory: str | None = None) -> None:
-    """Give a session a custom title."""
-    _not_yet("rename_session")
+    """Give a session a custom title (also the Letta conversation's summary).
+
+    ValueError for a malformed id or an empty title; FileNotFoundError (a SessionNotFoundError)
+    when there is no such session.
+    """
+    _with_backend(lambda b: _store.rename(b, session_id, title, directory))
 
 
 def tag_session(session_id: str, tag: str | None, directory: str | None = None) -> None:
     """Set (or, with None, clear) a session's tag."""
-    _not_yet("tag_session")
+    _with_backend(lambda b: _store.tag(b, session_id, tag, directory))
 
 
 def delete_session(session_id: str, directory: str | None = None) -> None:
-    """Delete a session."""
-    _not_yet("delete_session")
+    """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record."""
+    _with_backend(lambda b: _store.delete(b, session_id, directory))
 
 
 def fork_session(
@@ -137,8 +245,13 @@ def fork_session(
     up_to_message_id: str | None = None,
     title: str | None = None,
 ) -> ForkSessionResult:
-    """Copy a session (optionally up to a message) into a new one."""
-    _not_yet("fork_session")
+    """Copy a session into a new one, up to and including ``up_to_message_id`` when given.
+
+    The fork is a new Letta conversation on the same agent; its title defaults to the original's
+    plus " (fork)". ``up_to_message_id`` is a ``SessionMessage.uuid`` (a Letta message id).
+    """
+    new_id = _with_backend(lambda b: _store.fork(b, session_id, directory, up_to_message_id, title))
+    return ForkSessionResult(session_id=new_id)
 
 
 # ---------------------------------------------------------------------------
