@@ -6,6 +6,7 @@ Program replies with `ScriptedModel` (queued turns, rules, a default echo), serv
 
 from __future__ import annotations
 
+from claude_compat.testing._anthropic import AnthropicScriptedServer
 from claude_compat.testing._openai import ScriptedModelServer
 from claude_compat.testing._script import (
     HttpError,
@@ -28,4 +29,5 @@ __all__ = [
     "RecordedRequest",
     # server
     "ScriptedModelServer",
+    "AnthropicScriptedServer",
 ]
