@@ -5,9 +5,12 @@ the session's record as JSON, found by tags: ``cc-session:<id>``, ``cc-conv:<con
 ``cc-agent:<agent id>`` and ``cc-cwd:<digest of the cwd>``. One object per session means two
 machines creating or renaming different sessions never overwrite each other (a JSON map in one
 block, or agent metadata, is read-modify-write and loses concurrent updates; agent tags cannot
-tell apart the many sessions of a shared agent). Shared agents are found by the ``cc-config:``
-tag they are created with. Chosen with ``letta_registry="letta"`` or
-``CLAUDE_COMPAT_REGISTRY=letta``.
+tell apart the many sessions of a shared agent). Measured against Letta 0.16.8 with 8 writers
+adding 5 sessions each at once: one block per session kept 40 of 40; a JSON map in one block kept
+17 (after 45 retried 409 conflicts); tags on one shared agent kept 10. A new session costs one
+create (~100 ms), a lookup one tag query (~125 ms); turns never touch the registry. Shared agents
+are found by the ``cc-config:`` tag they are created with. Chosen with ``letta_registry="letta"``
+or ``CLAUDE_COMPAT_REGISTRY=letta``.
 """
 
 from __future__ import annotations
@@ -122,18 +125,19 @@ class LettaSessionRegistry:
         return sorted(records, key=lambda r: r.updated_at, reverse=True)
 
     async def put(self, record: SessionRecord) -> SessionRecord:
-        """Create or overwrite the session's block."""
+        """Create or overwrite the session's block (a record without ``created_at`` is created at once)."""
         now = time.time()
+        new = not record.created_at  # a record never stored before: no block to look up
         record = replace(
             record, server_url=self.base_url, created_at=record.created_at or now, updated_at=now
         )
-        await self._write(record)
+        await self._write(record, new=new)
         return record
 
-    async def _write(self, record: SessionRecord) -> None:
+    async def _write(self, record: SessionRecord, *, new: bool = False) -> None:
         value = json.dumps(asdict(record), sort_keys=True)
         block_id = self._block_ids.get(record.session_id)
-        if block_id is None:
+        if block_id is None and not new:
             found = await self._blocks(_SESSION + record.session_id)
             block_id = found[0].id if found else None
         if block_id is not None:
