@@ -82,3 +82,33 @@ async def test_post_tool_use_sees_the_tool_response(scripted_model: ScriptedMode
 
     assert len(seen) == 1 and seen[0]["tool_name"] == "Read" and seen[0]["tool_use_id"] == "c1"
     assert seen[0]["hook_event_name"] == "PostToolUse" and seen[0]["tool_response"]
+
+
+async def test_include_hook_events_emits_hook_event_messages(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from claude_compat import HookEventMessage, UserMessage
+
+    async def allow(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        return {}
+
+    (tmp_path / "f.txt").write_text("x\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "f.txt")}, id="c1")]))
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="ok"), times=1))
+
+    messages = await run(
+        "read",
+        ClaudeAgentOptions(
+            cwd=tmp_path,
+            include_hook_events=True,
+            hooks={"PreToolUse": [HookMatcher(matcher="Read", hooks=[allow])]},
+        ),
+    )
+
+    events = [m for m in messages if isinstance(m, HookEventMessage)]
+    assert [(e.subtype, e.hook_event_name) for e in events] == [
+        ("hook_started", "PreToolUse"),
+        ("hook_response", "PreToolUse"),
+    ]
+    first_result = next(i for i, m in enumerate(messages) if isinstance(m, UserMessage))
+    assert all(messages.index(e) < first_result for e in events)

@@ -471,7 +471,7 @@ _OPTION_ROWS: list[NameStatus] = [
         "raises",
     ),
     _opt("include_partial_messages", "mapped", "StreamEvents built from Letta token streaming"),
-    _opt("include_hook_events", "not-yet", "HookEventMessages are not emitted yet", "warns"),
+    _opt("include_hook_events", "emulated", "HookEventMessages for tool hooks (PreToolUse, PostToolUse…)"),
     _opt(
         "forward_subagent_text",
         "emulated",

@@ -7,6 +7,7 @@ PostToolUse hooks and returns the outcome the engine sends back to the model.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -14,7 +15,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from ..types import AgentDefinition, ClaudeAgentOptions, McpSdkServerConfig, Message, SystemMessage
+from ..types import (
+    AgentDefinition,
+    ClaudeAgentOptions,
+    HookEventMessage,
+    McpSdkServerConfig,
+    Message,
+    SystemMessage,
+)
 from . import sdk_mcp, subagents
 from .builtins import BUILTIN_TOOLS, INTERACTIVE_TOOL_NAMES, ToolContext, available_tools, shutdown
 from .engine import ToolCall, ToolHost, ToolOutcome
@@ -161,10 +169,11 @@ class ClaudeToolHost(ToolHost):
             return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
+        pre_events = self._hook_messages(decision.hook_events)
         if not decision.allow:
-            notices: tuple[SystemMessage, ...] = ()
+            notices: tuple[SystemMessage, ...] = pre_events
             if decision.emit_denied_system_message:
-                notices = (
+                notices += (
                     SystemMessage(
                         subtype="permission_denied",
                         data={
@@ -216,12 +225,26 @@ class ClaudeToolHost(ToolHost):
         if post.block and post.block_reason:
             extra.append(post.block_reason)
         if extra and isinstance(outcome.content, str):
-            outcome = ToolOutcome(
-                outcome.content + "\n\n" + "\n".join(extra),
-                is_error=outcome.is_error,
-                structured=outcome.structured,
-            )
+            outcome = dataclasses.replace(outcome, content=outcome.content + "\n\n" + "\n".join(extra))
+        events = (*pre_events, *self._hook_messages(post.events))
+        if events:
+            outcome = dataclasses.replace(outcome, notices=(*events, *outcome.notices))
         return outcome
+
+    def _hook_messages(self, events: list[dict[str, Any]]) -> tuple[SystemMessage, ...]:
+        """hook_started / hook_response payloads as HookEventMessages (only with include_hook_events)."""
+        if not self.options.include_hook_events:
+            return ()
+        return tuple(
+            HookEventMessage(
+                subtype=str(e.get("subtype", "")),
+                data=e,
+                hook_event_name=str(e.get("hook_event", "")),
+                session_id=self.session_id,
+                uuid=str(e.get("uuid", "")) or None,
+            )
+            for e in events
+        )
 
     async def _run_subagent(self, tool_use_id: str, tool_input: dict[str, Any]) -> ToolOutcome:
         """Run a child session for the Agent tool and forward its messages."""
