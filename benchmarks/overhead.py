@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
     args = parser.parse_args(argv)
     if args.quick:
-        args.turns, args.warmup, args.profile_turns = 20, 2, 5
+        args.turns, args.warmup, args.profile_turns = 20, 1, 2
     with _harness.server_pair(args) as pair:
         return anyio.run(run, args, pair, backend=args.backend)
 

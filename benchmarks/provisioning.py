@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sessions = 3
+        args.sessions = 2
     with _harness.server_pair(args) as pair:
         return anyio.run(run, args, pair, backend=args.backend)
 
