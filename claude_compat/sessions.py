@@ -157,6 +157,32 @@ def _with_registry(work: Callable[[SessionRegistry], Awaitable[T]]) -> T:
     return _with_backend(lambda backend: work(backend.sessions))
 
 
+def _known_locally(session_id: str, directory: str | None) -> bool:
+    """With the local registry, is there such a session? (Avoids reaching a server for nothing.)"""
+    if registry_kind() != "local":
+        return True
+    local = LocalSessionRegistry(default_registry())
+    return _run(lambda: _store.readable_session(local, session_id, directory)) is not None
+
+
+def _read(
+    session_id: str, directory: str | None, work: Callable[[LettaBackend], Awaitable[T]], empty: T
+) -> T:
+    """A read that needs the server: ``empty`` for unknown sessions, as the Claude SDK returns."""
+    if not _store.is_session_key(session_id) or not _known_locally(session_id, directory):
+        return empty
+    return _with_backend(work)
+
+
+def _change(session_id: str, directory: str | None, work: Callable[[LettaBackend], Awaitable[T]]) -> T:
+    """A change: ValueError for a malformed id, FileNotFoundError for an unknown one, before any server."""
+    _store.check_session_id(session_id)
+    if registry_kind() == "local":
+        local = LocalSessionRegistry(default_registry())
+        _run(lambda: _store.existing_session(local, session_id, directory))
+    return _with_backend(work)
+
+
 # ---------------------------------------------------------------------------
 # Sessions (sync)
 # ---------------------------------------------------------------------------
@@ -195,9 +221,9 @@ def get_session_messages(
     ``message`` is Anthropic-shaped: text, thinking, tool_use and tool_result blocks. Unknown
     sessions give ``[]``, as in the Claude SDK.
     """
-    if not _store.is_session_key(session_id):
-        return []
-    return _with_backend(lambda b: _store.session_messages(b, session_id, directory, limit, offset))
+    return _read(
+        session_id, directory, lambda b: _store.session_messages(b, session_id, directory, limit, offset), []
+    )
 
 
 def list_subagents(session_id: str, directory: str | None = None) -> list[str]:
@@ -213,10 +239,13 @@ def get_subagent_messages(
     offset: int = 0,
 ) -> list[SessionMessage]:
     """The messages of one subagent of a session ([] when unknown)."""
-    if not _store.is_session_key(session_id) or not agent_id:
+    if not agent_id:
         return []
-    return _with_backend(
-        lambda b: _store.subagent_messages(b, session_id, agent_id, directory, limit, offset)
+    return _read(
+        session_id,
+        directory,
+        lambda b: _store.subagent_messages(b, session_id, agent_id, directory, limit, offset),
+        [],
     )
 
 
@@ -226,17 +255,21 @@ def rename_session(session_id: str, title: str, directory: str | None = None) ->
     ValueError for a malformed id or an empty title; FileNotFoundError (a SessionNotFoundError)
     when there is no such session.
     """
-    _with_backend(lambda b: _store.rename(b, session_id, title, directory))
+    _store.check_session_id(session_id)
+    _store.clean_title(title)
+    _change(session_id, directory, lambda b: _store.rename(b, session_id, title, directory))
 
 
 def tag_session(session_id: str, tag: str | None, directory: str | None = None) -> None:
     """Set (or, with None, clear) a session's tag."""
-    _with_backend(lambda b: _store.tag(b, session_id, tag, directory))
+    _store.check_session_id(session_id)
+    _store.clean_tag(tag)
+    _change(session_id, directory, lambda b: _store.tag(b, session_id, tag, directory))
 
 
 def delete_session(session_id: str, directory: str | None = None) -> None:
     """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record."""
-    _with_backend(lambda b: _store.delete(b, session_id, directory))
+    _change(session_id, directory, lambda b: _store.delete(b, session_id, directory))
 
 
 def fork_session(
@@ -250,7 +283,12 @@ def fork_session(
     The fork is a new Letta conversation on the same agent; its title defaults to the original's
     plus " (fork)". ``up_to_message_id`` is a ``SessionMessage.uuid`` (a Letta message id).
     """
-    new_id = _with_backend(lambda b: _store.fork(b, session_id, directory, up_to_message_id, title))
+    _store.check_session_id(session_id)
+    if up_to_message_id:
+        _store.normalise_message_id(up_to_message_id)
+    new_id = _change(
+        session_id, directory, lambda b: _store.fork(b, session_id, directory, up_to_message_id, title)
+    )
     return ForkSessionResult(session_id=new_id)
 
 

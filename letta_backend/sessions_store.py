@@ -155,22 +155,16 @@ async def session_info(
     sessions: SessionRegistry, session_id: str, directory: str | None = None
 ) -> SDKSessionInfo | None:
     """One session's metadata, or None when unknown (or not in ``directory``), as in Claude."""
-    if not is_session_key(session_id):
-        return None
-    record = await find_session(sessions, session_id)
+    record = await readable_session(sessions, session_id, directory)
     if record is None or record.subagent_id is not None:
-        return None
-    if not _in_directory(record, directory_filter(directory)):
         return None
     return session_info_of(record)
 
 
 async def subagent_ids(sessions: SessionRegistry, session_id: str, directory: str | None = None) -> list[str]:
     """Ids of the subagents that ran in a session (empty when none, or unknown)."""
-    if not is_session_key(session_id):
-        return []
-    record = await find_session(sessions, session_id)
-    if record is None or not _in_directory(record, directory_filter(directory)):
+    record = await readable_session(sessions, session_id, directory)
+    if record is None:
         return []
     return [c.subagent_id for c in await _subagents(sessions, record.session_id) if c.subagent_id]
 
@@ -409,10 +403,8 @@ async def session_messages(
     offset: int = 0,
 ) -> list[SessionMessage]:
     """A session's history as SessionMessages (empty when the session is unknown, as in Claude)."""
-    if not is_session_key(session_id):
-        return []
-    record = await find_session(backend.sessions, session_id)
-    if record is None or not _in_directory(record, directory_filter(directory)):
+    record = await readable_session(backend.sessions, session_id, directory)
+    if record is None:
         return []
     items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
     return _page(render_messages(items, record.session_id), limit, offset)
@@ -427,10 +419,8 @@ async def subagent_messages(
     offset: int = 0,
 ) -> list[SessionMessage]:
     """One subagent's history; ``parent_tool_use_id`` is the Agent call that started it."""
-    if not is_session_key(session_id) or not agent_id:
-        return []
-    record = await find_session(backend.sessions, session_id)
-    if record is None or not _in_directory(record, directory_filter(directory)):
+    record = await readable_session(backend.sessions, session_id, directory) if agent_id else None
+    if record is None:
         return []
     child = next(
         (c for c in await _subagents(backend.sessions, record.session_id) if c.subagent_id == agent_id), None
@@ -461,18 +451,55 @@ def sanitize_tag(value: str) -> str:
     return current
 
 
-async def _existing(backend: LettaBackend, session_id: str, directory: str | None) -> SessionRecord:
-    """The record a mutation acts on; ValueError for a malformed id, SessionMissingError if unknown."""
+def check_session_id(session_id: str) -> None:
+    """ValueError (as Claude raises) unless the id is a session UUID or a ``conv-…`` id."""
     if not is_session_key(session_id):
         raise InvalidOptionError(f"Invalid session_id: {session_id}")
-    record = await find_session(backend.sessions, session_id)
+
+
+def clean_title(title: str) -> str:
+    """The stripped title; ValueError when nothing is left."""
+    stripped = title.strip()
+    if not stripped:
+        raise InvalidOptionError("title must be non-empty")
+    return stripped
+
+
+def clean_tag(value: str | None) -> str | None:
+    """The sanitized, stripped tag (None clears); ValueError when nothing is left."""
+    if value is None:
+        return None
+    cleaned = sanitize_tag(value).strip()
+    if not cleaned:
+        raise InvalidOptionError("tag must be non-empty (use None to clear)")
+    return cleaned
+
+
+async def existing_session(
+    sessions: SessionRegistry, session_id: str, directory: str | None
+) -> SessionRecord:
+    """The record a change acts on; ValueError for a malformed id, SessionMissingError if unknown."""
+    check_session_id(session_id)
+    record = await find_session(sessions, session_id)
     if record is None or not _in_directory(record, directory_filter(directory)):
         where = f" in project directory for {directory}" if directory else ""
         raise SessionMissingError(
-            f"Session {session_id} not found{where} (looked in {backend.sessions.where}); "
+            f"Session {session_id} not found{where} (looked in {sessions.where}); "
             "list_sessions() shows the sessions there",
             looked_up=session_id,
         )
+    return record
+
+
+async def readable_session(
+    sessions: SessionRegistry, session_id: str, directory: str | None
+) -> SessionRecord | None:
+    """The record a read acts on, or None (malformed, unknown or in another directory)."""
+    if not is_session_key(session_id):
+        return None
+    record = await find_session(sessions, session_id)
+    if record is None or not _in_directory(record, directory_filter(directory)):
+        return None
     return record
 
 
@@ -487,12 +514,9 @@ async def _ignore_missing(call: Any) -> None:
 
 async def rename(backend: LettaBackend, session_id: str, title: str, directory: str | None = None) -> None:
     """Set the session's title in the registry and as the Letta conversation's summary."""
-    if not is_session_key(session_id):
-        raise InvalidOptionError(f"Invalid session_id: {session_id}")
-    stripped = title.strip()
-    if not stripped:
-        raise InvalidOptionError("title must be non-empty")
-    record = await _existing(backend, session_id, directory)
+    check_session_id(session_id)
+    stripped = clean_title(title)
+    record = await existing_session(backend.sessions, session_id, directory)
     await backend.sessions.touch(record.session_id, title=stripped)
     if record.conversation_id != "default":
         await _ignore_missing(backend.client.conversations.update(record.conversation_id, summary=stripped))
@@ -502,14 +526,10 @@ async def tag(
     backend: LettaBackend, session_id: str, value: str | None, directory: str | None = None
 ) -> None:
     """Set (None: clear) the session's tag; Letta conversations have no tags, so it lives in the registry."""
-    if not is_session_key(session_id):
-        raise InvalidOptionError(f"Invalid session_id: {session_id}")
-    if value is not None:
-        value = sanitize_tag(value).strip()
-        if not value:
-            raise InvalidOptionError("tag must be non-empty (use None to clear)")
-    record = await _existing(backend, session_id, directory)
-    await backend.sessions.touch(record.session_id, tag=value)
+    check_session_id(session_id)
+    cleaned = clean_tag(value)
+    record = await existing_session(backend.sessions, session_id, directory)
+    await backend.sessions.touch(record.session_id, tag=cleaned)
 
 
 async def _delete_record(backend: LettaBackend, record: SessionRecord) -> None:
@@ -525,7 +545,7 @@ async def delete(backend: LettaBackend, session_id: str, directory: str | None =
 
     Forks keep working: Letta deletes conversations softly and forks hold their own references.
     """
-    record = await _existing(backend, session_id, directory)
+    record = await existing_session(backend.sessions, session_id, directory)
     for child in await _subagents(backend.sessions, record.session_id):
         await _delete_record(backend, child)
     await _delete_record(backend, record)
@@ -539,10 +559,9 @@ async def fork(
     title: str | None = None,
 ) -> str:
     """Copy a session (up to and including a message, when given) into a new one; its id."""
-    if not is_session_key(session_id):
-        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+    check_session_id(session_id)
     point = normalise_message_id(up_to_message_id) if up_to_message_id else None
-    record = await _existing(backend, session_id, directory)
+    record = await existing_session(backend.sessions, session_id, directory)
     if point is not None:
         conversation_id = await fork_conversation_at(
             backend.client,

@@ -375,3 +375,21 @@ async def test_project_instructions_reach_the_model_as_a_memory_block(
 
     system = str(scripted_model.completions[-1].messages[0]["content"])
     assert "<project_instructions>" in system and "Always run the linter before committing." in system
+
+
+def test_unknown_sessions_never_reach_a_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LETTA_BASE_URL", "http://127.0.0.1:9")  # nothing listens: a connection would fail
+    monkeypatch.delenv("CLAUDE_COMPAT_REGISTRY", raising=False)
+    unknown = "00000000-0000-4000-8000-000000000001"
+
+    assert list_sessions() == []
+    assert get_session_info(unknown) is None
+    assert get_session_messages(unknown) == []
+    assert list_subagents(unknown) == []
+    with pytest.raises(FileNotFoundError, match=unknown):
+        rename_session(unknown, "title")
+    with pytest.raises(ValueError, match="title must be non-empty"):
+        rename_session(unknown, " ")
+    with pytest.raises(ValueError, match="not a message id"):
+        fork_session(unknown, up_to_message_id="the third one")
