@@ -707,11 +707,14 @@ class Normalisation:
     """One row of the normaliser table: a field, what happens to it before comparing, and why.
 
     `field` is a key name matched at any depth, or ``Type.key`` to match it only inside records
-    or blocks of that type (the ``type`` the recorder gave them).
+    or blocks of that type (the ``type`` the recorder gave them); for ``collapse`` it is a
+    message kind (see `kind`) whose runs of equal messages count as one.
     """
 
     field: str
-    action: Literal["drop", "number", "keys", "model-keys", "presence", "init-subset", "event-type"]
+    action: Literal[
+        "drop", "number", "keys", "model-keys", "presence", "init-subset", "event-type", "collapse"
+    ]
     reason: str
 
 
@@ -744,7 +747,10 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "AssistantMessage.model", "drop", "each side names its own model (a Claude id, a Letta handle)"
     ),
     Normalisation(
-        "usage", "keys", "token counts follow each backend's accounting: compare which counters exist"
+        "usage",
+        "keys",
+        "token counts follow each backend's accounting: compare which counters exist "
+        "(an AssistantMessage's usage is what the model API sent; offline, what the scripted API sent)",
     ),
     Normalisation(
         "ResultMessage.model_usage",
@@ -771,6 +777,16 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
     ),
     Normalisation(
         "StreamEvent.event", "event-type", "raw stream events: compare the event and delta types only"
+    ),
+    Normalisation(
+        "Sys:thinking_tokens",
+        "collapse",
+        "a run of these becomes one: there is one per thinking chunk, and chunking is the wire's",
+    ),
+    Normalisation(
+        "SE:content_block_delta",
+        "collapse",
+        "a run of these (same delta type) becomes one: chunking is the wire's",
     ),
 )
 
@@ -905,7 +921,16 @@ def normalise(
     """
     used = used_tools if used_tools is not None else {name for name, _ in tools_called(records)}
     normaliser = _Normaliser(placeholders or {}, used)
-    return [normaliser.record(r) for r in records if r.get("type") not in _HIDDEN]
+    collapse = {row.field for row in NORMALISATIONS if row.action == "collapse"}
+    out: list[dict[str, Any]] = []
+    for record in records:
+        if record.get("type") in _HIDDEN:
+            continue
+        normalised = normaliser.record(record)
+        if out and kind(record) in collapse and normalised == out[-1]:
+            continue
+        out.append(normalised)
+    return out
 
 
 def kind(record: Mapping[str, Any]) -> str:

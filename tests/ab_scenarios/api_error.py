@@ -1,7 +1,6 @@
 """api_error: the model API answers 400 every time; an error result, then ResultError."""
 
 import anyio
-
 from claude_agent_sdk import AssistantMessage, ResultError, ResultMessage, TextBlock, query
 
 

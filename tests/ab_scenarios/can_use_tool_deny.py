@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from claude_agent_sdk import (
     ClaudeAgentOptions,
     PermissionResultAllow,

@@ -1,7 +1,6 @@
 """client_multiturn: three turns on one ClaudeSDKClient session."""
 
 import anyio
-
 from claude_agent_sdk import AssistantMessage, ClaudeSDKClient, ResultMessage, TextBlock
 
 

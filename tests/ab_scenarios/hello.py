@@ -1,7 +1,6 @@
 """hello: one prompt, one text reply."""
 
 import anyio
-
 from claude_agent_sdk import AssistantMessage, ResultMessage, TextBlock, query
 
 

@@ -4,11 +4,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, HookMatcher, ResultMessage, query
 
 
-async def guard(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+async def guard(hook_input: Any, tool_use_id: str | None, context: Any) -> Any:
     print("hook saw:", hook_input["tool_name"], hook_input["tool_input"].get("command"))
     if "blocked" in hook_input["tool_input"].get("command", ""):
         return {

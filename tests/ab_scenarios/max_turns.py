@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultError, ResultMessage, query
 
 

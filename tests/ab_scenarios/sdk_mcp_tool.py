@@ -3,7 +3,6 @@
 from typing import Any
 
 import anyio
-
 from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, create_sdk_mcp_server, query, tool
 
 

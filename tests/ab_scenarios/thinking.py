@@ -1,7 +1,6 @@
 """thinking: the reply starts with a thinking block, then text."""
 
 import anyio
-
 from claude_agent_sdk import AssistantMessage, ResultMessage, TextBlock, ThinkingBlock, query
 
 
