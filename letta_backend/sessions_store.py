@@ -533,10 +533,19 @@ async def tag(
 
 
 async def _delete_record(backend: LettaBackend, record: SessionRecord) -> None:
+    """Delete one session; its own agent goes too, unless a fork still runs on it (which then owns it)."""
     if record.conversation_id != "default":
         await _ignore_missing(backend.client.conversations.delete(record.conversation_id))
     if record.owns_agent and record.agent_id:
-        await _ignore_missing(backend.client.agents.delete(record.agent_id))
+        heirs = [
+            r
+            for r in await backend.sessions.list()
+            if r.agent_id == record.agent_id and r.session_id != record.session_id
+        ]
+        if heirs:
+            await backend.sessions.touch(heirs[0].session_id, owns_agent=True)
+        else:
+            await _ignore_missing(backend.client.agents.delete(record.agent_id))
     await backend.sessions.delete(record.session_id)
 
 

@@ -393,3 +393,26 @@ def test_unknown_sessions_never_reach_a_server(tmp_path: Path, monkeypatch: pyte
         rename_session(unknown, " ")
     with pytest.raises(ValueError, match="not a message id"):
         fork_session(unknown, up_to_message_id="the third one")
+
+
+@pytest.mark.anyio
+async def test_deleting_a_session_deletes_its_own_agent_once_no_fork_needs_it(
+    scripted_model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_COMPAT_AGENT_SCOPE", "session")
+    original = await run("an agent of my own", cwd=tmp_path)
+    fork = fork_session(original.session_id)
+    record = default_registry().get(original.session_id)
+    assert record is not None and record.owns_agent
+
+    delete_session(original.session_id)
+    async with letta() as client:
+        still_there = await client.agents.retrieve(record.agent_id)
+    fork_record = default_registry().get(fork.session_id)
+    delete_session(fork.session_id)
+    async with letta() as client:
+        remaining = await client.agents.list(tags=[f"cc-session:{original.session_id}"])
+
+    assert still_there.id == record.agent_id
+    assert fork_record is not None and fork_record.owns_agent
+    assert remaining.items == []
