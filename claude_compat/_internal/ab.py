@@ -1,10 +1,11 @@
 """A/B runs: one Claude Agent SDK program on the real SDK and on claude-compat, traced, compared, reported.
 
 The program is not edited. Each side runs it in a child Python started through a small
-bootstrap that (on the claude-compat side) aliases ``claude_agent_sdk`` to ``claude_compat``
-and wraps ``query`` and ``ClaudeSDKClient.receive_messages/receive_response`` to write every
-message as a JSON line. The parent normalises both traces (the `NORMALISATIONS` table),
-compares them and renders a report.
+bootstrap that (on the claude-compat side) installs the import hook of ``claude-compat run``,
+so ``claude_agent_sdk`` is ``claude_compat``, and wraps ``query`` and
+``ClaudeSDKClient.receive_messages/receive_response`` to write every message as a JSON line.
+The parent normalises both traces (the `NORMALISATIONS` table), compares them and renders a
+report.
 
 This module imports only the standard library at the top: the child loads it from its file
 without importing the ``claude_compat`` package, so the Claude side runs nothing of ours but
@@ -19,8 +20,6 @@ import difflib
 import functools
 import html
 import importlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import json
 import os
@@ -97,36 +96,6 @@ def _bootstrap_code() -> str:
         "m = u.module_from_spec(s); sys.modules[s.name] = m; s.loader.exec_module(m); "
         "m._child_main(t0)"
     )
-
-
-class _AliasLoader(importlib.abc.Loader):
-    """Makes ``claude_agent_sdk[.x]`` the already imported ``claude_compat[.x]`` module."""
-
-    def __init__(self, target: str) -> None:
-        self._target = target
-
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
-        return None  # a throwaway module; exec_module puts the real one in sys.modules
-
-    def exec_module(self, module: ModuleType) -> None:
-        sys.modules[module.__name__] = importlib.import_module(self._target)
-
-
-class _AliasFinder(importlib.abc.MetaPathFinder):
-    """A ``sys.meta_path`` entry resolving ``claude_agent_sdk`` imports to ``claude_compat``."""
-
-    source = "claude_agent_sdk"
-    target = "claude_compat"
-
-    def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
-        if fullname != self.source and not fullname.startswith(self.source + "."):
-            return None
-        aliased = self.target + fullname[len(self.source) :]
-        if importlib.util.find_spec(aliased) is None:
-            return None  # let the import fail as it would: ModuleNotFoundError
-        return importlib.util.spec_from_loader(fullname, _AliasLoader(aliased))
 
 
 def _encode(value: Any) -> Any:
@@ -234,9 +203,9 @@ def _child_main(t0: float) -> None:
 
     side, script, *args = sys.argv[1:]
     writer = _TraceWriter(os.environ[TRACE_ENV], t0)
-    if side == "compat":
-        sys.meta_path.insert(0, _AliasFinder())
     try:
+        if side == "compat":  # claude-compat run's import hook: claude_agent_sdk is claude_compat
+            importlib.import_module("claude_compat._internal.importhook").install()
         sdk = importlib.import_module("claude_agent_sdk")
     except Exception as exc:
         writer.error(exc)
