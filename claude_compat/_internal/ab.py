@@ -1074,6 +1074,7 @@ class SideSummary:
     wall_s: float
     exit_code: int | None
     sdk: str
+    timed_out: bool = False
 
 
 def _call_line(name: str, tool_input: Any) -> str:
@@ -1160,6 +1161,7 @@ def summarise(run: SideRun) -> SideSummary:
         wall_s=run.wall_s,
         exit_code=run.exit_code,
         sdk=f"{starts[0].get('sdk')} {starts[0].get('version')}" if starts else SIDE_NAMES[run.side],
+        timed_out=run.timed_out,
     )
 
 
@@ -1242,6 +1244,10 @@ def _fmt_cost(value: float | None) -> str:
     return "—" if value is None else f"{value:.6f}"
 
 
+def _fmt_exit(summary: SideSummary) -> str:
+    return "timed out (killed)" if summary.timed_out else str(summary.exit_code)
+
+
 def _summary_rows(a: SideSummary, b: SideSummary) -> list[tuple[str, str, str]]:
     def lines(items: Sequence[Any]) -> str:
         return "\n".join(str(i) for i in items) if items else "—"
@@ -1263,7 +1269,7 @@ def _summary_rows(a: SideSummary, b: SideSummary) -> list[tuple[str, str, str]]:
         ),
         ("total time (s)", _fmt_s(a.program_s), _fmt_s(b.program_s)),
         ("process wall time (s)", _fmt_s(a.wall_s), _fmt_s(b.wall_s)),
-        ("exit code", str(a.exit_code), str(b.exit_code)),
+        ("exit code", _fmt_exit(a), _fmt_exit(b)),
     ]
 
 
@@ -1456,7 +1462,8 @@ def render_text(report: ABReport, *, width: int = 100, max_differences: int = 20
                 f"{_clip(l_text, col):{col}}  {_clip(r_text, col)}"
             )
 
-    for index, (mark, left, right) in enumerate(_aligned_kinds(a.kinds, b.kinds)):
+    aligned = _aligned_kinds(a.kinds, b.kinds) or [("=", "—", "—")]
+    for index, (mark, left, right) in enumerate(aligned):
         row("messages" if index == 0 else "", left, right, " " if mark == "=" else mark)
     for label, left, right in _summary_rows(a, b):
         row(label, left, right, "≠" if label in _MARKED_ROWS and left != right else " ")
