@@ -472,10 +472,9 @@ ASYNC_SESSION_CALLS: dict[str, tuple[Any, ...]] = {
 
 
 @pytest.mark.parametrize("name", SYNC_SESSION_CALLS)
-def test_unimplemented_session_function_raises_not_supported_on_letta(name: str) -> None:
-    with pytest.raises(NotSupportedOnLettaError, match=name):
-        getattr(ours, name)(*SYNC_SESSION_CALLS[name])
-    assert surface.status_of(name).on_use == "raises"
+def test_session_functions_are_built_and_listed_as_mapped(name: str) -> None:
+    # their behaviour is tested through a real server in tests/test_session_functions.py
+    assert surface.status_of(name).status == "mapped" and surface.status_of(name).on_use == "works"
 
 
 @pytest.mark.anyio

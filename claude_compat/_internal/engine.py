@@ -133,9 +133,16 @@ class TurnState:
 class Engine:
     """One session: its backend connection, Letta conversation, tools and cumulative cost."""
 
-    def __init__(self, options: ClaudeAgentOptions, tools: ToolHost | None = None) -> None:
+    def __init__(
+        self,
+        options: ClaudeAgentOptions,
+        tools: ToolHost | None = None,
+        *,
+        subagent_of: tuple[str, str] | None = None,
+    ) -> None:
         self.options = options
         _options.check_options(options)  # bad options fail before anything connects
+        self._subagent_of = subagent_of
         if tools is None:
             from .toolhost import ClaudeToolHost
 
@@ -152,9 +159,11 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
-        spec = _options.session_spec(self.options, first_prompt=first_prompt)
+        spec = _options.session_spec(self.options, first_prompt=first_prompt, subagent_of=self._subagent_of)
         self.backend = await LettaBackend.connect(
-            base_url=self.options.letta_base_url, api_key=self.options.letta_api_key
+            base_url=self.options.letta_base_url,
+            api_key=self.options.letta_api_key,
+            registry=self.options.letta_registry,
         )
         self.session = await self.backend.open_session(spec)
         await self.tools.open(self.session.session_id)

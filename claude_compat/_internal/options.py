@@ -15,6 +15,7 @@ from typing import Any
 from letta_backend.agents import normalise_blocks
 from letta_backend.backend import SessionSpec
 from letta_backend.mapping import PERMISSION_MODES
+from letta_backend.sessions_store import project_memory_blocks
 
 from ..errors import InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
@@ -116,14 +117,17 @@ def cwd_of(options: ClaudeAgentOptions) -> str:
     return str(Path(options.cwd).resolve()) if options.cwd is not None else os.getcwd()
 
 
-def session_spec(options: ClaudeAgentOptions, *, first_prompt: str | None) -> SessionSpec:
+def session_spec(
+    options: ClaudeAgentOptions, *, first_prompt: str | None, subagent_of: tuple[str, str] | None = None
+) -> SessionSpec:
     """The backend request for a new (or resumed) session."""
     return SessionSpec(
         system_prompt=render_system_prompt(options.system_prompt),
         model=options.model,
         model_handle=options.letta_model_handle,
         embedding_handle=options.letta_embedding_handle or os.environ.get("CLAUDE_COMPAT_EMBEDDING") or None,
-        memory_blocks=normalise_blocks(options.letta_memory_blocks),
+        memory_blocks=normalise_blocks(options.letta_memory_blocks)
+        + project_memory_blocks(cwd_of(options), options.setting_sources),
         model_settings={**_response_format(options.output_format), **(options.letta_model_settings or {})},
         thinking=dict(options.thinking) if options.thinking else None,
         effort=options.effort,
@@ -133,6 +137,8 @@ def session_spec(options: ClaudeAgentOptions, *, first_prompt: str | None) -> Se
         cwd=cwd_of(options),
         session_id=options.session_id,
         resume=options.resume,
+        resume_session_at=options.resume_session_at,
+        subagent_of=subagent_of,
         continue_conversation=options.continue_conversation,
         fork_session=options.fork_session,
         first_prompt=first_prompt[:200] if first_prompt else None,

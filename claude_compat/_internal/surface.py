@@ -324,16 +324,16 @@ _NAME_ROWS: list[NameStatus] = [
     # --- sessions ---
     *_rows(
         _SESSIONS,
-        "not-yet",
-        "listing and editing Letta-backed sessions is not built yet",
+        "mapped",
+        "sessions from the registry (local SQLite or, with letta_registry='letta', the server); messages "
+        "are the Letta conversation's history; rename/tag/delete/fork act on the conversation too",
         "list_sessions get_session_info get_session_messages list_subagents get_subagent_messages "
         "rename_session tag_session delete_session fork_session",
-        "raises",
     ),
     *_rows(
         _SESSIONS,
-        "not-yet",
-        "returned by the session functions once they land",
+        "mapped",
+        "returned by the session functions, same fields as in the Claude SDK",
         "SDKSessionInfo SessionMessage ForkSessionResult",
     ),
     # --- session store ---
@@ -484,16 +484,15 @@ _OPTION_ROWS: list[NameStatus] = [
         "ignored",
     ),
     _opt("fork_session", "mapped", "the resumed conversation is forked into a new session"),
-    _opt("resume_session_at", "not-yet", "resuming from a given message is not built yet", "warns"),
+    _opt("resume_session_at", "emulated", "the conversation is forked exactly at that Letta message"),
     _opt("resume_drops_turn", "not-yet", "the discarded turn is not validated yet", "warns"),
     _opt(
         "agents", "emulated", "the Agent tool (alias Task) runs each subagent as a child Letta conversation"
     ),
     _opt(
         "setting_sources",
-        "refused",
-        "settings files and CLAUDE.md are never read; [] (isolation) is what claude-compat always does",
-        "ignored",
+        "emulated",
+        "CLAUDE.md files of the named sources become memory blocks; settings files are never read",
     ),
     _opt("skills", "refused", "Claude Code skills do not load on Letta", "warns"),
     _opt(

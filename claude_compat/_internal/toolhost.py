@@ -264,7 +264,7 @@ class ClaudeToolHost(ToolHost):
             "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
         )
         options = subagents.child_options(self.options, definition, tool_input.get("model"))
-        child = Engine(options)
+        child = Engine(options, subagent_of=(self.session_id, agent_id))
         collected: list[Message] = []
         forwarded: list[Message] = []
         try:
