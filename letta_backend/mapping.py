@@ -124,7 +124,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     "end_turn": StopMapping("success", False, "completed", "end_turn"),
     "no_tool_call": StopMapping("success", False, "completed", "end_turn"),
     "tool_rule": StopMapping("success", False, "completed", "end_turn"),
-    "max_steps": StopMapping("error_max_turns", True, "max_turns", None),
+    "max_steps": StopMapping("error_max_turns", True, "max_turns", "tool_use"),
     # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked
     "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
@@ -146,7 +146,28 @@ STRUCTURED_OUTPUT_FAILED = StopMapping("error_max_structured_output_retries", Tr
 #: Fallback for a stop reason this table does not know (a newer server).
 UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)
 
-#: Letta in-stream ``error_type`` → Claude ``AssistantMessage.error`` value.
+#: The model provider's HTTP status → Claude ``AssistantMessage.error`` (as the Claude CLI sets it).
+ASSISTANT_ERRORS_BY_STATUS: dict[int, str] = {
+    401: "authentication_failed",
+    402: "billing_error",
+    403: "authentication_failed",
+    429: "rate_limit",
+    500: "server_error",
+    502: "server_error",
+    503: "server_error",
+    504: "server_error",
+    529: "server_error",
+}
+
+
+def assistant_error(error_type: str, status: int | None) -> str:
+    """The ``AssistantMessage.error`` of an API failure: by HTTP status, else by Letta error type."""
+    if status is not None:
+        return ASSISTANT_ERRORS_BY_STATUS.get(status, "unknown")
+    return ASSISTANT_ERRORS.get(error_type, "unknown")
+
+
+#: Letta in-stream ``error_type`` → Claude ``AssistantMessage.error`` value (when no status is known).
 ASSISTANT_ERRORS: dict[str, str] = {
     "llm_error": "server_error",
     "llm_authentication_error": "authentication_failed",

@@ -26,6 +26,7 @@ class Block:
     tool_call_id: str = ""
     tool_name: str = ""
     arguments: str = ""
+    signature: str = ""  # a thinking block's signature when the provider sent one
 
     def tool_input(self) -> tuple[dict[str, Any], str | None]:
         """Parsed tool arguments, and an error text when the model sent malformed JSON."""
@@ -47,6 +48,7 @@ class Usage:
     output_tokens: int = 0
     cache_read_input_tokens: int = 0
     cache_creation_input_tokens: int = 0
+    reasoning_tokens: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -54,17 +56,35 @@ class Usage:
             self.output_tokens + other.output_tokens,
             self.cache_read_input_tokens + other.cache_read_input_tokens,
             self.cache_creation_input_tokens + other.cache_creation_input_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
     def as_anthropic(self) -> dict[str, Any]:
-        """The usage dict of a Claude ``AssistantMessage`` / ``ResultMessage``."""
+        """The usage dict of a Claude ``AssistantMessage`` (the Messages API's shape)."""
+        return {
+            "input_tokens": self.input_tokens,
+            "cache_creation_input_tokens": self.cache_creation_input_tokens,
+            "cache_read_input_tokens": self.cache_read_input_tokens,
+            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+            "output_tokens": self.output_tokens,
+            "service_tier": "standard",
+        }
+
+    def as_result_usage(self) -> dict[str, Any]:
+        """The usage dict of a Claude ``ResultMessage`` (the CLI's cumulative shape)."""
         return {
             "input_tokens": self.input_tokens,
             "cache_creation_input_tokens": self.cache_creation_input_tokens,
             "cache_read_input_tokens": self.cache_read_input_tokens,
             "output_tokens": self.output_tokens,
+            "output_tokens_details": {"thinking_tokens": self.reasoning_tokens},
             "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
             "service_tier": "standard",
+            "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+            "inference_geo": "",
+            "iterations": [],
+            "speed": "standard",
+            "fallback_credit": None,
         }
 
 
@@ -80,6 +100,14 @@ class StreamFailure:
     def is_conflict(self) -> bool:
         """The conversation still waits for a tool approval."""
         return "CONFLICT" in self.message or "waiting for approval" in self.message
+
+    @property
+    def provider_message(self) -> str | None:
+        """The model provider's own error message quoted in Letta's detail, if any."""
+        import re
+
+        found = re.search(r"""['"]message['"]\s*:\s*(['"])(.*?)(?<!\\)\1""", self.detail)
+        return found.group(2) if found else None
 
     @property
     def http_status(self) -> int | None:
@@ -151,6 +179,9 @@ class RunTranslator:
                 out.append(RunStarted(run_id))
         elif kind == "reasoning_message":
             self._text(out, "thinking", event, str(event.get("reasoning") or ""))
+            signature = event.get("signature")
+            if isinstance(signature, str) and signature and self._current is not None:
+                self.blocks[self._current].signature = signature
         elif kind == "hidden_reasoning_message":
             self._text(out, "thinking", event, str(event.get("hidden_reasoning") or ""))
         elif kind == "assistant_message":
@@ -246,6 +277,7 @@ def _usage(event: dict[str, Any]) -> Usage:
         output_tokens=num("completion_tokens"),
         cache_read_input_tokens=cached,
         cache_creation_input_tokens=num("cache_write_tokens"),
+        reasoning_tokens=num("reasoning_tokens"),
     )
 
 

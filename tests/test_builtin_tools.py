@@ -251,7 +251,7 @@ async def test_read_offset_and_limit_choose_lines(ctx: ToolContext) -> None:
     result = await call(ctx, "Read", {"file_path": "a.txt", "offset": 2, "limit": 2})
     assert result.content == "2\ttwo\n3\tthree"
     assert result.structured["file"] == {
-        "filePath": str(ctx.cwd / "a.txt"),
+        "filePath": "a.txt",  # echoed as the model gave it, like the Claude CLI
         "content": "two\nthree",
         "numLines": 2,
         "startLine": 2,
@@ -274,7 +274,7 @@ async def test_read_of_an_empty_file_or_past_the_end_warns(ctx: ToolContext) -> 
         "The file has 5 lines.</system-reminder>"
     )
     assert past.structured["file"] == {
-        "filePath": str(ctx.cwd / "a.txt"),
+        "filePath": "a.txt",  # echoed as the model gave it, like the Claude CLI
         "content": "",
         "numLines": 0,
         "startLine": 10,

@@ -254,6 +254,8 @@ def test_web_fetch_domains_and_agent_types(
 # --- the gate, row by row ---------------------------------------------------------------------
 
 HEADLESS = "but you haven't granted it yet."
+#: The CLI's headless text for a shell command that would change files inside the working directories.
+NEEDS_APPROVAL = "needs approval. The path is inside the working directories for this session"
 
 GATE_ROWS: list[tuple[str, dict[str, Any], str, dict[str, Any], bool, str]] = [
     # (what the user sees, gate options, tool, input, allowed?, text in the deny message)
@@ -313,8 +315,8 @@ GATE_ROWS: list[tuple[str, dict[str, Any], str, dict[str, Any], bool, str]] = [
     ("default mode runs echo", {}, "Bash", {"command": "echo hello"}, True, ""),
     ("default mode runs git status", {}, "Bash", {"command": "git status"}, True, ""),
     ("default mode runs a read-only pipeline", {}, "Bash", {"command": "ls -la | grep py | wc -l"}, True, ""),
-    ("default mode asks about touch", {}, "Bash", {"command": "touch f"}, False,
-     f"Claude requested permissions to use Bash, {HEADLESS}"),
+    ("default mode asks about touch, naming the path", {}, "Bash", {"command": "touch f"}, False,
+     f"touch in '{{cwd}}/f' {NEEDS_APPROVAL}"),
     ("default mode asks about echo into a file", {}, "Bash", {"command": "echo x > out.txt"}, False,
      HEADLESS),
     ("default mode asks about find -delete", {}, "Bash", {"command": "find . -name '*.tmp' -delete"}, False,
@@ -324,7 +326,7 @@ GATE_ROWS: list[tuple[str, dict[str, Any], str, dict[str, Any], bool, str]] = [
     ("default mode asks about cat of a variable path", {}, "Bash", {"command": "cat $HOME/.ssh/id_rsa"},
      False, HEADLESS),
     ("Letta's standard mode is default mode", {"mode": "standard"}, "Bash", {"command": "touch f"}, False,
-     HEADLESS),
+     NEEDS_APPROVAL),
     ("Read inside cwd runs", {}, "Read", {"file_path": "notes.md"}, True, ""),
     ("Read outside cwd is asked although Read is read-only", {}, "Read", {"file_path": "/etc/hosts"}, False,
      f"Claude requested permissions to read from /etc/hosts, {HEADLESS}"),
@@ -373,7 +375,7 @@ async def test_the_gate_decides_like_claude(
     if allowed:
         assert decision.tool_input == tool_input and decision.denial_record is None
     else:
-        assert message in decision.message
+        assert message.replace("{cwd}", str(tmp_path.resolve())) in decision.message
         assert decision.denial_record == {
             "tool_name": tool,
             "tool_use_id": "toolu_1",

@@ -66,8 +66,15 @@ async def test_one_turn_yields_init_one_message_per_block_and_a_result(scripted_
 
     messages = await collect("What is 2 + 2?", ClaudeAgentOptions(system_prompt="Answer briefly."))
 
-    assert kinds(messages) == ["Sys:init", "A[ThinkingBlock]", "A[TextBlock]", "Result:success"]
-    init, thinking, text, result = messages
+    # as the Claude SDK: a thinking_tokens notice comes before the thinking block
+    assert kinds(messages) == [
+        "Sys:init",
+        "Sys:thinking_tokens",
+        "A[ThinkingBlock]",
+        "A[TextBlock]",
+        "Result:success",
+    ]
+    init, _, thinking, text, result = messages
     assert INIT_KEYS <= set(init.data)
     assert init.data["model"] == f"openai-proxy/{scripted_model.model_id}"
     assert uuid.UUID(result.session_id).version == 4

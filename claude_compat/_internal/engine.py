@@ -291,8 +291,14 @@ class Engine:
                     yield message
                 blocks, reason, failure = run.blocks, run.reason, run.failure
                 if not self.options.include_partial_messages:
-                    for message in self._assistant_messages(blocks, run.usage):
-                        yield message
+                    for block in blocks:
+                        if block.kind == "thinking" and block.text:
+                            yield self.thinking_tokens(
+                                _estimate_tokens(block.text), _estimate_tokens(block.text)
+                            )
+                        said = self.assistant_message(block, run.usage)
+                        if said is not None:
+                            yield said
                 texts = [b.text for b in blocks if b.kind == "text" and b.text]
                 if texts:
                     state.last_text = texts[-1]
@@ -310,7 +316,7 @@ class Engine:
                                 ToolResultBlock(
                                     tool_use_id=block.tool_call_id,
                                     content=outcome.content,
-                                    is_error=outcome.is_error,
+                                    is_error=True if outcome.is_error else None,
                                 )
                             ],
                             uuid=str(uuid.uuid4()),
@@ -440,13 +446,19 @@ class Engine:
             return "max_budget"
         return ""
 
-    def _assistant_messages(self, blocks: list[Block], usage: Usage | None) -> list[AssistantMessage]:
-        out: list[AssistantMessage] = []
-        for block in blocks:
-            message = self.assistant_message(block, usage)
-            if message is not None:
-                out.append(message)
-        return out
+    def thinking_tokens(self, total: int, delta: int) -> SystemMessage:
+        """The CLI's progress notice while the model thinks (one before each thinking block)."""
+        return SystemMessage(
+            subtype="thinking_tokens",
+            data={
+                "type": "system",
+                "subtype": "thinking_tokens",
+                "estimated_tokens": total,
+                "estimated_tokens_delta": delta,
+                "session_id": self.session_id,
+                "uuid": str(uuid.uuid4()),
+            },
+        )
 
     def assistant_message(self, block: Block, usage: Usage | None) -> AssistantMessage | None:
         """The AssistantMessage of one finished block (None for an empty text block)."""
@@ -456,7 +468,7 @@ class Engine:
                 return None
             content = TextBlock(text=block.text)
         elif block.kind == "thinking":
-            content = ThinkingBlock(thinking=block.text, signature="")
+            content = ThinkingBlock(thinking=block.text, signature=block.signature or _signature(block.text))
         else:
             parsed, _ = block.tool_input()
             content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=parsed)
@@ -482,6 +494,8 @@ class Engine:
         return outcome
 
     def _add_cost(self, usage: Usage) -> None:
+        if usage == Usage() and self.model not in self.model_usage:
+            return  # no model answered (an API error): Claude lists no model then
         price = mapping.price_for(self.model)
         entry = self.model_usage.setdefault(
             self.model,
@@ -494,8 +508,15 @@ class Engine:
                 "costUSD": 0.0,
                 "contextWindow": mapping.context_window_for(self.model),
                 "maxOutputTokens": 0,
+                "thinkingTokens": 0,
+                "cacheCreationEphemeral5mInputTokens": 0,
+                "cacheCreationEphemeral1hInputTokens": 0,
+                "canonicalModel": self.model.rsplit("/", 1)[-1],
+                "provider": mapping.provider_type(self.model),
+                "costBasis": "list" if mapping.price_for(self.model) is not None else "unknown",
             },
         )
+        entry["thinkingTokens"] += usage.reasoning_tokens
         entry["inputTokens"] += usage.input_tokens
         entry["outputTokens"] += usage.output_tokens
         entry["cacheReadInputTokens"] += usage.cache_read_input_tokens
@@ -516,8 +537,11 @@ class Engine:
     def _api_error_message(self, failure: StreamFailure) -> AssistantMessage:
         return AssistantMessage(
             content=[TextBlock(text=_api_error_text(failure))],
-            model=self.model,
-            error=mapping.ASSISTANT_ERRORS.get(failure.error_type, "unknown"),  # type: ignore[arg-type]
+            model="<synthetic>",
+            error=mapping.assistant_error(failure.error_type, failure.http_status),  # type: ignore[arg-type]
+            usage=Usage().as_result_usage(),  # the CLI's synthetic messages carry its own usage shape
+            message_id=f"msg_{uuid.uuid4().hex[:24]}",
+            stop_reason="stop_sequence",
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
         )
@@ -529,6 +553,7 @@ class Engine:
         if failure is not None and not stop.is_error:
             stop = mapping.UNKNOWN_STOP
         errors: list[str] | None = None
+        turns_reported = state.num_turns
         result_text: str | None = None
         api_status: int | None = None
         if stop.api_error and failure is not None:
@@ -536,6 +561,7 @@ class Engine:
             api_status = failure.http_status or 500
         elif stop.subtype == "error_max_turns":
             errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
+            turns_reported = state.num_turns + 1  # Claude counts the turn it refused to start
         elif stop.subtype == "error_max_budget_usd":
             errors = [f"Reached maximum budget (${self.options.max_budget_usd})"]
         elif stop.is_error:
@@ -553,11 +579,11 @@ class Engine:
             duration_ms=int((time.monotonic() - state.started) * 1000),
             duration_api_ms=int(state.api_seconds * 1000),
             is_error=stop.is_error,
-            num_turns=state.num_turns,
+            num_turns=turns_reported,
             session_id=self.session_id,
             stop_reason=stop.stop_reason,
             total_cost_usd=self.total_cost_usd,
-            usage=state.usage.as_anthropic(),
+            usage=state.usage.as_result_usage(),
             result=result_text,
             structured_output=structured,
             model_usage=dict(self.model_usage),  # type: ignore[arg-type]
@@ -591,6 +617,7 @@ class _PartialStream:
         self.engine = engine
         self.started = False
         self.indexes: dict[int, int] = {}
+        self.thinking_total = 0
 
     def _event(self, event: dict[str, Any]) -> StreamEvent:
         return StreamEvent(uuid=str(uuid.uuid4()), session_id=self.engine.session_id, event=event)
@@ -634,6 +661,10 @@ class _PartialStream:
             )
         elif isinstance(event, BlockDelta):
             kind, key = _DELTA_KEYS[event.block.kind]
+            if event.block.kind == "thinking":
+                delta = _estimate_tokens(event.delta)
+                self.thinking_total += delta
+                out.append(self.engine.thinking_tokens(self.thinking_total, delta))
             out.append(
                 self._event(
                     {
@@ -684,9 +715,22 @@ def _structured(text: str | None, output_format: dict[str, Any]) -> tuple[Any, s
     return value, None
 
 
+def _estimate_tokens(text: str) -> int:
+    """A rough token count (four characters a token), as the CLI's thinking estimate."""
+    return max(1, len(text) // 4)
+
+
+def _signature(thinking: str) -> str:
+    """A stable stand-in signature when the provider sent none (Claude's blocks always carry one)."""
+    import hashlib
+
+    return "letta_" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
+
+
 def _api_error_text(failure: StreamFailure) -> str:
+    """``API Error: <status> <the provider's own message>``, as the Claude CLI words it."""
     status = failure.http_status
-    detail = failure.detail or failure.message
+    detail = failure.provider_message or failure.detail or failure.message
     return f"API Error: {status} {detail}" if status else f"API Error: {detail}"
 
 

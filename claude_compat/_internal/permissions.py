@@ -206,6 +206,29 @@ class PermissionGate:
                 else:
                     self.add_dirs = [d for d in self.add_dirs if d not in dirs]
 
+    def _bash_write_message(self, tool_name: str, tool_input: dict[str, Any]) -> str | None:
+        """The CLI's text for a shell command that would change files inside the working directories."""
+        command = tool_input.get("command")
+        if tool_name != "Bash" or not isinstance(command, str):
+            return None
+        parts, _ = split_command(command)
+        for part in parts:
+            if not part.words or part.words[0] not in _FILE_CHANGING_COMMANDS:
+                continue
+            targets = [w for w in part.words[1:] if not w.startswith("-")]
+            if not targets:
+                continue
+            path = _resolve(self.cwd / Path(targets[-1]).expanduser())
+            if not self.inside(path):
+                return None
+            dirs = ", ".join(f"'{d}'" for d in [self.cwd, *self.add_dirs])
+            return (
+                f"{part.words[0]} in '{path}' needs approval. The path is inside the working directories "
+                f"for this session ({dirs}), and Claude Code asks before a shell command creates, changes "
+                "or removes files there."
+            )
+        return None
+
     def inside(self, path: Path) -> bool:
         """Whether ``path`` (symlinks resolved) lies in cwd or one of the added directories."""
         target = _resolve(self.cwd / path)
@@ -328,7 +351,10 @@ class PermissionGate:
                 self.apply_updates(answer.updated_permissions)
                 return self._allow(call, dict(answer.updated_input or tool_input))
         if self.can_use_tool is None:
-            return call.deny(_ask_message(tool_name, facts, outside), "prompt", auto=True)
+            message = self._bash_write_message(tool_name, tool_input) or _ask_message(
+                tool_name, facts, outside
+            )
+            return call.deny(message, "prompt", auto=True)
         context = ToolPermissionContext(
             signal=None,
             suggestions=suggestions,
@@ -578,6 +604,12 @@ def _rule_deny_message(rule: Rule, tool_name: str, tool_input: dict[str, Any], c
         verb = "read" if tool_name in READ_TOOLS else "edit"
         return f"Permission to {verb} {path} has been denied."
     return f"Permission to use {tool_name} has been denied."
+
+
+#: Shell commands whose path arguments the CLI names when it asks before they change files.
+_FILE_CHANGING_COMMANDS: frozenset[str] = frozenset(
+    {"touch", "mkdir", "rm", "rmdir", "mv", "cp", "chmod", "chown", "ln", "truncate", "tee", "install"}
+)
 
 
 def _ask_message(tool_name: str, facts: ToolFacts, outside: list[Path]) -> str:

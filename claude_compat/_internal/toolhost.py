@@ -309,11 +309,8 @@ class ClaudeToolHost(ToolHost):
                 result = await sdk_mcp.call_sdk_tool(self._sdk[name][0], tool, tool_input)
             else:
                 result = await self._ext_tools[name][0].call(tool, tool_input)
-            texts = [str(c.get("text", "")) for c in result.content if c.get("type") == "text"]
-            content: str | list[dict[str, Any]] = (
-                result.content if len(texts) != len(result.content) else "\n".join(texts)
-            )
-            return ToolOutcome(content, is_error=result.is_error, structured=result.content)
+            # like the Claude SDK, an MCP tool's result is its list of content blocks
+            return ToolOutcome(list(result.content), is_error=result.is_error, structured=result.content)
         self._state["permission_mode"] = self.mode
         outcome = await BUILTIN_TOOLS[name].run(tool_input, self.context())
         changed = self._state.get("permission_mode")

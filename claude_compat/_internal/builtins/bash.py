@@ -100,6 +100,18 @@ TASK_STOP_DESCRIPTION = "Stops a running background task (and every process it s
 # --- helpers shared by foreground and background runs ---
 
 
+#: Commands that print nothing when they succeed (the CLI marks their result ``noOutputExpected``).
+SILENT_COMMANDS: frozenset[str] = frozenset(
+    {"touch", "mkdir", "rm", "rmdir", "mv", "cp", "chmod", "chown", "ln", "cd", "export", "truncate", "true"}
+)
+
+
+def no_output_expected(command: str) -> bool:
+    """Whether every command of the line is one that prints nothing on success."""
+    parts = [p.strip() for p in command.replace("&&", ";").replace("||", ";").split(";") if p.strip()]
+    return bool(parts) and all(p.split()[0] in SILENT_COMMANDS for p in parts)
+
+
 def _duration(ms: float) -> str:
     seconds = ms / 1000
     if seconds < 60:
@@ -263,7 +275,7 @@ async def _bash(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         "stderr": stderr,
         "interrupted": timed_out,
         "isImage": False,
-        "noOutputExpected": False,
+        "noOutputExpected": no_output_expected(command),
     }
     shown = _shown_output(output, ctx)
     if timed_out:

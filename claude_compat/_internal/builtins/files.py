@@ -191,6 +191,12 @@ def _binary_error(path: Path) -> InputError:
     )
 
 
+def _as_given(tool_input: dict[str, Any], path: Path) -> str:
+    """The path as the model wrote it: the Claude CLI echoes ``file_path`` unchanged in results."""
+    given = tool_input.get("file_path")
+    return given if isinstance(given, str) and given else str(path)
+
+
 def number_lines(lines: list[str], start: int) -> str:
     """``cat -n`` style as the CLI formats it: ``"1\\tfirst\\n2\\tsecond"``."""
     return "\n".join(f"{start + i}\t{line}" for i, line in enumerate(lines))
@@ -262,7 +268,7 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     if start == 1 and end >= len(lines) and valid_utf8:
         remember_file(ctx, path)
     file = {
-        "filePath": str(path),
+        "filePath": _as_given(tool_input, path),
         "content": content,
         "numLines": len(selected),
         "startLine": start,
@@ -302,7 +308,7 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     if original is None:
         structured = {
             "type": "create",
-            "filePath": str(path),
+            "filePath": _as_given(tool_input, path),
             "content": content,
             "structuredPatch": [],
             "originalFile": None,
@@ -311,7 +317,7 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         return outcome(f"File created successfully at: {path}{IN_CONTEXT}", structured)
     structured = {
         "type": "update",
-        "filePath": str(path),
+        "filePath": _as_given(tool_input, path),
         "content": content,
         "structuredPatch": structured_patch(original, content),
         "originalFile": original,
@@ -375,7 +381,7 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         remember_file(ctx, path)
         known = True
     structured: dict[str, Any] = {
-        "filePath": str(path),
+        "filePath": _as_given(tool_input, path),
         "oldString": old,
         "newString": new,
         "originalFile": original,
