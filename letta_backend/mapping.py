@@ -310,3 +310,7 @@ PERMISSION_MODES: dict[str, ModeRules] = {
     "memory": ModeRules("plan", read_only=True),
     "unrestricted": ModeRules("bypassPermissions", allow_all=True),
 }
+
+
+#: Tools whose successful results the Claude CLI marks ``is_error=False`` (others leave it unset).
+TOOLS_MARKING_SUCCESS: frozenset[str] = frozenset({"Bash"})

@@ -65,104 +65,14 @@ AB_LETTA_URL_ENV = "CLAUDE_COMPAT_TEST_AB_LETTA_URL"
 AB_MODEL_PORT_ENV = "CLAUDE_COMPAT_TEST_AB_MODEL_PORT"
 
 # --- what claude-compat does differently today (each one an engine fix to make) --------------
-
-_DENIAL = (
-    "the headless denial text: Claude (CLI 2.1.331) says \"touch in '<cwd>/created.txt' needs approval. "
-    "The path is inside the working directories for this session ('<cwd>'), and Claude Code asks before "
-    'a shell command creates, changes or removes files there."; claude-compat says "Claude requested '
-    "permissions to use Bash, but you haven't granted it yet.\""
-)
-_IS_ERROR = "a successful ToolResultBlock has is_error=None on Claude, False on claude-compat"
-_FILE_PATH = (
-    "Read's tool_use_result.file.filePath echoes the path as the model gave it on Claude "
-    "('notes.txt'), the absolute path on claude-compat"
-)
-_NO_OUTPUT = "Bash tool_use_result.noOutputExpected is True for `touch` on Claude, False on claude-compat"
-_API_ERROR_TEXT = (
-    "the API error text: Claude shows the API's message ('API Error: 400 scripted bad request'); "
-    "claude-compat shows Letta's wrapped error ('API Error: 400 INVALID_ARGUMENT: Bad request to "
-    "OpenAI-compatible endpoint: Error code: 400 - {...}')"
-)
+# Empty now: every difference these scenarios showed has been fixed. A new one fails its test; list
+# it here with what differs only while the engine fix is pending.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "thinking": {
-        "kinds": "claude-compat yields no SystemMessage(subtype='thinking_tokens') before the ThinkingBlock",
-        "message 3/2 (A[Thinking]): content[0].signature": "ThinkingBlock.signature is '' on claude-compat",
-    },
-    "read_tool": {
-        "message 4 (U[ToolResult]): content[0].is_error": _IS_ERROR,
-        "message 4 (U[ToolResult]): tool_use_result.file.filePath": _FILE_PATH,
-    },
-    "bash_default_perm": {
-        "message 3 (Sys:permission_denied): data.message": _DENIAL,
-        "message 4 (U[ToolResult!]): content[0].content": _DENIAL,
-        "message 4 (U[ToolResult!]): tool_use_result": _DENIAL,
-    },
-    "can_use_tool_allow": {"message 3 (U[ToolResult]): tool_use_result.noOutputExpected": _NO_OUTPUT},
-    "sdk_mcp_tool": {
-        "message 3 (U[ToolResult]): content[0].content": (
-            "an SDK MCP tool's result content is [{'type': 'text', 'text': '5'}] on Claude, "
-            "the string '5' on claude-compat"
-        ),
-        "message 3 (U[ToolResult]): content[0].is_error": _IS_ERROR,
-    },
-    "hooks_pretooluse": {"message 5 (U[ToolResult]): tool_use_result.noOutputExpected": _NO_OUTPUT},
-    "max_turns": {
-        "message 3 (U[ToolResult]): content[0].is_error": _IS_ERROR,
-        "message 3 (U[ToolResult]): tool_use_result.file.filePath": _FILE_PATH,
-        "message 4 (Result:error_max_turns/error): num_turns": (
-            "error_max_turns after one tool round trip: num_turns=2 on Claude, 1 on claude-compat"
-        ),
-        "message 4 (Result:error_max_turns/error): stop_reason": (
-            "error_max_turns: stop_reason='tool_use' on Claude, None on claude-compat"
-        ),
-    },
-    "api_error": {
-        "message 2 (A[Text]): content[0].text": _API_ERROR_TEXT,
-        "message 2 (A[Text]): error": (
-            "AssistantMessage.error for a 400: 'unknown' on Claude, 'server_error' on claude-compat"
-        ),
-        "message 2 (A[Text]): message_id": (
-            "the API-error AssistantMessage has a message_id on Claude, None on claude-compat"
-        ),
-        "message 2 (A[Text]): stop_reason": (
-            "the API-error AssistantMessage has stop_reason='stop_sequence' on Claude, None on claude-compat"
-        ),
-        "message 3 (Result:success/error): result": _API_ERROR_TEXT,
-        "message 4 (raise:ResultError): message": _API_ERROR_TEXT,
-        "stdout": _API_ERROR_TEXT,
-    },
-}
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
-USAGE_GAPS: set[tuple[str, str, str, str]] = {
-    # AssistantMessage.usage is what the model API sent: here, the scripted Anthropic API.
-    ("A", "usage", "cache_creation", "server_tool_use"),
-    (
-        "Result",
-        "usage",
-        "cache_creation fallback_credit inference_geo iterations output_tokens_details speed",
-        "",
-    ),
-    (
-        "Result",
-        "model_usage",
-        "cacheCreationEphemeral1hInputTokens cacheCreationEphemeral5mInputTokens canonicalModel costBasis "
-        "provider thinkingTokens",
-        "",
-    ),
-    # api_error: Claude's error AssistantMessage carries a usage, claude-compat's none; Claude's
-    # model_usage is empty (no model answered), claude-compat lists the model.
-    ("A", "usage", "<whole usage>", "<none>"),
-    (
-        "Result",
-        "model_usage",
-        "",
-        "cacheCreationInputTokens cacheReadInputTokens contextWindow costUSD inputTokens maxOutputTokens "
-        "outputTokens webSearchRequests",
-    ),
-}
+USAGE_GAPS: set[tuple[str, str, str, str]] = set()
 
 
 class KnownDifferences(AssertionError):
@@ -295,15 +205,6 @@ def _usage_gap(diff: Difference) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.letta
-@pytest.mark.xfail(
-    strict=True,
-    raises=KnownDifferences,
-    reason="ResultMessage.usage lacks cache_creation, fallback_credit, inference_geo, iterations, "
-    "output_tokens_details, speed; model_usage lacks cacheCreationEphemeral1h/5mInputTokens, "
-    "canonicalModel, costBasis, provider, thinkingTokens; AssistantMessage.usage adds server_tool_use "
-    "and lacks cache_creation; the API-error AssistantMessage has no usage; model_usage lists a model "
-    "that never answered",
-)
 def test_both_sdks_report_the_same_usage_counters(ab_servers: AbServers) -> None:
     gaps: set[tuple[str, str, str, str]] = set()
     for name in SCENARIOS:

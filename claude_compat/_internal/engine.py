@@ -316,7 +316,7 @@ class Engine:
                                 ToolResultBlock(
                                     tool_use_id=block.tool_call_id,
                                     content=outcome.content,
-                                    is_error=True if outcome.is_error else None,
+                                    is_error=_result_flag(block.tool_name, outcome.is_error),
                                 )
                             ],
                             uuid=str(uuid.uuid4()),
@@ -713,6 +713,13 @@ def _structured(text: str | None, output_format: dict[str, Any]) -> tuple[Any, s
     except jsonschema.ValidationError as exc:
         return None, f"the model's reply does not match output_format's schema: {exc.message}"
     return value, None
+
+
+def _result_flag(tool_name: str, is_error: bool) -> bool | None:
+    """``ToolResultBlock.is_error`` as the Claude CLI sets it: True, or False/None on success by tool."""
+    if is_error:
+        return True
+    return False if tool_name in mapping.TOOLS_MARKING_SUCCESS else None
 
 
 def _estimate_tokens(text: str) -> int:
