@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import anyio
 import letta_client
 
-from claude_compat.errors import SessionBusyError, SessionNotFoundError
+from claude_compat.errors import SessionBusyError, SessionNotFoundError, UnknownModelError
 
 from . import agents, conversations, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
@@ -24,6 +25,7 @@ from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegi
 from .translate import Event, RunTranslator, StreamFailure
 
 _healthy: set[str] = set()
+_model_handles: dict[str, list[str]] = {}  # base URL → model handles (one list request per process)
 
 
 class TurnGate:
@@ -51,7 +53,7 @@ class TurnGate:
             released.set()
 
 
-_turn_gates: dict[str, TurnGate] = {}
+_turn_gates: weakref.WeakValueDictionary[str, TurnGate] = weakref.WeakValueDictionary()  # no growth
 
 
 def conversation_lock(conversation_id: str) -> TurnGate:
@@ -132,21 +134,26 @@ class LettaBackend:
         """Close the HTTP connections."""
         await self.client.close()
 
-    async def model_handles(self) -> list[str]:
-        """The LLM handles the server serves (cached for this backend)."""
-        if self._handles is None:
+    async def model_handles(self, *, refresh: bool = False) -> list[str]:
+        """The LLM handles the server serves (cached per server for the process)."""
+        cached = _model_handles.get(self.conn.base_url)
+        if cached is None or refresh:
             try:
-                self._handles = await agents.list_model_handles(self.client)
+                cached = _model_handles[self.conn.base_url] = await agents.list_model_handles(self.client)
             except Exception as exc:
                 raise map_error(exc, self.conn) from None
-        return self._handles
+        self._handles = cached
+        return cached
 
     async def resolve_model(self, model: str | None, handle: str | None) -> str:
         """The Letta handle for this session (see mapping.MODEL_PRECEDENCE)."""
-        available = await self.model_handles()
-        return agents.choose_model(
-            available, model=model, handle=handle, env=os.environ.get("CLAUDE_COMPAT_MODEL") or None
-        )
+        env = os.environ.get("CLAUDE_COMPAT_MODEL") or None
+        try:
+            return agents.choose_model(await self.model_handles(), model=model, handle=handle, env=env)
+        except UnknownModelError:  # the server may have learned models since we cached its list
+            return agents.choose_model(
+                await self.model_handles(refresh=True), model=model, handle=handle, env=env
+            )
 
     async def open_session(self, spec: SessionSpec) -> BackendSession:
         """Create a new session, or resume/continue/fork the one the spec names."""

@@ -7,13 +7,15 @@ the embedded local server claude-compat starts itself.
 from __future__ import annotations
 
 import os
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
+import certifi
 import httpx
 import letta_client
-from letta_client import AsyncLetta
+from letta_client import AsyncLetta, DefaultAsyncHttpxClient
 
 from claude_compat.errors import (
     ClaudeSDKError,
@@ -58,9 +60,23 @@ async def resolve_connection(base_url: str | None = None, api_key: str | None = 
     return Connection(url.rstrip("/"), None, "embedded")
 
 
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """One SSL context per process: building one costs tens of milliseconds per client."""
+    global _ssl_context
+    if _ssl_context is None:
+        _ssl_context = ssl.create_default_context(cafile=certifi.where())
+    return _ssl_context
+
+
 def make_client(conn: Connection) -> AsyncLetta:
     """An AsyncLetta that never retries on its own: the engine decides what a failure means."""
-    return AsyncLetta(base_url=conn.base_url, api_key=conn.api_key, max_retries=0, timeout=CALL_TIMEOUT)
+    http = DefaultAsyncHttpxClient(verify=_shared_ssl_context(), timeout=CALL_TIMEOUT)
+    return AsyncLetta(
+        base_url=conn.base_url, api_key=conn.api_key, max_retries=0, timeout=CALL_TIMEOUT, http_client=http
+    )
 
 
 def unreachable_message(base_url: str, source: str) -> str:
