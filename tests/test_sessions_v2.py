@@ -130,3 +130,36 @@ async def test_fork_session_copies_history_under_a_new_id(scripted_model: Script
     assert base[-1].session_id == first[-1].session_id
     seen = history(scripted_model)
     assert "fork marker" in seen and "in the fork" not in seen
+
+
+async def test_session_id_option_names_a_new_session(scripted_model: ScriptedModel) -> None:
+    import uuid
+
+    chosen = str(uuid.uuid4())
+    messages = await run("hi", ClaudeAgentOptions(session_id=chosen))
+
+    assert messages[0].data["session_id"] == chosen and messages[-1].session_id == chosen
+
+
+async def test_claude_md_from_setting_sources_reaches_the_model(
+    scripted_model: ScriptedModel, tmp_path: Any
+) -> None:
+    (tmp_path / "CLAUDE.md").write_text("Always answer in French.\n")
+
+    await run("hello", ClaudeAgentOptions(cwd=tmp_path, setting_sources=["project"]))
+
+    assert "Always answer in French." in scripted_model.completions[-1].messages[0]["content"]
+
+
+async def test_client_set_model_and_permission_mode(scripted_model: ScriptedModel) -> None:
+    from claude_compat import ClaudeSDKClient
+
+    handle = f"openai-proxy/{scripted_model.model_id}"
+    async with ClaudeSDKClient() as client:
+        await client.set_permission_mode("acceptEdits")
+        await client.set_model(handle)
+        await client.query("hi")
+        messages = [m async for m in client.receive_response()]
+
+    assert messages[0].data["permissionMode"] == "acceptEdits"
+    assert messages[0].data["model"] == handle and isinstance(messages[-1], ResultMessage)
