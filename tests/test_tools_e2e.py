@@ -332,3 +332,47 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
     ]
     assert child_system and "You are the reader subagent." in child_system[0]
     assert "Agent" in messages[0].data["tools"]
+
+
+async def test_ask_user_question_is_answered_through_can_use_tool(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    question = {
+        "question": "Which colour?",
+        "header": "Colour",
+        "options": [{"label": "Red", "description": "warm"}, {"label": "Blue", "description": "cool"}],
+        "multiSelect": False,
+    }
+
+    async def answer(name: str, tool_input: dict[str, Any], ctx: ToolPermissionContext) -> Any:
+        if name == "AskUserQuestion":
+            return PermissionResultAllow(updated_input={**tool_input, "answers": {"Which colour?": "Blue"}})
+        return PermissionResultDeny(message="no")
+
+    scripted_model.push(Turn(tool_calls=[ToolCall("AskUserQuestion", {"questions": [question]}, id="q1")]))
+    then_say(scripted_model, "Blue it is.")
+
+    messages = await run("pick a colour", ClaudeAgentOptions(cwd=tmp_path, can_use_tool=answer))
+
+    assert "AskUserQuestion" in messages[0].data["tools"]
+    result = tool_result(messages)
+    assert not result.is_error and "Blue" in str(result.content)
+    assert messages[-1].result == "Blue it is."
+
+
+async def test_ask_user_question_is_refused_headless(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    question = {
+        "question": "Q?",
+        "header": "H",
+        "options": [{"label": "A", "description": "a"}, {"label": "B", "description": "b"}],
+        "multiSelect": False,
+    }
+    scripted_model.push(Turn(tool_calls=[ToolCall("AskUserQuestion", {"questions": [question]}, id="q1")]))
+    then_say(scripted_model)
+
+    messages = await run("ask me", ClaudeAgentOptions(cwd=tmp_path))
+
+    assert "AskUserQuestion" not in messages[0].data["tools"]  # not offered without someone to answer
+    results = [m.content[0] for m in messages if isinstance(m, UserMessage)]
+    assert not results or results[0].is_error  # a call anyway is refused, never answered
+    assert messages[-1].subtype == "success"
