@@ -163,3 +163,27 @@ async def test_client_set_model_and_permission_mode(scripted_model: ScriptedMode
 
     assert messages[0].data["permissionMode"] == "acceptEdits"
     assert messages[0].data["model"] == handle and isinstance(messages[-1], ResultMessage)
+
+
+async def test_session_store_receives_each_turn_and_a_failing_store_is_only_a_notice(
+    scripted_model: ScriptedModel, tmp_path: Any
+) -> None:
+    from claude_compat import InMemorySessionStore, MirrorErrorMessage, project_key_for_directory
+
+    store = InMemorySessionStore()
+    scripted_model.push("stored reply")
+    messages = await run("store me", ClaudeAgentOptions(cwd=tmp_path, session_store=store))
+    key = {"project_key": project_key_for_directory(tmp_path), "session_id": messages[-1].session_id}
+    entries = store.get_entries(key)  # type: ignore[arg-type]
+    assert [e["type"] for e in entries][:2] == ["user", "assistant"]
+    assert entries[0]["message"]["content"] == "store me"
+    assert "stored reply" in str(entries[1]["message"])
+
+    class Broken(InMemorySessionStore):
+        async def append(self, key: Any, entries: Any) -> None:
+            raise OSError("disk full")
+
+    broken = await run("again", ClaudeAgentOptions(cwd=tmp_path, session_store=Broken()))
+    notices = [m for m in broken if isinstance(m, MirrorErrorMessage)]
+    assert len(notices) == 1 and "disk full" in notices[0].error
+    assert any(isinstance(m, ResultMessage) and not m.is_error for m in broken)

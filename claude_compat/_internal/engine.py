@@ -38,6 +38,7 @@ from ..types import (
     McpStatusResponse,
     Message,
     ResultMessage,
+    SessionKey,
     StreamEvent,
     SystemMessage,
     TextBlock,
@@ -282,12 +283,15 @@ class Engine:
             content, blocked = await self._prompt_hooks(content)
             if blocked is not None:
                 final.append(self._result("hook_stopped", None, state, blocked))
+            transcript: list[Message] = []
             request = [*self._deferred, {"role": "user", "content": content}]
             self._deferred = []
             stop_hook_active = False
             while blocked is None:
                 run = RunResult()
                 async for message in self._run(request, state, run):
+                    if isinstance(message, AssistantMessage):
+                        transcript.append(message)
                     yield message
                 blocks, reason, failure = run.blocks, run.reason, run.failure
                 if not self.options.include_partial_messages:
@@ -298,6 +302,7 @@ class Engine:
                             )
                         said = self.assistant_message(block, run.usage)
                         if said is not None:
+                            transcript.append(said)
                             yield said
                 texts = [b.text for b in blocks if b.kind == "text" and b.text]
                 if texts:
@@ -311,7 +316,7 @@ class Engine:
                             yield notice
                         if outcome.interrupt:
                             self._interrupted = True
-                        yield UserMessage(
+                        tool_message = UserMessage(
                             content=[
                                 ToolResultBlock(
                                     tool_use_id=block.tool_call_id,
@@ -322,6 +327,8 @@ class Engine:
                             uuid=str(uuid.uuid4()),
                             tool_use_result=outcome.structured,
                         )
+                        transcript.append(tool_message)
+                        yield tool_message
                         results.append(
                             ToolReturn(block.tool_call_id, _as_text(outcome.content), outcome.is_error)
                         )
@@ -346,6 +353,10 @@ class Engine:
                 break
         for out in final:  # outside the lock: a caller may stop reading at the result
             yield out
+        if self.options.session_store is not None:
+            mirrored = await self._mirror(content, [*transcript, *final])
+            if mirrored is not None:
+                yield mirrored
 
     async def _run(
         self, request: list[dict[str, Any]], state: TurnState, run: RunResult
@@ -390,6 +401,19 @@ class Engine:
         state.num_turns += max(steps, 1)
         state.usage = state.usage + run.usage
         self._add_cost(run.usage)
+
+    async def _mirror(self, prompt: Any, messages: list[Message]) -> Message | None:
+        """Mirror this turn to ``options.session_store`` (a failure is a notice, not an error)."""
+        from ..sessions import project_key_for_directory
+        from .mirror import entries_for_turn, mirror_turn
+
+        key: SessionKey = {
+            "project_key": project_key_for_directory(_options.cwd_of(self.options)),
+            "session_id": self.session_id,
+        }
+        return await mirror_turn(
+            self.options.session_store, key, entries_for_turn(self.session_id, prompt, messages)
+        )
 
     def _hooks(self) -> Any:
         return getattr(self.tools, "hooks", None)

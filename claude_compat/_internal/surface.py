@@ -531,11 +531,11 @@ _OPTION_ROWS: list[NameStatus] = [
     ),
     _opt(
         "session_store",
-        "not-yet",
-        "transcripts are kept by Letta; mirroring to a store is not built yet",
-        "raises",
+        "emulated",
+        "each turn is mirrored to the store after it ends (Letta keeps the history the model sees; "
+        "resume reads Letta, not the store)",
     ),
-    _opt("session_store_flush", "not-yet", "only meaningful with session_store", "ignored"),
+    _opt("session_store_flush", "emulated", "mirroring is per turn ('batched'); 'eager' behaves the same"),
     _opt("load_timeout_ms", "not-yet", "only meaningful with session_store", "ignored"),
     _opt("task_budget", "refused", "an Anthropic API beta", "warns"),
     _opt("client_app", "refused", "no User-Agent to stamp on Letta; accepted and ignored", "ignored"),
