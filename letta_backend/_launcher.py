@@ -1,17 +1,22 @@
-"""Run the Letta 0.16.8 server on SQLite; executed as a file by the server venv's python.
+"""Run the Letta 0.16.8 server on SQLite or Postgres; executed as a file by the server venv's python.
 
-Letta 0.16.8 always builds a Postgres engine, so this script points its database at a SQLite
-file, creates the schema from the ORM metadata and serves the app with uvicorn. It uses only
-the standard library and the server venv's packages (never the claude-compat package).
+Letta 0.16.8 always builds a Postgres engine, so with ``--db`` this script points its database at a
+SQLite file; with ``--database-uri`` it points Letta at that Postgres database. Either way it creates
+the schema from the ORM metadata (the wheel ships no migrations) and serves the app with uvicorn.
+It uses only the standard library and the server venv's packages (never the claude-compat package).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
+import importlib.util
+import os
 import socket
 import sqlite3
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +25,12 @@ _APP = "letta.server.rest_api.app:app"
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Read the listen address and the database file from the command line."""
-    parser = argparse.ArgumentParser(description="Serve Letta 0.16.8 on a SQLite database.")
+    parser = argparse.ArgumentParser(description="Serve Letta 0.16.8 on SQLite or Postgres.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--db", type=Path, required=True, help="SQLite database file")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="SQLite database file")
+    where.add_argument("--database-uri", help="Postgres database, postgresql://user@host:port/name")
     return parser.parse_args(argv)
 
 
@@ -82,14 +89,8 @@ def _create_schema(db: Path) -> None:
         engine.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Check the port and database, patch Letta onto SQLite, then serve until signalled."""
-    args = _parse_args(argv)
-    db: Path = args.db.resolve()
-    try:
-        sock = _bind(args.host, args.port)
-    except OSError as exc:
-        return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", _EXIT_PORT_BUSY)
+def _prepare_sqlite(db: Path) -> int:
+    """Point Letta at the SQLite file ``db`` and create its schema; non-zero on failure."""
     try:
         _check_db(db)
     except sqlite3.Error as exc:
@@ -97,6 +98,183 @@ def main(argv: list[str] | None = None) -> int:
     print(f"claude-compat launcher: loading Letta (database {db})", flush=True)
     _point_letta_at_sqlite(db)
     _create_schema(db)
+    return 0
+
+
+# --- Postgres -----------------------------------------------------------------------------------
+
+# Key of the advisory lock that lets one launcher at a time create the schema on a shared database.
+_SCHEMA_LOCK_KEY = 0x6C657474_61303136
+
+
+def _plain_uri(uri: str) -> str:
+    """``uri`` without a ``+driver`` suffix in its scheme, as asyncpg.connect wants it."""
+    scheme, sep, rest = uri.partition("://")
+    return f"{scheme.split('+', 1)[0]}{sep}{rest}"
+
+
+def _redacted(uri: str) -> str:
+    """``uri`` without its password, for log lines."""
+    scheme, sep, rest = uri.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return uri
+    return f"{scheme}{sep}{credentials.split(':', 1)[0]}:***@{location}"
+
+
+def _probe_postgres(uri: str) -> bool:
+    """Connect once, so a wrong URI fails at once; True if the server offers the vector extension."""
+    asyncpg: Any = importlib.import_module("asyncpg")
+
+    async def probe() -> bool:
+        conn = await asyncpg.connect(_plain_uri(uri), timeout=15)
+        try:
+            found = await conn.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")
+            return bool(found)
+        finally:
+            await conn.close()
+
+    return asyncio.run(probe())
+
+
+def _vector_stand_in(extension: bool) -> types.ModuleType:
+    """A ``pgvector.sqlalchemy`` module with the one column type Letta's ORM imports from it.
+
+    The server venv does not carry the pgvector package. With the ``vector`` extension the column
+    is a real ``vector(n)``; without it a ``real[]`` (archival-memory search is then unavailable;
+    nothing else uses embeddings).
+    """
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+
+    class Vector(sqlalchemy.types.UserDefinedType):  # type: ignore[misc]
+        """An embedding column: ``vector(dim)`` with the extension, ``real[]`` without."""
+
+        cache_ok = True
+
+        def __init__(self, dim: int | None = None) -> None:
+            self.dim = dim
+
+        def get_col_spec(self, **_kw: object) -> str:
+            if not extension:
+                return "REAL[]"
+            return f"VECTOR({self.dim})" if self.dim else "VECTOR"
+
+        def bind_processor(self, _dialect: object) -> Any:
+            def process(value: Any) -> Any:
+                if value is None:
+                    return None
+                floats = [float(x) for x in value]
+                return "[" + ",".join(repr(x) for x in floats) + "]" if extension else floats
+
+            return process
+
+        def result_processor(self, _dialect: object, _coltype: object) -> Any:
+            def process(value: Any) -> Any:
+                if isinstance(value, str):
+                    return [float(x) for x in value.strip("[]").split(",") if x]
+                return value
+
+            return process
+
+        class comparator_factory(sqlalchemy.types.UserDefinedType.Comparator):  # type: ignore[misc]
+            """pgvector's distance operators."""
+
+            def cosine_distance(self, other: Any) -> Any:
+                return self.op("<=>", return_type=sqlalchemy.Float)(other)
+
+            def l2_distance(self, other: Any) -> Any:
+                return self.op("<->", return_type=sqlalchemy.Float)(other)
+
+            def max_inner_product(self, other: Any) -> Any:
+                return self.op("<#>", return_type=sqlalchemy.Float)(other)
+
+    module = types.ModuleType("pgvector.sqlalchemy")
+    module.Vector = Vector  # type: ignore[attr-defined]
+    return module
+
+
+def _point_letta_at_postgres(uri: str, extension: bool) -> None:
+    """Set ``LETTA_PG_URI`` before Letta's settings load; supply a vector type if needed."""
+    if "letta.settings" in sys.modules:
+        raise RuntimeError("letta.settings was imported before LETTA_PG_URI was set")
+    os.environ["LETTA_PG_URI"] = uri
+    if extension and importlib.util.find_spec("pgvector") is not None:
+        return
+    package = types.ModuleType("pgvector")
+    package.__path__ = []
+    module = _vector_stand_in(extension)
+    package.sqlalchemy = module  # type: ignore[attr-defined]
+    sys.modules["pgvector"] = package
+    sys.modules["pgvector.sqlalchemy"] = module
+
+
+def _create_postgres_schema(uri: str, extension: bool) -> int:
+    """Create the tables that do not exist yet, once across servers; returns how many it made.
+
+    All of it runs in one transaction under an advisory lock: a second launcher on the same
+    database waits, then finds the tables (Postgres DDL is transactional).
+    """
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    async_engines: Any = importlib.import_module("sqlalchemy.ext.asyncio")
+    importlib.import_module("letta.orm")
+    base: Any = importlib.import_module("letta.orm.base").Base
+    database_utils: Any = importlib.import_module("letta.database_utils")
+    async_uri = database_utils.get_database_uri_for_context(uri, "async")
+
+    def create(connection: Any) -> int:
+        existing = set(sqlalchemy.inspect(connection).get_table_names())
+        missing = [name for name in base.metadata.tables if name not in existing]
+        base.metadata.create_all(connection)
+        return len(missing)
+
+    async def run() -> int:
+        engine = async_engines.create_async_engine(async_uri, poolclass=sqlalchemy.pool.NullPool)
+        try:
+            async with engine.begin() as conn:
+                lock = sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)")
+                await conn.execute(lock, {"key": _SCHEMA_LOCK_KEY})
+                if extension:
+                    await conn.execute(sqlalchemy.text("CREATE EXTENSION IF NOT EXISTS vector"))
+                made: int = await conn.run_sync(create)
+                return made
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _prepare_postgres(uri: str) -> int:
+    """Point Letta at the Postgres database ``uri`` and create its schema once; non-zero on failure."""
+    shown = _redacted(uri)
+    try:
+        extension = _probe_postgres(uri)
+    except Exception as exc:
+        return _fail(f"cannot connect to the Postgres database {shown}: {type(exc).__name__}: {exc}")
+    print(
+        f"claude-compat launcher: loading Letta (database {shown}, "
+        f"vector extension {'on' if extension else 'not available'})",
+        flush=True,
+    )
+    _point_letta_at_postgres(uri, extension)
+    made = _create_postgres_schema(uri, extension)
+    what = f"created {made} tables" if made else "already present"
+    print(f"claude-compat launcher: schema {what}", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check the port and database, point Letta at it, then serve until signalled."""
+    args = _parse_args(argv)
+    try:
+        sock = _bind(args.host, args.port)
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", _EXIT_PORT_BUSY)
+    if args.database_uri is not None:
+        code = _prepare_postgres(args.database_uri)
+    else:
+        code = _prepare_sqlite(args.db.resolve())
+    if code:
+        return code
     uvicorn: Any = importlib.import_module("uvicorn")
     config = uvicorn.Config(
         _APP,

@@ -2,7 +2,8 @@
 
 The server runs in a venv built once per user from the pinned lock shipped with this package
 (``server-requirements.lock.txt``), through ``_launcher.py``, which points Letta's database at
-SQLite. Used by the embedded default server (``_embedded.py``), the CLI and the test kit.
+SQLite (or, given ``database_uri``, at a Postgres database that several servers may share). Used
+by the embedded default server (``_embedded.py``), the CLI and the test kit.
 """
 
 from __future__ import annotations
@@ -334,7 +335,11 @@ def _with_loopback_no_proxy(env: dict[str, str]) -> None:
 
 
 class LocalLettaServer:
-    """A Letta 0.16.8 server on loopback, backed by SQLite in ``data_dir``; start() / stop()."""
+    """A Letta 0.16.8 server on loopback, backed by SQLite in ``data_dir``; start() / stop().
+
+    With ``database_uri`` (``postgresql://user@host:port/db``) it uses that Postgres database
+    instead, creating the schema the first time; servers sharing one database share all state.
+    """
 
     def __init__(
         self,
@@ -345,6 +350,7 @@ class LocalLettaServer:
         model_base_url: str | None = None,
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 180.0,
+        database_uri: str | None = None,
     ) -> None:
         self._host = host
         self._port_chosen_by_us = port is None
@@ -354,6 +360,7 @@ class LocalLettaServer:
         self._model_base_url = model_base_url
         self._extra_env = dict(env or {})
         self._startup_timeout = startup_timeout
+        self._database_uri = database_uri
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -363,7 +370,7 @@ class LocalLettaServer:
 
     @property
     def data_dir(self) -> Path:
-        """Where HOME, LETTA_DIR, the SQLite database and the log live."""
+        """Where HOME, LETTA_DIR, the SQLite database (unless ``database_uri``) and the log live."""
         if self._data_dir is None:
             self._temp_dir = Path(tempfile.mkdtemp(prefix="letta-server-"))
             self._data_dir = self._temp_dir
@@ -453,9 +460,11 @@ class LocalLettaServer:
             self._host,
             "--port",
             str(self._port),
-            "--db",
-            str(data / ".letta" / "letta.sqlite"),
         ]
+        if self._database_uri is not None:
+            cmd += ["--database-uri", self._database_uri]
+        else:
+            cmd += ["--db", str(data / ".letta" / "letta.sqlite")]
         self._proc = _spawn_detached(cmd, log_path=self.log_path, env=env, cwd=data)
 
     def _wait_until_healthy(self) -> None:
