@@ -59,3 +59,16 @@ def test_provisioning_prints_the_shared_to_session_ratios_and_checks_isolation(
         for what in ("open only", "open + first turn"):
             assert f"ratio shared / session, {blocks}, {what}: p50 " in out
     assert "isolation: shared sessions do not see each other's memory block edits: OK" in out
+
+
+def test_vs_claude_prints_the_time_and_memory_ratios_against_the_real_sdk(
+    letta_server: LettaServer, scripted_model_server: ScriptedModelServer, scripted_model: ScriptedModel
+) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    out = run_quick("vs_claude.py", letta_server.base_url, scripted_model_server)
+
+    assert "ratio time to first message, one-turn query(): p50 " in out
+    assert "ratio total time, one-turn query(): p50 " in out
+    assert "ratio total time, 5-turn ClaudeSDKClient (connect … disconnect): p50 " in out
+    assert "ratio RSS per session, claude-compat client growth / real CLI peak: " in out
+    assert "real SDK, CLI process per session: VmHWM p50 " in out
