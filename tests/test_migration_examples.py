@@ -33,20 +33,23 @@ RUN_TESTS = {
     "client_multiturn.py": "test_client_multiturn_second_turn_sees_the_first",
     "system_prompt_variants.py": "test_system_prompt_variants_each_reach_the_model",
     "model_choice.py": "test_model_choice_runs_on_the_env_model_whatever_model_says",
+    "client_interrupt.py": "test_client_interrupt_ends_the_long_turn_and_the_session_goes_on",
 }
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def run_example(name: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run one example as ``python migration_examples/<name>`` with this process's environment.
+def run_example(
+    name: str, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run one example as ``python migration_examples/<name> [args]`` with this process's environment.
 
     The ``scripted_model`` fixture has put LETTA_BASE_URL, CLAUDE_COMPAT_MODEL and
     CLAUDE_COMPAT_HOME in ``os.environ``, so the example talks to the test's server and model.
     """
     return subprocess.run(
-        [sys.executable, str(EXAMPLES / name)],
+        [sys.executable, str(EXAMPLES / name), *args],
         cwd=cwd,
         env=env if env is not None else dict(os.environ),
         capture_output=True,
@@ -203,6 +206,34 @@ def test_model_choice_without_the_env_model_names_the_missing_handle_and_the_fix
     assert "anthropic/claude-sonnet-4-5" in proc.stderr and "CLAUDE_COMPAT_MODEL" in proc.stderr
     assert f"openai-proxy/{scripted_model.model_id}" in proc.stderr  # the handles the server has
     assert scripted_model.completions == []
+
+
+@pytest.mark.letta
+def test_client_interrupt_ends_the_long_turn_and_the_session_goes_on(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.add_rule(reply("Say hello", "Hello!"))
+    # longer than the example's 2 s wait: the interrupt lands while the model is still busy
+    scripted_model.add_rule(Rule(reply=Turn(text="1, 2, 3", delay=6.0), last_user="Count from 1 to 100"))
+    scripted_model.add_rule(reply("tell me a joke", "Why did the chicken cross the road?"))
+
+    out = succeeded(run_example("client_interrupt.py", tmp_path))
+
+    assert out == (
+        "User: Say hello.\n"
+        "Claude: Hello!\n"
+        "Result: success (terminal reason: completed)\n"
+        "\n"
+        "User: Count from 1 to 100 slowly\n"
+        "[After 2 seconds, sending interrupt...]\n"
+        "Result: error_during_execution (terminal reason: aborted_streaming)\n"
+        "\n"
+        "User: Never mind, just tell me a joke\n"
+        "Claude: Why did the chicken cross the road?\n"
+        "Result: success (terminal reason: completed)\n"
+    )
+    assert "Count from 1 to 100" in str(request_for(scripted_model, "tell me a joke").messages)
+    assert len(sessions_in(tmp_path)) == 1
 
 
 # --- the examples, read -----------------------------------------------------------------------
