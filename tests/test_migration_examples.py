@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from claude_compat._internal.options import CLAUDE_CODE_PRESET
-from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, Turn
+from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, ToolCall, Turn
 from claude_compat.testing._script import last_user_text
 from letta_backend.registry import Registry, SessionRecord, home_dir
 
@@ -34,6 +34,7 @@ RUN_TESTS = {
     "system_prompt_variants.py": "test_system_prompt_variants_each_reach_the_model",
     "model_choice.py": "test_model_choice_runs_on_the_env_model_whatever_model_says",
     "client_interrupt.py": "test_client_interrupt_ends_the_long_turn_and_the_session_goes_on",
+    "tools_option.py": "test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset",
 }
 
 
@@ -234,6 +235,38 @@ def test_client_interrupt_ends_the_long_turn_and_the_session_goes_on(
     )
     assert "Count from 1 to 100" in str(request_for(scripted_model, "tell me a joke").messages)
     assert len(sessions_in(tmp_path)) == 1
+
+
+@pytest.mark.letta
+def test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    for name in ("app.py", "util.py", "README.md"):
+        (tmp_path / name).write_text("")
+    glob = Turn(tool_calls=[ToolCall("Glob", {"pattern": "*.py"})])
+    scripted_model.add_rule(Rule(reply=glob, last_user="Which Python files", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="app.py and util.py."), last_tool="util.py", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="None."), last_user="What tools", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="Many."), last_user="What tools", times=1))
+
+    out = succeeded(run_example("tools_option.py", tmp_path, str(tmp_path)))
+
+    match = re.fullmatch(
+        r"=== Tools Array Example ===\nSetting tools=\['Read', 'Glob'\]\n"
+        r"Tools from system message: \['Read', 'Glob'\]\n"
+        r"Tool call: Glob \{'pattern': '\*\.py'\}\n"
+        r"Claude: app\.py and util\.py\.\nResult: success after 2 turn\(s\)\n\n"
+        r"=== Tools Empty Array Example ===\nSetting tools=\[\]\n"
+        r"Tools from system message: \[\]\nClaude: None\.\nResult: success after 1 turn\(s\)\n\n"
+        r"=== Tools Preset Example ===\nSetting tools=\{'type': 'preset', 'preset': 'claude_code'\}\n"
+        r"Tools from system message \((\d+) tools\): \[.*'Bash'.*\]\.\.\.\n"
+        r"Claude: Many\.\nResult: success after 1 turn\(s\)\n\n",
+        out,
+    )
+    assert match is not None, out
+    offered = [{t["function"]["name"] for t in r.tools} for r in scripted_model.completions]
+    assert offered[0] == {"Read", "Glob"} and offered[2] == set()  # what the model saw, per session
+    assert len(offered[3]) == int(match.group(1)) and {"Read", "Write", "Edit", "Bash"} <= offered[3]
 
 
 # --- the examples, read -----------------------------------------------------------------------
