@@ -208,6 +208,28 @@ def _point_letta_at_postgres(uri: str, extension: bool) -> None:
     sys.modules["pgvector.sqlalchemy"] = module
 
 
+def _sequence_defaults(metadata: Any, sqlalchemy: Any) -> list[str]:
+    """DDL giving each database-generated integer column (``FetchedValue``) a sequence default.
+
+    Letta's migrations do this (``messages.sequence_id`` counts messages in insertion order); the
+    ORM metadata alone leaves the column without a default. Idempotent.
+    """
+    statements = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            # exactly FetchedValue: a DefaultClause (``server_default="1"``) is a subclass of it
+            generated = type(column.server_default) is sqlalchemy.schema.FetchedValue
+            if not generated or not isinstance(column.type, sqlalchemy.Integer):
+                continue
+            sequence = f"{table.name}_{column.name}_seq"
+            statements += [
+                f'CREATE SEQUENCE IF NOT EXISTS "{sequence}" OWNED BY "{table.name}"."{column.name}"',
+                f'ALTER TABLE "{table.name}" ALTER COLUMN "{column.name}" '
+                f"SET DEFAULT nextval('\"{sequence}\"')",
+            ]
+    return statements
+
+
 def _create_postgres_schema(uri: str, extension: bool) -> int:
     """Create the tables that do not exist yet, once across servers; returns how many it made.
 
@@ -225,6 +247,8 @@ def _create_postgres_schema(uri: str, extension: bool) -> int:
         existing = set(sqlalchemy.inspect(connection).get_table_names())
         missing = [name for name in base.metadata.tables if name not in existing]
         base.metadata.create_all(connection)
+        for statement in _sequence_defaults(base.metadata, sqlalchemy):
+            connection.execute(sqlalchemy.text(statement))
         return len(missing)
 
     async def run() -> int:
