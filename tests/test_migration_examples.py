@@ -35,6 +35,7 @@ RUN_TESTS = {
     "model_choice.py": "test_model_choice_runs_on_the_env_model_whatever_model_says",
     "client_interrupt.py": "test_client_interrupt_ends_the_long_turn_and_the_session_goes_on",
     "tools_option.py": "test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset",
+    "can_use_tool.py": "test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other",
 }
 
 
@@ -267,6 +268,41 @@ def test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset(
     offered = [{t["function"]["name"] for t in r.tools} for r in scripted_model.completions]
     assert offered[0] == {"Read", "Glob"} and offered[2] == set()  # what the model saw, per session
     assert len(offered[3]) == int(match.group(1)) and {"Read", "Write", "Edit", "Bash"} <= offered[3]
+
+
+@pytest.mark.letta
+def test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    project, shared = tmp_path / "project", tmp_path / "shared"
+    project.mkdir()
+    shared.mkdir()
+    (shared / "notes.txt").write_text("alpha\nbeta\n")
+    read = ToolCall("Read", {"file_path": str(shared / "notes.txt")})
+    summary = ToolCall("Write", {"file_path": str(project / "summary.txt"), "content": "alpha, beta\n"})
+    settings = ToolCall("Write", {"file_path": "/etc/notes.conf", "content": "x=1\n"})
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[read]), last_user="team notes", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[summary]), last_tool="alpha", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[settings]), last_tool="summary.txt", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="Summary saved."), last_tool="system directory", times=1))
+
+    out = succeeded(run_example("can_use_tool.py", project, str(project)))
+
+    assert out == (
+        "Permission request: Read\n"
+        "  allowing Read (read-only operation)\n"
+        "Permission request: Write\n"
+        "  redirecting write from summary.txt to safe_output/\n"
+        "Permission request: Write\n"
+        "  denying write to system directory: /etc/notes.conf\n"
+        "Tool error: Cannot write to system directory: /etc/notes.conf\n"
+        "Claude: Summary saved.\n"
+        "Result: success, 1 denial(s)\n"
+        "Permission requests: Read, Write, Write\n"
+    )
+    assert (project / "safe_output" / "summary.txt").read_text() == "alpha, beta\n"
+    assert sorted(p.name for p in project.iterdir()) == ["safe_output"]  # not summary.txt itself
+    assert not Path("/etc/notes.conf").exists()
 
 
 # --- the examples, read -----------------------------------------------------------------------
