@@ -36,6 +36,7 @@ RUN_TESTS = {
     "client_interrupt.py": "test_client_interrupt_ends_the_long_turn_and_the_session_goes_on",
     "tools_option.py": "test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset",
     "can_use_tool.py": "test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other",
+    "hooks.py": "test_hooks_block_the_dangerous_command_and_log_the_safe_one",
 }
 
 
@@ -303,6 +304,48 @@ def test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other(
     assert (project / "safe_output" / "summary.txt").read_text() == "alpha, beta\n"
     assert sorted(p.name for p in project.iterdir()) == ["safe_output"]  # not summary.txt itself
     assert not Path("/etc/notes.conf").exists()
+
+
+@pytest.mark.letta
+def test_hooks_block_the_dangerous_command_and_log_the_safe_one(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "app.o").write_text("")
+    echo = "echo 'Hello from hooks example!' > hello.txt"
+    scripted_model.add_rule(
+        Rule(
+            reply=Turn(tool_calls=[ToolCall("Bash", {"command": "rm -rf build"})]),
+            last_user="rm -rf",
+            times=1,
+        )
+    )
+    scripted_model.add_rule(Rule(reply=Turn(text="The hook blocked that."), last_tool="dangerous", times=1))
+    scripted_model.add_rule(
+        Rule(reply=Turn(tool_calls=[ToolCall("Bash", {"command": echo})]), last_user="echo", times=1)
+    )
+    scripted_model.add_rule(Rule(reply=Turn(text="Done."), last_tool="no output", times=1))
+
+    out = succeeded(run_example("hooks.py", tmp_path, str(tmp_path)))
+
+    assert out == (
+        "User: Run the bash command: rm -rf build\n"
+        "[PreToolUse] blocked: rm -rf build\n"
+        "Tool error: PreToolUse:Bash hook error: Command contains a dangerous pattern: rm -rf\n"
+        "Claude: The hook blocked that.\n"
+        "Result ended\n"
+        f"\n{'=' * 50}\n\n"
+        f"User: Run the bash command: {echo}\n"
+        f"[PreToolUse] allowed: {echo}\n"
+        "[PostToolUse] logged Bash\n"
+        "Claude: Done.\n"
+        "Result ended\n"
+    )
+    assert (tmp_path / "build" / "app.o").exists()
+    assert (tmp_path / "hello.txt").read_text() == "Hello from hooks example!\n"
+    assert (
+        tmp_path / "tool_log.txt"
+    ).read_text() == f"Bash: {{'command': {echo!r}}}\n"  # the denied call never ran
 
 
 # --- the examples, read -----------------------------------------------------------------------
