@@ -37,6 +37,7 @@ RUN_TESTS = {
     "tools_option.py": "test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset",
     "can_use_tool.py": "test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other",
     "hooks.py": "test_hooks_block_the_dangerous_command_and_log_the_safe_one",
+    "mcp_calculator.py": "test_mcp_calculator_tools_run_in_the_examples_process",
 }
 
 
@@ -346,6 +347,40 @@ def test_hooks_block_the_dangerous_command_and_log_the_safe_one(
     assert (
         tmp_path / "tool_log.txt"
     ).read_text() == f"Bash: {{'command': {echo!r}}}\n"  # the denied call never ran
+
+
+@pytest.mark.letta
+def test_mcp_calculator_tools_run_in_the_examples_process(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    def call(name: str, **args: int) -> Turn:
+        return Turn(tool_calls=[ToolCall(f"mcp__calc__{name}", dict(args))])
+
+    scripted_model.add_rule(Rule(reply=call("add", a=15, b=27), last_user=r"15 \+ 27", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="It is 42."), last_tool="= 42", times=1))
+    scripted_model.add_rule(Rule(reply=call("divide", a=100, b=0), last_user="divided by 0", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="Undefined."), last_tool="Division by zero", times=1))
+    scripted_model.add_rule(Rule(reply=call("add", a=12, b=8), last_user=r"\(12 \+ 8\)", times=1))
+    scripted_model.add_rule(Rule(reply=call("multiply", a=20, b=3), last_tool="= 20", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="It is 60."), last_tool="= 60", times=1))
+
+    out = succeeded(run_example("mcp_calculator.py", tmp_path))
+
+    rule = "=" * 50
+    assert out == (
+        f"\n{rule}\nPrompt: Calculate 15 + 27\n{rule}\n"
+        "Using tool: mcp__calc__add\n  Input: {'a': 15, 'b': 27}\nTool result: 15 + 27 = 42\n"
+        "Claude: It is 42.\nResult ended\n"
+        f"\n{rule}\nPrompt: What is 100 divided by 0?\n{rule}\n"
+        "Using tool: mcp__calc__divide\n  Input: {'a': 100, 'b': 0}\n"
+        "Tool error: Error: Division by zero is not allowed\nClaude: Undefined.\nResult ended\n"
+        f"\n{rule}\nPrompt: Calculate (12 + 8) * 3\n{rule}\n"
+        "Using tool: mcp__calc__add\n  Input: {'a': 12, 'b': 8}\nTool result: 12 + 8 = 20\n"
+        "Using tool: mcp__calc__multiply\n  Input: {'a': 20, 'b': 3}\nTool result: 20 * 3 = 60\n"
+        "Claude: It is 60.\nResult ended\n"
+    )
+    offered = {t["function"]["name"] for t in scripted_model.completions[0].tools}
+    assert {f"mcp__calc__{n}" for n in ("add", "subtract", "multiply", "divide", "sqrt")} <= offered
 
 
 # --- the examples, read -----------------------------------------------------------------------
