@@ -38,6 +38,7 @@ RUN_TESTS = {
     "can_use_tool.py": "test_can_use_tool_allows_the_read_redirects_one_write_and_denies_the_other",
     "hooks.py": "test_hooks_block_the_dangerous_command_and_log_the_safe_one",
     "mcp_calculator.py": "test_mcp_calculator_tools_run_in_the_examples_process",
+    "partial_messages.py": "test_partial_messages_print_the_text_in_pieces_then_the_whole",
 }
 
 
@@ -381,6 +382,27 @@ def test_mcp_calculator_tools_run_in_the_examples_process(
     )
     offered = {t["function"]["name"] for t in scripted_model.completions[0].tools}
     assert {f"mcp__calc__{n}" for n in ("add", "subtract", "multiply", "divide", "sqrt")} <= offered
+
+
+@pytest.mark.letta
+def test_partial_messages_print_the_text_in_pieces_then_the_whole(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    haiku = "Waves fold into foam,\nsalt wind carries gull voices,\nthe tide keeps its time."
+    scripted_model.add_rule(Rule(reply=Turn(reasoning="Five, seven, five.", text=haiku), last_user="haiku"))
+
+    out = succeeded(run_example("partial_messages.py", tmp_path))
+
+    match = re.fullmatch(
+        rf"Prompt: Write a haiku about the sea\.\n\n{re.escape(haiku)}\n\n"
+        rf"Complete message: {re.escape(repr(haiku))}\nResult: success\nText deltas: (\d+)\n"
+        r"Stream events: content_block_delta, content_block_start, content_block_stop, "
+        r"message_delta, message_start, message_stop\n",
+        out,
+    )
+    assert match is not None, out
+    assert int(match.group(1)) > 1  # the text streamed in pieces; the reasoning is not printed as text
+    assert scripted_model.completions[0].stream
 
 
 # --- the examples, read -----------------------------------------------------------------------
