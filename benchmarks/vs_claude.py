@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 import _harness
 import anyio
 import claude_agent_sdk
+from scale import listening_pid, self_kib, status_kib
 
 import claude_compat
 from claude_compat._internal import engine as _engine
@@ -152,18 +153,6 @@ def oracle_env(base_url: str, home: Path) -> dict[str, str]:
 # --- /proc ------------------------------------------------------------------------------------------
 
 
-def _status_kib(pid: int | str, key: str) -> int | None:
-    """A ``VmRSS``/``VmHWM`` line of /proc/<pid>/status in KiB; None when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def _children(pid: int) -> list[int]:
     """Direct children of ``pid`` (every thread's /proc children list)."""
     found: list[int] = []
@@ -198,42 +187,6 @@ def _cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def listening_pid(port: int) -> int | None:
-    """The process listening on a local TCP port (the Letta server), found through /proc."""
-    inodes: set[str] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table, encoding="ascii") as f:
-                rows = f.read().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            cols = row.split()
-            if len(cols) > 9 and cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port:
-                inodes.add(f"socket:[{cols[9]}]")
-    if not inodes:
-        return None
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fds = os.listdir(f"/proc/{entry}/fd")
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(f"/proc/{entry}/fd/{fd}") in inodes:
-                    return int(entry)
-            except OSError:
-                continue
-    return None
-
-
-def self_kib(key: str = "VmRSS") -> int:
-    """This process's VmRSS (or VmHWM) in KiB."""
-    return _status_kib("self", key) or 0
-
-
 class CliPeaks:
     """Samples /proc every 10 ms for the CLI processes this process starts and keeps their peaks.
 
@@ -263,14 +216,14 @@ class CliPeaks:
             for pid in _children(me):
                 if os.path.basename(_cmd0(pid)) != "claude":
                     continue
-                hwm = _status_kib(pid, "VmHWM")
+                hwm = status_kib(pid, "VmHWM")
                 if hwm is None:
                     continue
                 self.hwm[pid] = max(self.hwm.get(pid, 0), hwm)
                 total, todo, seen = 0, [pid], 0
                 while todo:
                     p = todo.pop()
-                    total += _status_kib(p, "VmRSS") or 0
+                    total += status_kib(p, "VmRSS") or 0
                     kids = _children(p)
                     seen += len(kids)
                     todo.extend(kids)
@@ -464,10 +417,10 @@ async def compat_memory(side: Side, sessions: int, server_pid: int | None) -> Co
     the same again under tracemalloc for the Python heap they hold (apart: tracing costs RSS)."""
     gc.collect()
     rss0, hwm0 = self_kib(), self_kib("VmHWM")
-    server0 = _status_kib(server_pid, "VmRSS") if server_pid else None
+    server0 = status_kib(server_pid, "VmRSS") if server_pid else None
     async with _open_sessions(side, sessions, "memory"):
         rss1, hwm1 = self_kib(), self_kib("VmHWM")
-        server1 = _status_kib(server_pid, "VmRSS") if server_pid else None
+        server1 = status_kib(server_pid, "VmRSS") if server_pid else None
     rss_closed = self_kib()
     tracemalloc.start()
     try:
@@ -565,7 +518,7 @@ async def run(args: argparse.Namespace, pair: _harness.Pair, anthropic_url: str,
             timer.restore()
     memory = await compat_memory(compat, args.sessions, server_pid)
     fixed = {name: import_rss(name) for name in ("claude_agent_sdk", "claude_compat")}
-    server_rss = _status_kib(server_pid, "VmRSS") if server_pid else None
+    server_rss = status_kib(server_pid, "VmRSS") if server_pid else None
     report(args, pair, samples, peaks, memory, fixed, server_rss, server_pid, timer, real, compat)
     return 0
 

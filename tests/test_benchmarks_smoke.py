@@ -72,3 +72,16 @@ def test_vs_claude_prints_the_time_and_memory_ratios_against_the_real_sdk(
     assert "ratio total time, 5-turn ClaudeSDKClient (connect … disconnect): p50 " in out
     assert "ratio RSS per session, claude-compat client growth / real CLI peak: " in out
     assert "real SDK, CLI process per session: VmHWM p50 " in out
+
+
+def test_scale_prints_throughput_failures_idle_memory_and_registry_lookups(
+    letta_server: LettaServer, scripted_model_server: ScriptedModelServer, scripted_model: ScriptedModel
+) -> None:
+    out = run_quick("scale.py", letta_server.base_url, scripted_model_server)
+
+    assert "concurrent sessions: " in out and " sessions/s (one turn each); failures: " in out
+    assert "cold burst, 5 sessions at once on a new configuration: failures " in out
+    assert "idle RSS per session, ClaudeSDKClient, connected, no turn: slope " in out
+    assert "idle RSS per session, V2 session, idle after one turn: slope " in out
+    assert "registry get() p99 at 10000 sessions: " in out
+    assert "Letta-side registry get() p99 at 10 sessions: " in out
