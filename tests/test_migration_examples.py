@@ -39,6 +39,7 @@ RUN_TESTS = {
     "hooks.py": "test_hooks_block_the_dangerous_command_and_log_the_safe_one",
     "mcp_calculator.py": "test_mcp_calculator_tools_run_in_the_examples_process",
     "partial_messages.py": "test_partial_messages_print_the_text_in_pieces_then_the_whole",
+    "max_budget.py": "test_max_budget_runs_to_the_end_when_the_model_has_no_price",
 }
 
 
@@ -403,6 +404,29 @@ def test_partial_messages_print_the_text_in_pieces_then_the_whole(
     assert match is not None, out
     assert int(match.group(1)) > 1  # the text streamed in pieces; the reasoning is not printed as text
     assert scripted_model.completions[0].stream
+
+
+@pytest.mark.letta
+def test_max_budget_runs_to_the_end_when_the_model_has_no_price(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "README.md").write_text("# Demo\nA tiny project.\n")
+    read = Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "README.md")})])
+    scripted_model.add_rule(reply(r"What is 2 \+ 2\?", "4"))
+    scripted_model.add_rule(Rule(reply=read, last_user="README", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="A tiny demo project."), last_tool="tiny project", times=1))
+
+    out = succeeded(run_example("max_budget.py", tmp_path, str(tmp_path)))
+
+    # the scripted model is not in the price table: total_cost_usd is None, so no budget is ever
+    # reached, and even the tight budget lets the run read the file and answer
+    unpriced = "Total cost: not reported\nStatus: success\n\n"
+    assert out == (
+        f"=== Without Budget Limit ===\nClaude: 4\n{unpriced}"
+        f"=== With Reasonable Budget ($0.10) ===\nClaude: 4\n{unpriced}"
+        f"=== With Tight Budget ($0.0001) ===\nClaude: A tiny demo project.\n{unpriced}"
+    )
+    assert len(scripted_model.completions) == 4
 
 
 # --- the examples, read -----------------------------------------------------------------------
