@@ -40,6 +40,7 @@ RUN_TESTS = {
     "mcp_calculator.py": "test_mcp_calculator_tools_run_in_the_examples_process",
     "partial_messages.py": "test_partial_messages_print_the_text_in_pieces_then_the_whole",
     "max_budget.py": "test_max_budget_runs_to_the_end_when_the_model_has_no_price",
+    "subagents.py": "test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools",
 }
 
 
@@ -427,6 +428,42 @@ def test_max_budget_runs_to_the_end_when_the_model_has_no_price(
         f"=== With Tight Budget ($0.0001) ===\nClaude: A tiny demo project.\n{unpriced}"
     )
     assert len(scripted_model.completions) == 4
+
+
+@pytest.mark.letta
+def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "app.py").write_text("def div(a, b):\n    return a / b\n")
+    delegate = ToolCall(
+        "Agent",
+        {"description": "Review", "prompt": "Review app.py for bugs", "subagent_type": "code-reviewer"},
+    )
+    read = ToolCall("Read", {"file_path": str(tmp_path / "app.py")})
+    scripted_model.add_rule(
+        Rule(reply=Turn(tool_calls=[delegate]), last_user="Use the code-reviewer", times=1)
+    )
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[read]), last_user="Review app.py for bugs", times=1))
+    scripted_model.add_rule(
+        Rule(reply=Turn(text="div() fails when b is 0."), last_tool="return a / b", times=1)
+    )
+    scripted_model.add_rule(
+        Rule(reply=Turn(text="One bug: b may be 0."), last_tool="fails when b is 0", times=1)
+    )
+
+    out = succeeded(run_example("subagents.py", tmp_path, str(tmp_path)))
+
+    assert out == (
+        "Agents: ['code-reviewer']\n"
+        "Claude uses Agent: code-reviewer\n"
+        f"code-reviewer uses Read: {{'file_path': {str(tmp_path / 'app.py')!r}}}\n"
+        "Subagent report: div() fails when b is 0.\n"
+        "Claude: One bug: b may be 0.\n"
+        "Result: success after 2 turn(s)\n"
+    )
+    child = request_for(scripted_model, "Review app.py for bugs")
+    assert "You are a code reviewer." in system_text(child)
+    assert {t["function"]["name"] for t in child.tools} == {"Read", "Grep"}
 
 
 # --- the examples, read -----------------------------------------------------------------------
