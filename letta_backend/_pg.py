@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -46,9 +47,26 @@ _SERVER_SETTINGS = {
 }
 
 
+def _as_root() -> bool:
+    """True when this process is root, so the cluster must run as ``nobody``."""
+    return sys.platform != "win32" and os.geteuid() == 0
+
+
+def _others_can_reach(path: Path) -> bool:
+    """True if a user other than the owner may traverse every directory down to ``path``."""
+    with contextlib.suppress(OSError):
+        return all(p.stat().st_mode & stat.S_IXOTH for p in (path, *path.parents) if p.is_dir())
+    return False
+
+
 def _has_binaries(path: Path) -> bool:
-    """True if ``path`` holds every program the cluster needs."""
-    return all((path / name).is_file() for name in _NEEDED)
+    """True if ``path`` holds every program the cluster needs, runnable by the server's user."""
+    if not all((path / name).is_file() for name in _NEEDED):
+        return False
+    if not _as_root():
+        return True
+    # e.g. a venv under a private home: ``nobody`` could not run the programs from there
+    return _others_can_reach(path) and all((path / n).stat().st_mode & stat.S_IXOTH for n in _NEEDED)
 
 
 def _bundled_bin_dir() -> Path | None:
@@ -198,11 +216,16 @@ class LocalPostgres:
         if self._root is None:
             self._root = Path(tempfile.mkdtemp(prefix="claude-compat-pg-"))
             self._root.chmod(0o755)
+            if _as_root() and not _others_can_reach(self._root):
+                raise self._error(
+                    f"the user {_RUN_AS!r} cannot enter {self._root.parent}; "
+                    "set TMPDIR to a directory others may traverse (such as /tmp)"
+                )
         return self._root
 
     def _user(self) -> dict[str, Any]:
         """``Popen`` arguments that drop root to ``nobody`` (Postgres will not run as root)."""
-        if sys.platform == "win32" or os.geteuid() != 0:
+        if not _as_root():
             return {}
         import pwd
 
