@@ -45,6 +45,7 @@ RUN_TESTS = {
     "max_budget.py": "test_max_budget_runs_to_the_end_when_the_model_has_no_price",
     "subagents.py": "test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools",
     "v2_sessions.py": "test_v2_sessions_resume_by_id_continues_with_the_history",
+    "resume_second_process.py": "test_resume_second_process_continues_the_first_processs_session",
 }
 
 
@@ -492,6 +493,32 @@ def test_v2_sessions_resume_by_id_continues_with_the_history(
     resumed = str(request_for(scripted_model, "What are my name").messages)
     assert "My name is Ada." in resumed and "My favourite colour is green." in resumed
     assert [s.session_id for s in sessions_in(tmp_path)] == [match.group(1)]
+
+
+@pytest.mark.letta
+def test_resume_second_process_continues_the_first_processs_session(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    plan = tmp_path / "PLAN.md"
+    write = ToolCall("Write", {"file_path": str(plan), "content": "1. Tag\n2. Build\n3. Publish\n"})
+    read = ToolCall("Read", {"file_path": str(plan)})
+    edit = ToolCall("Edit", {"file_path": str(plan), "old_string": "1. Tag", "new_string": "1. Tag (done)"})
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[write]), last_user="release plan", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="Plan written."), last_tool="PLAN.md", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[read]), last_user="Mark the first step", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(tool_calls=[edit]), last_tool="Publish", times=1))
+    scripted_model.add_rule(Rule(reply=Turn(text="Step 1 is done."), last_tool="PLAN.md", times=1))
+
+    first = succeeded(run_example("resume_second_process.py", tmp_path))
+    match = re.fullmatch(r"Tool: Write\nClaude: Plan written\.\nSession: (\S+)\nResume it with: .*\n", first)
+    assert match is not None, first
+    session_id = match.group(1)
+    second = succeeded(run_example("resume_second_process.py", tmp_path, session_id))
+
+    assert second == f"Tool: Read\nTool: Edit\nClaude: Step 1 is done.\nResumed session: {session_id}\n"
+    assert plan.read_text() == "1. Tag (done)\n2. Build\n3. Publish\n"
+    assert "Plan written." in str(request_for(scripted_model, "Mark the first step").messages)
+    assert [s.session_id for s in sessions_in(tmp_path)] == [session_id]
 
 
 # --- the examples, read -----------------------------------------------------------------------
