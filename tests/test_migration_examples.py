@@ -8,6 +8,7 @@ left on disk. Static tests check that each file differs from its Claude original
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -46,6 +47,7 @@ RUN_TESTS = {
     "subagents.py": "test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools",
     "v2_sessions.py": "test_v2_sessions_resume_by_id_continues_with_the_history",
     "resume_second_process.py": "test_resume_second_process_continues_the_first_processs_session",
+    "structured_output.py": "test_structured_output_is_validated_into_the_pydantic_model_and_saved",
 }
 
 
@@ -519,6 +521,38 @@ def test_resume_second_process_continues_the_first_processs_session(
     assert plan.read_text() == "1. Tag (done)\n2. Build\n3. Publish\n"
     assert "Plan written." in str(request_for(scripted_model, "Mark the first step").messages)
     assert [s.session_id for s in sessions_in(tmp_path)] == [session_id]
+
+
+@pytest.mark.letta
+def test_structured_output_is_validated_into_the_pydantic_model_and_saved(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    plan = {
+        "feature_name": "Dark mode",
+        "summary": "A theme switch stored per user.",
+        "steps": [
+            {"step_number": 1, "description": "Add CSS variables", "estimated_complexity": "low"},
+            {"step_number": 2, "description": "Add a toggle", "estimated_complexity": "medium"},
+        ],
+        "risks": ["Contrast in charts"],
+    }
+    scripted_model.add_rule(reply("dark mode", json.dumps(plan)))
+
+    out = succeeded(run_example("structured_output.py", tmp_path, str(tmp_path)))
+
+    assert out == (
+        "Feature: Dark mode\n"
+        "Summary: A theme switch stored per user.\n"
+        "Steps:\n"
+        "  1. [low] Add CSS variables\n"
+        "  2. [medium] Add a toggle\n"
+        "Risks:\n"
+        "  - Contrast in charts\n"
+        "Saved to plan.json\n"
+    )
+    assert json.loads((tmp_path / "plan.json").read_text()) == plan
+    sent = request_for(scripted_model, "dark mode").body["response_format"]
+    assert sent["type"] == "json_schema" and set(sent["json_schema"]["schema"]["properties"]) == set(plan)
 
 
 # --- the examples, read -----------------------------------------------------------------------
