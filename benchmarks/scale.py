@@ -166,16 +166,17 @@ async def _one_session(
             run.opened = time.perf_counter() - t0
             await client.query(prompt)
             reply = ""
+            result: ResultMessage | None = None
             async for message in client.receive_response():
                 if isinstance(message, AssistantMessage):
                     reply += "".join(b.text for b in message.content if isinstance(b, TextBlock))
                 elif isinstance(message, ResultMessage):
-                    run.session_id = message.session_id
+                    run.session_id, result = message.session_id, message
                     if message.is_error:
-                        raise _TurnFailed(f"ResultMessage {message.subtype}", str(message.result))
+                        raise _TurnFailed(f"ResultMessage {message.subtype}", _describe(message))
             run.replied = time.perf_counter() - t0
             if reply != f"echo: {prompt}":
-                raise _TurnFailed("wrong reply", repr(reply))
+                raise _TurnFailed("wrong reply", f"{reply!r}; {_describe(result)}")
         finally:
             await client.disconnect()
         run.closed = time.perf_counter() - t0
@@ -184,9 +185,21 @@ async def _one_session(
         failures[exc.kind] += 1
         examples.setdefault(exc.kind, exc.detail)
     except Exception as exc:
-        kind = type(exc).__name__
+        kind = f"{type(exc).__name__} in the {'turn' if run.opened else 'open'}"
+        status = getattr(exc, "status_code", None)
+        kind += f" (HTTP {status})" if status is not None else ""
         failures[kind] += 1
         examples.setdefault(kind, str(exc).splitlines()[0][:240] if str(exc) else repr(exc))
+
+
+def _describe(result: ResultMessage | None) -> str:
+    """What a ResultMessage says about how its turn ended."""
+    if result is None:
+        return "no ResultMessage"
+    return (
+        f"result {result.subtype} stop_reason={result.stop_reason} num_turns={result.num_turns} "
+        f"errors={result.errors} text={result.result!r}"
+    )
 
 
 class _TurnFailed(Exception):
