@@ -2,7 +2,8 @@
 
 Each example runs as a subprocess against the session's local Letta server and scripted model
 (programmed here, before the process starts), and the test checks what it printed and what it
-left on disk. Static tests check that each file differs from its Claude original only in imports.
+left on disk. Static tests check that each file differs from its Claude original only in imports
+(except the Letta-native "after" example, which has no Claude original).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from letta_backend.registry import Registry, SessionRecord, home_dir
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "migration_examples"
 EXAMPLE_FILES = sorted(p.name for p in EXAMPLES.glob("*.py"))
+#: Examples of the Letta-native API (the migration's next step): no Claude original to compare with.
+LETTA_NATIVE = frozenset({"letta_native_after.py"})
+CLAUDE_FORM_FILES = [name for name in EXAMPLE_FILES if name not in LETTA_NATIVE]
 
 #: The V2 session API, which the Claude SDK has in TypeScript only; claude-compat has it in Python.
 TYPESCRIPT_ONLY = frozenset({"unstable_v2_createSession", "unstable_v2_resumeSession", "unstable_v2_prompt"})
@@ -48,6 +52,7 @@ RUN_TESTS = {
     "v2_sessions.py": "test_v2_sessions_resume_by_id_continues_with_the_history",
     "resume_second_process.py": "test_resume_second_process_continues_the_first_processs_session",
     "structured_output.py": "test_structured_output_is_validated_into_the_pydantic_model_and_saved",
+    "letta_native_after.py": "test_letta_native_after_reuses_its_agent_whose_memory_every_session_sees",
 }
 
 
@@ -555,6 +560,32 @@ def test_structured_output_is_validated_into_the_pydantic_model_and_saved(
     assert sent["type"] == "json_schema" and set(sent["json_schema"]["schema"]["properties"]) == set(plan)
 
 
+@pytest.mark.letta
+def test_letta_native_after_reuses_its_agent_whose_memory_every_session_sees(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.add_rule(reply("leave early", "Noted."))
+    scripted_model.add_rule(reply("When do we ship", "Friday at 10:00."))
+    turns = (
+        "User: I have to leave early today.\nAssistant: Noted.\nResult: success\n"
+        "User: When do we ship?\nAssistant: Friday at 10:00.\nResult: success\n"
+        "Same agent: True\nSeparate conversations: True\n"
+    )
+
+    first = succeeded(run_example("letta_native_after.py", tmp_path, str(tmp_path)))
+    agent_id = (tmp_path / ".letta-agent").read_text()
+    second = succeeded(run_example("letta_native_after.py", tmp_path, str(tmp_path)))
+
+    assert first == "Agent: created, id saved to .letta-agent\n" + turns
+    assert second == "Agent: reused from .letta-agent\n" + turns
+    assert agent_id.startswith("agent-") and (tmp_path / ".letta-agent").read_text() == agent_id
+    ship = request_for(scripted_model, "When do we ship")
+    assert "Project Falcon ships every Friday at 10:00." in system_text(ship)  # the memory block
+    assert "The user is Ada, the release manager." in system_text(ship)
+    assert "leave early" not in str(ship.messages)  # a new conversation: no other session's history
+    assert {s.agent_id for s in sessions_in(tmp_path)} == {agent_id} and len(sessions_in(tmp_path)) == 4
+
+
 # --- the examples, read -----------------------------------------------------------------------
 
 
@@ -588,7 +619,7 @@ def test_every_example_has_a_test_that_runs_it() -> None:
         assert callable(globals().get(test_name)), test_name
 
 
-@pytest.mark.parametrize("name", EXAMPLE_FILES)
+@pytest.mark.parametrize("name", CLAUDE_FORM_FILES)
 def test_example_differs_from_its_claude_original_only_in_imports(name: str) -> None:
     source = (EXAMPLES / name).read_text(encoding="utf-8")
     tree = ast.parse(source)
@@ -604,7 +635,7 @@ def test_example_differs_from_its_claude_original_only_in_imports(name: str) -> 
     assert "letta_" not in source, f"{name} uses a Letta extension; the Claude original could not"
 
 
-@pytest.mark.parametrize("name", EXAMPLE_FILES)
+@pytest.mark.parametrize("name", CLAUDE_FORM_FILES)
 def test_the_claude_original_compiles_and_imports_only_names_the_claude_sdk_has(name: str) -> None:
     import importlib
 
@@ -619,7 +650,7 @@ def test_the_claude_original_compiles_and_imports_only_names_the_claude_sdk_has(
         assert not missing, f"{name}: {node.module} has no {missing}"
 
 
-@pytest.mark.parametrize("name", EXAMPLE_FILES)
+@pytest.mark.parametrize("name", CLAUDE_FORM_FILES)
 def test_the_readme_quotes_the_claude_import_each_example_replaced(name: str) -> None:
     readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
     original = ast.parse(claude_form((EXAMPLES / name).read_text(encoding="utf-8")))
@@ -629,3 +660,12 @@ def test_the_readme_quotes_the_claude_import_each_example_replaced(name: str) ->
     assert section is not None, f"migration_examples/README.md has no section '### `{name}`'"
     quoted = re.findall(r"^Claude original: `([^`]+)`", section.group(1), re.M)
     assert quoted == expected, f"README.md's 'Claude original' line for {name} should be {expected}"
+
+
+@pytest.mark.parametrize("name", sorted(LETTA_NATIVE))
+def test_the_readme_marks_each_letta_native_example_as_exempt_from_the_import_check(name: str) -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    section = re.search(rf"^### `{re.escape(name)}`\n(.*?)(?=^### |\Z)", readme, re.M | re.S)
+    assert section is not None, f"migration_examples/README.md has no section '### `{name}`'"
+    assert "Letta-native" in section.group(1) and "Claude original:" not in section.group(1)
+    assert "letta_backend.native" in (EXAMPLES / name).read_text(encoding="utf-8")
