@@ -43,7 +43,7 @@ async def my_permission_callback(
         file_path = input_data.get("file_path", "")
 
         # Deny writes to system directories, telling the model why.
-        if file_path.startswith("/etc/") or file_path.startswith("/usr/"):
+        if file_path.startswith(("/etc/", "/usr/")):
             print(f"  denying write to system directory: {file_path}")
             return PermissionResultDeny(message=f"Cannot write to system directory: {file_path}")
 

@@ -51,13 +51,17 @@ async def check_bash_command(
     return {}
 
 
+def append_to_log(line):
+    """Append one line to the log file."""
+    with open(LOG_FILE, "a") as log:
+        log.write(line + "\n")
+
+
 async def log_tool_use(
     input_data: HookInput, tool_use_id: str | None, context: HookContext
 ) -> HookJSONOutput:
-    """Append every completed tool call to the log file."""
-    line = f"{input_data['tool_name']}: {input_data['tool_input']}"
-    with open(LOG_FILE, "a") as log:
-        log.write(line + "\n")
+    """Log every completed tool call."""
+    append_to_log(f"{input_data['tool_name']}: {input_data['tool_input']}")
     print(f"[PostToolUse] logged {input_data['tool_name']}")
     return {}
 

@@ -20,12 +20,26 @@ WORKDIR = sys.argv[1] if len(sys.argv) > 1 else "."
 AGENT_FILE = os.path.join(WORKDIR, ".letta-agent")
 
 
+def saved_agent_id():
+    """The agent id a previous run saved, or None."""
+    if not os.path.exists(AGENT_FILE):
+        return None
+    with open(AGENT_FILE) as f:
+        return f.read().strip()
+
+
+def save_agent_id(agent_id):
+    """Keep the agent id for the next run."""
+    with open(AGENT_FILE, "w") as f:
+        f.write(agent_id)
+
+
 async def get_agent():
     """The id of the team's agent: the saved one, else a new agent with its memory blocks."""
-    if os.path.exists(AGENT_FILE):
-        with open(AGENT_FILE) as f:
-            print("Agent: reused from .letta-agent")
-            return f.read().strip()
+    agent_id = saved_agent_id()
+    if agent_id:
+        print("Agent: reused from .letta-agent")
+        return agent_id
     agent_id = await create_agent(
         system_prompt="You are the team's release assistant.",
         memory_blocks={
@@ -34,8 +48,7 @@ async def get_agent():
         },
         name="release-assistant",
     )
-    with open(AGENT_FILE, "w") as f:
-        f.write(agent_id)
+    save_agent_id(agent_id)
     print("Agent: created, id saved to .letta-agent")
     return agent_id
 

@@ -61,7 +61,9 @@ async def square_root(args: dict[str, Any]) -> dict[str, Any]:
     n = args["n"]
     if n < 0:
         return {
-            "content": [{"type": "text", "text": f"Error: Cannot calculate square root of negative number {n}"}],
+            "content": [
+                {"type": "text", "text": f"Error: Cannot calculate square root of negative number {n}"}
+            ],
             "is_error": True,
         }
     return {"content": [{"type": "text", "text": f"√{n} = {math.sqrt(n)}"}]}

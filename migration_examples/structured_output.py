@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Structured output: a JSON schema from a Pydantic model, and the validated result it produces.
 
-Usage: structured_output.py [WORKDIR]  (default: the current directory; the plan is saved to WORKDIR/plan.json)
+Usage: structured_output.py [WORKDIR]  (default: the current directory; saves WORKDIR/plan.json)
 """
 
 import os
@@ -28,6 +28,12 @@ class FeaturePlan(BaseModel):
     risks: list[str]
 
 
+def save_plan(plan, path):
+    """Write the plan as JSON."""
+    with open(path, "w") as f:
+        f.write(plan.model_dump_json(indent=2))
+
+
 async def main():
     options = ClaudeAgentOptions(
         cwd=WORKDIR,
@@ -51,10 +57,8 @@ async def main():
                 for risk in plan.risks:
                     print(f"  - {risk}")
 
-            path = os.path.join(WORKDIR, "plan.json")
-            with open(path, "w") as f:
-                f.write(plan.model_dump_json(indent=2))
-            print(f"Saved to {os.path.basename(path)}")
+            save_plan(plan, os.path.join(WORKDIR, "plan.json"))
+            print("Saved to plan.json")
 
 
 if __name__ == "__main__":
