@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +98,10 @@ class BackendSession:
     conversation_id: str
     model_handle: str
     resumed: bool = False
+    close_stream: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
+
+    def _on_open(self, closer: Callable[[], Awaitable[None]] | None) -> None:
+        self.close_stream = closer
 
 
 class LettaBackend:
@@ -357,6 +361,7 @@ class LettaBackend:
                     client_tools=client_tools,
                     stream_tokens=stream_tokens,
                     max_steps=max_steps,
+                    on_open=session._on_open,
                 ):
                     for event in translator.feed(raw):
                         yield event
@@ -411,12 +416,38 @@ class LettaBackend:
         session.model_handle = new
         await self.sessions.touch(session.session_id, model=new)
 
+    async def settle(self, session: BackendSession, run_id: str, *, timeout: float = 120.0) -> None:
+        """Wait until a cancelled run's messages are stored, so the next turn sees them in order.
+
+        Letta marks a run cancelled at once but finishes its model call and stores the exchange
+        later; a message sent before that would land before the interrupted one in the history.
+        """
+        kwargs: dict[str, Any] = {"order": "desc", "limit": 10}
+        if session.conversation_id == "default":
+            kwargs["agent_id"] = session.agent_id
+        with anyio.move_on_after(timeout):
+            while True:
+                try:
+                    page = await self.client.conversations.messages.list(session.conversation_id, **kwargs)
+                except Exception as exc:
+                    raise map_error(exc, self.conn) from None
+                if any(getattr(m, "run_id", None) == run_id for m in page.items):
+                    return
+                await anyio.sleep(0.25)
+
     async def cancel(self, session: BackendSession) -> None:
-        """Cancel the session's running Letta run, if any."""
+        """Cancel the session's running Letta run and stop reading its stream at once.
+
+        Letta finishes the model call in flight (and stores its reply); the turn ends now.
+        """
         try:
             await conversations.cancel(self.client, session.conversation_id, agent_id=session.agent_id)
         except Exception as exc:
             raise map_error(exc, self.conn) from None
+        finally:
+            closer = session.close_stream
+            if closer is not None:
+                await closer()
 
 
 def _has_user_message(messages: list[dict[str, Any]]) -> bool:

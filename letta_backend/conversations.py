@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,8 +93,13 @@ async def send(
     client_tools: list[dict[str, Any]],
     stream_tokens: bool = False,
     max_steps: int | None = None,
+    on_open: Callable[[Callable[[], Awaitable[None]] | None], None] | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
-    """Send one request and yield the run's events as plain dicts (errors raise letta-client's)."""
+    """Send one request and yield the run's events as plain dicts (errors raise letta-client's).
+
+    ``on_open`` receives a closer for the open HTTP stream (and None when it ends), so another task
+    can stop reading at once (an interrupt) instead of waiting for the model call in flight.
+    """
     kwargs: dict[str, Any] = {}
     if client_tools:
         kwargs["client_tools"] = client_tools
@@ -109,10 +114,14 @@ async def send(
         timeout=STREAM_TIMEOUT,
         **kwargs,
     )
+    if on_open is not None:
+        on_open(stream.close)
     try:
         async for event in stream:
             yield event.model_dump(exclude_none=True)
     finally:
+        if on_open is not None:
+            on_open(None)
         await stream.close()
 
 

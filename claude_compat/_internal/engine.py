@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from letta_backend.translate import (
     BlockDelta,
     BlockFinished,
     BlockStarted,
+    RunStarted,
     RunStopped,
     RunUsage,
     StreamFailure,
@@ -29,7 +31,7 @@ from letta_backend.translate import (
     stop_mapping,
 )
 
-from ..errors import InvalidOptionError, ResultError
+from ..errors import ClaudeSDKError, InvalidOptionError, ResultError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -157,6 +159,8 @@ class Engine:
         self._interrupted = False
         self._last_context_tokens = 0
         self._session_started = False
+        self._current_run: str | None = None
+        self._cancelled_run: str | None = None
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -167,6 +171,13 @@ class Engine:
             registry=self.options.letta_registry,
         )
         self.session = await self.backend.open_session(spec)
+        if self.options.max_budget_usd is not None and mapping.price_for(self.session.model_handle) is None:
+            warnings.warn(
+                f"max_budget_usd cannot be enforced: {self.session.model_handle} has no price in "
+                "claude-compat's table, so the cost is unknown (total_cost_usd is None)",
+                UserWarning,
+                stacklevel=2,
+            )
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
@@ -267,6 +278,7 @@ class Engine:
     async def interrupt(self) -> None:
         """Stop the running turn: cancel the Letta run and end with an aborted result."""
         self._interrupted = True
+        self._cancelled_run = self._current_run
         if self.backend is not None and self.session is not None:
             await self.backend.cancel(self.session)
 
@@ -278,6 +290,9 @@ class Engine:
         self._interrupted = False
         final: list[Message] = []
         async with conversation_lock(self.session.conversation_id):
+            if self._cancelled_run is not None:  # an interrupted run still finishing on the server
+                cancelled, self._cancelled_run = self._cancelled_run, None
+                await self.backend.settle(self.session, cancelled)
             yield self.init_message()
             state = TurnState()
             content, blocked = await self._prompt_hooks(content)
@@ -374,7 +389,9 @@ class Engine:
                 client_tools=self.tools.client_tools(),
                 stream_tokens=partial,
             ):
-                if isinstance(event, BlockFinished):
+                if isinstance(event, RunStarted):
+                    self._current_run = event.run_id
+                elif isinstance(event, BlockFinished):
                     run.blocks.append(event.block)
                 elif isinstance(event, RunStopped):
                     run.reason = event.reason
@@ -387,6 +404,10 @@ class Engine:
                 if stream is not None:
                     for message in stream.feed(event):
                         yield message
+        except ClaudeSDKError:
+            if not self._interrupted:
+                raise
+            # interrupt() closed the stream under us: the turn ends as cancelled
         finally:
             state.api_seconds += time.monotonic() - t0
         if self._interrupted and run.reason != "requires_approval":
