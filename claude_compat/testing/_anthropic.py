@@ -11,16 +11,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any
+from http.server import BaseHTTPRequestHandler
+from typing import Any, cast
 from urllib.parse import urlsplit
 
-from claude_compat.testing._openai import _host_for_url, _pieces
+from claude_compat.testing._openai import _pieces
 from claude_compat.testing._script import RecordedRequest, ScriptedModel, Turn, Usage
+from claude_compat.testing._serving import ClientGone, QuietHTTPServer, ScriptedServerBase
 
 __all__ = ["AnthropicScriptedServer", "ANTHROPIC_ERROR_TYPES", "STOP_REASONS"]
 
@@ -47,12 +46,14 @@ ANTHROPIC_ERROR_TYPES: dict[int, str] = {
 _DEFAULT_ERROR_TYPE = "server_error"  # HttpError's default, an OpenAI word
 
 
-class AnthropicScriptedServer:
+class AnthropicScriptedServer(ScriptedServerBase):
     """Serves a `ScriptedModel` as the Anthropic Messages API; `base_url` has no ``/v1``.
 
     ``aux_reply`` answers requests that carry no ``tools`` (the CLI's side calls) without
     taking a turn from the script. Every request is recorded on the model.
     """
+
+    label = "scripted Anthropic server"
 
     def __init__(
         self,
@@ -62,86 +63,20 @@ class AnthropicScriptedServer:
         port: int = 0,
         aux_reply: str = "OK",
     ) -> None:
-        self.model = model if model is not None else ScriptedModel()
+        super().__init__(model, host=host, port=port)
         self.aux_reply = aux_reply
-        self._host = host
-        self._port = port
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
 
     @property
     def base_url(self) -> str:
         """``http://<host>:<port>`` of the running server (what ANTHROPIC_BASE_URL takes)."""
-        if self._httpd is None:
-            raise RuntimeError("the scripted Anthropic server is not running; call start() first")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{_host_for_url(str(host))}:{port}"
+        return self._root_url()
 
-    def start(self) -> AnthropicScriptedServer:
-        """Bind and serve in a background thread; returns self."""
-        if self._httpd is not None:
-            raise RuntimeError("the scripted Anthropic server is already running")
-        self._stopping.clear()
-        httpd = _HTTPServer((self._host, self._port), _Handler)
-        httpd.owner = self
-        httpd.stopping = self._stopping
+    def _configure(self, httpd: QuietHTTPServer) -> None:
         httpd.request_ids = itertools.count(1)
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"scripted-anthropic-server:{httpd.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving at once (delayed replies in flight are dropped). Safe to call twice."""
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> AnthropicScriptedServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        where = self.base_url if self._httpd is not None else "stopped"
-        return f"AnthropicScriptedServer({where}, model={self.model!r})"
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: AnthropicScriptedServer
-    stopping: threading.Event
-    request_ids: Iterator[int]
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet: a client hanging up mid-reply is normal for a test server."""
-
-
-class _ClientGone(Exception):
-    """The client closed the connection, or the server is stopping."""
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: QuietHTTPServer
     server_version = "claude-compat-scripted-anthropic/1"
     protocol_version = "HTTP/1.1"
 
@@ -185,7 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._messages(request)
             else:
                 self._send_json(200, {})
-        except _ClientGone:
+        except ClientGone:
             self.close_connection = True
         except Exception as exc:  # a bad script: tell the caller why
             self._send_error(500, f"scripted model failed: {type(exc).__name__}: {exc}", "api_error")
@@ -194,11 +129,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _messages(self, request: RecordedRequest) -> None:
         if not request.tools:
-            turn = Turn(text=self.server.owner.aux_reply, usage=Usage(input_tokens=1, output_tokens=1))
+            turn = Turn(
+                text=cast(AnthropicScriptedServer, self.server.owner).aux_reply,
+                usage=Usage(input_tokens=1, output_tokens=1),
+            )
         else:
             turn = self._model().next_reply(request)
         if turn.delay and self.server.stopping.wait(turn.delay):
-            raise _ClientGone
+            raise ClientGone
         if turn.error is not None:
             error = turn.error
             kind = error.type
@@ -256,7 +194,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(data)
             self.wfile.flush()
         except OSError as exc:
-            raise _ClientGone from exc
+            raise ClientGone from exc
 
     def _send_sse(self, events: Iterator[dict[str, Any]]) -> None:
         frames = [f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events]
@@ -271,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(frame)
                 self.wfile.flush()
         except OSError as exc:
-            raise _ClientGone from exc
+            raise ClientGone from exc
         self.close_connection = True
 
 
@@ -373,3 +311,6 @@ def _block_start(index: int, block: dict[str, Any]) -> dict[str, Any]:
 
 def _delta(index: int, delta: dict[str, Any]) -> dict[str, Any]:
     return {"type": "content_block_delta", "index": index, "delta": delta}
+
+
+AnthropicScriptedServer.handler = _Handler

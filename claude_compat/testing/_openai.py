@@ -11,107 +11,34 @@ import hashlib
 import json
 import math
 import struct
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 from claude_compat.testing._script import RecordedRequest, ScriptedModel, Turn
+from claude_compat.testing._serving import ClientGone, QuietHTTPServer, ScriptedServerBase
 
 __all__ = ["ScriptedModelServer"]
 
 _EMBEDDING_DIM = 1536  # what text-embedding-3-small returns; Letta's default embedding handle
 
 
-class ScriptedModelServer:
+class ScriptedModelServer(ScriptedServerBase):
     """Serves a `ScriptedModel` over HTTP; `base_url` ends in ``/v1`` as OpenAI clients expect."""
 
-    def __init__(self, model: ScriptedModel | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.model = model if model is not None else ScriptedModel()
-        self._host = host
-        self._port = port
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._stopping = threading.Event()
+    label = "scripted model server"
 
     @property
     def base_url(self) -> str:
         """``http://<host>:<port>/v1`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError("the scripted model server is not running; call start() first")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{_host_for_url(str(host))}:{port}/v1"
-
-    def start(self) -> ScriptedModelServer:
-        """Bind and serve in a background thread; returns self."""
-        if self._httpd is not None:
-            raise RuntimeError("the scripted model server is already running")
-        self._stopping.clear()
-        httpd = _HTTPServer((self._host, self._port), _Handler)
-        httpd.owner = self
-        httpd.stopping = self._stopping
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"scripted-model-server:{httpd.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving at once: delayed replies in flight are dropped. Safe to call twice."""
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self._stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join()
-        self._httpd = self._thread = None
-
-    def __enter__(self) -> ScriptedModelServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        where = self.base_url if self._httpd is not None else "stopped"
-        return f"ScriptedModelServer({where}, model={self.model!r})"
-
-
-def _host_for_url(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    owner: ScriptedModelServer
-    stopping: threading.Event
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet: a client hanging up mid-reply is normal for a test server."""
-
-
-class _ClientGone(Exception):
-    """The client closed the connection, or the server is stopping."""
+        return self._root_url() + "/v1"
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
+    server: QuietHTTPServer
     server_version = "claude-compat-scripted-model/1"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -147,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(200, _embeddings(body, self._model().model_id))
             else:
                 self._send_error(404, f"no route for POST {path}", "invalid_request_error")
-        except _ClientGone:
+        except ClientGone:
             self.close_connection = True
         except Exception as exc:  # a bad script or default function: tell the caller why
             self._send_error(500, f"scripted model failed: {type(exc).__name__}: {exc}")
@@ -158,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
         model = self._model()
         turn = model.next_reply(request)
         if turn.delay and self.server.stopping.wait(turn.delay):
-            raise _ClientGone
+            raise ClientGone
         if turn.error is not None:
             self._send_error(turn.error.status, turn.error.message, turn.error.type)
         elif turn.raw_body is not None:
@@ -212,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
             self.wfile.flush()
         except OSError as exc:
-            raise _ClientGone from exc
+            raise ClientGone from exc
 
     def _send_sse(self, events: Iterator[dict[str, Any]]) -> None:
         frames = [b"data: " + json.dumps(e).encode() + b"\n\n" for e in events]
@@ -226,7 +153,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(frame)
                 self.wfile.flush()
         except OSError as exc:
-            raise _ClientGone from exc
+            raise ClientGone from exc
         self.close_connection = True
 
 
@@ -356,3 +283,6 @@ def _fake_vector(text: str, dim: int) -> list[float]:
     values = [(v / 32767.5) - 1.0 for v in struct.unpack(f"<{dim}H", digest)]
     norm = math.sqrt(sum(v * v for v in values)) or 1.0
     return [v / norm for v in values]
+
+
+ScriptedModelServer.handler = _Handler
