@@ -22,11 +22,11 @@ def _writer(path: str, worker: int, count: int) -> None:
         )
 
 
-def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+def test_eight_processes_writing_a_thousand_sessions_each_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
     Registry(path)
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(path), w, 150)) for w in range(8)]
+    procs = [ctx.Process(target=_writer, args=(str(path), w, 1000)) for w in range(8)]
     for p in procs:
         p.start()
     for p in procs:
@@ -34,8 +34,8 @@ def test_eight_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert p.exitcode == 0
 
     reg = Registry(path)
-    assert len(reg.list()) == 8 * 150
-    assert reg.get("s-3-149") is not None
+    assert len(reg.list()) == 8 * 1000
+    assert reg.get("s-3-999") is not None
 
 
 def test_lookup_by_conversation_latest_by_cwd_touch_and_delete(tmp_path: Path) -> None:

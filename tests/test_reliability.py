@@ -154,3 +154,40 @@ async def test_a_slow_model_is_not_cut_short_by_a_client_timeout(scripted_model:
     messages = [m async for m in query(prompt="slow please")]
 
     assert messages[-1].result == "worth the wait"
+
+
+async def test_a_path_escaping_cwd_is_refused_headless_and_never_read(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    (tmp_path / "secret.txt").write_text("top secret\n")
+    (work / "link").symlink_to(tmp_path / "secret.txt")
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall("Read", {"file_path": "../secret.txt"}, id="c1"),
+                ToolCall("Read", {"file_path": "link"}, id="c2"),
+            ]
+        )
+    )
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="could not read"), times=1))
+
+    messages = [m async for m in query(prompt="read the secret", options=ClaudeAgentOptions(cwd=work))]
+
+    results = [m.content[0] for m in messages if isinstance(m, UserMessage)]
+    assert [r.is_error for r in results] == [True, True]
+    assert "top secret" not in str(scripted_model.completions[-1].messages)
+
+
+async def test_a_huge_prompt_is_delivered_or_refused_with_a_typed_error(
+    scripted_model: ScriptedModel,
+) -> None:
+    from claude_compat.errors import ClaudeSDKError
+
+    prompt = "x" * 1_000_000
+    try:
+        messages = [m async for m in query(prompt=prompt)]
+    except ClaudeSDKError:
+        return  # a typed refusal is fine; a traceback from inside the package is not
+    assert isinstance(messages[-1], ResultMessage)
