@@ -21,7 +21,9 @@ Against the local Letta server and the scripted model (answering ``echo: <prompt
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
+import json
 import os
 import random
 import sys
@@ -315,8 +317,16 @@ async def _hold(opener: Opener, count: int, sample: Callable[[int], None]) -> No
         gc.collect()
 
 
-async def idle(label: str, opener: Opener, count: int, traced: int) -> Idle:
+#: The kinds of idle session: label and opener.
+IDLE_KINDS: dict[str, tuple[str, Opener]] = {
+    "client": ("ClaudeSDKClient, connected, no turn", _open_client),
+    "v2": ("V2 session, idle after one turn", _open_v2),
+}
+
+
+async def idle(kind: str, count: int, traced: int) -> Idle:
     """RSS growth while ``count`` sessions of one kind sit open, then their heap under tracemalloc."""
+    label, opener = IDLE_KINDS[kind]
     result = Idle(label)
     for i in range(3):  # warm-up: imports, caches and connection pools settle first
         await (await opener(-1 - i))()
@@ -437,12 +447,8 @@ async def run(args: argparse.Namespace, pair: _harness.Pair) -> int:
     """The phases, idle first (later phases leave freed memory that new sessions would reuse)."""
     port = urlsplit(pair.letta_url).port
     server_pid = listening_pid(port) if port is not None else None
-    traced = min(args.idle, args.traced)
-    _progress(f"idle sessions: {args.idle} per kind…")
-    idles = [
-        await idle("ClaudeSDKClient, connected, no turn", _open_client, args.idle, traced),
-        await idle("V2 session, idle after one turn", _open_v2, args.idle, traced),
-    ]
+    _progress(f"idle sessions: {args.idle} per kind, each kind in a fresh process…")
+    idles = [await idle_in_child(kind, args) for kind in IDLE_KINDS]
     _progress(f"a cold burst of {args.cold} sessions on a new configuration…")
     cold = await concurrent(args.cold, server_pid, warm=False)
     _progress(f"{args.sessions} concurrent sessions…")
@@ -452,6 +458,40 @@ async def run(args: argparse.Namespace, pair: _harness.Pair) -> int:
     _progress(f"the Letta-side registry: {args.letta_records} records…")
     letta = await letta_lookups(pair.letta_url, args.letta_records, args.letta_records * 2)
     report(args, pair, conc, cold, idles, lookups, letta, server_pid)
+    return 0
+
+
+async def idle_in_child(kind: str, args: argparse.Namespace) -> Idle:
+    """Measure one kind of idle session in a fresh Python (memory freed by other phases or kinds
+    would be reused by new sessions and hide their growth); it inherits the server environment."""
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--idle-child",
+        kind,
+        "--idle",
+        str(args.idle),
+        "--traced",
+        str(min(args.idle, args.traced)),
+        "--backend",
+        args.backend,
+    ]
+    proc = await anyio.run_process(cmd, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"the idle-session child ({kind}) failed:\n{proc.stderr.decode(errors='replace')}")
+    data = json.loads(proc.stdout.decode().strip().splitlines()[-1])
+    return Idle(
+        data["label"],
+        [(int(n), int(r)) for n, r in data["points"]],
+        float(data["heap_per_session"]),
+        int(data["heap_sessions"]),
+    )
+
+
+async def _idle_child(args: argparse.Namespace) -> int:
+    """Child mode: one idle measurement in this fresh process, printed as one JSON line."""
+    result = await idle(args.idle_child, args.idle, args.traced)
+    print(json.dumps(dataclasses.asdict(result)))
     return 0
 
 
@@ -597,7 +637,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lookups", type=int, default=20_000, help="random get() calls (default 20000)")
     parser.add_argument("--letta-records", type=int, default=100, help="Letta-side registry records")
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
+    parser.add_argument("--idle-child", choices=tuple(IDLE_KINDS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.idle_child:  # the server environment comes from the parent
+        return anyio.run(_idle_child, args, backend=args.backend)
     if args.quick:
         args.sessions, args.cold, args.idle, args.traced = 20, 5, 20, 10
         args.records, args.lookups, args.letta_records = 10_000, 4_000, 10

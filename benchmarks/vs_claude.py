@@ -543,6 +543,11 @@ def _cpu(values: Sequence[float | None]) -> str:
     return "  n/a" if not known else _ms(_harness.median(known))
 
 
+def _small(ratio: float) -> str:
+    """A ratio far below 1, readable: ``0.00008 (1/12 500)``."""
+    return f"{ratio:.5f} (1/{1 / ratio:,.0f})".replace(",", " ") if ratio > 0 else f"{ratio:.5f}"
+
+
 def _verdict(ratio: float, target: float) -> str:
     return f"{'meets' if ratio <= target else 'MISSES'} the {target:.2f} target"
 
@@ -598,16 +603,16 @@ def report(
     print(f"ratio total time, {CLIENT_TURNS}-turn ClaudeSDKClient (connect … disconnect): p50 {total_c:.3f}")
     rss_ratio = max(memory.per_session, 0.0) / cli_hwm
     print(
-        f"ratio RSS per session, claude-compat client growth / real CLI peak: {rss_ratio:.4f}  "
+        f"ratio RSS per session, claude-compat client growth / real CLI peak: {_small(rss_ratio)}  "
         f"({_verdict(rss_ratio, RSS_TARGET)})"
     )
     server_share = memory.server_per_session
     if server_share is not None:
         both = (max(memory.per_session, 0.0) + max(server_share, 0.0)) / cli_hwm
-        print(f"ratio RSS per session, with the Letta server's growth per session added: {both:.4f}")
+        print(f"ratio RSS per session, with the Letta server's growth per session added: {_small(both)}")
     print(
         "ratio Python heap an open claude-compat session holds (tracemalloc) / real CLI peak: "
-        f"{memory.heap_per_session / cli_hwm:.4f}"
+        f"{_small(memory.heap_per_session / cli_hwm)}"
     )
     lone = _lone_session_ratio(fixed, server_rss, cli_hwm)
     if lone is not None:
