@@ -133,8 +133,8 @@ class LocalPostgres:
 
     @property
     def database_uri(self) -> str:
-        """``postgresql://postgres@127.0.0.1:<port>/<database>`` (trust authentication on loopback)."""
-        return f"postgresql://{_SUPERUSER}@127.0.0.1:{self._port}/{self._database}"
+        """``postgresql://postgres@127.0.0.1:<port>/<database>?sslmode=disable`` (trust auth, no TLS)."""
+        return f"postgresql://{_SUPERUSER}@127.0.0.1:{self._port}/{self._database}?sslmode=disable"
 
     @property
     def bin_dir(self) -> Path:
