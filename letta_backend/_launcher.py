@@ -280,6 +280,44 @@ def _pool_connections(uri: str) -> bool:
     return (chosen or "true").strip().lower() in ("false", "0", "no", "off")
 
 
+def _one_startup_at_a_time(app: Any, uri: str) -> Any:
+    """Wrap the ASGI app so its startup runs under the schema's advisory lock.
+
+    Letta's startup inserts the default organization, user and providers without checking for
+    a concurrent insert: two servers starting at once on one database made one of them exit
+    (duplicate key on ``users_pkey``). The lock is held from ``lifespan.startup`` until the app
+    reports it complete (or failed), on a connection of its own.
+    """
+    asyncpg: Any = importlib.import_module("asyncpg")
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        held: list[Any] = []
+
+        async def receive_locked() -> Any:
+            message = await receive()
+            if message["type"] == "lifespan.startup" and not held:
+                conn = await asyncpg.connect(_plain_uri(uri), timeout=15)
+                held.append(conn)
+                await conn.execute("SELECT pg_advisory_lock($1)", _SCHEMA_LOCK_KEY)
+            return message
+
+        async def send_unlocking(message: dict[str, Any]) -> None:
+            if message["type"].startswith("lifespan.startup.") and held:
+                await held.pop().close()  # ending the session releases its advisory lock
+            await send(message)
+
+        try:
+            await app(scope, receive_locked, send_unlocking)
+        finally:
+            while held:
+                await held.pop().close()
+
+    return wrapped
+
+
 def _prepare_postgres(uri: str) -> int:
     """Point Letta at the Postgres database ``uri`` and create its schema once; non-zero on failure."""
     shown = _redacted(uri)
@@ -315,8 +353,12 @@ def main(argv: list[str] | None = None) -> int:
     if code:
         return code
     uvicorn: Any = importlib.import_module("uvicorn")
+    app: Any = _APP
+    if args.database_uri is not None:
+        module, _, name = _APP.partition(":")
+        app = _one_startup_at_a_time(getattr(importlib.import_module(module), name), args.database_uri)
     config = uvicorn.Config(
-        _APP,
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",

@@ -2,12 +2,13 @@
 
 A session made through server A, with the registry kept on the Letta side, resumes through server
 B from a machine whose own registry is empty, and the model sees the earlier turns. The Postgres
-is private to this module (``letta_backend._pg``); both servers share it, and only the first one
-creates the schema.
+is private to this module (``letta_backend._pg``); both servers start on it at once, and exactly
+one of them creates the schema.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,17 +52,31 @@ def servers(
     scripted_model_server: ScriptedModelServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, LocalLettaServer]]:
-    """Letta servers A and B, separate processes and homes, one database (started in turn)."""
-    started: dict[str, LocalLettaServer] = {}
-    try:
-        for name in ("a", "b"):
-            server = LocalLettaServer(
-                model_base_url=scripted_model_server.base_url,
-                data_dir=tmp_path_factory.mktemp(f"letta-{name}"),
-                database_uri=postgres.database_uri,
-            )
-            started[name] = server
+    """Letta servers A and B, separate processes and homes, one database, started at the same time."""
+    started = {
+        name: LocalLettaServer(
+            model_base_url=scripted_model_server.base_url,
+            data_dir=tmp_path_factory.mktemp(f"letta-{name}"),
+            database_uri=postgres.database_uri,
+        )
+        for name in ("a", "b")
+    }
+    failures: list[BaseException] = []
+
+    def start(server: LocalLettaServer) -> None:
+        try:
             server.start()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(server,)) for server in started.values()]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
         yield started
     finally:
         for server in started.values():
@@ -81,7 +96,10 @@ def model(scripted_model_server: ScriptedModelServer, monkeypatch: pytest.Monkey
 
 @pytest.fixture
 def through(
-    servers: dict[str, LocalLettaServer], model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    servers: dict[str, LocalLettaServer],
+    model: ScriptedModel,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Through:
     """Act as a machine that reaches server ``name`` and has a home (local registry) of its own."""
 
@@ -105,12 +123,12 @@ def seen_by_model(model: ScriptedModel) -> str:
     return str(model.completions[-1].messages)
 
 
-def test_only_the_first_server_creates_the_schema(servers: dict[str, LocalLettaServer]) -> None:
-    first = servers["a"].log_path.read_text(errors="replace")
-    second = servers["b"].log_path.read_text(errors="replace")
+def test_servers_starting_together_create_the_schema_once(servers: dict[str, LocalLettaServer]) -> None:
+    logs = [server.log_path.read_text(errors="replace") for server in servers.values()]
 
-    assert "claude-compat launcher: schema created" in first
-    assert "claude-compat launcher: schema already present" in second
+    created = [log for log in logs if "claude-compat launcher: schema created" in log]
+    found = [log for log in logs if "claude-compat launcher: schema already present" in log]
+    assert len(created) == 1 and len(found) == 1
 
 
 @pytest.mark.anyio
@@ -142,8 +160,9 @@ async def test_a_v2_session_resumes_through_the_other_server(through: Through, m
         await resumed.send("What is my favourite colour?")
         messages = [m async for m in resumed.stream()]
 
-    assert messages[-1].session_id == session.session_id
-    assert messages[-1].result == "your colour is teal"
+    result = messages[-1]
+    assert isinstance(result, ResultMessage)
+    assert result.session_id == session.session_id and result.result == "your colour is teal"
     assert "My favourite colour is teal." in seen_by_model(model)
 
 
