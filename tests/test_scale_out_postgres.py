@@ -22,12 +22,13 @@ from claude_compat import (
     unstable_v2_createSession,
     unstable_v2_resumeSession,
 )
+from claude_compat.errors import LettaServerStartError
 from claude_compat.sessions import list_sessions
 from claude_compat.testing import ScriptedModel
 from claude_compat.testing._openai import ScriptedModelServer
 from letta_backend._pg import LocalPostgres, find_postgres_bin_dir
 from letta_backend.registry import Registry
-from letta_backend.server import LocalLettaServer
+from letta_backend.server import LocalLettaServer, find_free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.letta]
 
@@ -184,3 +185,14 @@ async def test_the_other_server_lists_continues_and_forks_the_sessions_of_a_cwd(
     assert again.session_id == latest.session_id
     assert forked.session_id != latest.session_id
     assert "go on" in seen_by_model(model)  # the fork carries the history written through A and B
+
+
+def test_an_unreachable_database_fails_the_start_at_once_without_showing_the_password(tmp_path: Path) -> None:
+    uri = f"postgresql://letta:s3cret-pw@127.0.0.1:{find_free_port()}/letta?sslmode=disable"
+    server = LocalLettaServer(data_dir=tmp_path, database_uri=uri, startup_timeout=120)
+
+    with pytest.raises(LettaServerStartError) as info:
+        server.start()
+
+    assert "cannot connect to the Postgres database postgresql://letta:***@127.0.0.1" in str(info.value)
+    assert "s3cret-pw" not in str(info.value) and "s3cret-pw" not in server.log_path.read_text()
