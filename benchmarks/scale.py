@@ -125,6 +125,7 @@ class SessionRun:
     """One concurrent session: when it started, opened, finished its turn and closed (seconds)."""
 
     start: float
+    admitted: float = 0.0  # when it got a slot (= start without --limit)
     opened: float = 0.0
     replied: float = 0.0
     closed: float = 0.0
@@ -144,6 +145,7 @@ class Concurrent:
     hwm_growth: int
     server_rss: tuple[int | None, int | None]
     warm: bool
+    limit: int
 
 
 def _options(system_prompt: str) -> ClaudeAgentOptions:
@@ -157,9 +159,30 @@ async def _one_session(
     runs: list[SessionRun],
     failures: Counter[str],
     examples: dict[str, str],
+    limiter: anyio.CapacityLimiter | None = None,
 ) -> None:
-    """Open a session, run one turn, check the reply, close; a failure is counted by its type."""
-    run = SessionRun(start=time.perf_counter() - t0)
+    """Open a session, run one turn, check the reply, close; a failure is counted by its type.
+
+    With ``limiter`` the whole session waits for a slot first (admission control in the caller).
+    """
+    start = time.perf_counter() - t0
+    if limiter is None:
+        await _session(index, system_prompt, t0, start, runs, failures, examples)
+        return
+    async with limiter:
+        await _session(index, system_prompt, t0, start, runs, failures, examples)
+
+
+async def _session(
+    index: int,
+    system_prompt: str,
+    t0: float,
+    start: float,
+    runs: list[SessionRun],
+    failures: Counter[str],
+    examples: dict[str, str],
+) -> None:
+    run = SessionRun(start=start, admitted=time.perf_counter() - t0)
     prompt = f"session {index}: hello"
     client = ClaudeSDKClient(_options(system_prompt))
     try:
@@ -212,7 +235,7 @@ class _TurnFailed(Exception):
         self.kind, self.detail = kind, detail[:300]
 
 
-async def concurrent(count: int, server_pid: int | None, *, warm: bool) -> Concurrent:
+async def concurrent(count: int, server_pid: int | None, *, warm: bool, limit: int = 0) -> Concurrent:
     """``count`` sessions at once in one task group, on a configuration new to this run.
 
     ``warm``: one session runs alone first, so the configuration's shared agent exists (a
@@ -227,13 +250,14 @@ async def concurrent(count: int, server_pid: int | None, *, warm: bool) -> Concu
         if failures:
             raise SystemExit(f"the warm-up session failed: {examples}")
         runs.clear()
+    limiter = anyio.CapacityLimiter(limit) if limit else None
     gc.collect()
     hwm0 = self_kib("VmHWM")
     server0 = status_kib(server_pid) if server_pid else None
     t0 = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for i in range(count):
-            tg.start_soon(_one_session, i, system_prompt, t0, runs, failures, examples)
+            tg.start_soon(_one_session, i, system_prompt, t0, runs, failures, examples, limiter)
     wall = time.perf_counter() - t0
     server1 = status_kib(server_pid) if server_pid else None
     reg = registry.default_registry()
@@ -248,6 +272,7 @@ async def concurrent(count: int, server_pid: int | None, *, warm: bool) -> Concu
         self_kib("VmHWM") - hwm0,
         (server0, server1),
         warm,
+        limit,
     )
 
 
@@ -452,7 +477,7 @@ async def run(args: argparse.Namespace, pair: _harness.Pair) -> int:
     _progress(f"a cold burst of {args.cold} sessions on a new configuration…")
     cold = await concurrent(args.cold, server_pid, warm=False)
     _progress(f"{args.sessions} concurrent sessions…")
-    conc = await concurrent(args.sessions, server_pid, warm=True)
+    conc = await concurrent(args.sessions, server_pid, warm=True, limit=args.limit)
     _progress(f"the local registry: {args.records} records…")
     lookups = await local_lookups(args.records, args.lookups)
     _progress(f"the Letta-side registry: {args.letta_records} records…")
@@ -509,30 +534,35 @@ def _failures(conc: Concurrent) -> str:
     return f"{failed}" + (f" ({kinds})" if failed else "")
 
 
-def _burst_detail(title: str, conc: Concurrent, server_pid: int | None) -> None:
+def _burst_detail(title: str, conc: Concurrent, server_pid: int | None, *, memory: bool = True) -> None:
     print(f"{title} (seconds from the start of the task group):")
-    opens = [r.opened - r.start for r in conc.runs]
+    waits = [r.admitted - r.start for r in conc.runs]
+    opens = [r.opened - r.admitted for r in conc.runs]
     turns = [r.replied - r.opened for r in conc.runs]
     whole = [r.closed - r.start for r in conc.runs]
-    for label, values in (("open (connect)", opens), ("turn", turns), ("open … close", whole)):
+    phases = [("open (connect)", opens), ("turn", turns), ("start … close", whole)]
+    if conc.limit:
+        phases.insert(0, (f"wait for 1 of {conc.limit} slots", waits))
+    for label, values in phases:
         if values:
             p50, p90, p99s, top = _pcts(values)
-            print(f"  {label:<16} p50 {p50:7.2f}  p90 {p90:7.2f}  p99 {p99s:7.2f}  max {top:7.2f}")
+            print(f"  {label:<22} p50 {p50:7.2f}  p90 {p90:7.2f}  p99 {p99s:7.2f}  max {top:7.2f}")
     done = len(conc.runs)
     print(
         f"  {done} of {conc.sessions} completed in {conc.wall:.1f} s; failures {_failures(conc)}; "
         f"shared agents behind the completed sessions: {conc.agents} (1 expected)"
     )
-    print(
-        f"  this process's peak RSS (VmHWM) grew {conc.hwm_growth / KIB:.1f} MiB = "
-        f"{_kib(conc.hwm_growth / conc.sessions)} per concurrent session"
-    )
-    s0, s1 = conc.server_rss
-    if s0 is not None and s1 is not None:
+    if memory:  # (the cold burst is the parent's first session work: its memory is start-up)
         print(
-            f"  Letta server (pid {server_pid}, shared) VmRSS {s0 / KIB:.1f} → {s1 / KIB:.1f} MiB "
-            f"({(s1 - s0) / conc.sessions:.1f} KiB per session)"
+            f"  this process's peak RSS (VmHWM) grew {conc.hwm_growth / KIB:.1f} MiB = "
+            f"{_kib(conc.hwm_growth / conc.sessions)} per concurrent session"
         )
+        s0, s1 = conc.server_rss
+        if s0 is not None and s1 is not None:
+            print(
+                f"  Letta server (pid {server_pid}, shared) VmRSS {s0 / KIB:.1f} → {s1 / KIB:.1f} MiB "
+                f"({(s1 - s0) / conc.sessions:.1f} KiB per session)"
+            )
     for kind, example in conc.examples.items():
         print(f"  first {kind}: {example}")
 
@@ -559,7 +589,8 @@ def report(
     verdict = "meets" if not conc.failures else "MISSES"
     print(
         f"concurrent sessions: {done} of {conc.sessions} completed in {conc.wall:.1f} s = "
-        f"{done / conc.wall:.2f} sessions/s (one turn each); failures: {_failures(conc)}  "
+        f"{done / conc.wall:.2f} sessions/s (one turn each"
+        f"{f', at most {conc.limit} at a time' if conc.limit else ''}); failures: {_failures(conc)}  "
         f"({verdict} the 0-failure target)"
     )
     print(
@@ -586,7 +617,7 @@ def report(
     _burst_detail(
         f"{conc.sessions} concurrent sessions, configuration warmed by one session", conc, server_pid
     )
-    _burst_detail(f"cold burst of {cold.sessions}", cold, server_pid)
+    _burst_detail(f"cold burst of {cold.sessions}", cold, server_pid, memory=False)
     print()
     print("idle sessions (this process's VmRSS at checkpoints; sessions open → KiB):")
     for idle_run in idles:
@@ -628,6 +659,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     _harness.add_server_args(parser)
     parser.add_argument("--sessions", type=int, default=500, help="concurrent sessions (default 500)")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="admit at most this many of the concurrent sessions at a time (default: all at once)",
+    )
     parser.add_argument("--cold", type=int, default=10, help="sessions in the cold burst (default 10)")
     parser.add_argument("--idle", type=int, default=200, help="idle sessions per kind (default 200)")
     parser.add_argument("--traced", type=int, default=50, help="idle sessions per kind under tracemalloc")
