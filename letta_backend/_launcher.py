@@ -68,7 +68,8 @@ def _point_letta_at_sqlite(db: Path) -> None:
     """Make Letta's engine factory return the SQLite URI; must run before letta.server.db loads."""
     if "letta.server.db" in sys.modules:
         raise RuntimeError("letta.server.db was imported before the database URI was patched")
-    uri = f"sqlite+aiosqlite:///{db}"
+    # a 60 s busy timeout (SQLite's default here is 5 s): concurrent sessions queue instead of failing
+    uri = f"sqlite+aiosqlite:///{db}?timeout=60"
     database_utils: Any = importlib.import_module("letta.database_utils")
 
     def sqlite_uri(*_args: object, **_kwargs: object) -> str:

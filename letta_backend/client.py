@@ -96,6 +96,12 @@ def map_error(exc: BaseException, conn: Connection) -> ClaudeSDKError:
     """Turn a letta-client or transport failure into the claude_compat error a user can act on."""
     if isinstance(exc, ClaudeSDKError):
         return exc
+    if isinstance(exc, (letta_client.APITimeoutError, httpx.TimeoutException)):
+        return LettaConnectionError(
+            f"the Letta server at {conn.base_url} did not answer in time — it may be overloaded; retry, or "
+            "lower CLAUDE_COMPAT_MAX_CONCURRENCY so fewer requests reach it at once",
+            base_url=conn.base_url,
+        )
     if isinstance(exc, (letta_client.APIConnectionError, httpx.TransportError, OSError)):
         return LettaConnectionError(unreachable_message(conn.base_url, conn.source), base_url=conn.base_url)
     if isinstance(exc, letta_client.APIStatusError):
