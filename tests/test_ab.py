@@ -263,6 +263,9 @@ def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
     page = (out / "report.html").read_text()
     assert page.startswith("<!doctype html>") and "Sys:init" in page and "What the normaliser ignores" in page
     assert json.loads((out / "summary.json").read_text())["kinds_match"] is True
+    # the API key the Claude side ran with appears in no trace, report or printed line
+    written = [f.read_text(errors="replace") for f in out.rglob("*") if f.is_file()]
+    assert all("sk-ant-scripted-offline" not in text for text in [*written, printed.out, printed.err])
 
 
 # --- without Letta: the Anthropic fake, the normaliser, the report --------------------------
