@@ -329,8 +329,8 @@ class LettaBackend:
                 agent_id="",
                 conversation_id=key,
             )
-            if not record.agent_id:
-                return await self._adopt(record, key)
+            if not record.agent_id:  # its agent id is filled on first use (run() retrieves it)
+                return await self.sessions.put(record)
         if record is None and key.startswith("agent-"):
             existing = await self.sessions.by_conversation("default", key)
             if existing is not None:
@@ -349,10 +349,6 @@ class LettaBackend:
                 looked_up=key,
             )
         return record
-
-    async def _adopt(self, record: SessionRecord, conversation_id: str) -> SessionRecord:
-        # the agent id is filled on first use by the caller (retrieve); keep the registry in step
-        return await self.sessions.put(record)
 
     async def run(
         self,
