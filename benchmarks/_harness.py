@@ -46,9 +46,12 @@ def add_server_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true", help="a short run (for the smoke test)")
 
 
-def _get_json(url: str, timeout: float = 2.0) -> object | None:
+def _get_json(url: str, timeout: float = 2.0, token: str | None = None) -> object | None:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # loopback only
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # loopback only
             data: object = json.loads(response.read())
             return data
     except (OSError, ValueError):
@@ -87,15 +90,15 @@ def _scripted_model_process(port: int) -> Iterator[str]:
             proc.wait()
 
 
-def _letta_handles(letta_url: str) -> list[str]:
-    data = _get_json(letta_url + "/v1/models/", timeout=10.0)
+def _letta_handles(letta_url: str, token: str | None) -> list[str]:
+    data = _get_json(letta_url + "/v1/models/", timeout=10.0, token=token)
     if not isinstance(data, list):
         raise SystemExit(f"no Letta server answers at {letta_url} (GET /v1/models/ failed)")
     return [str(m["handle"]) for m in data if isinstance(m, dict) and m.get("handle")]
 
 
-def _handle_for(letta_url: str, model_base_url: str) -> str:
-    handles = _letta_handles(letta_url)
+def _handle_for(letta_url: str, model_base_url: str, token: str | None) -> str:
+    handles = _letta_handles(letta_url, token)
     ids = _model_ids(model_base_url)
     for model_id in ids:
         for handle in handles:
@@ -119,6 +122,7 @@ def server_pair(args: argparse.Namespace) -> Iterator[Pair]:
         else:
             model_base_url = stack.enter_context(_scripted_model_process(0))
         started = False
+        letta_key = os.environ.get("LETTA_API_KEY")  # a given server's token, if it wants one
         if args.letta_url:
             letta_url = str(args.letta_url).rstrip("/")
         else:
@@ -128,11 +132,14 @@ def server_pair(args: argparse.Namespace) -> Iterator[Pair]:
             print("starting a local Letta server (about 20 s)…", file=sys.stderr, flush=True)
             server.start()
             stack.callback(server.stop)
-            letta_url = server.base_url
+            letta_url, letta_key = server.base_url, server.api_key
             started = True
-        handle = _handle_for(letta_url, model_base_url)
+        handle = _handle_for(letta_url, model_base_url, letta_key)
         saved = {k: os.environ.get(k) for k in _ENV_KEYS}
-        os.environ.pop("LETTA_API_KEY", None)
+        if letta_key:
+            os.environ["LETTA_API_KEY"] = letta_key
+        else:
+            os.environ.pop("LETTA_API_KEY", None)
         os.environ["LETTA_BASE_URL"] = letta_url
         os.environ["CLAUDE_COMPAT_MODEL"] = handle
         os.environ["CLAUDE_COMPAT_HOME"] = str(Path(home) / "claude-compat-home")

@@ -14,6 +14,7 @@ from .errors import (
     CLIConnectionError,
     CLIJSONDecodeError,
     CLINotFoundError,
+    InsecureStorageError,
     InvalidOptionError,
     LettaAPIError,
     LettaAuthenticationError,
@@ -385,6 +386,7 @@ __all__ = [
     "SessionBusyError",
     "SessionNotReadyError",
     "InvalidOptionError",
+    "InsecureStorageError",
     # V2 session API of the migration guide (send() / stream())
     "unstable_v2_createSession",
     "unstable_v2_resumeSession",

@@ -175,4 +175,5 @@ def _cmd_server_status(args: argparse.Namespace) -> int:
     print(f"  started: {started}")
     print(f"  data:    {status.data_dir}")
     print(f"  log:     {status.log_path}")
+    print(f"  token:   {status.token_path} (send it as `Authorization: Bearer <token>`)")
     return 0

@@ -193,5 +193,13 @@ class InvalidOptionError(ClaudeSDKError, ValueError):
     """An option value (or an unknown option name) cannot be used."""
 
 
+class InsecureStorageError(ClaudeSDKError, PermissionError):
+    """A directory or file claude-compat keeps private is owned by someone else (or is a symlink)."""
+
+    def __init__(self, message: str, *, path: str | None = None):
+        self.path = path
+        super().__init__(message)
+
+
 class SessionNotReadyError(ClaudeSDKError, RuntimeError):
     """A V2 session's id was read before its first message arrived."""

@@ -1,8 +1,11 @@
 """The embedded Letta server: one detached local server per user, shared by all claude-compat runs.
 
 Used when neither LETTA_BASE_URL nor LETTA_API_KEY is set. Its state (a JSON file guarded by a
-lock file, the SQLite data, the logs) lives in the per-user state dir, so sessions survive
-restarts. The model is the user's provider keys when set, else the scripted demo model.
+lock file, the secret token, the SQLite data, the logs) lives in the per-user state dir, the
+owner's alone, so sessions survive restarts. The model is the user's provider keys when set, else
+the scripted demo model, which keeps its port from run to run. Nothing a run stores may depend on
+that run: when a model endpoint did change (the demo model's port was taken, a provider's base URL
+moved), every stored agent is re-pointed before the server is handed out.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import platformdirs
 
+from claude_compat._private_files import private_dir, write_private_text
 from claude_compat.errors import LettaConnectionError, LettaServerStartError
 from letta_backend.server import (
     LocalLettaServer,
@@ -38,12 +43,13 @@ __all__ = [
     "PROVIDER_KEY_VARS",
     "EmbeddedStatus",
     "embedded_base_url",
+    "embedded_connection",
     "embedded_status",
     "start_embedded",
     "stop_embedded",
 ]
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("claude_compat.server")
 
 #: Variables that make the embedded server use a real model provider instead of the demo model.
 PROVIDER_KEY_VARS = (
@@ -96,23 +102,35 @@ class EmbeddedStatus:
     log_path: Path
     started_at: float
     model_source: str
+    token_path: Path
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (paths as strings, ``started_at`` as Unix time)."""
+        """A JSON-ready dict (paths as strings, ``started_at`` as Unix time; never the token)."""
         data = asdict(self)
-        data["data_dir"] = str(self.data_dir)
-        data["log_path"] = str(self.log_path)
+        for key in ("data_dir", "log_path", "token_path"):
+            data[key] = str(data[key])
         return data
+
+    def token(self) -> str:
+        """The secret every request to the server must carry as ``Authorization: Bearer``."""
+        try:
+            return self.token_path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise LettaConnectionError(
+                f"cannot read the embedded Letta server's token at {self.token_path} ({exc.strerror}); "
+                "restart it with `claude-compat server stop` and `claude-compat server start`",
+                base_url=self.base_url,
+            ) from None
 
 
 # --- paths and state file ---------------------------------------------------------------------
 
 
 def _home() -> Path:
-    """The embedded server's directory in the per-user state dir (``CLAUDE_COMPAT_HOME``)."""
+    """The embedded server's directory in the per-user state dir (``CLAUDE_COMPAT_HOME``); 0700."""
     override = os.environ.get("CLAUDE_COMPAT_HOME")
     root = Path(override).expanduser() if override else Path(platformdirs.user_state_dir("claude-compat"))
-    return root / "embedded-server"
+    return private_dir(root / "embedded-server")
 
 
 def _state_file() -> Path:
@@ -121,6 +139,15 @@ def _state_file() -> Path:
 
 def _lock_path() -> Path:
     return _home() / "server.lock"
+
+
+def _token_path() -> Path:
+    return _home() / "token"
+
+
+def _endpoints_path() -> Path:
+    """Model endpoints of the last run by handle, and the demo model's port (``endpoints.json``)."""
+    return _home() / "endpoints.json"
 
 
 def _read_state() -> EmbeddedStatus | None:
@@ -136,17 +163,24 @@ def _read_state() -> EmbeddedStatus | None:
             log_path=Path(raw["log_path"]),
             started_at=float(raw["started_at"]),
             model_source=str(raw["model_source"]),
+            # A record without a token is a server from before the lock: restarted when met.
+            token_path=Path(raw.get("token_path") or _token_path()),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _write_state(status: EmbeddedStatus) -> None:
-    """Replace the state file atomically."""
-    path = _state_file()
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(status.to_json(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Replace the state file atomically (0600)."""
+    write_private_text(_state_file(), json.dumps(status.to_json(), indent=2) + "\n")
+
+
+def _read_endpoints() -> dict[str, Any]:
+    try:
+        raw = json.loads(_endpoints_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return raw if isinstance(raw, dict) else {}
 
 
 def _is_ours(pid: int | None, mark: str) -> bool:
@@ -189,14 +223,15 @@ def _provider_env() -> dict[str, str]:
     return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
-def _start_demo_model(home: Path) -> tuple[int, str]:
-    """Start the scripted demo model detached; returns (pid, OpenAI base URL)."""
+def _start_demo_model(home: Path, preferred_port: int | None) -> tuple[int, str]:
+    """Start the scripted demo model detached, on ``preferred_port`` when it is free; returns
+    (pid, OpenAI base URL)."""
     log_path = home / "model.log"
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     for attempt in range(3):
-        port = find_free_port()
+        port = preferred_port if attempt == 0 and preferred_port else find_free_port()
         cmd = [sys.executable, "-m", _MODEL_MARK, "serve", "--demo", "--port", str(port)]
         with contextlib.suppress(FileNotFoundError):
             log_path.unlink()
@@ -240,10 +275,15 @@ def embedded_status() -> EmbeddedStatus | None:
 
 def embedded_base_url(*, start: bool = True) -> str:
     """URL of the embedded server; started (detached, outliving this process) when needed."""
+    return embedded_connection(start=start)[0]
+
+
+def embedded_connection(*, start: bool = True) -> tuple[str, str]:
+    """(URL, token) of the embedded server; started (detached, outliving this process) when needed."""
     status = _read_state()
-    if status is not None and _is_ours(status.pid, _SERVER_MARK):
+    if status is not None and _is_ours(status.pid, _SERVER_MARK) and status.token_path.is_file():
         if _server_is_healthy(status.base_url, timeout=5.0):
-            return status.base_url
+            return status.base_url, status.token()
     if not start:
         if status is not None and _is_ours(status.pid, _SERVER_MARK):
             raise LettaConnectionError(
@@ -256,19 +296,22 @@ def embedded_base_url(*, start: bool = True) -> str:
             "the embedded Letta server is not running: start it with `claude-compat server "
             "start`, or set LETTA_BASE_URL to a Letta server of your own"
         )
-    return start_embedded().base_url
+    started = start_embedded()
+    return started.base_url, started.token()
 
 
 def start_embedded(*, port: int | None = None) -> EmbeddedStatus:
     """Start the embedded server unless it already runs (one per user, even when raced)."""
     home = _home()
-    home.mkdir(parents=True, exist_ok=True)
     with _file_lock(_lock_path()):
         status = _read_state()
         if status is not None:
-            if _is_ours(status.pid, _SERVER_MARK) and _wait_healthy(status.base_url):
+            locked = status.token_path.is_file()
+            if locked and _is_ours(status.pid, _SERVER_MARK) and _wait_healthy(status.base_url):
                 return status
-            if _is_ours(status.pid, _SERVER_MARK):
+            if not locked:
+                _log.warning("restarting the embedded Letta server so that only its owner can reach it")
+            elif _is_ours(status.pid, _SERVER_MARK):
                 _log.warning(
                     "the embedded Letta server (pid %d) stopped answering; restarting it",
                     status.pid,
@@ -304,23 +347,38 @@ def _wait_healthy(base_url: str) -> bool:
 
 
 def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
-    """Start model (if needed) and server; caller holds the lock."""
+    """Start model (if needed) and server, re-point stored agents; caller holds the lock."""
     env = _provider_env()
     model_pid: int | None = None
     model_base_url: str | None = None
+    previous = _read_endpoints()
     if env:
         source = "provider keys: " + ",".join(n for n in PROVIDER_KEY_VARS if n in env)
     else:
         source = DEMO_MODEL_SOURCE
-        model_pid, model_base_url = _start_demo_model(home)
+        demo_port = previous.get("demo_model_port")
+        model_pid, model_base_url = _start_demo_model(home, demo_port if isinstance(demo_port, int) else None)
     server = LocalLettaServer(port=port, data_dir=home / "data", model_base_url=model_base_url, env=env)
     _log.info("starting the embedded Letta server (%s); this takes about 30 s", source)
     try:
         server.start()
+        write_private_text(_token_path(), server.api_key + "\n")
+        endpoints = _model_endpoints(server.base_url, server.api_key)
+        old = previous.get("endpoints")
+        # No record (first start, or a data dir from an older claude-compat): check every agent.
+        if not isinstance(old, dict) or any(old.get(h, e) != e for h, e in endpoints.items()):
+            _repoint_agents(server.base_url, server.api_key, endpoints)
     except BaseException:
+        server.stop()
         if model_pid is not None:
             _terminate_group(model_pid, grace=2.0)
         raise
+    kept: dict[str, Any] = {"endpoints": endpoints}
+    if model_base_url is not None:
+        kept["demo_model_port"] = httpx.URL(model_base_url).port
+    elif isinstance(previous.get("demo_model_port"), int):
+        kept["demo_model_port"] = previous["demo_model_port"]
+    write_private_text(_endpoints_path(), json.dumps(kept, indent=2) + "\n")
     status = EmbeddedStatus(
         base_url=server.base_url,
         pid=server._detach(),
@@ -329,6 +387,69 @@ def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
         log_path=server.log_path,
         started_at=time.time(),
         model_source=source,
+        token_path=_token_path(),
     )
     _write_state(status)
+    _log.info("the embedded Letta server is ready at %s (%s)", status.base_url, source)
     return status
+
+
+# --- stored agents follow the model endpoints ---------------------------------------------------
+
+_PAGE = 100
+
+
+def _model_endpoints(base_url: str, token: str) -> dict[str, str]:
+    """Each LLM handle the server serves now, with the endpoint it calls."""
+    with _http(base_url, token) as http:
+        response = http.get("/v1/models/")
+        response.raise_for_status()
+        models = response.json()
+    return {
+        str(m["handle"]): str(m["model_endpoint"])
+        for m in models
+        if isinstance(m, dict) and m.get("handle") and m.get("model_endpoint")
+    }
+
+
+def _repoint_agents(base_url: str, token: str, endpoints: dict[str, str]) -> int:
+    """Give every stored agent whose model endpoint moved the current one; returns how many.
+
+    Letta copies the endpoint into each agent when it is created, so an agent made while the
+    demo model listened on another port (or a provider had another base URL) would call a
+    dead address from then on.
+    """
+    moved = 0
+    with _http(base_url, token) as http:
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": _PAGE, "order": "asc"}
+            if after is not None:
+                params["after"] = after
+            response = http.get("/v1/agents/", params=params)
+            response.raise_for_status()
+            page = [a for a in response.json() if isinstance(a, dict)]
+            for agent in page:
+                config = agent.get("llm_config") or {}
+                current = endpoints.get(str(config.get("handle")))
+                if current is not None and config.get("model_endpoint") != current:
+                    moved_config = {**config, "model_endpoint": current}
+                    patch = http.patch(f"/v1/agents/{agent['id']}", json={"llm_config": moved_config})
+                    patch.raise_for_status()
+                    moved += 1
+            if len(page) < _PAGE:
+                break
+            after = str(page[-1]["id"])
+    if moved:
+        _log.info("re-pointed %d stored agent(s) at the current model endpoints", moved)
+    return moved
+
+
+def _http(base_url: str, token: str) -> httpx.Client:
+    """A loopback client for the server's own API (no proxies, bounded waits)."""
+    return httpx.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=httpx.Timeout(60.0, connect=5.0),
+        trust_env=False,
+    )

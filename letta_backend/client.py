@@ -54,10 +54,10 @@ async def resolve_connection(base_url: str | None = None, api_key: str | None = 
         return Connection(env_url.rstrip("/"), key, "LETTA_BASE_URL")
     if key:
         return Connection(HOSTED_BASE_URL, key, "LETTA_API_KEY")
-    from ._embedded import embedded_base_url
+    from ._embedded import embedded_connection
 
-    url = await anyio.to_thread.run_sync(embedded_base_url)
-    return Connection(url.rstrip("/"), None, "embedded")
+    url, token = await anyio.to_thread.run_sync(embedded_connection)
+    return Connection(url.rstrip("/"), token, "embedded")
 
 
 _ssl_context: ssl.SSLContext | None = None
@@ -107,6 +107,13 @@ def map_error(exc: BaseException, conn: Connection) -> ClaudeSDKError:
     if isinstance(exc, letta_client.APIStatusError):
         status = exc.status_code
         detail = _detail(exc.body) or str(exc)
+        if status in (401, 403) and conn.source == "embedded":
+            return LettaAuthenticationError(
+                f"the embedded Letta server at {conn.base_url} refused its token (HTTP {status}): it was "
+                "probably restarted meanwhile — run the program again",
+                status_code=status,
+                body=exc.body,
+            )
         if status in (401, 403):
             return LettaAuthenticationError(
                 f"the Letta server at {conn.base_url} refused the API key (HTTP {status}): {detail} — "

@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -29,6 +30,7 @@ from types import TracebackType
 
 import platformdirs
 
+from claude_compat._private_files import private_dir, private_file
 from claude_compat.errors import LettaServerStartError
 
 __all__ = [
@@ -213,15 +215,33 @@ def _http_url(host: str, port: int) -> str:
 _NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def _get_json(url: str, timeout: float) -> object | None:
-    """GET ``url`` bypassing proxies; the decoded JSON body on HTTP 200, else None."""
+def _get_json(url: str, timeout: float, token: str | None = None) -> object | None:
+    """GET ``url`` bypassing proxies (with ``token`` as bearer); the JSON body on HTTP 200, else None."""
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with _NO_PROXY_OPENER.open(url, timeout=timeout) as response:
+        with _NO_PROXY_OPENER.open(request, timeout=timeout) as response:
             if response.status != 200:
                 return None
             body: object = json.loads(response.read())
             return body
     except (OSError, ValueError):
+        return None
+
+
+def _get_status(url: str, timeout: float, token: str | None = None) -> int | None:
+    """The HTTP status of GET ``url`` (with ``token`` as bearer), None when nothing answers."""
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with _NO_PROXY_OPENER.open(request, timeout=timeout) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
         return None
 
 
@@ -247,8 +267,11 @@ def _tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
 def _spawn_detached(
     cmd: list[str], *, log_path: Path, env: Mapping[str, str], cwd: Path
 ) -> subprocess.Popen[bytes]:
-    """Start ``cmd`` in its own session / process group, stdout and stderr appended to a log."""
-    with log_path.open("ab") as log:
+    """Start ``cmd`` in its own session / process group, stdout and stderr appended to a log.
+
+    The log is the owner's alone: a server's log names its secret token.
+    """
+    with private_file(log_path).open("ab") as log:
         return subprocess.Popen(
             cmd,
             stdin=subprocess.DEVNULL,
@@ -337,8 +360,11 @@ def _with_loopback_no_proxy(env: dict[str, str]) -> None:
 class LocalLettaServer:
     """A Letta 0.16.8 server on loopback, backed by SQLite in ``data_dir``; start() / stop().
 
-    With ``database_uri`` (``postgresql://user@host:port/db``) it uses that Postgres database
-    instead, creating the schema the first time; servers sharing one database share all state.
+    Only its owner can use it: it runs in Letta's secure mode, and every request but the health
+    check must carry ``api_key`` (a fresh secret unless given) as a bearer token; ``data_dir`` and
+    the log are the owner's alone. With ``database_uri`` (``postgresql://user@host:port/db``) it
+    uses that Postgres database instead, creating the schema the first time; servers sharing one
+    database share all state.
     """
 
     def __init__(
@@ -351,8 +377,10 @@ class LocalLettaServer:
         env: Mapping[str, str] | None = None,
         startup_timeout: float = 180.0,
         database_uri: str | None = None,
+        api_key: str | None = None,
     ) -> None:
         self._host = host
+        self._api_key = api_key or secrets.token_urlsafe(32)
         self._port_chosen_by_us = port is None
         self._port = find_free_port(host) if port is None else port
         self._data_dir = Path(data_dir).resolve() if data_dir is not None else None
@@ -367,6 +395,11 @@ class LocalLettaServer:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>`` (the port may change during start() if we chose it)."""
         return _http_url(self._host, self._port)
+
+    @property
+    def api_key(self) -> str:
+        """The secret every request must carry (``Authorization: Bearer <api_key>``)."""
+        return self._api_key
 
     @property
     def data_dir(self) -> Path:
@@ -391,8 +424,8 @@ class LocalLettaServer:
         if self._proc is not None and self._proc.poll() is None:
             return
         python = ensure_server_venv()
-        data = self.data_dir
-        (data / ".letta").mkdir(parents=True, exist_ok=True)
+        data = private_dir(self.data_dir)
+        private_dir(data / ".letta")
         env = self._server_env(data)
         attempts = 3 if self._port_chosen_by_us else 1
         for attempt in range(1, attempts + 1):
@@ -443,6 +476,10 @@ class LocalLettaServer:
             env["OPENAI_BASE_URL"] = self._model_base_url
             env["OPENAI_API_KEY"] = "sk-local"
         env.update(self._extra_env)
+        # Letta's own secure mode: every route but the health check wants the password as a
+        # bearer token. Given through the environment (readable by the owner only), not argv.
+        env["LETTA_SERVER_SECURE"] = "true"
+        env["LETTA_SERVER_PASSWORD"] = self._api_key
         # Letta keeps state under ~/.letta too (tool_execution_dir), so HOME is private.
         env["HOME"] = str(data)
         env["USERPROFILE"] = str(data)
@@ -480,6 +517,7 @@ class LocalLettaServer:
                 raise self._start_error(f"the Letta server exited with code {code} while starting")
             if _server_is_healthy(self.base_url):
                 if proc.poll() is None:
+                    self._check_locked()
                     return
                 continue
             if time.monotonic() >= deadline:
@@ -489,6 +527,16 @@ class LocalLettaServer:
                 )
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=0.25)
+
+    def _check_locked(self) -> None:
+        """Fail the start unless the server refuses requests without the token and takes ours."""
+        url = f"{self.base_url}/v1/models/"
+        anonymous, ours = _get_status(url, 30.0), _get_status(url, 30.0, self._api_key)
+        if anonymous != 401 or ours != 200:
+            raise self._start_error(
+                f"the Letta server at {self.base_url} is not locked to its owner (GET /v1/models/ "
+                f"answered {anonymous} without the token and {ours} with it)"
+            )
 
     def _start_error(self, what: str) -> LettaServerStartError:
         """A start failure quoting the log."""

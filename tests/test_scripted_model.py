@@ -641,7 +641,7 @@ def test_letta_turns_scripted_reasoning_text_and_two_tool_calls_into_its_events(
 ) -> None:
     from letta_client import Letta
 
-    letta = Letta(base_url=letta_server.base_url, timeout=60, max_retries=0)
+    letta = Letta(base_url=letta_server.base_url, api_key=letta_server.api_key, timeout=60, max_retries=0)
     agent = letta.agents.create(
         name="scripted-model-test",
         agent_type="letta_v1_agent",

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from claude_compat.errors import LettaServerStartError
-from letta_backend._embedded import PROVIDER_KEY_VARS, embedded_base_url, embedded_status
+from letta_backend._embedded import PROVIDER_KEY_VARS, embedded_connection, embedded_status
 from letta_backend.server import (
     LocalLettaServer,
     ensure_server_venv,
@@ -62,9 +62,12 @@ def stub_model_url() -> Iterator[str]:
         server.server_close()
 
 
-def _get_json(url: str) -> object:
+def _get_json(url: str, token: str | None = None) -> object:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(url, timeout=30) as response:
+    request = urllib.request.Request(url)
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    with opener.open(request, timeout=30) as response:
         return json.loads(response.read())
 
 
@@ -139,7 +142,7 @@ def test_a_local_server_serves_the_model_and_stop_leaves_no_process(
         data_dir = server.data_dir
         health = _get_json(f"{server.base_url}/v1/health/")
         assert isinstance(health, dict) and health["version"] == "0.16.8"
-        models = _get_json(f"{server.base_url}/v1/models/")
+        models = _get_json(f"{server.base_url}/v1/models/", server.api_key)
         assert isinstance(models, list)
         assert f"openai-proxy/{STUB_MODEL_ID}" in [m["handle"] for m in models]
         environ = dict(
@@ -255,7 +258,7 @@ def test_two_processes_starting_the_embedded_server_at_once_get_one_server(
     try:
         outputs = [proc.communicate(timeout=600) for proc in starts]
         assert [proc.returncode for proc in starts] == [0, 0], outputs
-        url = embedded_base_url(start=False)
+        url, token = embedded_connection(start=False)
         for stdout, _stderr in outputs:
             assert f"running at {url}" in stdout
             assert "model: scripted demo model" in stdout
@@ -264,7 +267,7 @@ def test_two_processes_starting_the_embedded_server_at_once_get_one_server(
         assert status.returncode == 0
         shown = json.loads(status.stdout)
         assert shown["base_url"] == url and shown["healthy"] is True
-        models = _get_json(f"{url}/v1/models/")
+        models = _get_json(f"{url}/v1/models/", token)
         assert isinstance(models, list)
         assert "openai-proxy/scripted-model" in [m["handle"] for m in models]
 

@@ -27,6 +27,7 @@ from claude_compat._internal import surface
 from claude_compat.errors import (
     ClaudeSDKError,
     CLIConnectionError,
+    InsecureStorageError,
     InvalidOptionError,
     LettaAPIError,
     LettaAuthenticationError,
@@ -255,6 +256,7 @@ def test_all_mirrors_the_claude_sdk_then_adds_the_letta_errors() -> None:
         "SessionBusyError",
         "SessionNotReadyError",
         "InvalidOptionError",
+        "InsecureStorageError",
         "unstable_v2_createSession",
         "unstable_v2_resumeSession",
         "unstable_v2_prompt",
@@ -349,6 +351,7 @@ def test_message_parse_error_lives_in_claude_compat_errors_only() -> None:
         (SessionNotFoundError, ClaudeSDKError),
         (SessionBusyError, ClaudeSDKError),
         (InvalidOptionError, ClaudeSDKError),
+        (InsecureStorageError, ClaudeSDKError),
     ],
     ids=lambda c: c.__name__,
 )

@@ -287,7 +287,8 @@ class ScriptedBackends:
     scripted OpenAI-compatible model behind a Letta server for claude-compat, both from one script.
 
     Pass `letta_url` (with `model_port`, the port that Letta's model endpoint points at, or a
-    running `model_server`) to reuse a Letta server; otherwise one is started (about 30 s).
+    running `model_server`, and `letta_api_key` when it wants one) to reuse a Letta server;
+    otherwise one is started (about 30 s).
     The Letta server must have seen a model named `model_id` when it started. One pair serves
     many programs: `load` a script before each.
     """
@@ -297,6 +298,7 @@ class ScriptedBackends:
         script: Mapping[str, Any] | str | Path | None = None,
         *,
         letta_url: str | None = None,
+        letta_api_key: str | None = None,
         model_port: int | None = None,
         model_server: ScriptedModelServer | None = None,
         model_id: str = SCRIPTED_MODEL_ID,
@@ -306,6 +308,7 @@ class ScriptedBackends:
         if script is not None:
             self.load(script)
         self._letta_url = letta_url.rstrip("/") if letta_url else None
+        self._letta_api_key = letta_api_key
         self._model_port = model_port
         self._given_model_server = model_server
         self._model_id = model_id
@@ -323,6 +326,15 @@ class ScriptedBackends:
         if self._letta is None:
             raise RuntimeError("the scripted backends are not started")
         return str(self._letta.base_url)
+
+    @property
+    def letta_api_key(self) -> str | None:
+        """The token of that Letta server (a local one answers its owner only), if it wants one."""
+        if self._letta_url is not None:
+            return self._letta_api_key
+        if self._letta is None:
+            raise RuntimeError("the scripted backends are not started")
+        return str(self._letta.api_key)
 
     def start(self) -> ScriptedBackends:
         """Start the fakes (and a Letta server unless one was given); returns self."""
@@ -424,12 +436,15 @@ class ScriptedBackends:
             }
         if self._openai is None:
             raise RuntimeError("the scripted backends are not started")
-        return {
+        env = {
             "LETTA_BASE_URL": self.letta_url,
             "CLAUDE_COMPAT_MODEL": f"openai-proxy/{self._openai.model.model_id}",
             "CLAUDE_COMPAT_HOME": str(home / ".claude-compat"),
             "HOME": str(home),
         }
+        if self.letta_api_key is not None:
+            env["LETTA_API_KEY"] = self.letta_api_key
+        return env
 
 
 #: Variables removed from a scripted child's environment: they would point it elsewhere.
@@ -521,7 +536,14 @@ def run_ab(
     with contextlib.ExitStack() as stack:
         if backends is None and scripted is not None:
             backends = stack.enter_context(
-                ScriptedBackends(scripted, letta_url=letta_url, model_port=model_port, status=status)
+                ScriptedBackends(
+                    scripted,
+                    letta_url=letta_url,
+                    # a given server's token: the user's LETTA_API_KEY (a local server wants one)
+                    letta_api_key=os.environ.get("LETTA_API_KEY") if letta_url else None,
+                    model_port=model_port,
+                    status=status,
+                )
             )
         elif backends is not None and scripted is not None:
             backends.load(scripted)

@@ -7,7 +7,8 @@ server code is imported only when a test asks for it.
 
 Fast local iteration: start a Letta server once whose ``OPENAI_BASE_URL`` is
 ``http://127.0.0.1:<P>/v1``, then run pytest with ``CLAUDE_COMPAT_TEST_LETTA_URL=<its URL>`` and
-``CLAUDE_COMPAT_TEST_MODEL_PORT=<P>`` so the session's scripted model listens where it calls.
+``CLAUDE_COMPAT_TEST_MODEL_PORT=<P>`` so the session's scripted model listens where it calls
+(and ``CLAUDE_COMPAT_TEST_LETTA_KEY=<its token>`` when the server wants one, as local ones do).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from claude_compat.testing._openai import ScriptedModelServer
 from claude_compat.testing._script import ScriptedModel
 
 LETTA_URL_ENV = "CLAUDE_COMPAT_TEST_LETTA_URL"
+LETTA_KEY_ENV = "CLAUDE_COMPAT_TEST_LETTA_KEY"
 MODEL_PORT_ENV = "CLAUDE_COMPAT_TEST_MODEL_PORT"
 
 
@@ -34,12 +36,16 @@ class _LettaServer(Protocol):
     @property
     def base_url(self) -> str: ...
 
+    @property
+    def api_key(self) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class _ExternalLettaServer:
     """A Letta server someone else started (named by ``CLAUDE_COMPAT_TEST_LETTA_URL``)."""
 
     base_url: str
+    api_key: str | None = None
     log_path: Path | None = None
 
     def start(self) -> None:
@@ -78,7 +84,7 @@ def letta_server(
     """A local Letta server whose model is the session's scripted model (started once)."""
     external = os.environ.get(LETTA_URL_ENV, "").strip()
     if external:
-        yield _ExternalLettaServer(external.rstrip("/"))
+        yield _ExternalLettaServer(external.rstrip("/"), os.environ.get(LETTA_KEY_ENV) or None)
         return
     module: Any = importlib.import_module("letta_backend.server")
     server = module.LocalLettaServer(
@@ -103,7 +109,10 @@ def scripted_model(
     model = scripted_model_server.model
     model.reset()
     monkeypatch.setenv("LETTA_BASE_URL", letta_server.base_url)
-    monkeypatch.delenv("LETTA_API_KEY", raising=False)
+    if letta_server.api_key:  # the local server answers its owner only
+        monkeypatch.setenv("LETTA_API_KEY", letta_server.api_key)
+    else:
+        monkeypatch.delenv("LETTA_API_KEY", raising=False)
     monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{model.model_id}")
     monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "claude-compat-home"))
     return model
