@@ -747,6 +747,28 @@ async def test_glob_and_grep_skip_gitignored_files_and_vcs_directories(ctx: Tool
     assert grep.content == "Found 1 file\nkept.py"
 
 
+async def test_glob_and_grep_do_not_follow_links_out_of_the_project(ctx: ToolContext, tmp_path: Path) -> None:
+    """As ripgrep without --follow: links met while walking are skipped, so nothing outside is read."""
+    secret = write(tmp_path / "outside" / "secret.txt", "password=hunter2\n")
+    (ctx.cwd / "link.txt").symlink_to(secret)
+    (ctx.cwd / "linkdir").symlink_to(secret.parent, target_is_directory=True)
+    write(ctx.cwd / "own.txt", "password=mine\n")
+    grep = await call(ctx, "Grep", {"pattern": "password", "output_mode": "content"})
+    assert text_of(grep) == "own.txt:1:password=mine"
+    glob = await call(ctx, "Glob", {"pattern": "**/*.txt"})
+    assert text_of(glob) == "own.txt"
+
+
+async def test_grep_searches_a_link_named_as_its_path_as_ripgrep_does(
+    ctx: ToolContext, tmp_path: Path
+) -> None:
+    """A path given explicitly is followed (the permission gate has already judged where it leads)."""
+    secret = write(tmp_path / "outside" / "secret.txt", "password=hunter2\n")
+    (ctx.cwd / "link.txt").symlink_to(secret)
+    grep = await call(ctx, "Grep", {"pattern": "password", "path": "link.txt", "output_mode": "content"})
+    assert text_of(grep) == "1:password=hunter2"
+
+
 # --- Grep ---
 
 

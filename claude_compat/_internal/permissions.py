@@ -9,10 +9,10 @@ rewrites the input cannot slip past them. Deny texts follow the Claude CLI's wor
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from letta_backend import mapping
 
@@ -25,11 +25,11 @@ from ..types import (
     PermissionUpdate,
     ToolPermissionContext,
 )
+from .bash_judge import BashKind, Shell, judge
 from .hooks import HookOutcome, HookRunner
 from .rules import (
     EDIT_TOOLS,
     READ_TOOLS,
-    CommandPart,
     Rule,
     parse_rule,
     rule_matches,
@@ -67,42 +67,6 @@ class Decision:
     hook_events: list[dict[str, Any]] = field(default_factory=list)  # hook_started / hook_response
 
 
-# --- Bash commands the CLI runs without asking ------------------------------------------------
-
-#: Commands that only read (their path arguments must stay inside the working directories).
-_READ_COMMANDS = frozenset(
-    {
-        "cat", "head", "tail", "wc", "ls", "grep", "egrep", "fgrep", "rg", "file", "stat", "du", "df",
-        "sort", "uniq", "cut", "nl", "diff", "cmp", "comm", "tree", "find", "realpath", "readlink",
-        "basename", "dirname", "md5sum", "sha1sum", "sha256sum", "cksum", "od", "hexdump", "jq", "cd",
-        "column", "tac", "strings",
-    }
-)  # fmt: skip
-#: Commands that only print and take no paths.
-_PRINT_COMMANDS = frozenset(
-    {
-        "echo", "printf", "pwd", "true", "false", "whoami", "date", "uname", "id", "hostname", "which",
-        "type", "seq", "sleep", "test", "[",
-    }
-)  # fmt: skip
-#: Options that make an otherwise read-only command write or execute.
-_UNSAFE_OPTIONS = {
-    "find": ("-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"),
-    "sort": ("-o", "--output"),
-    "tree": ("-o",),
-    "rg": ("--pre",),
-}
-#: git subcommands that only read (with the option forms that keep them read-only).
-_GIT_READ = frozenset(
-    {"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "describe", "shortlog", "grep"}
-)
-_GIT_LISTING = {
-    "branch": ("-a", "-r", "-v", "-vv", "--list", "--show-current", "--all"),
-    "tag": ("-l", "--list"),
-}
-#: Filesystem commands acceptEdits runs without asking, inside the working directories.
-_EDIT_COMMANDS = frozenset({"mkdir", "touch", "mv", "cp", "rm", "rmdir"})
-
 #: Tools that always ask someone (they exist to talk to the user), whatever the mode.
 _ALWAYS_ASK = frozenset({"AskUserQuestion", "ExitPlanMode"})
 
@@ -111,8 +75,6 @@ _SENSITIVE_DIRS = frozenset({".git", ".claude", ".vscode", ".idea"})
 _SENSITIVE_FILES = frozenset(
     {".gitconfig", ".gitmodules", ".bashrc", ".bash_profile", ".zshrc", ".zprofile", ".profile", ".mcp.json"}
 )
-
-_BashKind = Literal["read", "edit"]
 
 
 class PermissionGate:
@@ -128,6 +90,7 @@ class PermissionGate:
         hooks: HookRunner,
         cwd: Path,
         add_dirs: list[Path],
+        shell: Callable[[], Shell] | None = None,
     ) -> None:
         # option rules are fixed for the session; permission updates change only the session's own
         self._allow_opts = [parse_rule(t) for t in allowed_tools]
@@ -139,6 +102,8 @@ class PermissionGate:
         self.hooks = hooks
         self.cwd = Path(os.path.abspath(cwd))
         self.add_dirs = [Path(os.path.abspath(self.cwd / d)) for d in add_dirs]
+        #: where the Bash tool's next command starts and its environment (its cwd persists between calls)
+        self.shell = shell or (lambda: Shell(self.cwd, os.environ))
 
     # --- mode -----------------------------------------------------------------------------
 
@@ -399,34 +364,15 @@ class PermissionGate:
 
     # --- Bash ------------------------------------------------------------------------------
 
-    def _bash_kind(self, tool_input: dict[str, Any]) -> tuple[_BashKind | None, bool]:
+    def _bash_kind(self, tool_input: dict[str, Any]) -> tuple[BashKind | None, bool]:
         """What a Bash command does: ``read`` when every part only reads, ``edit`` when the parts are
-        simple file edits (acceptEdits), else None; and whether its paths stay inside the working
-        directories."""
+        file edits (acceptEdits) or reads, else None; and whether its paths stay inside the working
+        directories. Every word must be understood (see bash_judge)."""
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             return None, True
-        parts, _ = split_command(command)
-        if not parts:
-            return None, True
-        kinds = [_part_kind(p) for p in parts]
-        inside = all(self._part_inside(p) for p in parts)
-        if None in kinds:
-            return None, inside
-        return ("edit" if "edit" in kinds else "read"), inside
-
-    def _part_inside(self, part: CommandPart) -> bool:
-        """The part's file arguments and redirections stay inside the working directories."""
-        targets = [*part.writes_to, *part.reads_from]
-        if part.words and part.words[0] not in _PRINT_COMMANDS and part.words[0] != "git":
-            targets += [a for a in part.words[1:] if not a.startswith("-")]
-        return all(t and self._path_ok(t) for t in targets)
-
-    def _path_ok(self, word: str) -> bool:
-        """A command argument, read as a path, stays inside the working directories."""
-        if "$" in word or "`" in word:
-            return False  # expands to something unknown
-        return self.inside(Path(os.path.expanduser(word)))
+        verdict = judge(command, self.shell(), self.inside)
+        return verdict.kind, verdict.inside
 
     # --- suggestions -----------------------------------------------------------------------
 
@@ -557,42 +503,6 @@ def _sensitive(path: Path) -> bool:
     """Files acceptEdits still asks about: VCS and editor config, shell profiles."""
     parts = Path(os.path.abspath(path)).parts
     return any(p in _SENSITIVE_DIRS for p in parts[:-1]) or (bool(parts) and parts[-1] in _SENSITIVE_FILES)
-
-
-def _part_kind(part: CommandPart) -> _BashKind | None:
-    """What one simple command does, from its name and options: read, edit, or unknown (None)."""
-    if not part.words:
-        return None
-    name, args = part.words[0], part.words[1:]
-    written: _BashKind = "edit" if part.writes else "read"
-    if name in _PRINT_COMMANDS:
-        return written
-    if name in _READ_COMMANDS:
-        unsafe = _UNSAFE_OPTIONS.get(name, ())
-        if any(a == u or a.startswith(u + "=") for a in args for u in unsafe):
-            return None
-        return written
-    if name == "git":
-        return written if _git_reads(args) else None
-    if name in _EDIT_COMMANDS:
-        return "edit"
-    return None
-
-
-def _git_reads(args: tuple[str, ...]) -> bool:
-    """``git <sub> ...`` only reads: a read subcommand, or branch/tag/remote listings."""
-    if not args or args[0].startswith("-"):
-        return False  # global options (-C, -c) change what runs
-    sub, rest = args[0], args[1:]
-    if any(a.startswith("--output") or a in ("--ext-diff", "--textconv") for a in rest):
-        return False
-    if sub in _GIT_READ:
-        return True
-    if sub in _GIT_LISTING:
-        return all(a in _GIT_LISTING[sub] for a in rest)
-    if sub == "remote":
-        return all(a in ("-v", "--verbose") for a in rest)
-    return False
 
 
 def _rule_deny_message(rule: Rule, tool_name: str, tool_input: dict[str, Any], cwd: Path) -> str:

@@ -24,7 +24,15 @@ from ..types import (
     SystemMessage,
 )
 from . import sdk_mcp, subagents
-from .builtins import BUILTIN_TOOLS, INTERACTIVE_TOOL_NAMES, ToolContext, available_tools, shutdown
+from .bash_judge import Shell
+from .builtins import (
+    BUILTIN_TOOLS,
+    INTERACTIVE_TOOL_NAMES,
+    ToolContext,
+    available_tools,
+    shell_cwd,
+    shutdown,
+)
 from .engine import ToolCall, ToolHost, ToolOutcome
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
@@ -107,6 +115,7 @@ class ClaudeToolHost(ToolHost):
             hooks=self.hooks,
             cwd=self.cwd,
             add_dirs=self.add_dirs,
+            shell=self._shell,
         )
 
     @property
@@ -143,6 +152,11 @@ class ClaudeToolHost(ToolHost):
             session_id=self.session_id,
             state=self._state,
         )
+
+    def _shell(self) -> Shell:
+        """Where the Bash tool's next command starts (its cwd persists between calls) and its env."""
+        ctx = self.context()
+        return Shell(Path(shell_cwd(ctx)), ctx.env)
 
     def _facts(self, name: str, tool_input: dict[str, Any]) -> ToolFacts:
         if name == "Agent":  # the subagent's own tool calls are gated one by one

@@ -11,7 +11,7 @@ from typing import Any
 
 from ...errors import InvalidOptionError
 from ._base import BuiltinTool, ToolContext, scratch_dir
-from .bash import BASH, TASK_OUTPUT, TASK_STOP, stop_background_tasks
+from .bash import BASH, TASK_OUTPUT, TASK_STOP, shell_cwd, stop_background_tasks
 from .files import EDIT, READ, WRITE
 from .interactive import ASK_USER_QUESTION, ENTER_PLAN_MODE, EXIT_PLAN_MODE
 from .notebook import NOTEBOOK_EDIT
@@ -30,6 +30,7 @@ __all__ = [
     "available_tools",
     "client_tool_spec",
     "scratch_dir",
+    "shell_cwd",
     "shutdown",
 ]
 

@@ -198,7 +198,11 @@ class IgnoreRules:
 
 
 def walk_files(root: Path) -> Iterator[Path]:
-    """Every file under ``root`` that ripgrep would search, in a stable (sorted) order."""
+    """Every file under ``root`` that ripgrep would search, in a stable (sorted) order.
+
+    As ripgrep without ``--follow``: symbolic links met while walking are skipped, to files and to
+    directories alike (a link inside the project may point anywhere); only ``root`` itself, given
+    explicitly, is followed."""
     rules = IgnoreRules(root)
     stack: list[tuple[Path, list[_IgnoreFile]]] = [(root, [])]
     while stack:
@@ -213,12 +217,13 @@ def walk_files(root: Path) -> Iterator[Path]:
             path = Path(entry.path)
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file(follow_symlinks=False)
             except OSError:
                 continue
             if is_dir:
                 if entry.name in VCS_DIRS or rules.ignored(path, True, local):
                     continue
                 subdirs.append(path)
-            elif not rules.ignored(path, False, local):
+            elif is_file and not rules.ignored(path, False, local):
                 yield path
         stack.extend((d, local) for d in reversed(subdirs))

@@ -136,7 +136,7 @@ def _inside(path: str, ctx: ToolContext) -> bool:
     return False
 
 
-def _shell_cwd(ctx: ToolContext) -> str:
+def shell_cwd(ctx: ToolContext) -> str:
     """Where the next command starts: where the last one ended, if still a directory inside the project."""
     saved = ctx.state.get("bash_cwd")
     if isinstance(saved, str) and os.path.isdir(saved) and _inside(saved, ctx):
@@ -245,7 +245,7 @@ async def _bash(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     timed_out = False
     proc = await anyio.open_process(
         ["/bin/bash", "-c", script],
-        cwd=_shell_cwd(ctx),
+        cwd=shell_cwd(ctx),
         env=ctx.env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -299,7 +299,7 @@ def _update_cwd(cwd_file: Path, ctx: ToolContext) -> str:
         cwd_file.unlink()
     except OSError:
         return ""
-    if not final or final == _shell_cwd(ctx):
+    if not final or final == shell_cwd(ctx):
         return ""
     if _inside(final, ctx):
         ctx.state["bash_cwd"] = final
@@ -360,7 +360,7 @@ def _start_background(command: str, description: Any, ctx: ToolContext) -> ToolO
     with output_path.open("wb") as sink:
         process = subprocess.Popen(
             ["/bin/bash", "-c", command],
-            cwd=_shell_cwd(ctx),
+            cwd=shell_cwd(ctx),
             env=ctx.env,
             stdin=subprocess.DEVNULL,
             stdout=sink,

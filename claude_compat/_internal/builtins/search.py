@@ -499,5 +499,15 @@ async def _run_grep(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome
     return await anyio.to_thread.run_sync(_grep, tool_input, ctx)
 
 
-GLOB = make_tool("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA, _run_glob, read_only=True, paths=dir_field("path"))
+def _glob_paths(tool_input: dict[str, Any], ctx: ToolContext) -> list[Path]:
+    """The directories Glob lists: ``path`` (or the cwd), and the fixed start of an absolute pattern,
+    which is where the search really begins (``/etc/*`` lists /etc whatever ``path`` says)."""
+    paths = dir_field("path")(tool_input, ctx)
+    pattern = tool_input.get("pattern")
+    if isinstance(pattern, str) and pattern.startswith("/"):
+        paths.append(_split_absolute(pattern)[0])
+    return paths
+
+
+GLOB = make_tool("Glob", GLOB_DESCRIPTION, GLOB_SCHEMA, _run_glob, read_only=True, paths=_glob_paths)
 GREP = make_tool("Grep", GREP_DESCRIPTION, GREP_SCHEMA, _run_grep, read_only=True, paths=dir_field("path"))
