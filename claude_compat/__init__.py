@@ -25,6 +25,7 @@ from .errors import (
     SessionBusyError,
     SessionNotFoundError,
     SessionNotReadyError,
+    SessionRegistryError,
     UnknownModelError,
 )
 from .query import query
@@ -383,6 +384,7 @@ __all__ = [
     "NotSupportedOnLettaError",
     "SessionNotFoundError",
     "SessionBusyError",
+    "SessionRegistryError",
     "SessionNotReadyError",
     "InvalidOptionError",
     # V2 session API of the migration guide (send() / stream())

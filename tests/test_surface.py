@@ -35,6 +35,7 @@ from claude_compat.errors import (
     NotSupportedOnLettaError,
     SessionBusyError,
     SessionNotFoundError,
+    SessionRegistryError,
     UnknownModelError,
 )
 
@@ -253,6 +254,7 @@ def test_all_mirrors_the_claude_sdk_then_adds_the_letta_errors() -> None:
         "NotSupportedOnLettaError",
         "SessionNotFoundError",
         "SessionBusyError",
+        "SessionRegistryError",
         "SessionNotReadyError",
         "InvalidOptionError",
         "unstable_v2_createSession",
@@ -348,6 +350,7 @@ def test_message_parse_error_lives_in_claude_compat_errors_only() -> None:
         (NotSupportedOnLettaError, ClaudeSDKError),
         (SessionNotFoundError, ClaudeSDKError),
         (SessionBusyError, ClaudeSDKError),
+        (SessionRegistryError, ClaudeSDKError),
         (InvalidOptionError, ClaudeSDKError),
     ],
     ids=lambda c: c.__name__,
