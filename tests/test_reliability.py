@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from claude_compat import (
 )
 from claude_compat.errors import LettaConnectionError
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
-from claude_compat.testing._openai import ScriptedModelServer
 from letta_backend.backend import NEVER_RAN
 from letta_backend.leases import TURN_WAIT_ENV
 from letta_backend.registry import Registry
@@ -328,29 +326,6 @@ async def test_a_turn_from_another_process_that_cannot_wait_gets_session_busy_er
     assert not any(
         str(m.get("content")) == "beta" for c in scripted_model.completions for m in c.messages
     )  # the refused turn sent nothing
-
-
-@pytest.fixture(scope="module")
-def own_letta_server(
-    scripted_model_server: ScriptedModelServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LocalLettaServer]:
-    """A Letta server of this module's own, so a test may kill -9 it and start it again."""
-    server = LocalLettaServer(
-        model_base_url=scripted_model_server.base_url, data_dir=tmp_path_factory.mktemp("own-letta")
-    )
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def kill_and_restart(server: LocalLettaServer) -> None:
-    """SIGKILL the whole server (no chance to save anything), then start it on its data again."""
-    assert server.pid is not None
-    os.killpg(server.pid, signal.SIGKILL)
-    server._kill()  # reap it
-    server.start()
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # each run costs two server starts
