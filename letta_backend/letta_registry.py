@@ -8,7 +8,7 @@ block, or agent metadata, is read-modify-write and loses concurrent updates; age
 tell apart the many sessions of a shared agent). Measured against Letta 0.16.8 with 8 writers
 adding 5 sessions each at once: one block per session kept 40 of 40; a JSON map in one block kept
 17 (after 45 retried 409 conflicts); tags on one shared agent kept 10. A new session costs one
-create (~100 ms), a lookup one tag query (~125 ms); turns never touch the registry. Shared agents
+create (~100 ms), a lookup one tag query (~125 ms); a turn costs a lease (below). Shared agents
 are found by the ``cc-config:`` tag they are created with. Chosen with ``letta_registry="letta"``
 or ``CLAUDE_COMPAT_REGISTRY=letta``.
 
