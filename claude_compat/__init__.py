@@ -26,6 +26,7 @@ from .errors import (
     SessionBusyError,
     SessionNotFoundError,
     SessionNotReadyError,
+    SessionRegistryError,
     UnknownModelError,
 )
 from .query import query
@@ -384,6 +385,7 @@ __all__ = [
     "NotSupportedOnLettaError",
     "SessionNotFoundError",
     "SessionBusyError",
+    "SessionRegistryError",
     "SessionNotReadyError",
     "InvalidOptionError",
     "InsecureStorageError",

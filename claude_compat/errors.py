@@ -24,6 +24,7 @@ __all__ = [
     "NotSupportedOnLettaError",
     "SessionNotFoundError",
     "SessionBusyError",
+    "SessionRegistryError",
     "InvalidOptionError",
     "SessionNotReadyError",
 ]
@@ -187,6 +188,16 @@ class SessionNotFoundError(ClaudeSDKError, ValueError):
 
 class SessionBusyError(ClaudeSDKError):
     """Another turn is already running on this session."""
+
+
+class SessionRegistryError(ClaudeSDKError):
+    """The local session registry file cannot be used (damaged, emptied); ``path`` names it and
+    ``backup`` the last good copy, if any. It is never reset silently."""
+
+    def __init__(self, message: str, *, path: str | None = None, backup: str | None = None):
+        self.path = path
+        self.backup = backup
+        super().__init__(message)
 
 
 class InvalidOptionError(ClaudeSDKError, ValueError):

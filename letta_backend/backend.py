@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import uuid
-import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,39 +19,21 @@ import sniffio
 
 from claude_compat.errors import SessionBusyError, SessionNotFoundError, UnknownModelError
 
-from . import agents, conversations, mapping
+from . import agents, conversations, leases, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
 from .letta_registry import open_registry, registry_kind
-from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry, default_registry
+from .registry import (
+    JournalEntry,
+    LocalSessionRegistry,
+    Registry,
+    SessionRecord,
+    SessionRegistry,
+    default_registry,
+)
 from .translate import Event, RunTranslator, StreamFailure
 
 _healthy: set[str] = set()
 _model_handles: dict[str, list[str]] = {}  # base URL → model handles (one list request per process)
-
-
-class TurnGate:
-    """Serialises turns on one conversation in this process (Letta itself does not).
-
-    Unlike ``anyio.Lock`` it has no owner task: a turn generator abandoned mid-way may be closed
-    from another task (or by the garbage collector), and must still release the conversation.
-    """
-
-    def __init__(self) -> None:
-        self._busy = False
-        self._released: anyio.Event | None = None
-
-    async def __aenter__(self) -> None:
-        while self._busy:
-            if self._released is None:
-                self._released = anyio.Event()
-            await self._released.wait()
-        self._busy = True
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._busy = False
-        released, self._released = self._released, None
-        if released is not None:
-            released.set()
 
 
 #: Requests in flight per Letta server and event loop (CLAUDE_COMPAT_MAX_CONCURRENCY, default 8):
@@ -69,15 +51,11 @@ def request_slot(base_url: str) -> anyio.CapacityLimiter:
     return limiter
 
 
-_turn_gates: weakref.WeakValueDictionary[str, TurnGate] = weakref.WeakValueDictionary()  # no growth
-
-
-def conversation_lock(conversation_id: str) -> TurnGate:
-    """The gate that serialises turns on one conversation."""
-    gate = _turn_gates.get(conversation_id)
-    if gate is None:
-        gate = _turn_gates[conversation_id] = TurnGate()
-    return gate
+def conversation_key(session: BackendSession) -> str:
+    """The key of a session's conversation in leases and the tool journal (``default`` is per agent)."""
+    if session.conversation_id == "default":
+        return f"{session.agent_id}/default"
+    return session.conversation_id
 
 
 @dataclass(frozen=True)
@@ -253,7 +231,7 @@ class LettaBackend:
     async def _shared_agent(self, spec: agents.AgentSpec) -> str:
         key = spec.config_key()
         # one creator per configuration in this process: sessions opened at once share the agent
-        async with conversation_lock(f"shared-agent:{self.conn.base_url}:{key}"):
+        async with leases.local_gate(f"shared-agent:{self.conn.base_url}:{key}"):
             agent_id = await self.sessions.shared_agent(self.conn.base_url, key)
             if agent_id is None:
                 agent_id = await agents.create_agent(self.client, spec, tags=[f"cc-config:{key}"])
@@ -385,6 +363,7 @@ class LettaBackend:
         stream_tokens: bool,
         max_steps: int | None,
     ) -> AsyncIterator[Event]:
+        answered = _answered_calls(messages)
         for attempt in range(2):
             try:
                 async for raw in conversations.send(
@@ -399,6 +378,9 @@ class LettaBackend:
                 ):
                     for event in translator.feed(raw):
                         yield event
+                # the server has the results: the journal need not keep them (it is only read for
+                # calls the server still lists as pending, so an entry left by a crash is harmless)
+                self.registry.journal_forget(conversation_key(session), answered)
                 return
             except letta_client.APIStatusError as exc:
                 failure = _in_stream_failure(exc)
@@ -406,6 +388,7 @@ class LettaBackend:
                     raise map_error(exc, self.conn) from None
                 if failure.is_conflict and attempt == 0 and _has_user_message(messages):
                     messages = [*await self.pending_answers(session), *messages]
+                    answered = _answered_calls(messages)
                     translator = RunTranslator()
                     continue
                 for event in translator.finish():
@@ -428,14 +411,62 @@ class LettaBackend:
             raise SessionBusyError(
                 f"session {session.session_id} is busy with another turn — wait for it to finish"
             )
+        known = self.registry.journal(conversation_key(session), pending)
+        return [conversations.tool_results_message([_reconciled(cid, known.get(cid)) for cid in pending])]
+
+    def turn_lease(self, session: BackendSession) -> AbstractAsyncContextManager[None]:
+        """Hold the session's conversation for one turn, against every process sharing the registry.
+
+        Taking over from a holder that died waits first for a run it left going on the server, so
+        the new message lands after that run's reply, not in the middle of it.
+        """
+
+        async def orphan_runs_done(claim: leases.Claim, deadline: float) -> None:
+            while True:
+                running = await self._active_runs(session)
+                if not running:
+                    return
+                if anyio.current_time() >= deadline:
+                    raise SessionBusyError(
+                        f"session {session.session_id} still has run {running[0]} going on the server, "
+                        f"started by {claim.holder.describe()} which stopped; retry once it has ended "
+                        f"(or cancel it with `client.conversations.cancel`)"
+                    )
+                await anyio.sleep(0.25)
+
+        return leases.hold(
+            self.sessions,
+            conversation_key(session),
+            session_id=session.session_id,
+            on_takeover=orphan_runs_done,
+        )
+
+    async def _active_runs(self, session: BackendSession) -> list[str]:
+        """Ids of runs still going on the session's conversation."""
+        kwargs: dict[str, Any] = {"active": True, "limit": 10}
+        if session.conversation_id == "default":
+            kwargs["agent_id"] = session.agent_id
+        else:
+            kwargs["conversation_id"] = session.conversation_id
+        try:
+            page = await self.client.runs.list(**kwargs)
+        except Exception as exc:
+            raise map_error(exc, self.conn) from None
         return [
-            conversations.tool_results_message(
-                [
-                    conversations.ToolReturn(cid, "Error: the turn ended before this tool ran", is_error=True)
-                    for cid in pending
-                ]
-            )
+            run.id
+            for run in page.items
+            if session.conversation_id != "default" or getattr(run, "conversation_id", None) is None
         ]
+
+    def journal_start(self, session: BackendSession, tool_call_id: str, tool_name: str) -> None:
+        """Note locally that a tool call is about to run (see :meth:`pending_answers`)."""
+        self.registry.journal_start(conversation_key(session), tool_call_id, tool_name)
+
+    def journal_done(
+        self, session: BackendSession, tool_call_id: str, tool_name: str, content: str, is_error: bool
+    ) -> None:
+        """Record locally what a tool call produced, before the server is told."""
+        self.registry.journal_done(conversation_key(session), tool_call_id, tool_name, content, is_error)
 
     async def set_model(self, session: BackendSession, model: str | None, handle: str | None) -> None:
         """Switch the conversation's model (Letta keeps a model per conversation)."""
@@ -482,6 +513,32 @@ class LettaBackend:
             closer = session.close_stream
             if closer is not None:
                 await closer()
+
+
+#: The result a pending call gets when this machine's journal has nothing, or only its start.
+NEVER_RAN = "Error: the turn ended before this tool ran"
+OUTCOME_UNKNOWN = (
+    "Error: the turn was interrupted while this tool was running; it may have taken effect "
+    "in part or in full — check before running it again"
+)
+
+
+def _reconciled(tool_call_id: str, entry: JournalEntry | None) -> conversations.ToolReturn:
+    """The stored result of a call a crashed turn left pending: what this machine saw happen."""
+    if entry is not None and entry.state == "done":
+        return conversations.ToolReturn(tool_call_id, entry.content or "", entry.is_error)
+    text = OUTCOME_UNKNOWN if entry is not None else NEVER_RAN
+    return conversations.ToolReturn(tool_call_id, text, is_error=True)
+
+
+def _answered_calls(messages: list[dict[str, Any]]) -> list[str]:
+    """Tool call ids a request answers (its tool returns and approvals)."""
+    ids: list[str] = []
+    for m in messages:
+        for item in (*m.get("tool_returns", ()), *m.get("approvals", ())):
+            if isinstance(item, dict) and item.get("tool_call_id"):
+                ids.append(str(item["tool_call_id"]))
+    return ids
 
 
 def _has_user_message(messages: list[dict[str, Any]]) -> bool:

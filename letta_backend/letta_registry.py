@@ -8,9 +8,20 @@ block, or agent metadata, is read-modify-write and loses concurrent updates; age
 tell apart the many sessions of a shared agent). Measured against Letta 0.16.8 with 8 writers
 adding 5 sessions each at once: one block per session kept 40 of 40; a JSON map in one block kept
 17 (after 45 retried 409 conflicts); tags on one shared agent kept 10. A new session costs one
-create (~100 ms), a lookup one tag query (~125 ms); turns never touch the registry. Shared agents
+create (~100 ms), a lookup one tag query (~125 ms); a turn costs a lease (below). Shared agents
 are found by the ``cc-config:`` tag they are created with. Chosen with ``letta_registry="letta"``
 or ``CLAUDE_COMPAT_REGISTRY=letta``.
+
+Turn leases (:mod:`letta_backend.leases`) live here too, as blocks labelled
+``claude-compat-lease`` and tagged ``cc-lease:<conversation>``. Letta has no compare-and-set
+(block and metadata updates are last-writer-wins), so a claim is taken the way a bakery queue is:
+create your own block, then list the blocks of that conversation; you hold the lease only if
+every other block you see is stale (expired, or left by a dead process of this host), else you
+delete yours and wait. Two claimants cannot both win: each lists after its own create, so the
+later lister sees the earlier block. This needs the server's reads to see its committed writes
+(one database, as Letta runs) and clocks within a few seconds of each other (expiry is compared
+against the writer's clock). A turn costs three extra requests (create, list, delete); a server
+started with Redis additionally refuses concurrent runs on a conversation itself.
 """
 
 from __future__ import annotations
@@ -22,8 +33,10 @@ import time
 from dataclasses import asdict, fields, replace
 from typing import Any, Literal
 
+import letta_client
 from letta_client import AsyncLetta
 
+from .leases import Acquired, Claim, Holder
 from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry
 
 RegistryKind = Literal["local", "letta"]
@@ -38,6 +51,9 @@ _CONVERSATION = "cc-conv:"
 _AGENT = "cc-agent:"
 _CWD = "cc-cwd:"
 _CONFIG = "cc-config:"
+#: Label (and tag) of the blocks that hold turn leases, and the tag prefix naming the conversation.
+LEASE_LABEL = "claude-compat-lease"
+_LEASE = "cc-lease:"
 _BLOCK_LIMIT = 100_000
 _PAGE = 500
 _FIELDS = tuple(f.name for f in fields(SessionRecord))
@@ -87,6 +103,8 @@ class LettaSessionRegistry:
         self.client = client
         self.base_url = base_url
         self._block_ids: dict[str, str] = {}
+        self._lease_blocks: dict[str, str] = {}  # holder id → its lease block
+        self._sync: letta_client.Letta | None = None  # for the heartbeat thread
 
     @property
     def where(self) -> str:
@@ -213,3 +231,79 @@ class LettaSessionRegistry:
 
     async def set_shared_agent(self, server_url: str, config_key: str, agent_id: str | None) -> None:
         """Nothing to do: the agent's own ``cc-config:`` tag is the record."""
+
+    # --- turn leases: a bakery queue of blocks (see the module docstring) -----------------------
+
+    async def acquire_lease(self, key: str, holder: Holder, ttl: float) -> Acquired:
+        """Queue a claim block, then keep it only if every other claim on ``key`` is stale."""
+        mine = await self.client.blocks.create(
+            label=LEASE_LABEL,
+            value=_claim_json(holder, time.time() + ttl),
+            tags=[LEASE_LABEL, _LEASE + key],
+            limit=_BLOCK_LIMIT,
+            description=f"claude-compat turn lease on {key}",
+        )
+        now, live, stale = time.time(), None, None
+        for block in [
+            b
+            async for b in self.client.blocks.list(
+                label=LEASE_LABEL, tags=[_LEASE + key], match_all_tags=True, limit=_PAGE
+            )
+        ]:
+            if block.id == mine.id:
+                continue
+            claim = _claim_of(block.value)
+            if claim is not None and not claim.is_stale(now):
+                live = claim
+                break
+            stale = claim or stale
+            await _delete_block(self.client, block.id)
+        if live is not None:
+            await _delete_block(self.client, mine.id)
+            return Acquired(False, live)
+        self._lease_blocks[holder.id] = mine.id
+        return Acquired(True, stale)
+
+    def renew_lease(self, key: str, holder: Holder, ttl: float) -> bool:
+        """Rewrite the claim's expiry (from the heartbeat thread); False when its block is gone."""
+        block_id = self._lease_blocks.get(holder.id)
+        if block_id is None:
+            return False
+        if self._sync is None:
+            self._sync = letta_client.Letta(
+                base_url=self.base_url, api_key=self.client.api_key, max_retries=0, timeout=10.0
+            )
+        try:
+            self._sync.blocks.update(block_id, value=_claim_json(holder, time.time() + ttl))
+        except letta_client.NotFoundError:
+            return False
+        return True
+
+    async def release_lease(self, key: str, holder: Holder) -> None:
+        """Delete the claim's block."""
+        block_id = self._lease_blocks.pop(holder.id, None)
+        if block_id is not None:
+            await _delete_block(self.client, block_id)
+
+
+def _claim_json(holder: Holder, expires_at: float) -> str:
+    return json.dumps({"holder": holder.id, "host": holder.host, "pid": holder.pid, "expires_at": expires_at})
+
+
+def _claim_of(value: str | None) -> Claim | None:
+    """The claim a lease block holds, or None for a block that is not one (treated as stale)."""
+    try:
+        data = json.loads(value or "")
+        return Claim(
+            Holder(str(data["holder"]), str(data["host"]), int(data["pid"])), float(data["expires_at"])
+        )
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+async def _delete_block(client: AsyncLetta, block_id: str) -> None:
+    """Delete a block; one already deleted (by a racing claimant) is fine."""
+    try:
+        await client.blocks.delete(block_id)
+    except letta_client.NotFoundError:
+        pass

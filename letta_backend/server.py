@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
+import filelock
 import platformdirs
 
 from claude_compat._private_files import private_dir, private_file
@@ -51,6 +52,8 @@ _LAUNCHER = _PACKAGE_DIR / "_launcher.py"
 _COMPLETE_MARKER = ".claude-compat-complete"
 _INSTALL_TIMEOUT = 1800.0
 _STOP_GRACE = 15.0
+#: Longest wait for another process's server lock: a whole venv build (two install steps).
+_LOCK_WAIT = 2 * _INSTALL_TIMEOUT + 60.0
 _LOG_TAIL_LINES = 40
 # Exit code of _launcher.py when its port is taken (retried with another port if we chose it).
 _EXIT_PORT_BUSY = 3
@@ -167,32 +170,19 @@ def _build_venv(venv: Path, python: Path) -> None:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if missing) across processes."""
+def _file_lock(path: Path, timeout: float = _LOCK_WAIT) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created if missing) across processes, waiting at most
+    ``timeout`` seconds (then :class:`LettaServerStartError` says which lock is held)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as handle:
-        if sys.platform == "win32":
-            import msvcrt
-
-            while True:
-                try:
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    try:
+        with filelock.FileLock(path, timeout=timeout):
+            yield
+    except filelock.Timeout:
+        raise LettaServerStartError(
+            f"waited {timeout:.0f} s for the lock {path}, held by another claude-compat process "
+            "(building or starting the Letta server); retry once it is done, or delete the lock file "
+            "if no such process runs"
+        ) from None
 
 
 # --- small process and HTTP helpers (shared with _embedded.py) --------------------------------

@@ -14,7 +14,6 @@ import logging
 import os
 import re
 import subprocess
-import sys
 import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -23,9 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
+import filelock
 from letta_client import AsyncLetta
 
-from claude_compat.errors import InvalidOptionError, SessionNotFoundError
+from claude_compat.errors import InvalidOptionError, SessionBusyError, SessionNotFoundError
 from claude_compat.types import SDKSessionInfo, SessionMessage
 
 from .registry import SessionRecord, SessionRegistry, home_dir
@@ -703,48 +703,32 @@ async def _fork_through_default_thread(client: AsyncLetta, agent_id: str, keep: 
     return conv.id
 
 
+#: Longest wait for another process forking through the same agent (each holds it ~0.3 s).
+_FORK_LOCK_WAIT = 60.0
+
+
 @contextlib.asynccontextmanager
 async def _agent_file_lock(agent_id: str) -> AsyncIterator[None]:
     """An exclusive lock per agent shared by every process of this user (polled, never blocking)."""
     path = home_dir() / "locks" / f"{agent_id}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as handle:
-        while not _try_lock(handle.fileno()):
+    lock = filelock.FileLock(path)
+    deadline = anyio.current_time() + _FORK_LOCK_WAIT
+    while True:
+        try:
+            lock.acquire(timeout=0)
+            break
+        except filelock.Timeout:
+            if anyio.current_time() >= deadline:
+                raise SessionBusyError(
+                    f"another process has been forking through agent {agent_id} for "
+                    f"{_FORK_LOCK_WAIT:.0f} s (lock {path}); retry the fork later"
+                ) from None
             await anyio.sleep(0.05)
-        try:
-            yield
-        finally:
-            _unlock(handle.fileno())
-
-
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True
-
-
-def _unlock(fd: int) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------------------

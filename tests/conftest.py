@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+
+from claude_compat.testing._openai import ScriptedModelServer
+from letta_backend.server import LocalLettaServer
 
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run each ``@pytest.mark.anyio`` test on both event loops, as the Claude SDK supports both."""
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def own_letta_server(
+    scripted_model_server: ScriptedModelServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LocalLettaServer]:
+    """A second Letta server on the scripted model, which fault tests may kill -9 and start again."""
+    server = LocalLettaServer(
+        model_base_url=scripted_model_server.base_url, data_dir=tmp_path_factory.mktemp("own-letta")
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

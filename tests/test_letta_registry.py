@@ -177,3 +177,34 @@ async def test_an_unknown_registry_name_is_a_typed_error(
 
     with pytest.raises(InvalidOptionError, match="CLAUDE_COMPAT_REGISTRY must be 'local'"):
         await run("hi")
+
+
+@pytest.mark.anyio
+async def test_the_turn_lease_on_the_server_admits_one_machine_at_a_time_and_frees_a_dead_one(
+    scripted_model: ScriptedModel,
+) -> None:
+    import os
+
+    from letta_backend import leases
+
+    backend = await LettaBackend.connect(base_url=os.environ["LETTA_BASE_URL"])
+    machine_a = LettaSessionRegistry(backend.client, backend.conn.base_url)
+    machine_b = LettaSessionRegistry(backend.client, backend.conn.base_url)
+    key = f"conv-lease-{os.urandom(4).hex()}"
+    a, b = leases.Holder("turn-a", "host-a", 1), leases.Holder("turn-b", "host-b", 2)
+    try:
+        held = await machine_a.acquire_lease(key, a, ttl=30)
+        refused = await machine_b.acquire_lease(key, b, ttl=30)
+        renewed = await anyio.to_thread.run_sync(machine_a.renew_lease, key, a, 0.5)
+        await anyio.sleep(0.6)  # machine a stops renewing: it died
+        taken = await machine_b.acquire_lease(key, b, ttl=30)
+        lost = await anyio.to_thread.run_sync(machine_a.renew_lease, key, a, 30)
+        await machine_b.release_lease(key, b)
+        left = [blk async for blk in backend.client.blocks.list(tags=[f"cc-lease:{key}"], limit=10)]
+    finally:
+        await backend.aclose()
+
+    assert held.ok and not refused.ok and refused.other is not None and refused.other.holder == a
+    assert renewed and taken.ok and taken.other is not None and taken.other.holder == a
+    assert not lost  # the dead holder learns it has lost the lease
+    assert left == []  # nothing stays behind on the server

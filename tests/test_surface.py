@@ -36,6 +36,7 @@ from claude_compat.errors import (
     NotSupportedOnLettaError,
     SessionBusyError,
     SessionNotFoundError,
+    SessionRegistryError,
     UnknownModelError,
 )
 
@@ -254,6 +255,7 @@ def test_all_mirrors_the_claude_sdk_then_adds_the_letta_errors() -> None:
         "NotSupportedOnLettaError",
         "SessionNotFoundError",
         "SessionBusyError",
+        "SessionRegistryError",
         "SessionNotReadyError",
         "InvalidOptionError",
         "InsecureStorageError",
@@ -350,6 +352,7 @@ def test_message_parse_error_lives_in_claude_compat_errors_only() -> None:
         (NotSupportedOnLettaError, ClaudeSDKError),
         (SessionNotFoundError, ClaudeSDKError),
         (SessionBusyError, ClaudeSDKError),
+        (SessionRegistryError, ClaudeSDKError),
         (InvalidOptionError, ClaudeSDKError),
         (InsecureStorageError, ClaudeSDKError),
     ],

@@ -11,12 +11,12 @@ import json
 import time
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from letta_backend import mapping
-from letta_backend.backend import BackendSession, LettaBackend, conversation_lock
+from letta_backend.backend import BackendSession, LettaBackend
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
 from letta_backend.translate import (
     Block,
@@ -84,6 +84,10 @@ class ToolOutcome:
 
 class ToolHost:
     """The tools a session offers the model. The base offers none: every call is an error result."""
+
+    #: Called by a host right before a permitted call starts to run (the engine journals it, so a
+    #: turn that dies mid-tool is later reported as "may have run", not "never ran").
+    on_start: Callable[[ToolCall], None] | None = None
 
     def client_tools(self) -> list[dict[str, Any]]:
         """Letta client-tool specs (name, description, JSON-schema parameters)."""
@@ -171,6 +175,8 @@ class Engine:
             registry=self.options.letta_registry,
         )
         self.session = await self.backend.open_session(spec)
+        backend, session = self.backend, self.session
+        self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         if self.options.max_budget_usd is not None and mapping.price_for(self.session.model_handle) is None:
             warnings.warn(
                 f"max_budget_usd cannot be enforced: {self.session.model_handle} has no price in "
@@ -289,7 +295,7 @@ class Engine:
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
         final: list[Message] = []
-        async with conversation_lock(self.session.conversation_id):
+        async with self.backend.turn_lease(self.session):
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
@@ -532,6 +538,12 @@ class Engine:
             return ToolOutcome(f"Error: {error}", is_error=True, structured=f"Error: {error}")
         call = ToolCall(block.tool_call_id, block.tool_name, parsed)
         outcome = await self.tools.run(call)
+        if not outcome.denied and self.backend is not None and self.session is not None:
+            # what really happened, kept locally before the server hears it: a turn that dies
+            # before sending it is reconciled with it on resume (LettaBackend.pending_answers)
+            self.backend.journal_done(
+                self.session, call.id, call.name, _as_text(outcome.content), outcome.is_error
+            )
         if outcome.denied:
             state.permission_denials.append(
                 {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}

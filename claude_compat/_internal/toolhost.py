@@ -213,6 +213,8 @@ class ClaudeToolHost(ToolHost):
                 interrupt=decision.interrupt,
             )
         tool_input = decision.tool_input
+        if self.on_start is not None:
+            self.on_start(call)
         started = time.monotonic()
         if call.name == "Agent":
             outcome = await self._run_subagent(call.id, tool_input)
