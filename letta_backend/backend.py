@@ -284,10 +284,20 @@ class LettaBackend:
         if record.conversation_id != "default":
             await self.client.conversations.retrieve(record.conversation_id)  # 404 → not found
         await self.sessions.touch(record.session_id)
-        handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
-        return BackendSession(
-            record.session_id, record.agent_id, record.conversation_id, handle, resumed=True
+        session = BackendSession(
+            record.session_id, record.agent_id, record.conversation_id, record.model or "", resumed=True
         )
+        if not await self._still_served(record.model):
+            # The model it used is gone (a provider key was removed, the demo model renamed):
+            # go on with the one this program would choose now, as a new session would.
+            await self.set_model(session, spec.model, spec.model_handle)
+        return session
+
+    async def _still_served(self, handle: str | None) -> bool:
+        """True when the server still serves ``handle`` (the cached list is refreshed once)."""
+        if not handle:
+            return False
+        return handle in await self.model_handles() or handle in await self.model_handles(refresh=True)
 
     async def _lookup(self, spec: SessionSpec) -> SessionRecord:
         if spec.continue_conversation and not spec.resume:

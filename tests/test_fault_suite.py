@@ -191,6 +191,7 @@ async def test_a_server_killed_while_a_tool_runs_stores_the_tool_s_real_result_a
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
     session_id = await _session(scripted_model, tmp_path)
     assert own_letta_server.pid is not None
     # the tool itself kills the server: it dies while the tool runs, before hearing the result
@@ -206,6 +207,7 @@ async def test_a_server_killed_while_a_tool_runs_stores_the_tool_s_real_result_a
     own_letta_server._kill()  # reap it
     own_letta_server.start()
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
 
     result = await _resume(scripted_model, session_id, "resume", tmp_path)
 
@@ -222,6 +224,7 @@ async def test_a_server_killed_during_the_model_call_fails_the_turn_and_the_sess
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
     session_id = await _session(scripted_model, tmp_path)
     scripted_model.add_rule(Rule(last_user="^resume$", reply=Turn(text="resumed"), times=1))
     scripted_model.add_rule(Rule(last_user="^fault$", reply=Turn(text="never heard", delay=3.0), times=1))
@@ -240,6 +243,7 @@ async def test_a_server_killed_during_the_model_call_fails_the_turn_and_the_sess
     own_letta_server._kill()
     own_letta_server.start()
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
 
     result = await _resume(scripted_model, session_id, "resume", tmp_path)
 

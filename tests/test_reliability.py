@@ -336,6 +336,7 @@ async def test_a_write_allowed_while_the_server_was_killed_is_stored_as_done_aft
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
     target = tmp_path / "x.txt"
     write = ToolCall("Write", {"file_path": str(target), "content": "x"}, id="w1")
     scripted_model.push(Turn(tool_calls=[write]))
@@ -355,6 +356,7 @@ async def test_a_write_allowed_while_the_server_was_killed_is_stored_as_done_aft
     own_letta_server._kill()
     own_letta_server.start()
     monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
 
     scripted_model.push("noted")
     resumed = [m async for m in query(prompt="did it work?", options=ClaudeAgentOptions(resume=session_id))]

@@ -107,6 +107,7 @@ def through(
     def switch(name: str) -> Path:
         home = tmp_path / f"home-via-{name}"
         monkeypatch.setenv("LETTA_BASE_URL", servers[name].base_url)
+        monkeypatch.setenv("LETTA_API_KEY", servers[name].api_key)
         monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(home))
         return home
 

@@ -34,6 +34,7 @@ async def test_a_server_restart_mid_stream_is_a_typed_error_and_the_session_resu
     await anyio.to_thread.run_sync(server.start)
     try:
         monkeypatch.setenv("LETTA_BASE_URL", server.base_url)
+        monkeypatch.setenv("LETTA_API_KEY", server.api_key)
         monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{model.model_id}")
         monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "home"))
         model.push("first answer", Turn(text="never delivered", delay=20.0))
