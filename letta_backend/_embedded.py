@@ -3,14 +3,15 @@
 Used when neither LETTA_BASE_URL nor LETTA_API_KEY is set. Its state (a JSON file guarded by a
 lock file, the secret token, the SQLite data, the logs) lives in the per-user state dir, the
 owner's alone, so sessions survive restarts. The model is the user's provider keys when set, else
-the scripted demo model, which keeps its port from run to run. Nothing a run stores may depend on
-that run: when a model endpoint did change (the demo model's port was taken, a provider's base URL
-moved), every stored agent is re-pointed before the server is handed out.
+the scripted demo model. Letta stores the demo model's address (in its provider record and in every
+agent) the first time and never updates it, so the demo model always listens where the server's
+data says it is: nothing a run stores depends on that run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -146,7 +147,7 @@ def _token_path() -> Path:
 
 
 def _endpoints_path() -> Path:
-    """Model endpoints of the last run by handle, and the demo model's port (``endpoints.json``)."""
+    """Where the demo model listens, run after run (``endpoints.json``)."""
     return _home() / "endpoints.json"
 
 
@@ -223,9 +224,9 @@ def _provider_env() -> dict[str, str]:
     return {name: os.environ[name] for name in names if os.environ.get(name)}
 
 
-def _start_demo_model(home: Path, preferred_port: int | None) -> tuple[int, str]:
-    """Start the scripted demo model detached, on ``preferred_port`` when it is free; returns
-    (pid, OpenAI base URL)."""
+def _start_demo_model(home: Path, preferred_port: int | None, *, strict: bool = False) -> tuple[int, str]:
+    """Start the scripted demo model detached, on ``preferred_port`` when it is free (``strict``:
+    there or nowhere, since the server's stored data calls it there); returns (pid, base URL)."""
     log_path = home / "model.log"
     package_root = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
@@ -244,6 +245,14 @@ def _start_demo_model(home: Path, preferred_port: int | None) -> tuple[int, str]
             time.sleep(0.1)
         if proc.poll() is None:
             _stop_child(proc, grace=2.0)
+        elif "cannot listen" in _tail(log_path) and strict:
+            raise LettaServerStartError(
+                f"port {port} on 127.0.0.1, where the embedded Letta server's agents call the scripted "
+                "demo model, is taken by another program: stop that program and retry, or set a "
+                "provider key such as OPENAI_API_KEY to use a real model",
+                log_path=str(log_path),
+                log_tail=_tail(log_path),
+            )
         elif attempt < 2 and "cannot listen" in _tail(log_path):
             continue
         break
@@ -282,7 +291,7 @@ def embedded_connection(*, start: bool = True) -> tuple[str, str]:
     """(URL, token) of the embedded server; started (detached, outliving this process) when needed."""
     status = _read_state()
     if status is not None and _is_ours(status.pid, _SERVER_MARK) and status.token_path.is_file():
-        if _server_is_healthy(status.base_url, timeout=5.0):
+        if _model_alive(status) and _server_is_healthy(status.base_url, timeout=5.0):
             return status.base_url, status.token()
     if not start:
         if status is not None and _is_ours(status.pid, _SERVER_MARK):
@@ -308,8 +317,13 @@ def start_embedded(*, port: int | None = None) -> EmbeddedStatus:
         if status is not None:
             locked = status.token_path.is_file()
             if locked and _is_ours(status.pid, _SERVER_MARK) and _wait_healthy(status.base_url):
-                return status
-            if not locked:
+                if _model_alive(status):
+                    return status
+                revived = _revive_demo_model(home, status)
+                if revived is not None:
+                    return revived
+                _log.warning("the demo model cannot listen where the server calls it; restarting both")
+            elif not locked:
                 _log.warning("restarting the embedded Letta server so that only its owner can reach it")
             elif _is_ours(status.pid, _SERVER_MARK):
                 _log.warning(
@@ -336,6 +350,24 @@ def stop_embedded() -> bool:
 # --- internals --------------------------------------------------------------------------------
 
 
+def _model_alive(status: EmbeddedStatus) -> bool:
+    """The demo model the server calls still runs (True when the server uses provider keys)."""
+    return status.model_pid is None or _is_ours(status.model_pid, _MODEL_MARK)
+
+
+def _revive_demo_model(home: Path, status: EmbeddedStatus) -> EmbeddedStatus | None:
+    """Start a dead demo model again where the running server calls it; None if that port is
+    taken (the caller restarts both). Caller holds the lock."""
+    port = _read_endpoints().get("demo_model_port")
+    if not isinstance(port, int):
+        return None
+    _log.info("the scripted demo model had stopped; starting it again on port %d", port)
+    model_pid, _ = _start_demo_model(home, port, strict=True)
+    revived = dataclasses.replace(status, model_pid=model_pid)
+    _write_state(revived)
+    return revived
+
+
 def _wait_healthy(base_url: str) -> bool:
     """Give a live but busy server some time to answer its health check."""
     deadline = time.monotonic() + _HUNG_GRACE
@@ -347,38 +379,36 @@ def _wait_healthy(base_url: str) -> bool:
 
 
 def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
-    """Start model (if needed) and server, re-point stored agents; caller holds the lock."""
+    """Start model (if needed) and server; caller holds the lock."""
     env = _provider_env()
     model_pid: int | None = None
     model_base_url: str | None = None
-    previous = _read_endpoints()
+    kept = _read_endpoints().get("demo_model_port")
+    demo_port = kept if isinstance(kept, int) else None
     if env:
         source = "provider keys: " + ",".join(n for n in PROVIDER_KEY_VARS if n in env)
     else:
         source = DEMO_MODEL_SOURCE
-        demo_port = previous.get("demo_model_port")
-        model_pid, model_base_url = _start_demo_model(home, demo_port if isinstance(demo_port, int) else None)
+        model_pid, model_base_url = _start_demo_model(home, demo_port, strict=demo_port is not None)
     server = LocalLettaServer(port=port, data_dir=home / "data", model_base_url=model_base_url, env=env)
     _log.info("starting the embedded Letta server (%s); this takes about 30 s", source)
     try:
         server.start()
         write_private_text(_token_path(), server.api_key + "\n")
-        endpoints = _model_endpoints(server.base_url, server.api_key)
-        old = previous.get("endpoints")
-        # No record (first start, or a data dir from an older claude-compat): check every agent.
-        if not isinstance(old, dict) or any(old.get(h, e) != e for h, e in endpoints.items()):
-            _repoint_agents(server.base_url, server.api_key, endpoints)
+        if model_pid is not None:
+            # A data dir from an earlier claude-compat may call the demo model elsewhere.
+            stored = _stored_demo_port(server.base_url, server.api_key)
+            if stored is not None and stored != httpx.URL(model_base_url or "").port:
+                _terminate_group(model_pid, grace=2.0)
+                model_pid, model_base_url = _start_demo_model(home, stored, strict=True)
+            demo_port = httpx.URL(model_base_url or "").port
     except BaseException:
         server.stop()
         if model_pid is not None:
             _terminate_group(model_pid, grace=2.0)
         raise
-    kept: dict[str, Any] = {"endpoints": endpoints}
-    if model_base_url is not None:
-        kept["demo_model_port"] = httpx.URL(model_base_url).port
-    elif isinstance(previous.get("demo_model_port"), int):
-        kept["demo_model_port"] = previous["demo_model_port"]
-    write_private_text(_endpoints_path(), json.dumps(kept, indent=2) + "\n")
+    if demo_port is not None:
+        write_private_text(_endpoints_path(), json.dumps({"demo_model_port": demo_port}) + "\n")
     status = EmbeddedStatus(
         base_url=server.base_url,
         pid=server._detach(),
@@ -394,55 +424,17 @@ def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
     return status
 
 
-# --- stored agents follow the model endpoints ---------------------------------------------------
-
-_PAGE = 100
-
-
-def _model_endpoints(base_url: str, token: str) -> dict[str, str]:
-    """Each LLM handle the server serves now, with the endpoint it calls."""
+def _stored_demo_port(base_url: str, token: str) -> int | None:
+    """The port where the server's stored data calls the demo model (its ``openai-proxy`` models)."""
     with _http(base_url, token) as http:
         response = http.get("/v1/models/")
         response.raise_for_status()
         models = response.json()
-    return {
-        str(m["handle"]): str(m["model_endpoint"])
-        for m in models
-        if isinstance(m, dict) and m.get("handle") and m.get("model_endpoint")
-    }
-
-
-def _repoint_agents(base_url: str, token: str, endpoints: dict[str, str]) -> int:
-    """Give every stored agent whose model endpoint moved the current one; returns how many.
-
-    Letta copies the endpoint into each agent when it is created, so an agent made while the
-    demo model listened on another port (or a provider had another base URL) would call a
-    dead address from then on.
-    """
-    moved = 0
-    with _http(base_url, token) as http:
-        after: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": _PAGE, "order": "asc"}
-            if after is not None:
-                params["after"] = after
-            response = http.get("/v1/agents/", params=params)
-            response.raise_for_status()
-            page = [a for a in response.json() if isinstance(a, dict)]
-            for agent in page:
-                config = agent.get("llm_config") or {}
-                current = endpoints.get(str(config.get("handle")))
-                if current is not None and config.get("model_endpoint") != current:
-                    moved_config = {**config, "model_endpoint": current}
-                    patch = http.patch(f"/v1/agents/{agent['id']}", json={"llm_config": moved_config})
-                    patch.raise_for_status()
-                    moved += 1
-            if len(page) < _PAGE:
-                break
-            after = str(page[-1]["id"])
-    if moved:
-        _log.info("re-pointed %d stored agent(s) at the current model endpoints", moved)
-    return moved
+    for model in models:
+        if isinstance(model, dict) and str(model.get("handle", "")).startswith("openai-proxy/"):
+            port: int | None = httpx.URL(str(model.get("model_endpoint", ""))).port
+            return port
+    return None
 
 
 def _http(base_url: str, token: str) -> httpx.Client:
