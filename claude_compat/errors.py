@@ -18,6 +18,7 @@ __all__ = [
     "MessageParseError",
     "LettaConnectionError",
     "LettaServerStartError",
+    "LettaTimeoutError",
     "LettaAPIError",
     "LettaAuthenticationError",
     "UnknownModelError",
@@ -136,6 +137,29 @@ class LettaServerStartError(LettaConnectionError):
         self.log_tail = log_tail
         if log_tail:
             message = f"{message}\n--- last lines of {log_path} ---\n{log_tail}"
+        super().__init__(message, base_url=base_url)
+
+
+class LettaTimeoutError(LettaConnectionError):
+    """The Letta server stopped answering within a bound; ``wait`` is ``request``, ``idle`` or ``turn``.
+
+    ``setting`` names the ``ClaudeAgentOptions`` field that raises the bound, ``seconds`` its value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        base_url: str | None = None,
+        wait: str = "",
+        seconds: float | None = None,
+        conversation_id: str | None = None,
+        setting: str = "",
+    ):
+        self.wait = wait
+        self.seconds = seconds
+        self.conversation_id = conversation_id
+        self.setting = setting
         super().__init__(message, base_url=base_url)
 
 

@@ -211,6 +211,9 @@ OPTIONS: dict[str, OptionRow] = {
     "letta_model_settings": OptionRow("agent", "agents.create(model_settings=...)"),
     "letta_base_url": OptionRow("local", "Letta server URL (else LETTA_BASE_URL)"),
     "letta_api_key": OptionRow("local", "Letta API key (else LETTA_API_KEY)"),
+    "letta_request_timeout": OptionRow("local", "read timeout of each non-streaming request"),
+    "letta_idle_timeout": OptionRow("local", "longest silence on a turn's stream (keepalive pings count)"),
+    "letta_turn_timeout": OptionRow("local", "deadline of a whole turn"),
 }
 
 #: Handle provider prefix → Letta ``model_settings.provider_type`` (anything else: "openai").

@@ -15,9 +15,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+
 from letta_backend import mapping
 from letta_backend.backend import BackendSession, LettaBackend, conversation_lock
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
+from letta_backend.timeouts import next_wait, stall_error
 from letta_backend.translate import (
     Block,
     BlockDelta,
@@ -31,7 +34,7 @@ from letta_backend.translate import (
     stop_mapping,
 )
 
-from ..errors import ClaudeSDKError, InvalidOptionError, ResultError
+from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -123,8 +126,9 @@ class RunResult:
 
 @dataclass
 class TurnState:
-    """Counters of one turn."""
+    """Counters of one turn, and when it must end (event-loop time; None: no turn limit)."""
 
+    deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
     api_seconds: float = 0.0
     num_turns: int = 0
@@ -169,6 +173,7 @@ class Engine:
             base_url=self.options.letta_base_url,
             api_key=self.options.letta_api_key,
             registry=self.options.letta_registry,
+            timeouts=_options.timeouts_of(self.options),
         )
         self.session = await self.backend.open_session(spec)
         if self.options.max_budget_usd is not None and mapping.price_for(self.session.model_handle) is None:
@@ -294,7 +299,7 @@ class Engine:
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
             yield self.init_message()
-            state = TurnState()
+            state = TurnState(deadline=self.backend.conn.timeouts.deadline())
             content, blocked = await self._prompt_hooks(content)
             if blocked is not None:
                 final.append(self._result("hook_stopped", None, state, blocked))
@@ -326,7 +331,7 @@ class Engine:
                     calls = [b for b in blocks if b.kind == "tool_use"]
                     results: list[ToolReturn | ToolDenial] = []
                     for block in calls:
-                        outcome = await self._run_tool(block, state)
+                        outcome = await self._bounded_tool(block, state)
                         for notice in (*outcome.notices, *outcome.messages):
                             yield notice
                         if outcome.interrupt:
@@ -388,6 +393,7 @@ class Engine:
                 request,
                 client_tools=self.tools.client_tools(),
                 stream_tokens=partial,
+                deadline=state.deadline,
             ):
                 if isinstance(event, RunStarted):
                     self._current_run = event.run_id
@@ -404,7 +410,9 @@ class Engine:
                 if stream is not None:
                     for message in stream.feed(event):
                         yield message
-        except ClaudeSDKError:
+        except ClaudeSDKError as exc:
+            if isinstance(exc, LettaTimeoutError):  # the run may still finish on the server
+                self._cancelled_run = self._current_run
             if not self._interrupted:
                 raise
             # interrupt() closed the stream under us: the turn ends as cancelled
@@ -524,6 +532,19 @@ class Engine:
             message_id=block.message_id,
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
+        )
+
+    async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
+        """Run one tool call within what is left of the turn's time limit."""
+        with anyio.move_on_after(next_wait(None, state.deadline)[0]) as scope:
+            return await self._run_tool(block, state)
+        assert scope.cancelled_caught and self.backend is not None
+        raise stall_error(
+            "turn",
+            self.backend.conn.timeouts.turn,
+            base_url=self.backend.conn.base_url,
+            conversation_id=self.session.conversation_id if self.session is not None else None,
+            doing=f"the tool call {block.tool_name} ({block.tool_call_id})",
         )
 
     async def _run_tool(self, block: Block, state: TurnState) -> ToolOutcome:
