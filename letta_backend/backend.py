@@ -23,6 +23,7 @@ from . import agents, conversations, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
 from .letta_registry import open_registry, registry_kind
 from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry, default_registry
+from .text import well_formed
 from .timeouts import Stalled, Timeouts, next_wait, stall_error
 from .translate import Event, RunTranslator, StreamFailure
 
@@ -201,10 +202,10 @@ class LettaBackend:
     async def _create(self, spec: SessionSpec) -> BackendSession:
         handle = await self.resolve_model(spec.model, spec.model_handle)
         agent_spec = agents.AgentSpec(
-            system=spec.system_prompt,
+            system=well_formed(spec.system_prompt),
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
-            memory_blocks=spec.memory_blocks,
+            memory_blocks=well_formed(spec.memory_blocks),
             model_settings={
                 **mapping.reasoning_settings(
                     handle,

@@ -10,6 +10,7 @@ import anyio
 from letta_client import AsyncLetta
 
 from .client import STREAM_TIMEOUT
+from .text import well_formed
 from .timeouts import DEFAULT_TIMEOUTS, Stalled, next_wait
 
 
@@ -108,7 +109,7 @@ async def send(
     """
     kwargs: dict[str, Any] = {}
     if client_tools:
-        kwargs["client_tools"] = client_tools
+        kwargs["client_tools"] = well_formed(client_tools)
     if max_steps is not None:
         kwargs["max_steps"] = max_steps
     if conversation_id == "default":
@@ -117,7 +118,7 @@ async def send(
     with anyio.move_on_after(limit) as scope:
         stream = await client.conversations.messages.create(
             conversation_id,
-            messages=messages,  # type: ignore[arg-type]
+            messages=well_formed(messages),  # type: ignore[arg-type]
             stream_tokens=stream_tokens,
             include_pings=True,  # keepalives while the model works: silence then means a stall
             timeout=STREAM_TIMEOUT,

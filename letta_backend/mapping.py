@@ -114,7 +114,7 @@ class StopMapping:
 
     subtype: ResultSubtype
     is_error: bool
-    terminal_reason: str
+    terminal_reason: str | None
     stop_reason: str | None
     api_error: bool = False  # the Claude SDK reports it as an API error (synthetic AssistantMessage)
 
@@ -125,9 +125,11 @@ STOP_REASONS: dict[str, StopMapping] = {
     "no_tool_call": StopMapping("success", False, "completed", "end_turn"),
     "tool_rule": StopMapping("success", False, "completed", "end_turn"),
     "max_steps": StopMapping("error_max_turns", True, "max_turns", "tool_use"),
-    # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked
+    # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked;
+    # the prompt was blank
     "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
+    "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
     "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
     "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),
     "llm_api_error": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),

@@ -194,7 +194,7 @@ def _stop_reasons() -> list[str]:
             f"`{reason}`",
             f"`{m.subtype}`",
             m.is_error,
-            f"`{m.terminal_reason}`",
+            _code(m.terminal_reason),
             _code(m.stop_reason),
             "yes" if m.api_error else "",
         )

@@ -20,6 +20,7 @@ import anyio
 from letta_backend import mapping
 from letta_backend.backend import BackendSession, LettaBackend, conversation_lock
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
+from letta_backend.text import well_formed
 from letta_backend.timeouts import next_wait, stall_error
 from letta_backend.translate import (
     Block,
@@ -53,6 +54,7 @@ from ..types import (
     UserMessage,
 )
 from . import options as _options
+from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
 try:
     from importlib.metadata import version as _dist_version
@@ -168,7 +170,9 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
-        spec = _options.session_spec(self.options, first_prompt=first_prompt, subagent_of=self._subagent_of)
+        spec = _options.session_spec(
+            self.options, first_prompt=well_formed(first_prompt), subagent_of=self._subagent_of
+        )
         self.backend = await LettaBackend.connect(
             base_url=self.options.letta_base_url,
             api_key=self.options.letta_api_key,
@@ -300,12 +304,20 @@ class Engine:
                 await self.backend.settle(self.session, cancelled)
             yield self.init_message()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
-            content, blocked = await self._prompt_hooks(content)
-            if blocked is not None:
-                final.append(self._result("hook_stopped", None, state, blocked))
+            blocked: str | None = None
+            if is_blank(content):  # as the CLI: a notice and a result, no model call
+                yield self._informational(BLANK_PROMPT, level="warning")
+                blocked = BLANK_PROMPT
+                final.append(self._result("blank_prompt", None, state, blocked))
+            else:
+                content, blocked = await self._prompt_hooks(prompt_content(content))
+                if blocked is not None:
+                    final.append(self._result("hook_stopped", None, state, blocked))
             transcript: list[Message] = []
-            request = [*self._deferred, {"role": "user", "content": content}]
-            self._deferred = []
+            request: list[dict[str, Any]] = []
+            if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
+                request = [*self._deferred, {"role": "user", "content": content}]
+                self._deferred = []
             stop_hook_active = False
             while blocked is None:
                 run = RunResult()
@@ -499,6 +511,20 @@ class Engine:
             return "max_budget"
         return ""
 
+    def _informational(self, text: str, *, level: str) -> SystemMessage:
+        """The CLI's ``system``/``informational`` notice."""
+        return SystemMessage(
+            subtype="informational",
+            data={
+                "type": "system",
+                "subtype": "informational",
+                "content": text,
+                "level": level,
+                "uuid": str(uuid.uuid4()),
+                "session_id": self.session_id,
+            },
+        )
+
     def thinking_tokens(self, total: int, delta: int) -> SystemMessage:
         """The CLI's progress notice while the model thinks (one before each thinking block)."""
         return SystemMessage(
@@ -635,7 +661,7 @@ class Engine:
         else:
             result_text = note if note is not None else (state.last_text or "")
         structured: Any = None
-        if not stop.is_error and self.options.output_format:
+        if not stop.is_error and self.options.output_format and reason != "blank_prompt":
             structured, problem = _structured(result_text, self.options.output_format)
             if problem is not None:
                 stop = mapping.STRUCTURED_OUTPUT_FAILED
