@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 from letta_client import AsyncLetta
 
-from claude_compat.errors import InvalidOptionError, SessionNotFoundError
+from claude_compat.errors import InvalidOptionError, SessionBusyError, SessionNotFoundError
 from claude_compat.types import SDKSessionInfo, SessionMessage
 
 from .registry import SessionRecord, SessionRegistry, home_dir
@@ -703,14 +703,24 @@ async def _fork_through_default_thread(client: AsyncLetta, agent_id: str, keep: 
     return conv.id
 
 
+#: Longest wait for another process's fork of the same agent (it makes four bounded requests).
+AGENT_LOCK_WAIT = 300.0
+
+
 @contextlib.asynccontextmanager
-async def _agent_file_lock(agent_id: str) -> AsyncIterator[None]:
+async def _agent_file_lock(agent_id: str, *, wait: float = AGENT_LOCK_WAIT) -> AsyncIterator[None]:
     """An exclusive lock per agent shared by every process of this user (polled, never blocking)."""
     path = home_dir() / "locks" / f"{agent_id}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+b") as handle:
-        while not _try_lock(handle.fileno()):
-            await anyio.sleep(0.05)
+        with anyio.move_on_after(wait) as waiting:
+            while not _try_lock(handle.fileno()):
+                await anyio.sleep(0.05)
+        if waiting.cancelled_caught:
+            raise SessionBusyError(
+                f"another claude-compat process has been forking a conversation of agent {agent_id} "
+                f"for over {wait:g} s (lock file {path}) — retry once it has finished"
+            )
         try:
             yield
         finally:

@@ -315,3 +315,92 @@ async def test_a_model_slower_than_the_idle_timeout_still_answers_because_keepal
         ]
 
     assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "thought long and hard"
+
+
+# --- external MCP tools ------------------------------------------------------------------------
+
+SHOUT_SERVER = Path(__file__).parent / "mcp_servers" / "shout_server.py"
+
+
+@pytest.mark.parametrize(
+    ("config", "env", "bounds"),
+    [
+        ({"type": "stdio"}, {}, (100_000.0, 1800.0)),  # the CLI's defaults
+        ({"type": "http"}, {}, (100_000.0, 300.0)),
+        ({"type": "stdio"}, {"MCP_TOOL_TIMEOUT": "20000"}, (20.0, 1800.0)),
+        ({"type": "stdio", "timeout": 5000}, {"MCP_TOOL_TIMEOUT": "20000"}, (5.0, 1800.0)),
+        ({"type": "sse", "timeout": 500}, {"CLAUDE_CODE_MCP_TOOL_IDLE_TIMEOUT": "60000"}, (100_000.0, 60.0)),
+    ],
+)
+def test_an_mcp_tool_call_is_bounded_as_the_claude_cli_bounds_it(
+    config: dict[str, Any], env: dict[str, str], bounds: tuple[float, float]
+) -> None:
+    from claude_compat._internal.mcp_bridge import tool_timeouts
+
+    assert tool_timeouts(config, env) == bounds
+
+
+@pytest.mark.letta
+async def test_an_mcp_tool_that_never_answers_becomes_an_error_result_and_the_turn_goes_on(
+    scripted_model: ScriptedModel,
+) -> None:
+    import sys
+
+    scripted_model.push(Turn(tool_calls=[ToolCall("mcp__slow__hang", {}, id="h1")]), "moved on")
+    server = {"type": "stdio", "command": sys.executable, "args": [str(SHOUT_SERVER)]}
+    options = ClaudeAgentOptions(
+        mcp_servers={"slow": server},  # type: ignore[dict-item]
+        allowed_tools=["mcp__slow"],
+        env={"MCP_TOOL_TIMEOUT": "1500"},
+    )
+
+    with anyio.fail_after(60):
+        messages = [m async for m in query(prompt="call the slow tool", options=options)]
+
+    from claude_compat import UserMessage
+
+    results = [b for m in messages if isinstance(m, UserMessage) for b in m.content]
+    assert results[0].is_error  # type: ignore[union-attr]
+    assert results[0].content == [  # type: ignore[union-attr]
+        {"type": "text", "text": 'MCP server "slow" tool "hang" timed out after 1s'}
+    ]
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "moved on"
+
+
+async def test_an_sdk_mcp_server_that_repeats_its_page_cursor_is_listed_once_not_forever() -> None:
+    import mcp.types
+    from mcp.server import Server
+
+    from claude_compat._internal.sdk_mcp import list_sdk_tools
+
+    tool = mcp.types.Tool(name="echo", description="echo", input_schema={"type": "object", "properties": {}})
+
+    async def on_list_tools(ctx: Any, params: Any) -> mcp.types.ListToolsResult:
+        return mcp.types.ListToolsResult(tools=[tool], next_cursor="page-2")  # always "there is more"
+
+    server: Any = Server("looping", on_list_tools=on_list_tools)
+
+    with anyio.fail_after(20):
+        specs = await list_sdk_tools({"type": "sdk", "name": "looping", "instance": server})
+
+    assert [s.name for s in specs] == ["echo", "echo"]  # the first page, and the one it pointed to
+
+
+async def test_waiting_for_another_process_forking_the_same_agent_is_bounded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import fcntl
+
+    from claude_compat.errors import SessionBusyError
+    from letta_backend.sessions_store import _agent_file_lock
+
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path))
+    lock = tmp_path / "locks" / "agent-x.lock"
+    lock.parent.mkdir(parents=True)
+    with lock.open("a+b") as holder:  # another process's lock: flock locks are per open file
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        with anyio.fail_after(20), pytest.raises(SessionBusyError) as info:
+            async with _agent_file_lock("agent-x", wait=0.5):
+                pass
+
+    assert "agent-x" in str(info.value) and str(lock) in str(info.value)
