@@ -20,6 +20,7 @@ from .errors import (
     LettaAuthenticationError,
     LettaConnectionError,
     LettaServerStartError,
+    LettaTimeoutError,
     NotSupportedOnLettaError,
     ProcessError,
     ResultError,
@@ -379,6 +380,7 @@ __all__ = [
     # Letta extensions: backend failures, each under the Claude error users already catch
     "LettaConnectionError",
     "LettaServerStartError",
+    "LettaTimeoutError",
     "LettaAPIError",
     "LettaAuthenticationError",
     "UnknownModelError",

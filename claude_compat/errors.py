@@ -18,6 +18,7 @@ __all__ = [
     "MessageParseError",
     "LettaConnectionError",
     "LettaServerStartError",
+    "LettaTimeoutError",
     "LettaAPIError",
     "LettaAuthenticationError",
     "UnknownModelError",
@@ -140,6 +141,29 @@ class LettaServerStartError(LettaConnectionError):
         super().__init__(message, base_url=base_url)
 
 
+class LettaTimeoutError(LettaConnectionError):
+    """The Letta server stopped answering within a bound; ``wait`` is ``request``, ``idle`` or ``turn``.
+
+    ``setting`` names the ``ClaudeAgentOptions`` field that raises the bound, ``seconds`` its value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        base_url: str | None = None,
+        wait: str = "",
+        seconds: float | None = None,
+        conversation_id: str | None = None,
+        setting: str = "",
+    ):
+        self.wait = wait
+        self.seconds = seconds
+        self.conversation_id = conversation_id
+        self.setting = setting
+        super().__init__(message, base_url=base_url)
+
+
 class LettaAPIError(ClaudeSDKError):
     """The Letta server answered with an error; ``status_code`` is its HTTP status."""
 
@@ -154,18 +178,31 @@ class LettaAuthenticationError(LettaAPIError):
 
 
 class UnknownModelError(LettaAPIError):
-    """The chosen model handle is not served by the Letta server; ``available`` lists those that are."""
+    """The chosen model handle is not served by the Letta server; ``available`` lists those that are.
 
-    def __init__(self, handle: str, available: list[str]):
+    ``handle`` is None when nothing chose a model and the server offers none, or several.
+    """
+
+    def __init__(self, handle: str | None, available: list[str]):
         self.handle = handle
         self.available = available
-        listed = ", ".join(available) if available else "(none)"
-        super().__init__(
-            f"model handle {handle!r} is not available on the Letta server. "
-            f"Available handles: {listed}. Set CLAUDE_COMPAT_MODEL or "
-            "ClaudeAgentOptions(letta_model_handle=...) to one of them.",
-            status_code=404,
-        )
+        listed = ", ".join(available)
+        choose = "Set CLAUDE_COMPAT_MODEL or ClaudeAgentOptions(letta_model_handle=...) to one of them."
+        if not available:
+            wanted = f"model handle {handle!r} is not available: " if handle else ""
+            message = (
+                f"{wanted}the Letta server offers no models — give it a model provider (for example "
+                "OPENAI_API_KEY or ANTHROPIC_API_KEY in the server's environment), then set "
+                "CLAUDE_COMPAT_MODEL or ClaudeAgentOptions(letta_model_handle=...) to one of its handles."
+            )
+        elif handle is None:
+            message = f"no model was chosen and the Letta server offers several: {listed}. {choose}"
+        else:
+            message = (
+                f"model handle {handle!r} is not available on the Letta server. "
+                f"Available handles: {listed}. {choose}"
+            )
+        super().__init__(message, status_code=404)
 
 
 class NotSupportedOnLettaError(ClaudeSDKError, NotImplementedError):

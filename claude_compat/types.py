@@ -1471,6 +1471,15 @@ class ClaudeAgentOptions:
     """Letta API key; overrides ``LETTA_API_KEY``."""
     letta_registry: LettaRegistry | None = None
     """Where session ids are kept: ``"local"`` (SQLite) or ``"letta"`` (on the server)."""
+    letta_request_timeout: float | None = None
+    """Seconds to wait for each Letta request that is not a turn's stream
+    (else ``CLAUDE_COMPAT_REQUEST_TIMEOUT``, default 60)."""
+    letta_idle_timeout: float | None = None
+    """Seconds a turn's stream may stay silent before ``LettaTimeoutError``
+    (else ``CLAUDE_COMPAT_IDLE_TIMEOUT``, default 300)."""
+    letta_turn_timeout: float | None = None
+    """Seconds a whole turn may take, tools included
+    (else ``CLAUDE_COMPAT_TURN_TIMEOUT``, default no limit)."""
 
 
 # ---------------------------------------------------------------------------

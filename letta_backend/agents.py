@@ -141,4 +141,4 @@ def choose_model(available: list[str], *, model: str | None, handle: str | None,
             return candidate
     if len(usable) == 1:
         return usable[0]
-    raise UnknownModelError("(none chosen)", available)
+    raise UnknownModelError(None, available)

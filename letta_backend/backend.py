@@ -30,6 +30,8 @@ from .registry import (
     SessionRegistry,
     default_registry,
 )
+from .text import well_formed
+from .timeouts import Stalled, Timeouts, next_wait, stall_error
 from .translate import Event, RunTranslator, StreamFailure
 
 _healthy: set[str] = set()
@@ -110,14 +112,20 @@ class LettaBackend:
 
     @classmethod
     async def connect(
-        cls, *, base_url: str | None = None, api_key: str | None = None, registry: str | None = None
+        cls,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        registry: str | None = None,
+        timeouts: Timeouts | None = None,
     ) -> LettaBackend:
         """Resolve the server (option, env, embedded), check it answers, open the registry.
 
-        ``registry`` is ``"local"`` or ``"letta"`` (default: ``CLAUDE_COMPAT_REGISTRY``, else local).
+        ``registry`` is ``"local"`` or ``"letta"`` (default: ``CLAUDE_COMPAT_REGISTRY``, else local);
+        ``timeouts`` default to the environment's (see :mod:`letta_backend.timeouts`).
         """
         kind = registry_kind(registry)
-        conn = await resolve_connection(base_url, api_key)
+        conn = await resolve_connection(base_url, api_key, timeouts)
         backend = cls(conn, default_registry())
         if kind != "local":
             backend.sessions = open_registry(
@@ -172,10 +180,10 @@ class LettaBackend:
     async def _create(self, spec: SessionSpec) -> BackendSession:
         handle = await self.resolve_model(spec.model, spec.model_handle)
         agent_spec = agents.AgentSpec(
-            system=spec.system_prompt,
+            system=well_formed(spec.system_prompt),
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
-            memory_blocks=spec.memory_blocks,
+            memory_blocks=well_formed(spec.memory_blocks),
             model_settings={
                 **mapping.reasoning_settings(
                     handle,
@@ -346,23 +354,54 @@ class LettaBackend:
         client_tools: list[dict[str, Any]],
         stream_tokens: bool = False,
         max_steps: int | None = None,
+        deadline: float | None = None,
     ) -> AsyncIterator[Event]:
-        """Send one request on the session's conversation and yield translated events."""
+        """Send one request on the session's conversation and yield translated events.
+
+        The stream's silence is bounded by the idle timeout, the whole call by ``deadline``
+        (event-loop time, from :meth:`Timeouts.deadline`): either raises LettaTimeoutError.
+        """
         if session.conversation_id != "default" and not session.agent_id:
-            conv = await self.client.conversations.retrieve(session.conversation_id)
+            try:
+                conv = await self.client.conversations.retrieve(session.conversation_id)
+            except Exception as exc:
+                raise map_error(exc, self.conn) from None
             session.agent_id = conv.agent_id
             await self.sessions.touch(session.session_id, agent_id=conv.agent_id)
         translator = RunTranslator()
         # borrowed by a token, not the task: an abandoned stream may be closed from another task
         limiter, token = request_slot(self.conn.base_url), object()
-        await limiter.acquire_on_behalf_of(token)
+        with anyio.move_on_after(next_wait(None, deadline)[0]) as admitted:
+            await limiter.acquire_on_behalf_of(token)
+        if admitted.cancelled_caught:
+            raise self._stalled(
+                session, Stalled("turn", f"waiting for one of the {limiter.total_tokens:g} request slots")
+            )
         try:
             async for event in self._run_once(
-                session, messages, translator, client_tools, stream_tokens, max_steps
+                session, messages, translator, client_tools, stream_tokens, max_steps, deadline
             ):
                 yield event
         finally:
             limiter.release_on_behalf_of(token)
+
+    def _stalled(self, session: BackendSession, stall: Stalled) -> Exception:
+        """The LettaTimeoutError of a wait that ran out on this session."""
+        return stall_error(
+            stall.wait,
+            self.conn.timeouts.seconds(stall.wait),
+            base_url=self.conn.base_url,
+            conversation_id=session.conversation_id,
+            doing=stall.doing,
+        )
+
+    async def _cancel_stalled_run(self, session: BackendSession) -> None:
+        """Ask the server to stop a run we gave up on; best effort, a few seconds at most."""
+        with anyio.move_on_after(5.0, shield=True):
+            try:
+                await conversations.cancel(self.client, session.conversation_id, agent_id=session.agent_id)
+            except Exception:  # the server is not answering: the timeout error says so already
+                pass
 
     async def _run_once(
         self,
@@ -372,6 +411,7 @@ class LettaBackend:
         client_tools: list[dict[str, Any]],
         stream_tokens: bool,
         max_steps: int | None,
+        deadline: float | None,
     ) -> AsyncIterator[Event]:
         answered = _answered_calls(messages)
         for attempt in range(2):
@@ -385,6 +425,8 @@ class LettaBackend:
                     stream_tokens=stream_tokens,
                     max_steps=max_steps,
                     on_open=session._on_open,
+                    idle_timeout=self.conn.timeouts.idle,
+                    deadline=deadline,
                 ):
                     for event in translator.feed(raw):
                         yield event
@@ -392,12 +434,21 @@ class LettaBackend:
                 # calls the server still lists as pending, so an entry left by a crash is harmless)
                 self.registry.journal_forget(conversation_key(session), answered)
                 return
+            except Stalled as stall:
+                await self._cancel_stalled_run(session)
+                raise self._stalled(session, stall) from None
             except letta_client.APIStatusError as exc:
                 failure = _in_stream_failure(exc)
                 if failure is None:
                     raise map_error(exc, self.conn) from None
                 if failure.is_conflict and attempt == 0 and _has_user_message(messages):
-                    messages = [*await self.pending_answers(session), *messages]
+                    try:
+                        answers = await self.pending_answers(session)
+                    except SessionBusyError:
+                        raise
+                    except Exception as listing:
+                        raise map_error(listing, self.conn) from None
+                    messages = [*answers, *messages]
                     answered = _answered_calls(messages)
                     translator = RunTranslator()
                     continue

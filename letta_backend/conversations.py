@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from letta_client import AsyncLetta
 
 from .client import STREAM_TIMEOUT
+from .text import well_formed
+from .timeouts import DEFAULT_TIMEOUTS, Stalled, next_wait
 
 
 @dataclass(frozen=True)
@@ -94,30 +97,48 @@ async def send(
     stream_tokens: bool = False,
     max_steps: int | None = None,
     on_open: Callable[[Callable[[], Awaitable[None]] | None], None] | None = None,
+    idle_timeout: float = DEFAULT_TIMEOUTS.idle,
+    deadline: float | None = None,
 ) -> AsyncIterator[dict[str, Any]]:
     """Send one request and yield the run's events as plain dicts (errors raise letta-client's).
 
     ``on_open`` receives a closer for the open HTTP stream (and None when it ends), so another task
     can stop reading at once (an interrupt) instead of waiting for the model call in flight.
+    Waiting for the response and for each event is bounded by ``idle_timeout`` and ``deadline``
+    (event-loop time); the first to run out raises :class:`Stalled`.
     """
     kwargs: dict[str, Any] = {}
     if client_tools:
-        kwargs["client_tools"] = client_tools
+        kwargs["client_tools"] = well_formed(client_tools)
     if max_steps is not None:
         kwargs["max_steps"] = max_steps
     if conversation_id == "default":
         kwargs["agent_id"] = agent_id
-    stream = await client.conversations.messages.create(
-        conversation_id,
-        messages=messages,  # type: ignore[arg-type]
-        stream_tokens=stream_tokens,
-        timeout=STREAM_TIMEOUT,
-        **kwargs,
-    )
+    limit, wait = next_wait(idle_timeout, deadline)
+    with anyio.move_on_after(limit) as scope:
+        stream = await client.conversations.messages.create(
+            conversation_id,
+            messages=well_formed(messages),  # type: ignore[arg-type]
+            stream_tokens=stream_tokens,
+            include_pings=True,  # keepalives while the model works: silence then means a stall
+            timeout=STREAM_TIMEOUT,
+            **kwargs,
+        )
+    if scope.cancelled_caught:
+        raise Stalled(wait, "waiting for the server to start the turn's stream")
     if on_open is not None:
         on_open(stream.close)
     try:
-        async for event in stream:
+        events = stream.__aiter__()
+        while True:
+            limit, wait = next_wait(idle_timeout, deadline)
+            with anyio.move_on_after(limit) as scope:
+                try:
+                    event = await events.__anext__()
+                except StopAsyncIteration:
+                    return
+            if scope.cancelled_caught:
+                raise Stalled(wait, "waiting for the next event of the turn's stream")
             yield event.model_dump(exclude_none=True)
     finally:
         if on_open is not None:

@@ -114,7 +114,7 @@ class StopMapping:
 
     subtype: ResultSubtype
     is_error: bool
-    terminal_reason: str
+    terminal_reason: str | None
     stop_reason: str | None
     api_error: bool = False  # the Claude SDK reports it as an API error (synthetic AssistantMessage)
 
@@ -125,9 +125,11 @@ STOP_REASONS: dict[str, StopMapping] = {
     "no_tool_call": StopMapping("success", False, "completed", "end_turn"),
     "tool_rule": StopMapping("success", False, "completed", "end_turn"),
     "max_steps": StopMapping("error_max_turns", True, "max_turns", "tool_use"),
-    # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked
+    # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked;
+    # the prompt was blank
     "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
+    "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
     "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
     "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),
     "llm_api_error": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),
@@ -211,6 +213,9 @@ OPTIONS: dict[str, OptionRow] = {
     "letta_model_settings": OptionRow("agent", "agents.create(model_settings=...)"),
     "letta_base_url": OptionRow("local", "Letta server URL (else LETTA_BASE_URL)"),
     "letta_api_key": OptionRow("local", "Letta API key (else LETTA_API_KEY)"),
+    "letta_request_timeout": OptionRow("local", "read timeout of each non-streaming request"),
+    "letta_idle_timeout": OptionRow("local", "longest silence on a turn's stream (keepalive pings count)"),
+    "letta_turn_timeout": OptionRow("local", "deadline of a whole turn"),
 }
 
 #: Handle provider prefix → Letta ``model_settings.provider_type`` (anything else: "openai").

@@ -703,28 +703,28 @@ async def _fork_through_default_thread(client: AsyncLetta, agent_id: str, keep: 
     return conv.id
 
 
-#: Longest wait for another process forking through the same agent (each holds it ~0.3 s).
-_FORK_LOCK_WAIT = 60.0
+#: Longest wait for another process's fork of the same agent (it makes four bounded requests).
+AGENT_LOCK_WAIT = 300.0
 
 
 @contextlib.asynccontextmanager
-async def _agent_file_lock(agent_id: str) -> AsyncIterator[None]:
+async def _agent_file_lock(agent_id: str, *, wait: float = AGENT_LOCK_WAIT) -> AsyncIterator[None]:
     """An exclusive lock per agent shared by every process of this user (polled, never blocking)."""
     path = home_dir() / "locks" / f"{agent_id}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(path)
-    deadline = anyio.current_time() + _FORK_LOCK_WAIT
-    while True:
-        try:
-            lock.acquire(timeout=0)
-            break
-        except filelock.Timeout:
-            if anyio.current_time() >= deadline:
-                raise SessionBusyError(
-                    f"another process has been forking through agent {agent_id} for "
-                    f"{_FORK_LOCK_WAIT:.0f} s (lock {path}); retry the fork later"
-                ) from None
-            await anyio.sleep(0.05)
+    with anyio.move_on_after(wait) as waiting:
+        while True:
+            try:
+                lock.acquire(timeout=0)
+                break
+            except filelock.Timeout:
+                await anyio.sleep(0.05)
+    if waiting.cancelled_caught:
+        raise SessionBusyError(
+            f"another claude-compat process has been forking a conversation of agent {agent_id} "
+            f"for over {wait:g} s (lock file {path}) — retry once it has finished"
+        )
     try:
         yield
     finally:

@@ -2,7 +2,8 @@
 
 ``python scripts/gen_migrating_tables.py`` rewrites the part of MIGRATING.md between the
 ``BEGIN/END GENERATED TABLES`` markers; ``--check`` only reports (exit 1) when it is stale.
-The sources are ``claude_compat/_internal/surface.py`` and ``letta_backend/mapping.py``.
+The sources are ``claude_compat/_internal/surface.py``, ``letta_backend/mapping.py`` and
+``letta_backend/timeouts.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import claude_compat
 from claude_compat import types as cc_types
 from claude_compat._internal import surface
-from letta_backend import mapping
+from letta_backend import mapping, timeouts
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "MIGRATING.md"
@@ -118,6 +119,34 @@ def _letta_options() -> list[str]:
     return lines
 
 
+def _timeouts() -> list[str]:
+    """The bounds on every wait for Letta, from ``letta_backend.timeouts.BOUNDS``."""
+    lines = [
+        "### Timeouts",
+        "",
+        "Every wait for the Letta server is bounded: each request, and each silence on a turn's "
+        "stream; a whole turn too when you set a limit. A wait that runs out raises "
+        "`LettaTimeoutError` (a `CLIConnectionError`) naming the server, the conversation, the wait "
+        "and the setting to raise. Each bound is set by its option, else its environment variable, "
+        "else its default (seconds).",
+        "",
+    ]
+    lines += _table(
+        ["wait", "option", "environment variable", "default", "what it bounds"],
+        (
+            (
+                f"`{b.wait}`",
+                f"`{b.option}`",
+                f"`{b.env}`",
+                "no limit" if b.default is None else f"{b.default:g}",
+                b.covers,
+            )
+            for b in timeouts.BOUNDS.values()
+        ),
+    )
+    return lines
+
+
 def _models() -> list[str]:
     lines = ["### Model choice", "", "Where the model comes from, strongest first:", ""]
     lines += [f"{i}. {source}" for i, source in enumerate(mapping.MODEL_PRECEDENCE, start=1)]
@@ -165,7 +194,7 @@ def _stop_reasons() -> list[str]:
             f"`{reason}`",
             f"`{m.subtype}`",
             m.is_error,
-            f"`{m.terminal_reason}`",
+            _code(m.terminal_reason),
             _code(m.stop_reason),
             "yes" if m.api_error else "",
         )
@@ -219,6 +248,8 @@ def render() -> str:
         *_extensions(),
         "",
         *_letta_options(),
+        "",
+        *_timeouts(),
         "",
         *_models(),
         "",

@@ -16,9 +16,17 @@ from claude_compat import (
     unstable_v2_prompt,
     unstable_v2_resumeSession,
 )
-from claude_compat.errors import ClaudeSDKError, InvalidOptionError, NotSupportedOnLettaError
+from claude_compat.errors import (
+    ClaudeSDKError,
+    CLIConnectionError,
+    InvalidOptionError,
+    NotSupportedOnLettaError,
+)
 
 pytestmark = pytest.mark.anyio
+
+MISSING_DIR = "/nonexistent/claude-compat/work"
+BAD_SCHEMA = {"type": "json_schema", "schema": {"type": "object", "properties": {"n": {"type": "nummber"}}}}
 
 
 async def drain(**kwargs: Any) -> None:
@@ -126,6 +134,72 @@ CASES: list[tuple[str, Callable[[], Awaitable[Any]], type[Exception], str]] = [
         InvalidOptionError,
         "modell",
     ),
+    (
+        "output_format whose schema is not a JSON schema",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(output_format=BAD_SCHEMA)),
+        InvalidOptionError,
+        "not a valid JSON schema",
+    ),
+    (
+        "output_format of the wrong shape",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(output_format={"type": "json"})),
+        InvalidOptionError,
+        "json_schema",
+    ),
+    (
+        "max_turns of zero",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(max_turns=0)),
+        InvalidOptionError,
+        "max_turns",
+    ),
+    (
+        "negative max_turns",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(max_turns=-3)),
+        InvalidOptionError,
+        "max_turns",
+    ),
+    (
+        "max_turns that is not a whole number",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(max_turns="5")),  # type: ignore[arg-type]
+        InvalidOptionError,
+        "max_turns",
+    ),
+    (
+        "max_turns given as a bool",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(max_turns=True)),
+        InvalidOptionError,
+        "max_turns",
+    ),
+    (
+        "cwd that does not exist",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(cwd=MISSING_DIR)),
+        CLIConnectionError,
+        f"Working directory does not exist: {MISSING_DIR}",
+    ),
+    (
+        "cwd that is a file",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(cwd=__file__)),
+        CLIConnectionError,
+        "not a directory",
+    ),
+    (
+        "client with a cwd that does not exist",
+        lambda: client_connect(ClaudeAgentOptions(cwd=MISSING_DIR)),
+        CLIConnectionError,
+        "Working directory does not exist",
+    ),
+    (
+        "V2 session with max_turns of zero",
+        lambda: unstable_v2_prompt("hi", max_turns=0),
+        InvalidOptionError,
+        "max_turns",
+    ),
+    (
+        "turn timeout that is not positive",
+        lambda: drain(prompt="hi", options=ClaudeAgentOptions(letta_turn_timeout=0)),
+        InvalidOptionError,
+        "letta_turn_timeout",
+    ),
 ]
 
 
@@ -154,3 +228,26 @@ async def test_bad_input_is_a_typed_error_that_says_what_is_wrong(
         await call()
     assert isinstance(info.value, ClaudeSDKError)
     assert words in str(info.value)
+
+
+async def test_a_missing_cwd_fails_with_the_claude_sdks_own_error_class_and_words(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import claude_agent_sdk
+
+    monkeypatch.setenv("LETTA_BASE_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path))
+    monkeypatch.setenv("CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK", "1")
+    errors: list[BaseException] = []
+    for sdk_query, options in (
+        (claude_agent_sdk.query, claude_agent_sdk.ClaudeAgentOptions(cwd=MISSING_DIR)),
+        (query, ClaudeAgentOptions(cwd=MISSING_DIR)),
+    ):
+        with anyio.fail_after(30), pytest.raises(Exception) as info:
+            async for _ in sdk_query(prompt="hi", options=options):  # type: ignore[operator]
+                pass
+        errors.append(info.value)
+
+    real, ours = errors
+    assert type(real).__name__ == type(ours).__name__ == "CLIConnectionError"
+    assert str(ours) == str(real)

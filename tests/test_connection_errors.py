@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import anyio
 import pytest
 
-from claude_compat import ClaudeSDKError, CLIConnectionError, query
+from claude_compat import ClaudeAgentOptions, ClaudeSDKError, CLIConnectionError, query
 from claude_compat.errors import LettaAPIError, LettaAuthenticationError, LettaConnectionError
 from letta_backend.server import find_free_port
 
@@ -108,3 +108,60 @@ async def test_api_keys_never_appear_in_errors_or_logs(
     assert caplog.records, "debug logging was captured"
     for text in [*texts, caplog.text, out.out, out.err]:
         assert secret not in text
+
+
+class _NotLetta(BaseHTTPRequestHandler):
+    """Some other web server: an HTML page for every path, with the status its server sets."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _page(self) -> None:
+        status: int = self.server.status  # type: ignore[attr-defined]
+        body = b"<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></html>"
+        self.send_response(status)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+
+@pytest.fixture(params=[404, 200])
+def other_web_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotLetta)
+    server.status = request.param  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_base_url_that_is_not_a_letta_server_says_so_and_how_to_fix_it(
+    isolated_env: None, monkeypatch: pytest.MonkeyPatch, other_web_server: str
+) -> None:
+    monkeypatch.setenv("LETTA_BASE_URL", other_web_server)
+
+    with anyio.fail_after(15), pytest.raises(LettaConnectionError) as info:
+        async for _ in query(prompt="hi"):
+            pass
+
+    message = str(info.value)
+    assert f"{other_web_server} is not a Letta server" in message
+    assert "text/html" in message and "Welcome to nginx" in message  # what answered instead
+    assert "LETTA_BASE_URL" in message
+    assert "unknown" not in message.lower() and "UnknownModelError" not in message
+
+
+async def test_a_base_url_ending_in_v1_is_told_to_drop_it(
+    isolated_env: None, monkeypatch: pytest.MonkeyPatch, other_web_server: str
+) -> None:
+    with anyio.fail_after(15), pytest.raises(LettaConnectionError) as info:
+        async for _ in query(
+            prompt="hi", options=ClaudeAgentOptions(letta_base_url=other_web_server + "/v1")
+        ):
+            pass
+
+    assert f"drop the trailing /v1: the address is {other_web_server}" in str(info.value)

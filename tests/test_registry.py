@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
+import pytest
+
 from letta_backend.registry import Registry, SessionRecord
 
 
@@ -22,6 +24,7 @@ def _writer(path: str, worker: int, count: int) -> None:
         )
 
 
+@pytest.mark.slow
 def test_eight_processes_writing_a_thousand_sessions_each_lose_nothing(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
     Registry(path)

@@ -33,6 +33,7 @@ from claude_compat.errors import (
     LettaAuthenticationError,
     LettaConnectionError,
     LettaServerStartError,
+    LettaTimeoutError,
     NotSupportedOnLettaError,
     SessionBusyError,
     SessionNotFoundError,
@@ -249,6 +250,7 @@ def test_all_mirrors_the_claude_sdk_then_adds_the_letta_errors() -> None:
     assert ours.__all__[len(REAL_ALL) :] == [
         "LettaConnectionError",
         "LettaServerStartError",
+        "LettaTimeoutError",
         "LettaAPIError",
         "LettaAuthenticationError",
         "UnknownModelError",
@@ -346,6 +348,7 @@ def test_message_parse_error_lives_in_claude_compat_errors_only() -> None:
     [
         (LettaConnectionError, CLIConnectionError),
         (LettaServerStartError, LettaConnectionError),
+        (LettaTimeoutError, LettaConnectionError),
         (LettaAPIError, ClaudeSDKError),
         (LettaAuthenticationError, LettaAPIError),
         (UnknownModelError, LettaAPIError),
@@ -379,6 +382,9 @@ LETTA_FIELDS: dict[str, Any] = {
     "letta_base_url": "http://127.0.0.1:8283",
     "letta_api_key": "secret",
     "letta_registry": "local",
+    "letta_request_timeout": 30.0,
+    "letta_idle_timeout": 120.0,
+    "letta_turn_timeout": 900.0,
 }
 
 

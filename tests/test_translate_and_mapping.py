@@ -170,6 +170,28 @@ def test_model_precedence_env_then_handle_then_alias() -> None:
     assert "openai/gpt-4.1-mini" in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("available", "words"),
+    [
+        ([], "offers no models"),
+        (
+            ["openai/gpt-x", "groq/llama-y", "letta/letta-free"],
+            "no model was chosen and the Letta server offers several",
+        ),
+    ],
+)
+def test_with_no_model_chosen_the_error_says_why_none_could_be_picked(
+    available: list[str], words: str
+) -> None:
+    with pytest.raises(UnknownModelError) as info:
+        choose_model(available, model=None, handle=None, env=None)
+
+    message = str(info.value)
+    assert words in message and "CLAUDE_COMPAT_MODEL" in message
+    assert info.value.handle is None and "none chosen" not in message
+    assert all(handle in message for handle in available)
+
+
 def test_prices_use_the_longest_prefix_and_unknown_models_have_none() -> None:
     assert mapping.price_for("anthropic/claude-sonnet-4-5-20250929") == mapping.PRICES["claude-sonnet-4"]
     assert mapping.price_for("openai/gpt-4.1-mini") == mapping.PRICES["gpt-4.1-mini"]

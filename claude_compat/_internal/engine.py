@@ -15,9 +15,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+
 from letta_backend import mapping
 from letta_backend.backend import BackendSession, LettaBackend
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
+from letta_backend.text import well_formed
+from letta_backend.timeouts import next_wait, stall_error
 from letta_backend.translate import (
     Block,
     BlockDelta,
@@ -31,7 +35,7 @@ from letta_backend.translate import (
     stop_mapping,
 )
 
-from ..errors import ClaudeSDKError, InvalidOptionError, ResultError
+from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -50,6 +54,7 @@ from ..types import (
     UserMessage,
 )
 from . import options as _options
+from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
 try:
     from importlib.metadata import version as _dist_version
@@ -127,8 +132,9 @@ class RunResult:
 
 @dataclass
 class TurnState:
-    """Counters of one turn."""
+    """Counters of one turn, and when it must end (event-loop time; None: no turn limit)."""
 
+    deadline: float | None = None
     started: float = field(default_factory=time.monotonic)
     api_seconds: float = 0.0
     num_turns: int = 0
@@ -168,11 +174,14 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
-        spec = _options.session_spec(self.options, first_prompt=first_prompt, subagent_of=self._subagent_of)
+        spec = _options.session_spec(
+            self.options, first_prompt=well_formed(first_prompt), subagent_of=self._subagent_of
+        )
         self.backend = await LettaBackend.connect(
             base_url=self.options.letta_base_url,
             api_key=self.options.letta_api_key,
             registry=self.options.letta_registry,
+            timeouts=_options.timeouts_of(self.options),
         )
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
@@ -300,13 +309,21 @@ class Engine:
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
             yield self.init_message()
-            state = TurnState()
-            content, blocked = await self._prompt_hooks(content)
-            if blocked is not None:
-                final.append(self._result("hook_stopped", None, state, blocked))
+            state = TurnState(deadline=self.backend.conn.timeouts.deadline())
+            blocked: str | None = None
+            if is_blank(content):  # as the CLI: a notice and a result, no model call
+                yield self._informational(BLANK_PROMPT, level="warning")
+                blocked = BLANK_PROMPT
+                final.append(self._result("blank_prompt", None, state, blocked))
+            else:
+                content, blocked = await self._prompt_hooks(prompt_content(content))
+                if blocked is not None:
+                    final.append(self._result("hook_stopped", None, state, blocked))
             transcript: list[Message] = []
-            request = [*self._deferred, {"role": "user", "content": content}]
-            self._deferred = []
+            request: list[dict[str, Any]] = []
+            if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
+                request = [*self._deferred, {"role": "user", "content": content}]
+                self._deferred = []
             stop_hook_active = False
             while blocked is None:
                 run = RunResult()
@@ -332,7 +349,7 @@ class Engine:
                     calls = [b for b in blocks if b.kind == "tool_use"]
                     results: list[ToolReturn | ToolDenial] = []
                     for block in calls:
-                        outcome = await self._run_tool(block, state)
+                        outcome = await self._bounded_tool(block, state)
                         for notice in (*outcome.notices, *outcome.messages):
                             yield notice
                         if outcome.interrupt:
@@ -394,6 +411,7 @@ class Engine:
                 request,
                 client_tools=self.tools.client_tools(),
                 stream_tokens=partial,
+                deadline=state.deadline,
             ):
                 if isinstance(event, RunStarted):
                     self._current_run = event.run_id
@@ -410,7 +428,9 @@ class Engine:
                 if stream is not None:
                     for message in stream.feed(event):
                         yield message
-        except ClaudeSDKError:
+        except ClaudeSDKError as exc:
+            if isinstance(exc, LettaTimeoutError):  # the run may still finish on the server
+                self._cancelled_run = self._current_run
             if not self._interrupted:
                 raise
             # interrupt() closed the stream under us: the turn ends as cancelled
@@ -497,6 +517,20 @@ class Engine:
             return "max_budget"
         return ""
 
+    def _informational(self, text: str, *, level: str) -> SystemMessage:
+        """The CLI's ``system``/``informational`` notice."""
+        return SystemMessage(
+            subtype="informational",
+            data={
+                "type": "system",
+                "subtype": "informational",
+                "content": text,
+                "level": level,
+                "uuid": str(uuid.uuid4()),
+                "session_id": self.session_id,
+            },
+        )
+
     def thinking_tokens(self, total: int, delta: int) -> SystemMessage:
         """The CLI's progress notice while the model thinks (one before each thinking block)."""
         return SystemMessage(
@@ -530,6 +564,19 @@ class Engine:
             message_id=block.message_id,
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
+        )
+
+    async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
+        """Run one tool call within what is left of the turn's time limit."""
+        with anyio.move_on_after(next_wait(None, state.deadline)[0]) as scope:
+            return await self._run_tool(block, state)
+        assert scope.cancelled_caught and self.backend is not None
+        raise stall_error(
+            "turn",
+            self.backend.conn.timeouts.turn,
+            base_url=self.backend.conn.base_url,
+            conversation_id=self.session.conversation_id if self.session is not None else None,
+            doing=f"the tool call {block.tool_name} ({block.tool_call_id})",
         )
 
     async def _run_tool(self, block: Block, state: TurnState) -> ToolOutcome:
@@ -626,7 +673,7 @@ class Engine:
         else:
             result_text = note if note is not None else (state.last_text or "")
         structured: Any = None
-        if not stop.is_error and self.options.output_format:
+        if not stop.is_error and self.options.output_format and reason != "blank_prompt":
             structured, problem = _structured(result_text, self.options.output_format)
             if problem is not None:
                 stop = mapping.STRUCTURED_OUTPUT_FAILED

@@ -19,6 +19,13 @@ from .sdk_mcp import SdkToolResult, SdkToolSpec, _spec_from_wire_tool, _wire_dum
 #: How long a server may take to start and list its tools.
 START_TIMEOUT = 30.0
 
+#: A tool call's bounds, as the Claude CLI sets them (milliseconds): the server's ``timeout``, else
+#: ``MCP_TOOL_TIMEOUT``, else TOOL_TIMEOUT_MS in all; and at most IDLE_TIMEOUT_MS (by transport, or
+#: ``CLAUDE_CODE_MCP_TOOL_IDLE_TIMEOUT``) without an answer or a progress notification.
+TOOL_TIMEOUT_MS = 100_000_000
+MAX_TOOL_TIMEOUT_MS = 2_147_483_647
+IDLE_TIMEOUT_MS: dict[str, int] = {"stdio": 1_800_000, "sse": 300_000, "http": 300_000}
+
 
 @dataclass
 class McpConnection:
@@ -31,6 +38,7 @@ class McpConnection:
     tools: list[SdkToolSpec] = field(default_factory=list)
     session: ClientSession | None = None
     stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    environ: dict[str, str] | None = None  # where MCP_TOOL_TIMEOUT is read (None: os.environ)
 
     def status_entry(self) -> dict[str, Any]:
         """The init message's ``mcp_servers`` entry."""
@@ -63,10 +71,21 @@ class McpConnection:
         """Call one tool; protocol and transport failures become error results."""
         if self.session is None:
             return SdkToolResult([{"type": "text", "text": f"MCP server {self.name} is not connected"}], True)
-        try:
-            raw = await self.session.call_tool(tool, arguments)
-        except Exception as exc:
-            return SdkToolResult([{"type": "text", "text": _describe(exc)}], True)
+        total, idle = tool_timeouts(self.config, self.environ)
+        with anyio.move_on_after(total) as whole, anyio.CancelScope() as quiet:
+            quiet.deadline = anyio.current_time() + idle
+
+            async def progressed(progress: float, total: float | None, message: str | None) -> None:
+                quiet.deadline = anyio.current_time() + idle
+
+            try:
+                raw = await self.session.call_tool(tool, arguments, progress_callback=progressed)
+            except Exception as exc:
+                return SdkToolResult([{"type": "text", "text": _describe(exc)}], True)
+        if whole.cancelled_caught or quiet.cancelled_caught:
+            waited = total if whole.cancelled_caught else idle
+            text = f'MCP server "{self.name}" tool "{tool}" timed out after {int(waited)}s'
+            return SdkToolResult([{"type": "text", "text": text}], True)
         content = [_wire_dump(block) for block in raw.content or []]
         return SdkToolResult(content, bool(raw.is_error))
 
@@ -75,6 +94,23 @@ class McpConnection:
         self.session = None
         with contextlib.suppress(Exception):
             await self.stack.aclose()
+
+
+def tool_timeouts(config: dict[str, Any], environ: dict[str, str] | None = None) -> tuple[float, float]:
+    """(whole call, silence) bounds of one tool call of this server, in seconds."""
+    env = os.environ if environ is None else environ
+
+    def millis(value: object) -> int | None:
+        try:
+            number = int(str(value))
+        except ValueError:
+            return None
+        return number if number >= 1000 else None
+
+    total = millis(config.get("timeout", "")) or millis(env.get("MCP_TOOL_TIMEOUT", "")) or TOOL_TIMEOUT_MS
+    kind = str(config.get("type", "stdio"))
+    idle = millis(env.get("CLAUDE_CODE_MCP_TOOL_IDLE_TIMEOUT", "")) or IDLE_TIMEOUT_MS.get(kind, 300_000)
+    return min(total, MAX_TOOL_TIMEOUT_MS) / 1000, idle / 1000
 
 
 def _describe(exc: BaseException) -> str:

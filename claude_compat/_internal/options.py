@@ -16,8 +16,9 @@ from letta_backend.agents import normalise_blocks
 from letta_backend.backend import SessionSpec
 from letta_backend.mapping import PERMISSION_MODES
 from letta_backend.sessions_store import project_memory_blocks
+from letta_backend.timeouts import Timeouts
 
-from ..errors import InvalidOptionError, NotSupportedOnLettaError
+from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
 from . import surface
 from .rules import parse_rule
@@ -34,9 +35,18 @@ _DEFAULTS = ClaudeAgentOptions()
 
 
 def check_options(options: ClaudeAgentOptions) -> None:
-    """Raise for options Letta cannot honour; warn once for options it ignores."""
+    """Raise for options that are wrong or Letta cannot honour; warn once for options it ignores.
+
+    Runs before anything connects, so a bad value never surfaces mid-turn after a tool ran.
+    """
     if not isinstance(options, ClaudeAgentOptions):
         raise InvalidOptionError(f"options must be a ClaudeAgentOptions, not {type(options).__name__}")
+    _check_cwd(options.cwd)
+    turns = options.max_turns
+    if turns is not None and (isinstance(turns, bool) or not isinstance(turns, int) or turns < 1):
+        raise InvalidOptionError(f"max_turns must be a whole number of turns, at least 1, not {turns!r}")
+    _check_output_format(options.output_format)
+    timeouts_of(options)
     if options.continue_conversation and options.resume:
         raise InvalidOptionError("continue_conversation and resume cannot be used together")
     if options.permission_mode is not None and options.permission_mode not in PERMISSION_MODES:
@@ -64,6 +74,50 @@ def check_options(options: ClaudeAgentOptions) -> None:
                 UserWarning,
                 stacklevel=4,
             )
+
+
+def _check_cwd(cwd: object) -> None:
+    """A missing working directory fails as the Claude SDK fails: CLIConnectionError, same words."""
+    if cwd is None:
+        return
+    if not isinstance(cwd, (str, os.PathLike)):
+        raise InvalidOptionError(f"cwd must be a str or a Path, not {type(cwd).__name__}")
+    path = Path(cwd)
+    if not path.exists():
+        raise CLIConnectionError(f"Working directory does not exist: {cwd}")
+    if not path.is_dir():
+        raise CLIConnectionError(f"Working directory is not a directory: {cwd}")
+
+
+def _check_output_format(output_format: object) -> None:
+    """``{"type": "json_schema", "schema": <a valid JSON schema>}``, or a typed error saying what is wrong."""
+    if output_format is None:
+        return
+    if (
+        not isinstance(output_format, dict)
+        or output_format.get("type") != "json_schema"
+        or not isinstance(output_format.get("schema"), dict)
+    ):
+        raise InvalidOptionError('output_format must be {"type": "json_schema", "schema": {...}}')
+    import jsonschema
+
+    schema = output_format["schema"]
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "the top level"
+        raise InvalidOptionError(
+            f"output_format's schema is not a valid JSON schema: {exc.message} (at {where})"
+        ) from None
+
+
+def timeouts_of(options: ClaudeAgentOptions) -> Timeouts:
+    """How long this session waits for Letta: ``letta_*_timeout`` options, else environment, else defaults."""
+    return Timeouts.resolve(
+        request=options.letta_request_timeout,
+        idle=options.letta_idle_timeout,
+        turn=options.letta_turn_timeout,
+    )
 
 
 def _is_default(name: str, value: Any) -> bool:
@@ -102,8 +156,7 @@ def _response_format(output_format: dict[str, Any] | None) -> dict[str, Any]:
     """``output_format={"type": "json_schema", "schema": …}`` → Letta model_settings.response_format."""
     if not output_format:
         return {}
-    if output_format.get("type") != "json_schema" or not isinstance(output_format.get("schema"), dict):
-        raise InvalidOptionError('output_format must be {"type": "json_schema", "schema": {...}}')
+    _check_output_format(output_format)
     return {
         "response_format": {
             "type": "json_schema",

@@ -5,9 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
+from letta_backend.text import well_formed
+
 from ..errors import InvalidOptionError
 
 UserContent = str | list[dict[str, Any]]
+
+#: What the Claude CLI sends the model for an empty prompt (measured on the pinned CLI).
+NO_CONTENT = "(no content)"
+
+#: The CLI's notice (and result text) for a prompt of only whitespace, which it never sends.
+BLANK_PROMPT = "Blank prompt — the message was only whitespace, so nothing was sent to the model."
+
+
+def is_blank(content: UserContent) -> bool:
+    """A str prompt of only whitespace: the CLI answers it without a model call."""
+    return isinstance(content, str) and content != "" and not content.strip()
+
+
+def prompt_content(content: UserContent) -> UserContent:
+    """The user content as the Claude CLI sends it: valid Unicode, blank text blocks dropped,
+    ``(no content)`` for an empty prompt. A whitespace-only str is kept (see :func:`is_blank`)."""
+    content = well_formed(content)
+    if isinstance(content, str):
+        return content or NO_CONTENT
+    parts = [p for p in content if p.get("type") != "text" or str(p.get("text") or "").strip()]
+    return parts or NO_CONTENT
 
 
 async def user_turns(prompt: object) -> AsyncIterator[tuple[UserContent, str | None]]:

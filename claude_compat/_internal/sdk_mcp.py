@@ -161,12 +161,14 @@ async def list_sdk_tools(config: McpSdkServerConfig) -> list[SdkToolSpec]:
     specs: list[SdkToolSpec] = []
     async with _connected(instance) as session:
         cursor: str | None = None
+        seen: set[str] = set()  # a server that repeats a cursor must not page forever
         while True:
             page: Any = await _list_tools_page(session, cursor)
             specs.extend(_spec_from_wire_tool(t) for t in page.tools)
             cursor = getattr(page, "nextCursor", None) or getattr(page, "next_cursor", None)
-            if not cursor:
+            if not cursor or cursor in seen:
                 return specs
+            seen.add(cursor)
 
 
 async def call_sdk_tool(

@@ -76,7 +76,7 @@ class ClaudeToolHost(ToolHost):
                     self._sdk[f"mcp__{server_name}__{spec.name}"] = (sdk_config, spec)
                 self._status.append({"name": server_name, "status": "connected"})
             else:
-                conn = McpConnection(server_name, dict(config))
+                conn = McpConnection(server_name, dict(config), environ={**os.environ, **self.options.env})
                 await conn.start(str(self.cwd))
                 self._external.append(conn)
                 self._status.append(conn.status_entry())
