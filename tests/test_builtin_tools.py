@@ -1228,3 +1228,25 @@ async def test_tools_run_concurrently_without_blocking_the_event_loop(ctx: ToolC
         tg.start_soon(run, "Grep", {"pattern": "hello"})
     assert results[-1].content == "slow"
     assert not any(r.is_error for r in results)
+
+
+def test_a_scratch_dir_another_user_made_first_is_refused(
+    ctx: ToolContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+    import tempfile
+
+    from claude_compat._internal.builtins._base import scratch_dir
+    from claude_compat.errors import InsecureStorageError
+
+    shared_tmp = tmp_path / "shared-tmp"
+    shared_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(shared_tmp))
+    mine = scratch_dir(ctx)
+    assert stat.S_IMODE(mine.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o700
+    if os.getuid() != 0:
+        return  # making a directory another user owns needs root
+    os.chown(mine.parent, 65534, 65534)  # as if `nobody` had made claude-compat-<uid> first
+    with pytest.raises(InsecureStorageError, match="belongs to another user"):
+        scratch_dir(ctx)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..._private_files import private_dir
 from .. import engine as _engine
 
 if TYPE_CHECKING:
@@ -230,9 +231,14 @@ def cwd_note(ctx: ToolContext) -> str:
 
 
 def scratch_dir(ctx: ToolContext) -> Path:
-    """A private per-session directory (background task output, oversized tool results)."""
+    """A private per-session directory (background task output, oversized tool results).
+
+    Under the shared temp dir, so another user could have made ``claude-compat-<uid>`` first:
+    it must be ours and 0700, else InsecureStorageError.
+    """
     uid = os.getuid() if hasattr(os, "getuid") else 0
-    return Path(tempfile.gettempdir()) / f"claude-compat-{uid}" / ctx.session_id
+    root = private_dir(Path(tempfile.gettempdir()) / f"claude-compat-{uid}")
+    return private_dir(root / ctx.session_id)
 
 
 def read_files(ctx: ToolContext) -> dict[str, int]:
