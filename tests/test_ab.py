@@ -121,11 +121,14 @@ def _known(name: str, category: str) -> dict[str, str]:
 class AbServers:
     """A Letta server that knows the scripted model, and the scripted backends used by every run."""
 
-    def __init__(self, letta_url: str, model_port: int, out: Path) -> None:
+    def __init__(self, letta_url: str, letta_api_key: str | None, model_port: int, out: Path) -> None:
         self.letta_url = letta_url
+        self.letta_api_key = letta_api_key
         self.model_port = model_port
         self.out = out
-        self.backends = ScriptedBackends(letta_url=letta_url, model_port=model_port)
+        self.backends = ScriptedBackends(
+            letta_url=letta_url, letta_api_key=letta_api_key, model_port=model_port
+        )
         self.reports: dict[str, ABReport] = {}
 
     def report(self, name: str) -> ABReport:
@@ -148,7 +151,7 @@ def ab_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AbServers]:
     out = tmp_path_factory.mktemp("ab-runs")
     if external:
         port = int(os.environ[AB_MODEL_PORT_ENV])
-        servers = AbServers(external.rstrip("/"), port, out)
+        servers = AbServers(external.rstrip("/"), os.environ.get("LETTA_API_KEY"), port, out)
         with servers.backends:
             yield servers
         return
@@ -162,7 +165,7 @@ def ab_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AbServers]:
         )
         letta.start()
     try:
-        servers = AbServers(letta.base_url, port, out)
+        servers = AbServers(letta.base_url, letta.api_key, port, out)
         with servers.backends:
             yield servers
     finally:
@@ -219,9 +222,11 @@ def test_both_sdks_report_the_same_usage_counters(ab_servers: AbServers) -> None
 
 @pytest.mark.letta
 def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
-    ab_servers: AbServers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, ab_servers: AbServers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "ab"
+    if ab_servers.letta_api_key:  # the command sends the given server's token from LETTA_API_KEY
+        monkeypatch.setenv("LETTA_API_KEY", ab_servers.letta_api_key)
     ab_servers.backends.stop()  # the command serves the scripted model on that port itself
     try:
         code = main(
