@@ -45,21 +45,8 @@ from claude_compat.testing import AnthropicScriptedServer, HttpError, ScriptedMo
 from claude_compat.testing._openai import ScriptedModelServer
 
 SCENARIOS_DIR = Path(__file__).parent / "ab_scenarios"
-SCENARIOS = [
-    "hello",
-    "thinking",
-    "read_tool",
-    "bash_tool",
-    "bash_default_perm",
-    "can_use_tool_deny",
-    "can_use_tool_allow",
-    "sdk_mcp_tool",
-    "hooks_pretooluse",
-    "client_multiturn",
-    "resume",
-    "max_turns",
-    "api_error",
-]
+#: Every program in ab_scenarios/ with its model script beside it; its docstring names its source.
+SCENARIOS = sorted(p.stem for p in SCENARIOS_DIR.glob("*.py") if p.with_suffix(".json").is_file())
 
 AB_LETTA_URL_ENV = "CLAUDE_COMPAT_TEST_AB_LETTA_URL"
 AB_MODEL_PORT_ENV = "CLAUDE_COMPAT_TEST_AB_MODEL_PORT"
