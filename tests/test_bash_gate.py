@@ -524,3 +524,55 @@ async def test_sort_writing_outside_never_runs_and_the_model_gets_the_cli_error(
     seen_by_model = "".join(str(m.get("content")) for m in scripted_model.completions[-1].messages)
     assert ASKED in seen_by_model
     assert os.listdir(target.parent) == []
+
+
+# --- git reads the repository's own configuration ------------------------------------------------
+
+
+def _repo(root: Path) -> Path:
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    (root / "a.txt").write_text("a\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("core.fsmonitor", "touch pwned; false"), ("diff.external", "touch pwned"),
+     ("diff.x.textconv", "touch pwned"), ("filter.x.clean", "touch pwned"),
+     ("gpg.program", "touch pwned"), ("log.showSignature", "true")],
+)  # fmt: skip
+def test_a_git_read_is_asked_about_when_the_repository_configures_a_program(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    repo = _repo(tmp_path / "repo")
+    (repo / "sub").mkdir()
+    commands = ["git status && git log --oneline -3", "cd sub && git diff"]
+    assert all(runs_unasked(repo, command) for command in commands)
+    subprocess.run(["git", "-C", str(repo), "config", key, value], check=True)
+
+    assert not any(runs_unasked(repo, command) for command in commands)
+    assert not runs_unasked(repo, "git log -p", mode="plan")
+    assert not (repo / "pwned").exists()
+
+
+def test_a_git_read_is_asked_about_when_an_index_hook_is_installed(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    hook = repo / ".git" / "hooks" / "post-index-change"
+    hook.write_text("#!/bin/sh\ntouch pwned\n")
+    hook.chmod(0o755)
+    elsewhere = _repo(tmp_path / "husky")
+    (elsewhere / ".husky").mkdir()
+    (elsewhere / ".husky" / "reference-transaction").write_text("#!/bin/sh\ntouch pwned\n")
+    subprocess.run(["git", "-C", str(elsewhere), "config", "core.hooksPath", ".husky"], check=True)
+
+    assert not runs_unasked(repo, "git status")
+    assert not runs_unasked(elsewhere, "git status")
+
+
+def test_a_git_read_is_asked_about_when_the_environment_names_a_diff_program(tmp_path: Path) -> None:
+    repo = _repo(tmp_path / "repo")
+    shell = Shell(cwd=repo, env={"GIT_EXTERNAL_DIFF": "touch-pwned"})
+
+    assert runs_unasked(repo, "git diff")
+    assert not runs_unasked(repo, "git diff", shell=shell)

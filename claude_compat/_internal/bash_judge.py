@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,7 @@ class _Reader:
     def __init__(self, shell: Shell, inside: Callable[[Path], bool]) -> None:
         self.cwds: set[Path] = {shell.cwd}
         self.cdpath = bool(shell.env.get("CDPATH"))
+        self.env = shell.env
         self.allowed = inside
         self.inside = True
         self.edits = False
@@ -99,6 +101,8 @@ class _Reader:
         program = PROGRAMS.get(name.text)
         if name.text == "git":
             program, args = _git(args)
+            if program is not None and not all(git_runs_no_program(cwd, self.env) for cwd in self.cwds):
+                raise _Unknown
         if program is None:
             raise _Unknown
         for word, kind in _arguments(program, args):
@@ -143,6 +147,58 @@ class _Reader:
                 if not self.allowed(candidate) or (kind == "file" and candidate.is_dir()):
                     self.inside = False
                     return
+
+
+def git_runs_no_program(cwd: Path, env: Mapping[str, str]) -> bool:
+    """Whether git, started in ``cwd`` with ``env``, is configured to run no program of the
+    repository's or the user's choosing (fsmonitor, diff and filter drivers, gpg, index hooks).
+
+    A read-only git command reads the configuration that the repository itself holds, and a
+    repository can be made to run anything; such a command is only proven safe when nothing is set.
+    """
+    if any(env.get(name) for name in _GIT_PROGRAM_ENV):
+        return False
+    probe = {**os.environ, **env, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+    try:
+        listed = subprocess.run(
+            ["git", "config", "--list", "--includes", "-z"],
+            cwd=cwd, env=probe, capture_output=True, timeout=_GIT_PROBE_SECONDS, check=False,
+        )  # fmt: skip
+        located = subprocess.run(
+            ["git", "rev-parse", "--git-path", "hooks", "--show-toplevel"],
+            cwd=cwd, env=probe, capture_output=True, timeout=_GIT_PROBE_SECONDS, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if listed.returncode != 0:
+        return False
+    hook_dirs: list[Path] = []
+    lines = located.stdout.decode("utf-8", "replace").splitlines() if located.returncode == 0 else []
+    if lines:
+        hook_dirs.append(cwd / lines[0])
+    for entry in listed.stdout.split(b"\0"):
+        key, _, value = entry.decode("utf-8", "replace").partition("\n")
+        key, value = key.lower(), value.strip()
+        if _GIT_PROGRAM_KEY.fullmatch(key) and value.lower() not in _GIT_OFF:
+            return False
+        if key == "core.hookspath" and value:
+            hook_dirs += [Path(base) / os.path.expanduser(value) for base in [cwd, *lines[1:2]]]
+    return not any((d / hook).exists() for d in hook_dirs for hook in _GIT_READ_HOOKS)
+
+
+#: Configuration keys that make a reading git command run a program (drivers, monitors, signers).
+_GIT_PROGRAM_KEY = re.compile(
+    r"core\.fsmonitor|diff\.external|diff\..+\.(textconv|command)|filter\..+\.(clean|smudge|process)"
+    r"|gpg\.program|gpg\..+\.program|log\.showsignature"
+)
+#: Values that switch such a key off.
+_GIT_OFF = frozenset({"", "false", "no", "off", "0"})
+#: Environment variables that make git run a program.
+_GIT_PROGRAM_ENV = ("GIT_EXTERNAL_DIFF", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT")
+#: Hooks a reading command can trigger (``git status`` may refresh and write the index).
+_GIT_READ_HOOKS = ("post-index-change", "reference-transaction")
+#: How long the configuration probe may take before the command counts as not understood.
+_GIT_PROBE_SECONDS = 5.0
 
 
 def _git(args: list[Word]) -> tuple[Program | None, list[Word]]:
