@@ -182,7 +182,7 @@ def git_runs_no_program(cwd: Path, env: Mapping[str, str]) -> bool:
         if _GIT_PROGRAM_KEY.fullmatch(key) and value.lower() not in _GIT_OFF:
             return False
         if key == "core.hookspath" and value:
-            hook_dirs += [Path(base) / os.path.expanduser(value) for base in [cwd, *lines[1:2]]]
+            hook_dirs += [Path(base) / os.path.expanduser(value) for base in [str(cwd), *lines[1:2]]]
     return not any((d / hook).exists() for d in hook_dirs for hook in _GIT_READ_HOOKS)
 
 
