@@ -576,3 +576,31 @@ def test_a_git_read_is_asked_about_when_the_environment_names_a_diff_program(tmp
 
     assert runs_unasked(repo, "git diff")
     assert not runs_unasked(repo, "git diff", shell=shell)
+
+
+@pytest.mark.parametrize(
+    ("command", "named"),
+    [("rm -rf .git", ".git"), ("touch .husky/pre-commit", ".husky/pre-commit"),
+     ("echo x > .envrc", ".envrc"), ("cp a.txt .vscode/settings.json", ".vscode/settings.json"),
+     ("mkdir -p .config/git", ".config/git")],
+)  # fmt: skip
+def test_accept_edits_asks_before_a_shell_command_edits_a_sensitive_file(
+    tmp_path: Path, command: str, named: str
+) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".husky").mkdir()
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / "a.txt").write_text("a\n")
+
+    async def main() -> tuple[bool, str | None]:
+        decision = await decide(make_gate(tmp_path, mode="acceptEdits"), "Bash", {"command": command})
+        return decision.allow, decision.message
+
+    allow, message = anyio.run(main)
+    assert not allow
+    assert message == f"Claude requested permissions to edit {tmp_path / named} which is a sensitive file."
+
+
+def test_accept_edits_runs_a_shell_edit_of_ordinary_files_unasked(tmp_path: Path) -> None:
+    assert runs_unasked(tmp_path, "touch notes.txt && mkdir -p build", mode="acceptEdits")
+    assert runs_unasked(tmp_path, "rm notes.txt", mode="acceptEdits")

@@ -50,6 +50,7 @@ class Verdict:
 
     kind: BashKind | None
     inside: bool
+    paths: tuple[Path, ...] = ()  # every file a word may name, for the sensitive-file check
 
 
 class _Unknown(Exception):
@@ -66,8 +67,8 @@ def judge(command: str, shell: Shell, inside: Callable[[Path], bool]) -> Verdict
         for simple in commands:
             reader.command(simple)
     except _Unknown:
-        return Verdict(None, reader.inside)
-    return Verdict("edit" if reader.edits else "read", reader.inside)
+        return Verdict(None, reader.inside, tuple(reader.paths))
+    return Verdict("edit" if reader.edits else "read", reader.inside, tuple(reader.paths))
 
 
 class _Reader:
@@ -77,6 +78,7 @@ class _Reader:
         self.cwds: set[Path] = {shell.cwd}
         self.cdpath = bool(shell.env.get("CDPATH"))
         self.env = shell.env
+        self.paths: list[Path] = []
         self.allowed = inside
         self.inside = True
         self.edits = False
@@ -144,6 +146,7 @@ class _Reader:
             return
         for base in self.cwds:
             for candidate in _candidates(word, base):
+                self.paths.append(Path(os.path.normpath(candidate)))
                 if not self.allowed(candidate) or (kind == "file" and candidate.is_dir()):
                     self.inside = False
                     return

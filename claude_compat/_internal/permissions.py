@@ -8,6 +8,7 @@ rewrites the input cannot slip past them. Deny texts follow the Claude CLI's wor
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -70,11 +71,21 @@ class Decision:
 #: Tools that always ask someone (they exist to talk to the user), whatever the mode.
 _ALWAYS_ASK = frozenset({"AskUserQuestion", "ExitPlanMode"})
 
-#: Files and directories acceptEdits never edits without asking (as the CLI's safety check).
-_SENSITIVE_DIRS = frozenset({".git", ".claude", ".vscode", ".idea"})
-_SENSITIVE_FILES = frozenset(
-    {".gitconfig", ".gitmodules", ".bashrc", ".bash_profile", ".zshrc", ".zprofile", ".profile", ".mcp.json"}
+#: Files and directories acceptEdits never edits without asking: the pinned CLI's safety lists
+#: (names compared in lower case; a directory counts wherever it appears in the path).
+_SENSITIVE_DIRS = frozenset(
+    {".git", ".vscode", ".idea", ".claude", ".husky", ".cargo", ".devcontainer", ".yarn", ".mvn"}
 )
+_SENSITIVE_DIR_PAIRS = frozenset({(".config", "git")})
+_SENSITIVE_FILES = frozenset(
+    {".gitconfig", ".gitmodules", ".bashrc", ".bash_profile", ".zshrc", ".zprofile", ".profile", ".zshenv",
+     ".zlogin", ".zlogout", ".bash_login", ".bash_aliases", ".bash_logout", ".envrc", ".ripgreprc",
+     ".mcp.json", ".claude.json", ".npmrc", ".yarnrc", ".yarnrc.yml", ".pnp.cjs", ".pnp.loader.mjs",
+     ".pnp.js", ".pnp.data.json", ".pnpmfile.cjs", "bunfig.toml", ".bunfig.toml", ".bazelrc",
+     ".bazelversion", ".bazeliskrc", ".pre-commit-config.yaml", "lefthook.yml", ".lefthook.yml",
+     "lefthook.yaml", ".lefthook.yaml", "gradle-wrapper.properties", "maven-wrapper.properties",
+     ".devcontainer.json", "pyrightconfig.json"}
+)  # fmt: skip
 
 
 class PermissionGate:
@@ -176,6 +187,10 @@ class PermissionGate:
         command = tool_input.get("command")
         if tool_name != "Bash" or not isinstance(command, str):
             return None
+        kind, _, paths = self._bash_kind(tool_input)
+        sensitive = [p for p in paths if _sensitive(p)] if kind == "edit" else []
+        if sensitive:
+            return f"Claude requested permissions to edit {sensitive[0]} which is a sensitive file."
         parts, _ = split_command(command)
         for part in parts:
             if not part.words or part.words[0] not in _FILE_CHANGING_COMMANDS:
@@ -262,7 +277,9 @@ class PermissionGate:
         """What mode, allow rules and the read-only table say: "allow", "plan" (deny) or None (ask)."""
         rules = mapping.PERMISSION_MODES[self._mode]
         always_ask = tool_name in _ALWAYS_ASK
-        bash, bash_inside = self._bash_kind(tool_input) if tool_name == "Bash" else (None, True)
+        bash, bash_inside, bash_paths = (
+            self._bash_kind(tool_input) if tool_name == "Bash" else (None, True, ())
+        )
         read_only = facts.read_only or bash == "read"
         edits = facts.edits_files or bash == "edit"
         inside = bash_inside and all(self.inside(p) for p in facts.paths)
@@ -275,7 +292,7 @@ class PermissionGate:
             and edits
             and inside
             and not always_ask
-            and not any(map(_sensitive, facts.paths))
+            and not any(map(_sensitive, [*facts.paths, *bash_paths]))
         ):
             return "allow"
         if self._matches_any("allow", tool_name, tool_input):
@@ -364,15 +381,15 @@ class PermissionGate:
 
     # --- Bash ------------------------------------------------------------------------------
 
-    def _bash_kind(self, tool_input: dict[str, Any]) -> tuple[BashKind | None, bool]:
+    def _bash_kind(self, tool_input: dict[str, Any]) -> tuple[BashKind | None, bool, tuple[Path, ...]]:
         """What a Bash command does: ``read`` when every part only reads, ``edit`` when the parts are
-        file edits (acceptEdits) or reads, else None; and whether its paths stay inside the working
-        directories. Every word must be understood (see bash_judge)."""
+        file edits (acceptEdits) or reads, else None; whether its paths stay inside the working
+        directories; and the paths it names. Every word must be understood (see bash_judge)."""
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
-            return None, True
+            return None, True, ()
         verdict = judge(command, self.shell(), self.inside)
-        return verdict.kind, verdict.inside
+        return verdict.kind, verdict.inside, verdict.paths
 
     # --- suggestions -----------------------------------------------------------------------
 
@@ -500,9 +517,13 @@ def _dir_of(path: Path) -> str:
 
 
 def _sensitive(path: Path) -> bool:
-    """Files acceptEdits still asks about: VCS and editor config, shell profiles."""
-    parts = Path(os.path.abspath(path)).parts
-    return any(p in _SENSITIVE_DIRS for p in parts[:-1]) or (bool(parts) and parts[-1] in _SENSITIVE_FILES)
+    """Files acceptEdits still asks about: VCS, editor and tool configuration, shell profiles."""
+    parts = [p.lower() for p in Path(os.path.abspath(path)).parts]
+    return (
+        any(p in _SENSITIVE_DIRS for p in parts)
+        or any(pair in _SENSITIVE_DIR_PAIRS for pair in itertools.pairwise(parts))
+        or (bool(parts) and parts[-1] in _SENSITIVE_FILES)
+    )
 
 
 def _rule_deny_message(rule: Rule, tool_name: str, tool_input: dict[str, Any], cwd: Path) -> str:
