@@ -2,7 +2,8 @@
 
 Letta 0.16.8 always builds a Postgres engine, so with ``--db`` this script points its database at a
 SQLite file; with ``--database-uri`` it points Letta at that Postgres database. Either way it creates
-the schema from the ORM metadata (the wheel ships no migrations) and serves the app with uvicorn.
+the schema from the ORM metadata (the wheel ships no migrations), applies the tuning chosen by
+``CLAUDE_COMPAT_LETTA_TUNING`` (``_tuning.py``, beside this file) and serves the app with uvicorn.
 It uses only the standard library and the server venv's packages (never the claude-compat package).
 """
 
@@ -18,7 +19,12 @@ import sqlite3
 import sys
 import types
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from letta_backend import _tuning
+else:  # run as a file: its directory is on sys.path, the letta_backend package is not
+    import _tuning
 
 _APP = "letta.server.rest_api.app:app"
 
@@ -90,14 +96,15 @@ def _create_schema(db: Path) -> None:
         engine.dispose()
 
 
-def _prepare_sqlite(db: Path) -> int:
-    """Point Letta at the SQLite file ``db`` and create its schema; non-zero on failure."""
+def _prepare_sqlite(db: Path, tuning: _tuning.Tuning) -> int:
+    """Point Letta at the SQLite file ``db``, tune its engine and create its schema; non-zero on failure."""
     try:
         _check_db(db)
     except sqlite3.Error as exc:
         return _fail(f"cannot open the SQLite database {db}: {exc}")
     print(f"claude-compat launcher: loading Letta (database {db})", flush=True)
     _point_letta_at_sqlite(db)
+    tuning.run(_tuning.ENGINE)
     _create_schema(db)
     return 0
 
@@ -319,7 +326,7 @@ def _one_startup_at_a_time(app: Any, uri: str) -> Any:
     return wrapped
 
 
-def _prepare_postgres(uri: str) -> int:
+def _prepare_postgres(uri: str, tuning: _tuning.Tuning) -> int:
     """Point Letta at the Postgres database ``uri`` and create its schema once; non-zero on failure."""
     shown = _redacted(uri)
     try:
@@ -334,30 +341,47 @@ def _prepare_postgres(uri: str) -> int:
         flush=True,
     )
     _point_letta_at_postgres(uri, extension)
+    tuning.run(_tuning.ENGINE)
     made = _create_postgres_schema(uri, extension)
     what = f"created {made} tables" if made else "already present"
     print(f"claude-compat launcher: schema {what}", flush=True)
     return 0
 
 
+def _load_tuned_app(args: argparse.Namespace) -> tuple[int, Any]:
+    """Point Letta at its database, tune it and import its app: (exit code, app or None)."""
+    postgres = args.database_uri is not None
+    tuning = _tuning.Tuning(os.environ.get(_tuning.SETTING), _tuning.POSTGRES if postgres else _tuning.SQLITE)
+    tuning.run(_tuning.ENV)
+    if postgres:
+        code = _prepare_postgres(args.database_uri, tuning)
+    else:
+        code = _prepare_sqlite(args.db.resolve(), tuning)
+    if code:
+        return code, None
+    module, _, name = _APP.partition(":")
+    app = getattr(importlib.import_module(module), name)
+    tuning.run(_tuning.APP)
+    tuning.verify()
+    for line in tuning.summary():
+        print(f"claude-compat launcher: {line}", flush=True)
+    return 0, _one_startup_at_a_time(app, args.database_uri) if postgres else app
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Check the port and database, point Letta at it, then serve until signalled."""
+    """Check the port and database, point Letta at it, tune it, then serve until signalled."""
     args = _parse_args(argv)
     try:
         sock = _bind(args.host, args.port)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}", _EXIT_PORT_BUSY)
-    if args.database_uri is not None:
-        code = _prepare_postgres(args.database_uri)
-    else:
-        code = _prepare_sqlite(args.db.resolve())
+    try:
+        code, app = _load_tuned_app(args)
+    except _tuning.TuningError as exc:
+        return _fail(str(exc))
     if code:
         return code
     uvicorn: Any = importlib.import_module("uvicorn")
-    app: Any = _APP
-    if args.database_uri is not None:
-        module, _, name = _APP.partition(":")
-        app = _one_startup_at_a_time(getattr(importlib.import_module(module), name), args.database_uri)
     config = uvicorn.Config(
         app,
         host=args.host,

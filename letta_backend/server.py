@@ -33,6 +33,7 @@ import platformdirs
 
 from claude_compat._private_files import private_dir, private_file
 from claude_compat.errors import LettaServerStartError
+from letta_backend import _tuning
 
 __all__ = [
     "LETTA_SERVER_VERSION",
@@ -355,6 +356,11 @@ class LocalLettaServer:
     the log are the owner's alone. With ``database_uri`` (``postgresql://user@host:port/db``) it
     uses that Postgres database instead, creating the schema the first time; servers sharing one
     database share all state.
+
+    The server runs tuned (``_tuning.py``: a pooled SQLite engine, a cached SSL context, quiet
+    logs, ...), which makes a turn about three times cheaper and changes nothing a client sees;
+    ``CLAUDE_COMPAT_LETTA_TUNING`` (in this process's environment or ``env``) = ``none`` serves
+    stock Letta, a comma list picks patches.
     """
 
     def __init__(
@@ -413,6 +419,7 @@ class LocalLettaServer:
         """Start the server and block until ``GET /v1/health/`` answers 200."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        self._check_tuning()
         python = ensure_server_venv()
         data = private_dir(self.data_dir)
         private_dir(data / ".letta")
@@ -457,6 +464,18 @@ class LocalLettaServer:
 
     # -- internals --
 
+    def _tuning_setting(self) -> str:
+        """The tuning the server gets: ``env``'s setting, else this process's, else all."""
+        chosen = self._extra_env.get(_tuning.SETTING, os.environ.get(_tuning.SETTING))
+        return chosen if chosen is not None else _tuning.DEFAULT
+
+    def _check_tuning(self) -> None:
+        """Refuse a bad tuning setting before anything starts."""
+        try:
+            _tuning.parse_selection(self._tuning_setting())
+        except _tuning.TuningError as exc:
+            raise LettaServerStartError(str(exc), base_url=self.base_url) from None
+
     def _server_env(self, data: Path) -> dict[str, str]:
         """The server's whole environment: inherited basics, the model endpoint, ``env``."""
         env = {k: os.environ[k] for k in _INHERITED_VARS if k in os.environ}
@@ -466,6 +485,7 @@ class LocalLettaServer:
             env["OPENAI_BASE_URL"] = self._model_base_url
             env["OPENAI_API_KEY"] = "sk-local"
         env.update(self._extra_env)
+        env[_tuning.SETTING] = self._tuning_setting()
         # Letta's own secure mode: every route but the health check wants the password as a
         # bearer token. Given through the environment (readable by the owner only), not argv.
         env["LETTA_SERVER_SECURE"] = "true"

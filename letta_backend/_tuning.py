@@ -1,0 +1,460 @@
+"""Tuning for the Letta 0.16.8 server the launcher runs: named patches that cut a turn's CPU.
+
+Each patch in :data:`PATCHES` (the one table: name, what, why, measured effect) replaces one
+piece of upstream code, checks first that this code is what it was written for (a hash of its
+source; the text is quoted in tests/fixtures/letta_upstream/), and fails loudly, naming itself
+and the setting that switches it off, when Letta changed. One setting picks them:
+``CLAUDE_COMPAT_LETTA_TUNING`` = ``all`` (the default) | ``none`` | a comma list of names, where
+``-name`` drops one (``all,-sqlite_wal``). The behaviour a client sees is the same either way.
+
+Imported by ``_launcher.py`` inside the server venv (standard library and the server venv's
+packages only; never claude-compat) and, for :func:`parse_selection` only, by the parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SETTING = "CLAUDE_COMPAT_LETTA_TUNING"
+DEFAULT = "all"
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+
+# The stages a patch runs at: before Letta's settings load (environment), right after the
+# database is chosen and before ``letta.server.db`` builds its engine, or on the imported app.
+ENV, ENGINE, APP = "env", "engine", "app"
+
+#: The pooled SQLite engine's sizes: a turn opens ~35 sessions; 500 sessions at once queue.
+POOL_SIZE = 8
+POOL_OVERFLOW = 56
+POOL_TIMEOUT = 300.0
+
+#: Marks a function this module installed (so a probe can tell it from the upstream one).
+MARK = "__claude_compat_tuning__"
+
+
+class TuningError(RuntimeError):
+    """A tuning patch cannot be applied (bad setting, or Letta's code is not what it expects)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A piece of upstream code a patch relies on: ``module`` or ``module:Qual.name``, and the
+    first 16 hex digits of the sha256 of its source text (file text for a whole module)."""
+
+    where: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One named change to the server: what it does, why, what it measured, where it applies."""
+
+    name: str
+    what: str
+    why: str
+    effect: str
+    stage: str
+    databases: frozenset[str]
+    targets: tuple[Target, ...]
+    apply: Callable[[Context], str]
+    #: a check run once Letta is imported, for a patch whose upstream code is settings, not source
+    verify: Callable[[], None] | None = None
+
+
+@dataclass
+class Context:
+    """What the patches share: the database kind and the module ``letta.server.db`` once loaded."""
+
+    database: str
+    db_module: Any = None
+
+
+# --- checking upstream code ---------------------------------------------------------------------
+
+
+def source_of(where: str) -> str:
+    """The source text of ``module`` (its file) or ``module:Qual.name`` (the function or class)."""
+    module_name, _, qualname = where.partition(":")
+    if not qualname:
+        spec = importlib.util.find_spec(module_name)
+        if spec is None or spec.origin is None:
+            raise TuningError(f"module {module_name} not found")
+        return Path(spec.origin).read_text(encoding="utf-8")
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return inspect.getsource(obj)
+
+
+def digest(text: str) -> str:
+    """The short hash a :class:`Target` pins."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _switch_off_hint(name: str) -> str:
+    return f"set {SETTING}=all,-{name} to serve without this patch (or {SETTING}=none for stock Letta)"
+
+
+def check(patch: Patch) -> None:
+    """Raise :class:`TuningError` unless every piece of code ``patch`` replaces is as pinned."""
+    for target in patch.targets:
+        try:
+            found = digest(source_of(target.where))
+        except (ImportError, AttributeError, OSError, TypeError, TuningError) as exc:
+            raise TuningError(
+                f"tuning patch {patch.name!r} cannot find {target.where} ({type(exc).__name__}: {exc}): "
+                f"Letta is not the 0.16.8 it was written for; {_switch_off_hint(patch.name)}"
+            ) from None
+        if found != target.sha256:
+            raise TuningError(
+                f"tuning patch {patch.name!r} does not apply: {target.where} changed (source sha256 "
+                f"{found}, expected {target.sha256}), so Letta is not the 0.16.8 it was written for; "
+                f"{_switch_off_hint(patch.name)}"
+            )
+
+
+def _swap(owner: Any, name: str, new: Any) -> Any:
+    """Replace ``owner.name`` with ``new`` marked as ours; returns the old value."""
+    old = getattr(owner, name)
+    setattr(new, MARK, True)
+    setattr(owner, name, new)
+    return old
+
+
+# --- the patches ----------------------------------------------------------------------------------
+
+
+def _settings_off(ctx: Context, fields: dict[str, str]) -> str:
+    """Set Letta settings (env ``LETTA_<FIELD>``) unless the caller chose them."""
+    del ctx
+    if "letta.settings" in sys.modules:
+        raise TuningError("letta.settings was imported before the tuning environment was set")
+    chosen = []
+    for field, value in fields.items():
+        variable = f"LETTA_{field.upper()}"
+        os.environ.setdefault(variable, value)
+        chosen.append(f"{variable}={os.environ[variable]}")
+    return ", ".join(chosen)
+
+
+_BOOKKEEPING = {"track_provider_trace": "false", "enable_db_pool_monitoring": "false"}
+
+
+def _apply_bookkeeping_off(ctx: Context) -> str:
+    return _settings_off(ctx, _BOOKKEEPING)
+
+
+def _verify_bookkeeping_off() -> None:
+    """Letta's settings still have the two fields (pydantic ignores an unknown variable)."""
+    settings: Any = importlib.import_module("letta.settings")
+    fields = settings.Settings.model_fields
+    missing = [name for name in _BOOKKEEPING if name not in fields]
+    if missing:
+        raise TuningError(
+            f"tuning patch 'bookkeeping_off': Letta's settings have no {', '.join(missing)}; "
+            + _switch_off_hint("bookkeeping_off")
+        )
+
+
+def _apply_sqlite_pool(ctx: Context) -> str:
+    """Build ``letta.server.db``'s engine with a connection pool instead of ``NullPool``."""
+    if "letta.server.db" in sys.modules:
+        raise TuningError("letta.server.db was imported before the sqlite_pool patch")
+    engines: Any = importlib.import_module("sqlalchemy.ext.asyncio")
+    pool: Any = importlib.import_module("sqlalchemy.pool")
+    original = engines.create_async_engine
+
+    def pooled(url: Any, **kwargs: Any) -> Any:
+        if kwargs.get("poolclass") is not pool.NullPool or not str(url).startswith("sqlite"):
+            raise TuningError(
+                "tuning patch 'sqlite_pool': letta.server.db did not ask for a NullPool SQLite "
+                f"engine; {_switch_off_hint('sqlite_pool')}"
+            )
+        kwargs.update(
+            poolclass=pool.AsyncAdaptedQueuePool,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT,
+            pool_pre_ping=False,  # a local file: a pooled connection does not go stale
+        )
+        return original(url, **kwargs)
+
+    engines.create_async_engine = pooled
+    try:
+        ctx.db_module = importlib.import_module("letta.server.db")
+    finally:
+        engines.create_async_engine = original
+    engine_pool = ctx.db_module.engine.pool
+    if not isinstance(engine_pool, pool.AsyncAdaptedQueuePool):
+        raise TuningError(f"tuning patch 'sqlite_pool' left a {type(engine_pool).__name__}")
+    return f"engine pool {type(engine_pool).__name__}(size {POOL_SIZE}, overflow {POOL_OVERFLOW})"
+
+
+def _db_module(ctx: Context) -> Any:
+    if ctx.db_module is None:
+        ctx.db_module = importlib.import_module("letta.server.db")
+    return ctx.db_module
+
+
+def _apply_sqlite_wal(ctx: Context) -> str:
+    """Every new SQLite connection switches to WAL and ``synchronous=NORMAL``."""
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    engine = _db_module(ctx).engine
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    setattr(on_connect, MARK, True)
+    sqlalchemy.event.listen(engine.sync_engine, "connect", on_connect)
+    return "each connection: journal_mode=WAL, synchronous=NORMAL"
+
+
+def _apply_ssl_context_cache(ctx: Context) -> str:
+    """httpx builds one ``SSLContext`` per (verify, trust_env, CA variables), not one per client."""
+    del ctx
+    config: Any = importlib.import_module("httpx._config")
+    transports: Any = importlib.import_module("httpx._transports.default")
+    httpx: Any = importlib.import_module("httpx")
+    original = config.create_ssl_context
+    if transports.create_ssl_context is not original or httpx.create_ssl_context is not original:
+        raise TuningError(
+            "tuning patch 'ssl_context_cache': httpx no longer calls httpx._config.create_ssl_context; "
+            + _switch_off_hint("ssl_context_cache")
+        )
+    made: dict[tuple[object, ...], Any] = {}
+
+    @functools.wraps(original)
+    def cached(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if not isinstance(verify, bool) or cert is not None:
+            return original(verify=verify, cert=cert, trust_env=trust_env)
+        env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")) if trust_env else ()
+        key = (verify, trust_env, *env)
+        if key not in made:
+            made[key] = original(verify=verify, cert=cert, trust_env=trust_env)
+        return made[key]
+
+    for owner in (config, transports, httpx):
+        _swap(owner, "create_ssl_context", cached)
+    same = cached() is cached()
+    return f"one SSLContext per CA setting (two clients share it: {same})"
+
+
+def _apply_quiet_logs(ctx: Context) -> str:
+    """Letta's loggers log warnings and errors only (``letta/log.py`` hard-wires INFO)."""
+    del ctx
+    letta_log: Any = importlib.import_module("letta.log")
+    for logger in (logging.getLogger(), letta_log.get_logger()):
+        logger.setLevel(logging.WARNING)
+    level = logging.getLevelName(letta_log.get_logger("letta.server").getEffectiveLevel())
+    return f"Letta loggers at {level}"
+
+
+def _apply_step_metrics_lock(ctx: Context) -> str:
+    """Calls of ``record_step_metrics_async`` for one step run one after the other."""
+    del ctx
+    step_manager: Any = importlib.import_module("letta.services.step_manager")
+    cls = step_manager.StepManager
+    original = cls.record_step_metrics_async
+    waiting: dict[object, tuple[asyncio.Lock, list[int]]] = {}
+
+    @functools.wraps(original)
+    async def serialized(self: Any, *args: Any, **kwargs: Any) -> Any:
+        key = kwargs["step_id"] if "step_id" in kwargs else args[1] if len(args) > 1 else None
+        lock, users = waiting.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                return await original(self, *args, **kwargs)
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                waiting.pop(key, None)
+
+    _swap(cls, "record_step_metrics_async", serialized)
+    return "record_step_metrics_async serialized per step id"
+
+
+def _apply_uvloop(ctx: Context) -> str:
+    """uvicorn's ``loop="auto"`` runs uvloop when the server venv has it."""
+    del ctx
+    found = importlib.util.find_spec("uvloop") is not None
+    return "uvloop installed: uvicorn runs it" if found else "uvloop not installed: asyncio loop"
+
+
+_ALL = frozenset({SQLITE, POSTGRES})
+
+#: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
+#: a 2-core machine (benchmarks/letta_tuning.py; benchmarks/README.md has the runs).
+PATCHES: tuple[Patch, ...] = (
+    Patch(
+        name="bookkeeping_off",
+        what="LETTA_TRACK_PROVIDER_TRACE=false and LETTA_ENABLE_DB_POOL_MONITORING=false "
+        "(unless set by the caller)",
+        why="every step stores the raw LLM request and response (a provider_traces row) and pool "
+        "events are counted; claude-compat reads neither",
+        effect="0.96-1.0x (2-5 ms)",
+        stage=ENV,
+        databases=_ALL,
+        targets=(),
+        apply=_apply_bookkeeping_off,
+        verify=_verify_bookkeeping_off,
+    ),
+    Patch(
+        name="sqlite_pool",
+        what=f"the SQLite engine pools connections (AsyncAdaptedQueuePool, {POOL_SIZE} + "
+        f"{POOL_OVERFLOW} overflow, no pre-ping) instead of NullPool",
+        why="NullPool opens a new SQLite connection and aiosqlite thread for each of a turn's ~35 "
+        "database sessions",
+        effect="0.70x (-66 ms)",
+        stage=ENGINE,
+        databases=frozenset({SQLITE}),
+        targets=(Target("letta.server.db", "dcbf009b1f526e02"),),
+        apply=_apply_sqlite_pool,
+    ),
+    Patch(
+        name="sqlite_wal",
+        what="each SQLite connection runs PRAGMA journal_mode=WAL and synchronous=NORMAL",
+        why="rollback-journal mode fsyncs twice per commit (a turn commits ~35 times) and blocks "
+        "readers while writing; WAL commits are safe against a crashed process (only a power "
+        "loss may lose the last commits)",
+        effect="0.93x (-9 ms)",
+        stage=ENGINE,
+        databases=frozenset({SQLITE}),
+        targets=(Target("letta.server.db", "dcbf009b1f526e02"),),
+        apply=_apply_sqlite_wal,
+    ),
+    Patch(
+        name="ssl_context_cache",
+        what="httpx's create_ssl_context is memoised per (verify, trust_env, SSL_CERT_FILE/DIR)",
+        why="Letta builds a new OpenAI client, so a new SSLContext loading the CA bundle "
+        "(~35 ms), for every LLM request",
+        effect="0.85x (-33 ms)",
+        stage=APP,
+        databases=_ALL,
+        targets=(Target("httpx._config:create_ssl_context", "72025cd79112712b"),),
+        apply=_apply_ssl_context_cache,
+    ),
+    Patch(
+        name="quiet_logs",
+        what="Letta's loggers log WARNING and above",
+        why="letta/log.py hard-wires INFO (ignoring LETTA_LOGGING_LOG_LEVEL): several formatted "
+        "lines per request go to the console and a rotating log file",
+        effect="with step_metrics_lock: -15 ms",
+        stage=APP,
+        databases=_ALL,
+        targets=(Target("letta.log:get_logger", "a47c083ce013b52f"),),
+        apply=_apply_quiet_logs,
+    ),
+    Patch(
+        name="step_metrics_lock",
+        what="StepManager.record_step_metrics_async runs one call at a time per step id",
+        why="two fire-and-forget tasks record one step's metrics at once; the second INSERT fails "
+        "on UNIQUE step_metrics.id, is rolled back and its traceback logged twice, every turn",
+        effect="with quiet_logs: -15 ms",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target("letta.services.step_manager:StepManager.record_step_metrics_async", "a202d8e1399e2002"),
+        ),
+        apply=_apply_step_metrics_lock,
+    ),
+    Patch(
+        name="uvloop",
+        what="uvicorn runs uvloop when the server venv has it (its loop='auto')",
+        why="the asyncio loop's own overhead is ~13 ms a turn",
+        effect="0.86-0.88x (-10..19 ms) when installed",
+        stage=APP,
+        databases=_ALL,
+        targets=(),
+        apply=_apply_uvloop,
+    ),
+)
+
+NAMES = tuple(patch.name for patch in PATCHES)
+
+
+def parse_selection(text: str | None) -> frozenset[str]:
+    """The patch names a setting picks; :class:`TuningError` names the valid ones if it is bad."""
+    chosen: set[str] = set()
+    tokens = [t.strip() for t in (DEFAULT if text is None or not text.strip() else text).split(",")]
+    for token in tokens:
+        name = token.removeprefix("-")
+        if token == "all":
+            chosen.update(NAMES)
+        elif token == "none":
+            chosen.clear()
+        elif name in NAMES:
+            (chosen.discard if token.startswith("-") else chosen.add)(name)
+        else:
+            raise TuningError(
+                f"{SETTING}={text!r}: unknown tuning {token!r}; use all, none, or a comma list of "
+                f"{', '.join(NAMES)} (-name drops one)"
+            )
+    return frozenset(chosen)
+
+
+class Tuning:
+    """The patches chosen for one server start, applied stage by stage by the launcher."""
+
+    def __init__(self, selection: str | None, database: str) -> None:
+        chosen = parse_selection(selection)
+        self.patches = [p for p in PATCHES if p.name in chosen and database in p.databases]
+        self.skipped = [p.name for p in PATCHES if p.name in chosen and database not in p.databases]
+        self.context = Context(database)
+        self.applied: list[tuple[str, str]] = []
+
+    def run(self, stage: str) -> None:
+        """Check, then apply, each chosen patch of ``stage``; TuningError if one does not apply."""
+        for patch in self.patches:
+            if patch.stage != stage:
+                continue
+            if stage != ENV:  # the environment is set before any Letta module may be imported
+                check(patch)
+            self.applied.append((patch.name, patch.apply(self.context)))
+
+    def verify(self) -> None:
+        """Run the settings checks of the chosen patches, once Letta is imported."""
+        for patch in self.patches:
+            if patch.verify is not None:
+                patch.verify()
+
+    def summary(self) -> list[str]:
+        """Log lines saying what is on (and what each patch did) and what is off."""
+        lines = [f"tuned {name}: {fact}" for name, fact in self.applied]
+        off = [name for name in NAMES if name not in {n for n, _ in self.applied}]
+        if off:
+            lines.append(f"tuning off: {', '.join(off)} ({SETTING}=all turns everything on)")
+        if self.skipped:
+            lines.append(f"tuning not for {self.context.database}: {', '.join(self.skipped)}")
+        return lines
+
+
+def _hashes() -> int:
+    """Print the current hash of every target (run in the server venv to re-pin after a bump)."""
+    for patch in PATCHES:
+        for target in patch.targets:
+            found = digest(source_of(target.where))
+            print(f"{patch.name}\t{target.where}\t{found}\t(pinned {target.sha256})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_hashes())
