@@ -100,7 +100,8 @@ def _add_server_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _cmd_server_start(args: argparse.Namespace) -> int:
-    from letta_backend._embedded import embedded_status, start_embedded
+    from claude_compat.testing._demo import SCRIPTED_NOTICE
+    from letta_backend._embedded import DEMO_MODEL_SOURCE, embedded_status, start_embedded
 
     running = embedded_status()
     # start_embedded re-checks under the lock; what it does (build, start) it logs, shown on stderr.
@@ -112,6 +113,8 @@ def _cmd_server_start(args: argparse.Namespace) -> int:
     else:
         print(f"the embedded Letta server is running at {status.base_url}")
     print(f"model: {status.model_source}")
+    if status.model_source == DEMO_MODEL_SOURCE:
+        print(f"note: {SCRIPTED_NOTICE}")
     if not args.foreground:
         return 0
     return _stay_in_foreground(status.pid)
