@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import signal
 import sys
 import time
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
+from claude_compat._cli_progress import SERVER_LOGGER, show_server_progress
 from claude_compat.errors import ClaudeSDKError, LettaServerStartError
 
 _Handler = Callable[[argparse.Namespace], int]
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``claude-compat`` console script; returns the exit status."""
     args = _build_parser().parse_args(argv)
     handler: _Handler = args.handler
+    progress = show_server_progress()  # building and starting the embedded server, on stderr
     try:
         return handler(args)
     except ClaudeSDKError as exc:
@@ -56,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        logging.getLogger(SERVER_LOGGER).removeHandler(progress)
+        progress.close()
 
 
 def _error(exc: ClaudeSDKError) -> None:
@@ -94,16 +100,11 @@ def _add_server_command(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _cmd_server_start(args: argparse.Namespace) -> int:
-    from letta_backend._embedded import embedded_status, start_embedded
+    from claude_compat.testing._demo import SCRIPTED_NOTICE
+    from letta_backend._embedded import DEMO_MODEL_SOURCE, embedded_status, start_embedded
 
     running = embedded_status()
-    if running is None:
-        print(
-            "starting the embedded Letta server (about 30 s; the first start also builds its environment)...",
-            file=sys.stderr,
-            flush=True,
-        )
-        # Fall through to start_embedded, which re-checks under the lock.
+    # start_embedded re-checks under the lock; what it does (build, start) it logs, shown on stderr.
     status = start_embedded(port=args.port)
     if running is not None and running.pid == status.pid:
         print(f"the embedded Letta server is already running at {status.base_url}")
@@ -112,6 +113,8 @@ def _cmd_server_start(args: argparse.Namespace) -> int:
     else:
         print(f"the embedded Letta server is running at {status.base_url}")
     print(f"model: {status.model_source}")
+    if status.model_source == DEMO_MODEL_SOURCE:
+        print(f"note: {SCRIPTED_NOTICE}")
     if not args.foreground:
         return 0
     return _stay_in_foreground(status.pid)

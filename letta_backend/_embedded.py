@@ -26,6 +26,7 @@ import platformdirs
 
 from claude_compat._private_files import private_dir, write_private_text
 from claude_compat.errors import LettaConnectionError, LettaServerStartError
+from letta_backend._build import WAIT_ATTR
 from letta_backend.server import (
     LocalLettaServer,
     _file_lock,
@@ -37,6 +38,7 @@ from letta_backend.server import (
     _stop_child,
     _tail,
     _terminate_group,
+    ensure_server_venv,
     find_free_port,
 )
 
@@ -380,6 +382,7 @@ def _wait_healthy(base_url: str) -> bool:
 
 def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
     """Start model (if needed) and server; caller holds the lock."""
+    ensure_server_venv()  # built (with progress) before the start, whose wait is then just the start
     env = _provider_env()
     model_pid: int | None = None
     model_base_url: str | None = None
@@ -391,7 +394,11 @@ def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
         source = DEMO_MODEL_SOURCE
         model_pid, model_base_url = _start_demo_model(home, demo_port, strict=demo_port is not None)
     server = LocalLettaServer(port=port, data_dir=home / "data", model_base_url=model_base_url, env=env)
-    _log.info("starting the embedded Letta server (%s); this takes about 30 s", source)
+    _log.info(
+        "starting the embedded Letta server (%s); this takes 10 to 30 s",
+        source,
+        extra={WAIT_ATTR: True},
+    )
     try:
         server.start()
         write_private_text(_token_path(), server.api_key + "\n")

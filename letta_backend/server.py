@@ -34,6 +34,7 @@ import platformdirs
 from claude_compat._private_files import private_dir, private_file
 from claude_compat.errors import LettaServerStartError
 from letta_backend import _tuning
+from letta_backend._build import run_build_step
 
 __all__ = [
     "LETTA_SERVER_VERSION",
@@ -45,7 +46,7 @@ __all__ = [
 
 LETTA_SERVER_VERSION = "0.16.8"
 
-_log = logging.getLogger(__name__)
+_log = logging.getLogger("claude_compat.server")
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _LOCK_FILE = _PACKAGE_DIR / "server-requirements.lock.txt"
@@ -136,27 +137,24 @@ def _build_venv(venv: Path, python: Path) -> None:
     # The lock was resolved for CPython 3.11; uv finds (or fetches) one if we are not it.
     wanted_python = sys.executable if sys.version_info[:2] == (3, 11) else "3.11"
     steps = [
-        [uv_bin, "venv", "--python", wanted_python, str(venv)],
-        [uv_bin, "pip", "install", "--python", str(python), "-r", str(_LOCK_FILE)],
+        ("create a Python 3.11 environment", [uv_bin, "venv", "--python", wanted_python, str(venv)]),
+        (
+            f"install letta {LETTA_SERVER_VERSION} and its pinned packages",
+            [uv_bin, "pip", "install", "--python", str(python), "-r", str(_LOCK_FILE)],
+        ),
     ]
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PYTHON")}
-    _log.info("building the Letta %s server environment in %s", LETTA_SERVER_VERSION, venv)
+    _log.info(
+        "building the Letta %s server environment in %s (first use only; log: %s)",
+        LETTA_SERVER_VERSION,
+        venv,
+        build_log,
+    )
     with build_log.open("wb") as out:
-        for cmd in steps:
-            out.write(f"$ {' '.join(cmd)}\n".encode())
-            out.flush()
-            try:
-                code = subprocess.run(
-                    cmd,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env=env,
-                    timeout=_INSTALL_TIMEOUT,
-                    check=False,
-                ).returncode
-            except subprocess.TimeoutExpired:
-                code = None
+        for number, (title, cmd) in enumerate(steps, 1):
+            code = run_build_step(
+                cmd, step=number, steps=len(steps), title=title, log=out, env=env, timeout=_INSTALL_TIMEOUT
+            )
             if code != 0:
                 shutil.rmtree(venv, ignore_errors=True)
                 what = "timed out" if code is None else f"exited with code {code}"

@@ -21,6 +21,7 @@ import pytest
 
 from claude_compat._internal.options import CLAUDE_CODE_PRESET
 from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, ToolCall, Turn
+from claude_compat.testing._demo import SCRIPTED_NOTICE, demo_reply
 from claude_compat.testing._script import last_user_text
 from letta_backend.registry import Registry, SessionRecord, home_dir
 
@@ -36,6 +37,7 @@ TYPESCRIPT_ONLY = frozenset({"unstable_v2_createSession", "unstable_v2_resumeSes
 
 #: Every example and the test that runs it (a new example needs a test here).
 RUN_TESTS = {
+    "demo.py": "test_demo_shows_the_permission_decisions_the_hook_and_the_resumed_session",
     "quick_start.py": "test_quick_start_prints_both_answers_and_the_turns_but_no_cost_for_an_unpriced_model",
     "streaming_input.py": "test_streaming_input_answers_each_message_in_one_session",
     "client_multiturn.py": "test_client_multiturn_second_turn_sees_the_first",
@@ -109,6 +111,26 @@ def reply(pattern: str, text: str) -> Rule:
 
 
 # --- the examples, run ------------------------------------------------------------------------
+
+
+@pytest.mark.letta
+def test_demo_shows_the_permission_decisions_the_hook_and_the_resumed_session(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.default = demo_reply  # the embedded demo model's part
+
+    out = succeeded(run_example("demo.py", tmp_path, str(tmp_path)))
+
+    assert "[PreToolUse hook] Write hello.py\n[can_use_tool] allow Write hello.py\n" in out
+    assert "[can_use_tool] allow Bash 'python3 hello.py'\n" in out
+    assert "[can_use_tool] deny Bash 'rm -rf build': dangerous pattern 'rm -rf'\n" in out
+    assert "it printed: Hello, world!" in out
+    assert (tmp_path / "hello.py").exists() and (tmp_path / "build").is_dir()  # rm -rf never ran
+    session = re.search(r"^Session: (\S+)$", out, re.M)
+    assert session is not None, out
+    assert f"Resumed session: {session.group(1)}\n" in out
+    assert "- Bash python3 hello.py: Hello, world!" in out  # the second process sees the first's calls
+    assert SCRIPTED_NOTICE in out
 
 
 @pytest.mark.letta

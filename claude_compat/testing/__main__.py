@@ -8,6 +8,7 @@ import sys
 import threading
 from types import FrameType
 
+from claude_compat.testing._demo import demo_reply
 from claude_compat.testing._openai import ScriptedModelServer
 from claude_compat.testing._script import ScriptedModel, demo_rules
 
@@ -29,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="answer greetings with a note that this is the scripted demo model",
+        help="play the demo model: the demo's tool calls, a recap of the session, a note on greetings",
     )
     serve.add_argument("--model-id", default="scripted-model", help="model id to announce")
     return parser
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo:
         for rule in demo_rules():
             model.add_rule(rule)
+        model.default = demo_reply
     try:
         server = ScriptedModelServer(model, host=args.host, port=args.port).start()
     except OSError as exc:
