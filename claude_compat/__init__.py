@@ -28,6 +28,7 @@ from .errors import (
     SessionNotFoundError,
     SessionNotReadyError,
     SessionRegistryError,
+    TranscriptError,
     UnknownModelError,
 )
 from .query import query
@@ -389,6 +390,7 @@ __all__ = [
     "SessionBusyError",
     "SessionRegistryError",
     "SessionNotReadyError",
+    "TranscriptError",
     "InvalidOptionError",
     "InsecureStorageError",
     # V2 session API of the migration guide (send() / stream())
