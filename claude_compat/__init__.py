@@ -390,9 +390,9 @@ __all__ = [
     "SessionBusyError",
     "SessionRegistryError",
     "SessionNotReadyError",
-    "TranscriptError",
     "InvalidOptionError",
     "InsecureStorageError",
+    "TranscriptError",
     # V2 session API of the migration guide (send() / stream())
     "unstable_v2_createSession",
     "unstable_v2_resumeSession",

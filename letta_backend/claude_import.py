@@ -108,10 +108,11 @@ def _user(blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             text = _result_text(block.get("content"))
             call_id = str(block.get("tool_use_id", ""))
             status = "error" if block.get("is_error") else "success"
+            packaged = json.dumps({"status": "Failed" if block.get("is_error") else "OK", "message": text})
             out.append(
                 {
                     "role": "tool",
-                    "content": [{"type": "text", "text": text}],
+                    "content": [{"type": "text", "text": packaged}],  # as Letta stores tool returns
                     "tool_call_id": call_id,
                     "tool_returns": [{"tool_call_id": call_id, "status": status, "func_response": text}],
                 }

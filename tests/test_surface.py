@@ -261,6 +261,7 @@ def test_all_mirrors_the_claude_sdk_then_adds_the_letta_errors() -> None:
         "SessionNotReadyError",
         "InvalidOptionError",
         "InsecureStorageError",
+        "TranscriptError",
         "unstable_v2_createSession",
         "unstable_v2_resumeSession",
         "unstable_v2_prompt",
