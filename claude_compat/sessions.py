@@ -31,6 +31,7 @@ from letta_backend.client import map_error
 from letta_backend.letta_registry import registry_kind
 from letta_backend.registry import LocalSessionRegistry, SessionRegistry, default_registry
 
+from ._internal import claude_listing as _claude_listing
 from .errors import NotSupportedOnLettaError
 from .types import (
     SDKSessionInfo,
@@ -197,16 +198,24 @@ def list_sessions(
     """Sessions of a directory (and its git worktrees) or of all directories, newest first.
 
     ``summary`` is the custom title, else the first prompt; ``last_modified`` is when the session
-    was last opened, resumed or edited (epoch ms). Subagent sessions are not listed.
+    was last opened, resumed or edited (epoch ms). Subagent sessions are not listed. Sessions the
+    real Claude SDK wrote and claude-compat has not imported yet are listed as the Claude SDK lists them.
     """
-    return _with_registry(
-        lambda reg: _store.list_session_infos(reg, directory, limit, offset, include_worktrees)
-    )
+    ours = _with_registry(lambda reg: _store.list_session_infos(reg, directory, None, 0, include_worktrees))
+    known = {info.session_id for info in ours}
+    merged = ours + [i for i in _claude_listing.list_infos(directory) if i.session_id not in known]
+    merged.sort(key=lambda info: info.last_modified, reverse=True)
+    if offset > 0:
+        merged = merged[offset:]
+    return merged[:limit] if limit is not None and limit > 0 else merged
 
 
 def get_session_info(session_id: str, directory: str | None = None) -> SDKSessionInfo | None:
     """Metadata of one session, or None when there is no such session (as in the Claude SDK)."""
-    return _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
+    found = _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
+    if found is None and _store.is_session_key(session_id):
+        return _claude_listing.info(session_id, directory)
+    return found
 
 
 def get_session_messages(
@@ -221,6 +230,11 @@ def get_session_messages(
     ``message`` is Anthropic-shaped: text, thinking, tool_use and tool_result blocks. Unknown
     sessions give ``[]``, as in the Claude SDK.
     """
+    if _store.is_session_key(session_id) and not _known_locally(session_id, directory):
+        claude = _claude_listing.messages(session_id, directory)
+        if claude is not None:
+            claude = claude[offset:] if offset > 0 else claude
+            return claude[:limit] if limit is not None and limit > 0 else claude
     return _read(
         session_id, directory, lambda b: _store.session_messages(b, session_id, directory, limit, offset), []
     )

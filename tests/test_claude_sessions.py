@@ -92,7 +92,6 @@ async def test_resuming_a_claude_session_shows_the_model_its_history_under_the_s
         "Hello! I am here.",
         "Read notes.txt and tell me",
         "toolu_read_1",
-        "1\\talpha",
         "echo hi there",
         "hi there",
         "The file says alpha and beta.",
@@ -100,6 +99,9 @@ async def test_resuming_a_claude_session_shows_the_model_its_history_under_the_s
     ):
         assert earlier in seen, earlier
     assert seen.index("Say hello please") < seen.index("toolu_read_1") < seen.index("What did the file say?")
+    sent = scripted_model.completions[-1].messages
+    read_result = next(m for m in sent if m.get("role") == "tool" and m.get("tool_call_id") == "toolu_read_1")
+    assert "alpha" in str(read_result["content"]) and "beta" in str(read_result["content"])
     kinds = [b["type"] for m in get_session_messages(GREETING) for b in m.message["content"]]
     assert kinds[:3] == ["text", "thinking", "text"] and "tool_use" in kinds and "tool_result" in kinds
 

@@ -1,0 +1,59 @@
+"""Session functions on transcripts the real Claude SDK wrote: the same answers as the real SDK's functions.
+
+Differential: the real ``claude_agent_sdk`` functions and claude-compat's read the same folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import claude_agent_sdk
+import pytest
+
+from claude_compat import sessions as ours
+from claude_compat.types import SessionMessage
+
+from test_claude_sessions import GREETING, SECOND, install_claude_sessions
+
+
+def fields(items: list[Any]) -> list[dict[str, Any]]:
+    """Dataclass instances of either SDK as plain dicts (the classes differ, the fields must not)."""
+    return [dict(vars(item)) for item in items]
+
+
+@pytest.fixture
+def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory whose recorded Claude sessions sit in a fresh config folder; no claude-compat sessions."""
+    config, work = tmp_path / "claude-config", tmp_path / "work"
+    work.mkdir()
+    install_claude_sessions(config, work)
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "claude-compat-home"))
+    monkeypatch.setenv("CLAUDE_COMPAT_REGISTRY", "local")
+    return work
+
+
+def test_list_sessions_shows_claude_transcripts_as_the_claude_sdk_does(work: Path) -> None:
+    for kwargs in ({"directory": str(work)}, {}, {"directory": str(work), "limit": 1, "offset": 1}):
+        assert fields(ours.list_sessions(**kwargs)) == fields(claude_agent_sdk.list_sessions(**kwargs)), (
+            kwargs
+        )
+    listed = ours.list_sessions(directory=str(work))
+    assert {s.session_id for s in listed} >= {GREETING, SECOND}
+    greeting = next(s for s in listed if s.session_id == GREETING)
+    assert greeting.summary == greeting.custom_title == "My greeting session" and greeting.tag == "migrate-me"
+
+
+def test_get_session_info_and_messages_of_a_claude_transcript_match_the_claude_sdk(work: Path) -> None:
+    for session_id in (GREETING, SECOND):
+        assert fields([ours.get_session_info(session_id, str(work))]) == fields(
+            [claude_agent_sdk.get_session_info(session_id, str(work))]
+        )
+        assert ours.get_session_messages(session_id, str(work)) == [
+            SessionMessage(**vars(m)) for m in claude_agent_sdk.get_session_messages(session_id, str(work))
+        ]
+    page = ours.get_session_messages(GREETING, str(work), limit=2, offset=1)
+    assert [m.uuid for m in page] == [
+        m.uuid for m in claude_agent_sdk.get_session_messages(GREETING, str(work), limit=2, offset=1)
+    ]
