@@ -10,11 +10,10 @@ from typing import Any
 
 import claude_agent_sdk
 import pytest
+from test_claude_sessions import GREETING, SECOND, install_claude_sessions
 
 from claude_compat import sessions as ours
 from claude_compat.types import SessionMessage
-
-from test_claude_sessions import GREETING, SECOND, install_claude_sessions
 
 
 def fields(items: list[Any]) -> list[dict[str, Any]]:
