@@ -166,6 +166,11 @@ def _known_locally(session_id: str, directory: str | None) -> bool:
     return _run(lambda: _store.readable_session(local, session_id, directory)) is not None
 
 
+def _claude_only(session_id: str, directory: str | None) -> bool:
+    """A session id claude-compat does not know (so a Claude transcript may hold it)."""
+    return registry_kind() == "local" and not _known_locally(session_id, directory)
+
+
 def _read(
     session_id: str, directory: str | None, work: Callable[[LettaBackend], Awaitable[T]], empty: T
 ) -> T:
@@ -270,19 +275,29 @@ def rename_session(session_id: str, title: str, directory: str | None = None) ->
     when there is no such session.
     """
     _store.check_session_id(session_id)
-    _store.clean_title(title)
+    stripped = _store.clean_title(title)
+    if _claude_only(session_id, directory) and _claude_listing.rename(session_id, stripped, directory):
+        return
     _change(session_id, directory, lambda b: _store.rename(b, session_id, title, directory))
 
 
 def tag_session(session_id: str, tag: str | None, directory: str | None = None) -> None:
     """Set (or, with None, clear) a session's tag."""
     _store.check_session_id(session_id)
-    _store.clean_tag(tag)
+    cleaned = _store.clean_tag(tag)
+    if _claude_only(session_id, directory) and _claude_listing.tag(session_id, cleaned, directory):
+        return
     _change(session_id, directory, lambda b: _store.tag(b, session_id, tag, directory))
 
 
 def delete_session(session_id: str, directory: str | None = None) -> None:
-    """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record."""
+    """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record.
+
+    A Claude transcript not imported yet is deleted as the Claude SDK does (the file and its subagents).
+    """
+    _store.check_session_id(session_id)
+    if _claude_only(session_id, directory) and _claude_listing.delete(session_id, directory):
+        return
     _change(session_id, directory, lambda b: _store.delete(b, session_id, directory))
 
 

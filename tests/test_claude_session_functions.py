@@ -5,6 +5,7 @@ Differential: the real ``claude_agent_sdk`` functions and claude-compat's read t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -56,3 +57,40 @@ def test_get_session_info_and_messages_of_a_claude_transcript_match_the_claude_s
     assert [m.uuid for m in page] == [
         m.uuid for m in claude_agent_sdk.get_session_messages(GREETING, str(work), limit=2, offset=1)
     ]
+
+
+def test_rename_tag_and_delete_change_a_claude_transcript_as_the_claude_sdk_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "claude-compat-home"))
+    monkeypatch.setenv("CLAUDE_COMPAT_REGISTRY", "local")
+    results: dict[str, tuple[bytes, list[dict[str, Any]], list[str]]] = {}
+    for side, module in (("claude", claude_agent_sdk), ("compat", ours)):
+        config, work = tmp_path / side / "config", tmp_path / side / "work"
+        work.mkdir(parents=True)
+        folder = install_claude_sessions(config, work)
+        monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+        module.rename_session(SECOND, "  Renamed  ", directory=str(work))
+        module.tag_session(SECOND, "release", directory=str(work))
+        module.tag_session(SECOND, None, directory=str(work))
+        module.delete_session(GREETING, directory=str(work))
+        with pytest.raises(FileNotFoundError):
+            module.rename_session(GREETING, "gone", directory=str(work))
+        text = (folder / f"{SECOND}.jsonl").read_bytes()
+        infos = [dict(vars(i), cwd=None) for i in module.list_sessions(directory=str(work))]
+        results[side] = (
+            text.replace(str(work.resolve()).encode(), b"WORK"),
+            infos,
+            sorted(os.listdir(folder)),
+        )
+
+    assert results["compat"][0] == results["claude"][0]
+    assert results["compat"][2] == results["claude"][2]
+    strip = [
+        {k: v for k, v in i.items() if k not in ("last_modified", "file_size")} for i in results["claude"][1]
+    ]
+    assert [
+        {k: v for k, v in i.items() if k not in ("last_modified", "file_size")} for i in results["compat"][1]
+    ] == strip
+    renamed = next(i for i in results["compat"][1] if i["session_id"] == SECOND)
+    assert renamed["custom_title"] == "Renamed" and renamed["tag"] is None

@@ -6,6 +6,8 @@ lenient here (bad lines are skipped, as the Claude SDK does), strict only when i
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,35 @@ def messages(session_id: str, directory: str | None) -> list[SessionMessage] | N
         )
         for e in transcript.visible()
     ]
+
+
+def _append(session_id: str, directory: str | None, entry: dict[str, Any]) -> bool:
+    """Append one metadata line to a Claude transcript, as the Claude SDK does; False when absent."""
+    path = transcripts.find_transcript(session_id, directory)
+    if path is None:
+        return False
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(entry, separators=(",", ":")) + "\n")
+    return True
+
+
+def rename(session_id: str, title: str, directory: str | None) -> bool:
+    """Give a Claude transcript a custom title (a ``custom-title`` line); False when there is none."""
+    return _append(
+        session_id, directory, {"type": "custom-title", "customTitle": title, "sessionId": session_id}
+    )
+
+
+def tag(session_id: str, value: str | None, directory: str | None) -> bool:
+    """Set or clear (an empty ``tag`` line) a Claude transcript's tag; False when there is none."""
+    return _append(session_id, directory, {"type": "tag", "tag": value or "", "sessionId": session_id})
+
+
+def delete(session_id: str, directory: str | None) -> bool:
+    """Delete a Claude transcript and its subagent transcripts; False when there is none."""
+    path = transcripts.find_transcript(session_id, directory)
+    if path is None:
+        return False
+    path.unlink(missing_ok=True)
+    shutil.rmtree(path.with_suffix(""), ignore_errors=True)
+    return True
