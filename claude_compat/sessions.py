@@ -32,6 +32,7 @@ from letta_backend.letta_registry import registry_kind
 from letta_backend.registry import LocalSessionRegistry, SessionRegistry, default_registry
 
 from ._internal import claude_listing as _claude_listing
+from ._internal import transcripts as _transcripts
 from .errors import NotSupportedOnLettaError
 from .types import (
     SDKSessionInfo,
@@ -413,8 +414,20 @@ async def import_session_to_store(
     include_subagents: bool = True,
     batch_size: int = 500,
 ) -> None:
-    """Copy a local session into a store."""
-    _not_yet("import_session_to_store")
+    """Copy a local Claude transcript (and its subagents) into a store, as the Claude SDK does.
+
+    The transcript is checked whole first: a bad line raises TranscriptError and nothing is
+    appended. Sessions that live only on Letta cannot be copied yet (NotSupportedOnLettaError).
+    """
+    from ._internal.store_import import import_to_store
+
+    _store.check_session_id(session_id)
+    path = _transcripts.find_transcript(session_id, directory)
+    if path is None:
+        if _store.is_session_key(session_id) and not _claude_only(session_id, directory):
+            _not_yet("import_session_to_store")
+        raise _store.SessionMissingError(f"Session {session_id} not found", looked_up=session_id)
+    await import_to_store(path, session_id, store, include_subagents=include_subagents, batch_size=batch_size)
 
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,8 @@ import pytest
 from test_claude_sessions import GREETING, SECOND, install_claude_sessions
 
 from claude_compat import sessions as ours
+from claude_compat.errors import TranscriptError
+from claude_compat.sessions import project_key_for_directory
 from claude_compat.types import SessionMessage
 
 
@@ -94,3 +96,33 @@ def test_rename_tag_and_delete_change_a_claude_transcript_as_the_claude_sdk_does
     ] == strip
     renamed = next(i for i in results["compat"][1] if i["session_id"] == SECOND)
     assert renamed["custom_title"] == "Renamed" and renamed["tag"] is None
+
+
+@pytest.mark.anyio
+async def test_import_session_to_store_writes_what_the_claude_sdk_writes(work: Path) -> None:
+    theirs_store, ours_store = (
+        claude_agent_sdk.InMemorySessionStore(),
+        claude_agent_sdk.InMemorySessionStore(),
+    )
+
+    await claude_agent_sdk.import_session_to_store(GREETING, theirs_store, directory=str(work), batch_size=7)
+    await ours.import_session_to_store(GREETING, ours_store, directory=str(work), batch_size=7)
+
+    assert ours_store._store == theirs_store._store
+    assert any("/subagents/" in key for key in ours_store._store)
+    project = project_key_for_directory(work)
+    listed = await claude_agent_sdk.list_sessions_from_store(ours_store, directory=str(work))
+    assert [s.session_id for s in listed] == [GREETING] and listed[0].custom_title == "My greeting session"
+    assert project in next(iter(ours_store._store))
+
+
+@pytest.mark.anyio
+async def test_import_session_to_store_refuses_a_damaged_transcript_and_writes_nothing(work: Path) -> None:
+    path = next((Path(os.environ["CLAUDE_CONFIG_DIR"]) / "projects").glob(f"*/{SECOND}.jsonl"))
+    path.write_text(path.read_text() + "{not json\n")
+    store = claude_agent_sdk.InMemorySessionStore()
+
+    with pytest.raises(TranscriptError) as caught:
+        await ours.import_session_to_store(SECOND, store, directory=str(work))
+
+    assert caught.value.source == str(path) and store._store == {}
