@@ -17,9 +17,10 @@ import sys
 import threading
 import time
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -33,7 +34,7 @@ from letta_backend.registry import LocalSessionRegistry, SessionRegistry, defaul
 
 from ._internal import claude_listing as _claude_listing
 from ._internal import transcripts as _transcripts
-from .errors import NotSupportedOnLettaError
+from .errors import InvalidOptionError, NotSupportedOnLettaError
 from .types import (
     SDKSessionInfo,
     SessionKey,
@@ -327,6 +328,22 @@ def fork_session(
 # ---------------------------------------------------------------------------
 
 
+def _store_uuid(session_id: str) -> None:
+    """ValueError unless ``session_id`` is a session UUID (store keys are Claude session ids)."""
+    if session_id.startswith("conv-") or not _store.is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+
+
+async def _append_entry(
+    store: SessionStore, session_id: str, directory: str | None, entry: dict[str, Any]
+) -> None:
+    """Append one metadata entry to a session's main transcript in a store, as the Claude SDK does."""
+    stamp = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    full = {**entry, "sessionId": session_id, "uuid": str(uuid.uuid4()), "timestamp": stamp}
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    await store.append(key, [cast("SessionStoreEntry", full)])
+
+
 async def list_sessions_from_store(
     session_store: SessionStore,
     directory: str | None = None,
@@ -351,8 +368,17 @@ async def get_session_messages_from_store(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The user and assistant messages of a session kept in a store."""
-    _not_yet("get_session_messages_from_store")
+    """The user and assistant messages of a session kept in a store (as the Claude SDK reads them)."""
+    if not _store.is_session_key(session_id) or session_id.startswith("conv-"):
+        return []
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    entries = await session_store.load(key)
+    if not entries:
+        return []
+    transcript = _transcripts.transcript_of_entries(session_id, _key_string(key), entries, strict=False)
+    found = _claude_listing.session_messages(transcript)
+    found = found[offset:] if offset > 0 else found
+    return found[:limit] if limit is not None and limit > 0 else found
 
 
 async def list_subagents_from_store(
@@ -377,22 +403,33 @@ async def get_subagent_messages_from_store(
 async def rename_session_via_store(
     session_store: SessionStore, session_id: str, title: str, directory: str | None = None
 ) -> None:
-    """Give a session kept in a store a custom title."""
-    _not_yet("rename_session_via_store")
+    """Give a session kept in a store a custom title (appends a ``custom-title`` entry)."""
+    _store_uuid(session_id)
+    stripped = _store.clean_title(title)
+    await _append_entry(
+        session_store, session_id, directory, {"type": "custom-title", "customTitle": stripped}
+    )
 
 
 async def tag_session_via_store(
     session_store: SessionStore, session_id: str, tag: str | None, directory: str | None = None
 ) -> None:
-    """Set or clear the tag of a session kept in a store."""
-    _not_yet("tag_session_via_store")
+    """Set or clear (an empty tag) the tag of a session kept in a store (appends a ``tag`` entry)."""
+    _store_uuid(session_id)
+    cleaned = _store.clean_tag(tag)
+    await _append_entry(session_store, session_id, directory, {"type": "tag", "tag": cleaned or ""})
 
 
 async def delete_session_via_store(
     session_store: SessionStore, session_id: str, directory: str | None = None
 ) -> None:
-    """Delete a session kept in a store."""
-    _not_yet("delete_session_via_store")
+    """Delete a session kept in a store (a store without ``delete`` is left alone, as in the Claude SDK)."""
+    _store_uuid(session_id)
+    if getattr(type(session_store), "delete", None) is getattr(SessionStore, "delete", None):
+        return
+    await session_store.delete(
+        {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    )
 
 
 async def fork_session_via_store(

@@ -126,3 +126,42 @@ async def test_import_session_to_store_refuses_a_damaged_transcript_and_writes_n
         await ours.import_session_to_store(SECOND, store, directory=str(work))
 
     assert caught.value.source == str(path) and store._store == {}
+
+
+def _without_volatile(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in e.items() if k not in ("uuid", "timestamp")} for e in entries]
+
+
+@pytest.mark.anyio
+async def test_store_functions_read_and_change_a_store_as_the_claude_sdks_do(work: Path) -> None:
+    stores = {
+        "claude": claude_agent_sdk.InMemorySessionStore(),
+        "compat": claude_agent_sdk.InMemorySessionStore(),
+    }
+    for store in stores.values():
+        await claude_agent_sdk.import_session_to_store(GREETING, store, directory=str(work))
+        await claude_agent_sdk.import_session_to_store(SECOND, store, directory=str(work))
+    directory = str(work)
+
+    ours_messages = await ours.get_session_messages_from_store(stores["compat"], GREETING, directory, 3, 1)
+    theirs_messages = await claude_agent_sdk.get_session_messages_from_store(
+        stores["claude"], GREETING, directory, 3, 1
+    )
+    assert [dict(vars(m)) for m in ours_messages] == [dict(vars(m)) for m in theirs_messages]
+
+    await claude_agent_sdk.rename_session_via_store(stores["claude"], SECOND, " Store title ", directory)
+    await ours.rename_session_via_store(stores["compat"], SECOND, " Store title ", directory)
+    await claude_agent_sdk.tag_session_via_store(stores["claude"], SECOND, "kept", directory)
+    await ours.tag_session_via_store(stores["compat"], SECOND, "kept", directory)
+    await claude_agent_sdk.delete_session_via_store(stores["claude"], GREETING, directory)
+    await ours.delete_session_via_store(stores["compat"], GREETING, directory)
+
+    key = {"project_key": project_key_for_directory(work), "session_id": SECOND}
+    assert _without_volatile(stores["compat"].get_entries(key)) == _without_volatile(
+        stores["claude"].get_entries(key)
+    )
+    assert set(stores["compat"]._store) == set(stores["claude"]._store)
+    info = await claude_agent_sdk.get_session_info_from_store(stores["compat"], SECOND, directory)
+    assert info is not None and info.custom_title == "Store title" and info.tag == "kept"
+    with pytest.raises(ValueError):
+        await ours.rename_session_via_store(stores["compat"], "not-a-uuid", "t", directory)

@@ -81,7 +81,11 @@ def messages(session_id: str, directory: str | None) -> list[SessionMessage] | N
     path = transcripts.find_transcript(session_id, directory)
     if path is None:
         return None
-    transcript = transcripts.read_transcript(path, strict=False)
+    return session_messages(transcripts.read_transcript(path, strict=False))
+
+
+def session_messages(transcript: transcripts.Transcript) -> list[SessionMessage]:
+    """A transcript's visible messages as ``SessionMessage``s (the real SDK's shape)."""
     return [
         SessionMessage(
             type="user" if e["type"] == "user" else "assistant",
