@@ -16,7 +16,7 @@ import anyio
 import pytest
 from letta_client import AsyncLetta
 
-from claude_compat import ClaudeAgentOptions, ResultMessage, query
+from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query, unstable_v2_resumeSession
 from claude_compat.errors import TranscriptError
 from claude_compat.sessions import get_session_messages, project_key_for_directory
 from claude_compat.testing import ScriptedModel
@@ -192,3 +192,24 @@ async def test_a_claude_session_of_another_directory_is_refused(
     with pytest.raises(TranscriptError, match="ran in"):
         await run("resume me", resume=SECOND, cwd=elsewhere)
     assert default_registry().get(SECOND) is None
+
+
+@pytest.mark.anyio
+async def test_client_and_v2_session_resume_a_claude_session_with_its_history(
+    scripted_model: ScriptedModel, claude_home: tuple[Path, Path]
+) -> None:
+    _, work = claude_home
+    scripted_model.push("from the client", "from v2")
+
+    async with ClaudeSDKClient(ClaudeAgentOptions(resume=SECOND, cwd=work)) as client:
+        await client.query("client turn")
+        client_results = [m async for m in client.receive_response() if isinstance(m, ResultMessage)]
+    assert client_results[-1].session_id == SECOND
+    assert "A separate second session" in seen_by_model(scripted_model)
+
+    async with unstable_v2_resumeSession(SECOND, ClaudeAgentOptions(cwd=work)) as session:
+        await session.send("v2 turn")
+        v2_results = [m async for m in session.stream() if isinstance(m, ResultMessage)]
+    assert v2_results[-1].session_id == SECOND
+    seen = seen_by_model(scripted_model)
+    assert "A separate second session" in seen and "client turn" in seen and "v2 turn" in seen
