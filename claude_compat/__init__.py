@@ -28,6 +28,7 @@ from .errors import (
     SessionNotFoundError,
     SessionNotReadyError,
     SessionRegistryError,
+    TranscriptError,
     UnknownModelError,
 )
 from .query import query
@@ -391,6 +392,7 @@ __all__ = [
     "SessionNotReadyError",
     "InvalidOptionError",
     "InsecureStorageError",
+    "TranscriptError",
     # V2 session API of the migration guide (send() / stream())
     "unstable_v2_createSession",
     "unstable_v2_resumeSession",

@@ -28,6 +28,7 @@ __all__ = [
     "SessionRegistryError",
     "InvalidOptionError",
     "SessionNotReadyError",
+    "TranscriptError",
 ]
 
 
@@ -251,3 +252,17 @@ class InsecureStorageError(ClaudeSDKError, PermissionError):
 
 class SessionNotReadyError(ClaudeSDKError, RuntimeError):
     """A V2 session's id was read before its first message arrived."""
+
+
+class TranscriptError(ClaudeSDKError, ValueError):
+    """A Claude session transcript (a JSONL file or a SessionStore key) cannot be read as a session.
+
+    ``source`` is the file path or store key, ``line`` the 1-based line or entry number (None when
+    the whole source is at fault). Nothing was imported or written when this is raised.
+    """
+
+    def __init__(self, message: str, *, source: str, line: int | None = None):
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.line = line

@@ -17,9 +17,10 @@ import sys
 import threading
 import time
 import unicodedata
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
 
@@ -31,7 +32,9 @@ from letta_backend.client import map_error
 from letta_backend.letta_registry import registry_kind
 from letta_backend.registry import LocalSessionRegistry, SessionRegistry, default_registry
 
-from .errors import NotSupportedOnLettaError
+from ._internal import claude_listing as _claude_listing
+from ._internal import transcripts as _transcripts
+from .errors import InvalidOptionError, NotSupportedOnLettaError
 from .types import (
     SDKSessionInfo,
     SessionKey,
@@ -165,6 +168,11 @@ def _known_locally(session_id: str, directory: str | None) -> bool:
     return _run(lambda: _store.readable_session(local, session_id, directory)) is not None
 
 
+def _claude_only(session_id: str, directory: str | None) -> bool:
+    """A session id claude-compat does not know (so a Claude transcript may hold it)."""
+    return registry_kind() == "local" and not _known_locally(session_id, directory)
+
+
 def _read(
     session_id: str, directory: str | None, work: Callable[[LettaBackend], Awaitable[T]], empty: T
 ) -> T:
@@ -197,16 +205,24 @@ def list_sessions(
     """Sessions of a directory (and its git worktrees) or of all directories, newest first.
 
     ``summary`` is the custom title, else the first prompt; ``last_modified`` is when the session
-    was last opened, resumed or edited (epoch ms). Subagent sessions are not listed.
+    was last opened, resumed or edited (epoch ms). Subagent sessions are not listed. Sessions the
+    real Claude SDK wrote and claude-compat has not imported yet are listed as the Claude SDK lists them.
     """
-    return _with_registry(
-        lambda reg: _store.list_session_infos(reg, directory, limit, offset, include_worktrees)
-    )
+    ours = _with_registry(lambda reg: _store.list_session_infos(reg, directory, None, 0, include_worktrees))
+    known = {info.session_id for info in ours}
+    merged = ours + [i for i in _claude_listing.list_infos(directory) if i.session_id not in known]
+    merged.sort(key=lambda info: info.last_modified, reverse=True)
+    if offset > 0:
+        merged = merged[offset:]
+    return merged[:limit] if limit is not None and limit > 0 else merged
 
 
 def get_session_info(session_id: str, directory: str | None = None) -> SDKSessionInfo | None:
     """Metadata of one session, or None when there is no such session (as in the Claude SDK)."""
-    return _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
+    found = _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
+    if found is None and _store.is_session_key(session_id):
+        return _claude_listing.info(session_id, directory)
+    return found
 
 
 def get_session_messages(
@@ -221,6 +237,11 @@ def get_session_messages(
     ``message`` is Anthropic-shaped: text, thinking, tool_use and tool_result blocks. Unknown
     sessions give ``[]``, as in the Claude SDK.
     """
+    if _store.is_session_key(session_id) and not _known_locally(session_id, directory):
+        claude = _claude_listing.messages(session_id, directory)
+        if claude is not None:
+            claude = claude[offset:] if offset > 0 else claude
+            return claude[:limit] if limit is not None and limit > 0 else claude
     return _read(
         session_id, directory, lambda b: _store.session_messages(b, session_id, directory, limit, offset), []
     )
@@ -256,19 +277,29 @@ def rename_session(session_id: str, title: str, directory: str | None = None) ->
     when there is no such session.
     """
     _store.check_session_id(session_id)
-    _store.clean_title(title)
+    stripped = _store.clean_title(title)
+    if _claude_only(session_id, directory) and _claude_listing.rename(session_id, stripped, directory):
+        return
     _change(session_id, directory, lambda b: _store.rename(b, session_id, title, directory))
 
 
 def tag_session(session_id: str, tag: str | None, directory: str | None = None) -> None:
     """Set (or, with None, clear) a session's tag."""
     _store.check_session_id(session_id)
-    _store.clean_tag(tag)
+    cleaned = _store.clean_tag(tag)
+    if _claude_only(session_id, directory) and _claude_listing.tag(session_id, cleaned, directory):
+        return
     _change(session_id, directory, lambda b: _store.tag(b, session_id, tag, directory))
 
 
 def delete_session(session_id: str, directory: str | None = None) -> None:
-    """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record."""
+    """Delete a session: its Letta conversation, its own agent if it had one, its subagents, its record.
+
+    A Claude transcript not imported yet is deleted as the Claude SDK does (the file and its subagents).
+    """
+    _store.check_session_id(session_id)
+    if _claude_only(session_id, directory) and _claude_listing.delete(session_id, directory):
+        return
     _change(session_id, directory, lambda b: _store.delete(b, session_id, directory))
 
 
@@ -297,6 +328,22 @@ def fork_session(
 # ---------------------------------------------------------------------------
 
 
+def _store_uuid(session_id: str) -> None:
+    """ValueError unless ``session_id`` is a session UUID (store keys are Claude session ids)."""
+    if session_id.startswith("conv-") or not _store.is_session_key(session_id):
+        raise InvalidOptionError(f"Invalid session_id: {session_id}")
+
+
+async def _append_entry(
+    store: SessionStore, session_id: str, directory: str | None, entry: dict[str, Any]
+) -> None:
+    """Append one metadata entry to a session's main transcript in a store, as the Claude SDK does."""
+    stamp = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    full = {**entry, "sessionId": session_id, "uuid": str(uuid.uuid4()), "timestamp": stamp}
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    await store.append(key, [cast("SessionStoreEntry", full)])
+
+
 async def list_sessions_from_store(
     session_store: SessionStore,
     directory: str | None = None,
@@ -321,8 +368,17 @@ async def get_session_messages_from_store(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The user and assistant messages of a session kept in a store."""
-    _not_yet("get_session_messages_from_store")
+    """The user and assistant messages of a session kept in a store (as the Claude SDK reads them)."""
+    if not _store.is_session_key(session_id) or session_id.startswith("conv-"):
+        return []
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    entries = await session_store.load(key)
+    if not entries:
+        return []
+    transcript = _transcripts.transcript_of_entries(session_id, _key_string(key), entries, strict=False)
+    found = _claude_listing.session_messages(transcript)
+    found = found[offset:] if offset > 0 else found
+    return found[:limit] if limit is not None and limit > 0 else found
 
 
 async def list_subagents_from_store(
@@ -347,22 +403,33 @@ async def get_subagent_messages_from_store(
 async def rename_session_via_store(
     session_store: SessionStore, session_id: str, title: str, directory: str | None = None
 ) -> None:
-    """Give a session kept in a store a custom title."""
-    _not_yet("rename_session_via_store")
+    """Give a session kept in a store a custom title (appends a ``custom-title`` entry)."""
+    _store_uuid(session_id)
+    stripped = _store.clean_title(title)
+    await _append_entry(
+        session_store, session_id, directory, {"type": "custom-title", "customTitle": stripped}
+    )
 
 
 async def tag_session_via_store(
     session_store: SessionStore, session_id: str, tag: str | None, directory: str | None = None
 ) -> None:
-    """Set or clear the tag of a session kept in a store."""
-    _not_yet("tag_session_via_store")
+    """Set or clear (an empty tag) the tag of a session kept in a store (appends a ``tag`` entry)."""
+    _store_uuid(session_id)
+    cleaned = _store.clean_tag(tag)
+    await _append_entry(session_store, session_id, directory, {"type": "tag", "tag": cleaned or ""})
 
 
 async def delete_session_via_store(
     session_store: SessionStore, session_id: str, directory: str | None = None
 ) -> None:
-    """Delete a session kept in a store."""
-    _not_yet("delete_session_via_store")
+    """Delete a session kept in a store (a store without ``delete`` is left alone, as in the Claude SDK)."""
+    _store_uuid(session_id)
+    if getattr(type(session_store), "delete", None) is getattr(SessionStore, "delete", None):
+        return
+    await session_store.delete(
+        {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    )
 
 
 async def fork_session_via_store(
@@ -384,8 +451,20 @@ async def import_session_to_store(
     include_subagents: bool = True,
     batch_size: int = 500,
 ) -> None:
-    """Copy a local session into a store."""
-    _not_yet("import_session_to_store")
+    """Copy a local Claude transcript (and its subagents) into a store, as the Claude SDK does.
+
+    The transcript is checked whole first: a bad line raises TranscriptError and nothing is
+    appended. Sessions that live only on Letta cannot be copied yet (NotSupportedOnLettaError).
+    """
+    from ._internal.store_import import import_to_store
+
+    _store.check_session_id(session_id)
+    path = _transcripts.find_transcript(session_id, directory)
+    if path is None:
+        if _store.is_session_key(session_id) and not _claude_only(session_id, directory):
+            _not_yet("import_session_to_store")
+        raise _store.SessionMissingError(f"Session {session_id} not found", looked_up=session_id)
+    await import_to_store(path, session_id, store, include_subagents=include_subagents, batch_size=batch_size)
 
 
 # ---------------------------------------------------------------------------

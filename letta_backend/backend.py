@@ -19,7 +19,8 @@ import sniffio
 
 from claude_compat.errors import SessionBusyError, SessionNotFoundError, UnknownModelError
 
-from . import agents, conversations, leases, mapping
+from . import agents, claude_import, conversations, leases, mapping
+from .claude_import import ClaudeHistory, HistoryFinder
 from .client import Connection, check_health, make_client, map_error, resolve_connection
 from .letta_registry import open_registry, registry_kind
 from .registry import (
@@ -83,6 +84,8 @@ class SessionSpec:
     first_prompt: str | None = None
     resume_session_at: str | None = None  # a Letta message id (message-…, or its bare uuid)
     subagent_of: tuple[str, str] | None = None  # (parent session id, subagent id) of a subagent's session
+    #: Finds sessions the real Claude SDK wrote (transcripts, a SessionStore); imported on first use.
+    claude_sessions: HistoryFinder | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -177,9 +180,8 @@ class LettaBackend:
         except Exception as exc:
             raise map_error(exc, self.conn) from None
 
-    async def _create(self, spec: SessionSpec) -> BackendSession:
-        handle = await self.resolve_model(spec.model, spec.model_handle)
-        agent_spec = agents.AgentSpec(
+    def _agent_spec(self, spec: SessionSpec, handle: str) -> agents.AgentSpec:
+        return agents.AgentSpec(
             system=well_formed(spec.system_prompt),
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
@@ -195,6 +197,10 @@ class LettaBackend:
             },
             name=spec.agent_name,
         )
+
+    async def _create(self, spec: SessionSpec) -> BackendSession:
+        handle = await self.resolve_model(spec.model, spec.model_handle)
+        agent_spec = self._agent_spec(spec, handle)
         session_id = spec.session_id or str(uuid.uuid4())
         owns_agent = False
         isolate: Sequence[str] = ()
@@ -307,9 +313,29 @@ class LettaBackend:
             return False
         return handle in await self.model_handles() or handle in await self.model_handles(refresh=True)
 
+    async def _import_claude(self, spec: SessionSpec, history: ClaudeHistory) -> SessionRecord:
+        """The record of a Claude session, importing its history into Letta on first use."""
+        handle = await self.resolve_model(spec.model, spec.model_handle)
+        agent_spec = self._agent_spec(spec, handle)
+        return await claude_import.import_history(
+            self.client,
+            self.sessions,
+            history,
+            server_url=self.conn.base_url,
+            create_template=lambda tags: agents.create_agent(self.client, agent_spec, tags=tags),
+            model_handle=handle,
+            cwd=spec.cwd,
+        )
+
     async def _lookup(self, spec: SessionSpec) -> SessionRecord:
         if spec.continue_conversation and not spec.resume:
             record = await self.sessions.latest(spec.cwd)
+            if spec.claude_sessions is not None:
+                newest = await spec.claude_sessions(None, spec.cwd)
+                if newest is not None and (record is None or newest.modified_ms > record.updated_at * 1000):
+                    record = await self.sessions.get(newest.session_id) or await self._import_claude(
+                        spec, newest
+                    )
             if record is None:
                 raise SessionNotFoundError(
                     f"no earlier session to continue for cwd {spec.cwd!r} — start one first, or pass resume=",
@@ -338,9 +364,14 @@ class LettaBackend:
                 conversation_id="default",
             )
             return await self.sessions.put(record)
+        if record is None and spec.claude_sessions is not None and key:
+            history = await spec.claude_sessions(key, spec.cwd)
+            if history is not None:
+                return await self._import_claude(spec, history)
         if record is None:
             raise SessionNotFoundError(
-                f"no session {key!r}: not in the registry at {self.sessions.where} and not a Letta "
+                f"no session {key!r}: not in the registry at {self.sessions.where}, not a Claude "
+                "transcript under $CLAUDE_CONFIG_DIR/projects or in session_store=, and not a Letta "
                 "conversation (conv-…) or agent (agent-…) id",
                 looked_up=key,
             )

@@ -195,4 +195,14 @@ def session_spec(
         continue_conversation=options.continue_conversation,
         fork_session=options.fork_session,
         first_prompt=first_prompt[:200] if first_prompt else None,
+        claude_sessions=_claude_sessions(options) if subagent_of is None else None,
     )
+
+
+def _claude_sessions(options: ClaudeAgentOptions) -> Any:
+    """Sessions the real Claude SDK wrote, found on resume/continue (see claude_sessions)."""
+    if not (options.resume or options.continue_conversation):
+        return None
+    from .claude_sessions import finder
+
+    return finder(options, cwd_of(options))

@@ -326,7 +326,8 @@ _NAME_ROWS: list[NameStatus] = [
         _SESSIONS,
         "mapped",
         "sessions from the registry (local SQLite or, with letta_registry='letta', the server); messages "
-        "are the Letta conversation's history; rename/tag/delete/fork act on the conversation too",
+        "are the Letta conversation's history; rename/tag/delete/fork act on the conversation too; Claude "
+        "transcripts not imported yet are listed, read, renamed, tagged and deleted as the Claude SDK does",
         "list_sessions get_session_info get_session_messages list_subagents get_subagent_messages "
         "rename_session tag_session delete_session fork_session",
     ),
@@ -354,13 +355,18 @@ _NAME_ROWS: list[NameStatus] = [
     ),
     *_rows(
         _STORE,
+        "mapped",
+        "work on any SessionStore as in the Claude SDK (import_session_to_store copies a Claude "
+        "transcript; a session kept only on Letta cannot be copied yet)",
+        "import_session_to_store get_session_messages_from_store rename_session_via_store "
+        "tag_session_via_store delete_session_via_store",
+    ),
+    *_rows(
+        _STORE,
         "not-yet",
         "store-backed session functions are not built yet",
-        "import_session_to_store list_sessions_from_store get_session_info_from_store "
-        "get_session_messages_from_store "
-        "list_subagents_from_store get_subagent_messages_from_store rename_session_via_store "
-        "tag_session_via_store "
-        "delete_session_via_store fork_session_via_store",
+        "list_sessions_from_store get_session_info_from_store "
+        "list_subagents_from_store get_subagent_messages_from_store fork_session_via_store",
         "raises",
     ),
     # --- errors ---

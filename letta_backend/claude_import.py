@@ -1,0 +1,257 @@
+"""Import a Claude session's history into Letta once, under the same session id.
+
+The history (Anthropic-shaped messages: text, thinking, tool calls and their results) becomes
+the message list of a new Letta agent through Letta's agent-file import, so the model sees it
+exactly as a conversation it had: assistant turns with tool calls, tool results, prompts. The
+agent is built from the session's own spec (system prompt, memory, model) and belongs to the
+session. One import per session id: a file lock serialises processes of this machine, the
+registry record is written last, and an agent left by an interrupted import is removed first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import anyio
+import filelock
+from letta_client import AsyncLetta
+
+from claude_compat.errors import SessionBusyError
+
+from .registry import SessionRecord, SessionRegistry, home_dir
+
+#: Tag of an agent holding an imported Claude session (its Claude session id follows).
+IMPORT_TAG = "cc-import:"
+#: Longest wait for another process importing the same session (it makes a few bounded requests).
+IMPORT_LOCK_WAIT = 300.0
+
+
+@dataclass(frozen=True)
+class ClaudeHistory:
+    """A Claude session read from a transcript or a store, in neutral terms."""
+
+    session_id: str
+    source: str
+    messages: tuple[dict[str, Any], ...]
+    cwd: str | None = None
+    title: str | None = None
+    first_prompt: str | None = None
+    tag: str | None = None
+    modified_ms: int = 0
+
+
+#: Finds a Claude session: (session id, or None for the newest of the cwd; cwd) -> history or None.
+HistoryFinder = Callable[[str | None, str | None], Awaitable[ClaudeHistory | None]]
+
+
+# ---------------------------------------------------------------------------
+# Anthropic messages -> Letta agent-file messages (pure)
+# ---------------------------------------------------------------------------
+
+
+def _result_text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = [
+            str(b.get("text", "")) if isinstance(b, dict) and b.get("type") == "text" else json.dumps(b)
+            for b in content
+        ]
+        return "\n".join(parts)
+    return "" if content is None else json.dumps(content)
+
+
+def _assistant(blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    content: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "text" and block.get("text"):
+            content.append({"type": "text", "text": str(block["text"])})
+        elif kind == "thinking":
+            content.append(
+                {
+                    "type": "reasoning",
+                    "is_native": True,
+                    "reasoning": str(block.get("thinking", "")),
+                    "signature": block.get("signature") or None,
+                }
+            )
+        elif kind == "redacted_thinking":
+            content.append({"type": "redacted_reasoning", "data": str(block.get("data", ""))})
+        elif kind == "tool_use":
+            calls.append(
+                {
+                    "id": str(block.get("id", "")),
+                    "type": "function",
+                    "function": {
+                        "name": str(block.get("name", "")),
+                        "arguments": json.dumps(block.get("input") or {}),
+                    },
+                }
+            )
+    return {"role": "assistant", "content": content, "tool_calls": calls or None}
+
+
+def _user(blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A user message's blocks: tool results become tool messages, the rest one user message."""
+    out: list[dict[str, Any]] = []
+    texts: list[dict[str, Any]] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "tool_result":
+            text = _result_text(block.get("content"))
+            call_id = str(block.get("tool_use_id", ""))
+            status = "error" if block.get("is_error") else "success"
+            packaged = json.dumps({"status": "Failed" if block.get("is_error") else "OK", "message": text})
+            out.append(
+                {
+                    "role": "tool",
+                    "content": [{"type": "text", "text": packaged}],  # as Letta stores tool returns
+                    "tool_call_id": call_id,
+                    "tool_returns": [{"tool_call_id": call_id, "status": status, "func_response": text}],
+                }
+            )
+        elif kind == "text" and block.get("text"):
+            texts.append({"type": "text", "text": str(block["text"])})
+        elif kind == "image":
+            texts.append({"type": "text", "text": "[an image the user attached in the Claude session]"})
+    if texts:
+        out.append({"role": "user", "content": texts})
+    return out
+
+
+def letta_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Anthropic-shaped history as Letta messages (role, content parts, tool calls, tool returns)."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        blocks = message.get("content")
+        if isinstance(blocks, str):
+            blocks = [{"type": "text", "text": blocks}]
+        if not isinstance(blocks, list):
+            continue
+        if message.get("role") == "assistant":
+            converted = _assistant(blocks)
+            if converted["content"] or converted["tool_calls"]:
+                out.append(converted)
+        else:
+            out.extend(_user(blocks))
+    return out
+
+
+def agent_file_with_history(exported: dict[str, Any], messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """An exported (empty) agent file with ``messages`` appended after its system message."""
+    data: dict[str, Any] = json.loads(json.dumps(exported))
+    agent = data["agents"][0]
+    system = agent["messages"][:1]
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    added = []
+    for index, message in enumerate(letta_messages(messages), start=1):
+        added.append(
+            {
+                "type": "message",
+                "id": f"message-{index}",
+                "agent_id": agent["id"],
+                "created_at": now.isoformat(),
+                "tool_calls": None,
+                "tool_call_id": None,
+                "tool_returns": [],
+                **message,
+            }
+        )
+    agent["messages"] = system + added
+    agent["in_context_message_ids"] = [m["id"] for m in agent["messages"]]
+    return data
+
+
+# ---------------------------------------------------------------------------
+# The import
+# ---------------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _session_lock(session_id: str, *, wait: float = IMPORT_LOCK_WAIT) -> AsyncIterator[None]:
+    """One importer per Claude session id among this user's processes (polled, bounded)."""
+    path = home_dir() / "locks" / f"import-{session_id}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(path)
+    with anyio.move_on_after(wait) as waiting:
+        while True:
+            try:
+                lock.acquire(timeout=0)
+                break
+            except filelock.Timeout:
+                await anyio.sleep(0.05)
+    if waiting.cancelled_caught:
+        raise SessionBusyError(
+            f"another claude-compat process has been importing Claude session {session_id} for over "
+            f"{wait:g} s (lock file {path}) — retry once it has finished"
+        )
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+async def _remove_leftovers(client: AsyncLetta, session_id: str) -> None:
+    """Delete agents an interrupted import of this session left behind (no record points at them)."""
+    page = await client.agents.list(tags=[IMPORT_TAG + session_id], limit=100)
+    for agent in page.items:
+        with contextlib.suppress(Exception):
+            await client.agents.delete(agent.id)
+
+
+async def import_history(
+    client: AsyncLetta,
+    sessions: SessionRegistry,
+    history: ClaudeHistory,
+    *,
+    server_url: str,
+    create_template: Callable[[list[str]], Awaitable[str]],
+    model_handle: str,
+    cwd: str | None,
+) -> SessionRecord:
+    """The session's record, importing the history first unless a record already exists.
+
+    ``create_template(tags)`` makes an empty agent of the session's configuration; its export
+    plus the history is imported as the session's own agent, and the template is deleted.
+    """
+    async with _session_lock(history.session_id):
+        existing = await sessions.get(history.session_id)
+        if existing is not None:
+            return existing
+        await _remove_leftovers(client, history.session_id)
+        tags = [IMPORT_TAG + history.session_id]
+        template = await create_template(tags)
+        try:
+            exported: Any = await client.agents.export_file(template)
+            data = json.loads(exported) if isinstance(exported, (str, bytes)) else exported
+            payload = json.dumps(agent_file_with_history(data, history.messages)).encode()
+            imported = await client.agents.import_file(
+                file=(f"{history.session_id}.af", payload, "application/json"),
+                append_copy_suffix=False,
+            )
+        finally:
+            with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.agents.delete(template)
+        agent_id = imported.agent_ids[0]
+        await client.agents.update(agent_id, tags=["claude-compat", *tags])
+        return await sessions.put(
+            SessionRecord(
+                session_id=history.session_id,
+                server_url=server_url,
+                agent_id=agent_id,
+                conversation_id="default",
+                cwd=history.cwd or cwd,
+                model=model_handle,
+                title=history.title,
+                first_prompt=history.first_prompt,
+                tag=history.tag,
+                owns_agent=True,
+            )
+        )
