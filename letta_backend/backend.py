@@ -167,6 +167,10 @@ class LettaBackend:
     async def open_session(self, spec: SessionSpec) -> BackendSession:
         """Create a new session, or resume/continue/fork the one the spec names."""
         try:
+            if spec.continue_conversation and not spec.resume:
+                # as the Claude CLI: nothing to continue in this cwd starts a new session
+                if await self.sessions.latest(spec.cwd) is None:
+                    return await self._create(spec)
             if spec.resume or spec.continue_conversation:
                 return await self._resume(spec)
             return await self._create(spec)

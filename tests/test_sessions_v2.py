@@ -120,6 +120,21 @@ async def test_continue_conversation_resumes_the_latest_session_of_the_cwd(
     assert "continue marker" in history(scripted_model)
 
 
+async def test_continue_conversation_with_no_earlier_session_starts_a_new_one(
+    scripted_model: ScriptedModel, tmp_path: Any
+) -> None:
+    scripted_model.push("fresh start")
+
+    messages = await run("first words", ClaudeAgentOptions(cwd=tmp_path, continue_conversation=True))
+
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "success"
+    assert result.result == "fresh start"
+    assert "first words" in history(scripted_model)
+    again = await run("go on", ClaudeAgentOptions(cwd=tmp_path, continue_conversation=True))
+    assert again[-1].session_id == result.session_id  # the new session is the one continued next
+
+
 async def test_fork_session_copies_history_under_a_new_id(scripted_model: ScriptedModel) -> None:
     first = await run("fork marker")
 

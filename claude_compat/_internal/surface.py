@@ -422,7 +422,8 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "continue_conversation",
         "mapped",
-        "resumes the most recent session of this cwd from the registry",
+        "resumes the most recent session of this cwd from the registry; with none, starts a new one "
+        "(as the Claude CLI)",
     ),
     _opt("resume", "mapped", "a session id, a Letta conversation id or an agent id"),
     _opt("session_id", "mapped", "the id the new session is registered under"),
