@@ -224,16 +224,31 @@ def _tool_input(arguments: Any) -> dict[str, Any]:
     return parsed if isinstance(parsed, dict) else {"arguments": parsed}
 
 
+#: The environment note the engine puts before a session's prompt (claude_compat._internal.environment):
+#: what the model was told, not what the user wrote, so session history leaves it out.
+_ENVIRONMENT_NOTE = re.compile(
+    r"\A<system-reminder>\n# Environment\n.*?</system-reminder>"
+    r"(?:\n\n<system-reminder>\n.*?</system-reminder>)*(?:\n\n)?",
+    re.DOTALL,
+)
+
+
+def _without_environment(text: str) -> str:
+    return _ENVIRONMENT_NOTE.sub("", text, count=1)
+
+
 def _user_blocks(content: Any) -> list[dict[str, Any]]:
     """Letta user content (a string or text/image parts) as Anthropic content blocks."""
     if isinstance(content, str):
-        return [{"type": "text", "text": content}]
+        return [{"type": "text", "text": _without_environment(content)}]
     blocks: list[dict[str, Any]] = []
     for part in content if isinstance(content, list) else []:
         if not isinstance(part, dict):
             continue
         if part.get("type") == "text":
-            blocks.append({"type": "text", "text": str(part.get("text", ""))})
+            text = _without_environment(str(part.get("text", "")))
+            if text:
+                blocks.append({"type": "text", "text": text})
         elif part.get("type") == "image":
             blocks.append({"type": "image", "source": part.get("source", {})})
     return blocks

@@ -171,6 +171,7 @@ class Engine:
         self._session_started = False
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
+        self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -322,7 +323,8 @@ class Engine:
             transcript: list[Message] = []
             request: list[dict[str, Any]] = []
             if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
-                request = [*self._deferred, {"role": "user", "content": content}]
+                sent = await self._with_environment(content)  # the program's prompt stays as it was
+                request = [*self._deferred, {"role": "user", "content": sent}]
                 self._deferred = []
             stop_hook_active = False
             while blocked is None:
@@ -395,6 +397,24 @@ class Engine:
             mirrored = await self._mirror(content, [*transcript, *final])
             if mirrored is not None:
                 yield mirrored
+
+    async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+        """The prompt with the environment reminder in front, on a session's first turn and after a change."""
+        from .environment import Environment, environment_reminder
+
+        cwd = _options.cwd_of(self.options)
+        dirs = tuple(str(d) for d in self.options.add_dirs)
+        key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
+        if key == self._told_environment:
+            return content
+        self._told_environment = key
+        env = await anyio.to_thread.run_sync(
+            lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
+        )
+        note = environment_reminder(env)
+        if isinstance(content, str):
+            return f"{note}\n\n{content}"
+        return [{"type": "text", "text": note}, *content]
 
     async def _run(
         self, request: list[dict[str, Any]], state: TurnState, run: RunResult

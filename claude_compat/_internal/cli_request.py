@@ -1,0 +1,130 @@
+"""The Claude CLI's first model request, read at run time from the user's installed claude-agent-sdk.
+
+The CLI's long texts (system prompt, tool descriptions and schemas) belong to Anthropic and are not
+in this repository. When the real SDK is installed, its bundled CLI is run once, offline, against a
+local scripted Messages API; its first request is kept per CLI version and model in a private cache
+directory, with the volatile parts (working directory, date, session ids) replaced by placeholders.
+Without the real SDK this returns None, and says so once in the log: the project's own texts apply.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import importlib.util
+import json
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import anyio
+import platformdirs
+
+from .._private_files import private_dir, write_private_text
+
+__all__ = ["CWD", "DATE", "cache_path", "cli_version", "recorded_request"]
+
+log = logging.getLogger("claude_compat")
+
+#: Placeholders the volatile parts of a recorded request are replaced with.
+CWD = "<cwd>"
+DATE = "<date>"
+
+#: The CLI's environment for an offline recording (see the oracle recipe): no traffic but the scripted API.
+_OFFLINE_ENV = {
+    "ANTHROPIC_API_KEY": "sk-ant-recording-offline",
+    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    "DISABLE_TELEMETRY": "1",
+    "DISABLE_AUTOUPDATER": "1",
+    "DISABLE_ERROR_REPORTING": "1",
+    "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
+}
+
+#: The longest a recording may take (the CLI answers one scripted turn in about a second).
+_RECORD_TIMEOUT_S = 60.0
+
+_said_missing = False
+
+
+def cli_version() -> str | None:
+    """The installed claude-agent-sdk's version, or None when it is not installed."""
+    if importlib.util.find_spec("claude_agent_sdk") is None:
+        return None
+    try:
+        return importlib.metadata.version("claude-agent-sdk")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def cache_path(version: str, model: str | None) -> Path:
+    """Where the request recorded for ``version`` and ``model`` is kept (owner-only)."""
+    root = os.environ.get("CLAUDE_COMPAT_CACHE") or platformdirs.user_cache_dir("claude-compat")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", model or "default")
+    return Path(root) / "cli-requests" / version / f"{name}.json"
+
+
+async def recorded_request(model: str | None = None) -> dict[str, Any] | None:
+    """The CLI's first request for ``model`` with placeholders for volatile parts; None without the SDK."""
+    global _said_missing
+    version = cli_version()
+    if version is None:
+        if not _said_missing:
+            _said_missing = True
+            log.info(
+                "claude-agent-sdk is not installed: the model gets claude-compat's own system prompt "
+                "and tool texts (install claude-agent-sdk to give it the Claude CLI's)"
+            )
+        return None
+    path = cache_path(version, model)
+    if path.exists():
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cached
+    with anyio.fail_after(_RECORD_TIMEOUT_S):
+        body = await _record(model)
+    private_dir(path.parent)
+    write_private_text(path, json.dumps(body, indent=1))
+    return body
+
+
+async def _record(model: str | None) -> dict[str, Any]:
+    """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
+    import claude_agent_sdk as sdk
+
+    from ..testing._anthropic import AnthropicScriptedServer
+    from ..testing._script import ScriptedModel
+
+    server = AnthropicScriptedServer(ScriptedModel("recording")).start()
+    try:
+        server.model.push("ok")
+        with tempfile.TemporaryDirectory(prefix="claude-compat-record-") as tmp:
+            home, work = Path(tmp) / "home", Path(tmp) / "work"
+            home.mkdir()
+            work.mkdir()
+            env = {
+                **_OFFLINE_ENV,
+                "ANTHROPIC_BASE_URL": server.base_url,
+                "HOME": str(home),
+                "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+            }
+            options = sdk.ClaudeAgentOptions(cwd=str(work), env=env, model=model)
+            async for _ in sdk.query(prompt="hi", options=options):
+                pass
+            main = [r.body for r in server.model.requests if r.body.get("tools")]
+            if not main:
+                raise RuntimeError("the Claude CLI sent no model request while being recorded")
+            return _normalised(main[0], str(work))
+    finally:
+        server.stop()
+
+
+def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
+    """The request without what changes between runs: cwd and date as placeholders, no metadata."""
+    kept = {k: v for k, v in body.items() if k not in ("metadata", "stream")}
+    text = json.dumps(kept)
+    text = text.replace(json.dumps(cwd)[1:-1], CWD)
+    text = text.replace(datetime.date.today().isoformat(), DATE)
+    out: dict[str, Any] = json.loads(text)
+    return out

@@ -1,0 +1,97 @@
+"""The session's environment as the model is told it: working directory, platform, shell, git, date, model.
+
+The Claude CLI puts these facts into a ``<system-reminder>`` at the start of a session's first user
+message (for models that take no system-role message), so a model can use absolute paths without
+running ``pwd`` first. These are the project's own words for the same facts; the volatile parts
+(directory, date, model) are filled in per session, and the note is sent again when they change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Environment", "environment_reminder", "is_git_repository"]
+
+#: How long the git check may take before the directory counts as "not a repository".
+_GIT_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The facts of one session's environment (what changes between sessions is all here)."""
+
+    cwd: str
+    additional_directories: tuple[str, ...]
+    is_git_repository: bool
+    platform: str
+    shell: str
+    os_version: str
+    date: str
+    model: str
+
+    @classmethod
+    def current(cls, cwd: str, *, additional_directories: Sequence[str] = (), model: str) -> Environment:
+        """The environment of a session working in ``cwd`` with ``model``, as of today."""
+        return cls(
+            cwd=cwd,
+            additional_directories=tuple(str(d) for d in additional_directories),
+            is_git_repository=is_git_repository(cwd),
+            platform=sys.platform,
+            shell=Path(os.environ.get("SHELL") or "bash").name,
+            os_version=f"{platform.system()} {platform.release()}".strip(),
+            date=datetime.date.today().isoformat(),
+            model=model,
+        )
+
+    def lines(self) -> list[str]:
+        """The facts as ``name: value`` lines, in the CLI's order."""
+        rows = [
+            f"Primary working directory: {self.cwd}",
+            *(f"Additional working directory: {d}" for d in self.additional_directories),
+            f"Is a git repository: {'true' if self.is_git_repository else 'false'}",
+            f"Platform: {self.platform}",
+            f"Shell: {self.shell}",
+            f"OS Version: {self.os_version}",
+        ]
+        return [f" - {row}" for row in rows]
+
+
+def is_git_repository(cwd: str) -> bool:
+    """True when ``cwd`` is inside a git work tree (no git, or a slow git, counts as False)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0 and done.stdout.strip() == "true"
+
+
+def environment_reminder(env: Environment) -> str:
+    """The ``<system-reminder>`` text blocks that tell the model its environment, model and date."""
+    environment = "\n".join(
+        ["# Environment", "You have been invoked in the following environment: ", *env.lines()]
+    )
+    return "\n\n".join(
+        [
+            _reminder(environment),
+            _reminder(f"You are powered by the model {env.model}."),
+            _reminder(f"Today's date is {env.date}."),
+        ]
+    )
+
+
+def _reminder(text: str) -> str:
+    return f"<system-reminder>\n{text}\n</system-reminder>"

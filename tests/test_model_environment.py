@@ -1,0 +1,68 @@
+"""What the model is told about its environment: the working directory, platform, git and date."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat._internal.environment import Environment, environment_reminder
+from claude_compat.testing import ScriptedModel
+
+pytestmark = [pytest.mark.anyio, pytest.mark.letta]
+
+
+def _sent_text(model: ScriptedModel) -> str:
+    return json.dumps([m for r in model.completions for m in r.messages if m.get("role") == "user"])
+
+
+async def test_the_model_is_told_the_working_directory_platform_and_date(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push("done")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    options = ClaudeAgentOptions(cwd=str(tmp_path), add_dirs=[str(extra)])
+    messages = [m async for m in query(prompt="where am I?", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    sent = _sent_text(scripted_model)
+    assert f"Primary working directory: {tmp_path.resolve()}" in sent
+    assert f"Additional working directory: {extra}" in sent
+    assert "Is a git repository: false" in sent
+    assert datetime.date.today().isoformat() in sent
+    assert f"openai-proxy/{scripted_model.model_id}" in sent
+    assert "where am I?" in sent
+
+
+async def test_the_environment_is_sent_once_and_again_when_the_working_directory_changes(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push("one", "two", "three")
+    other = tmp_path / "other"
+    other.mkdir()
+    options = ClaudeAgentOptions(cwd=str(tmp_path))
+    async with ClaudeSDKClient(options) as client:
+        for prompt in ("first", "second"):
+            await client.query(prompt)
+            async for _ in client.receive_response():
+                pass
+        options.cwd = str(other)
+        await client.query("third")
+        async for _ in client.receive_response():
+            pass
+    users = [m for m in scripted_model.completions[-1].messages if m.get("role") == "user"]
+    told = [json.dumps(m).count("Primary working directory") for m in users]
+    assert told == [1, 0, 1], told
+    assert str(other.resolve()) in json.dumps(users[-1])
+
+
+def test_a_git_work_tree_is_reported_as_a_git_repository(tmp_path: Path) -> None:
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    env = Environment.current(str(tmp_path), model="m")
+    assert env.is_git_repository
+    assert "Is a git repository: true" in environment_reminder(env)
