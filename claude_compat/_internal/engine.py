@@ -8,6 +8,7 @@ ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 import warnings
@@ -53,6 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
+from . import cli_facts
 from . import options as _options
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
@@ -141,6 +143,7 @@ class TurnState:
     usage: Usage = field(default_factory=Usage)
     last_text: str | None = None
     permission_denials: list[dict[str, Any]] = field(default_factory=list)
+    retries: int = 0  # failed model calls tried again in a row (api_retry)
 
 
 class Engine:
@@ -331,6 +334,11 @@ class Engine:
                     if isinstance(message, AssistantMessage):
                         transcript.append(message)
                     yield message
+                retry = self._retry(run, state)
+                if retry is not None:  # as the CLI: a notice, a backoff, the same request again
+                    yield retry
+                    await anyio.sleep(int(retry.data["retry_delay_ms"]) / 1000)
+                    continue
                 blocks, reason, failure = run.blocks, run.reason, run.failure
                 if not self.options.include_partial_messages:
                     for block in blocks:
@@ -638,9 +646,47 @@ class Engine:
         if self.total_cost_usd is not None:
             self.total_cost_usd += cost
 
+    def _api_error_text(self, failure: StreamFailure) -> str:
+        """The CLI's words for a failed model call; its "gateway" is the Letta server."""
+        detail = failure.provider_message or failure.detail or failure.message
+        gateway = ""
+        if self.backend is not None:
+            gateway = str(self.backend.conn.base_url).split("://", 1)[-1].split("/", 1)[0]
+        return cli_facts.api_error_text(failure.http_status, detail, gateway)
+
+    def _retry(self, run: RunResult, state: TurnState) -> SystemMessage | None:
+        """An ``api_retry`` notice when the failed model call is one the CLI tries again, else None."""
+        failure = run.failure
+        if failure is None or run.blocks or self._interrupted:
+            state.retries = 0
+            return None
+        status = failure.http_status
+        limit = cli_facts.max_retries({**os.environ, **self.options.env})
+        if status is None or not cli_facts.api_error_fact(status).retry or state.retries >= limit:
+            return None
+        state.retries += 1
+        state.num_turns = max(0, state.num_turns - 1)  # the CLI counts the call once, however tried
+        return self._retry_notice(failure, state.retries, limit, cli_facts.retry_delay_ms(state.retries))
+
+    def _retry_notice(self, failure: StreamFailure, attempt: int, limit: int, delay_ms: int) -> SystemMessage:
+        """The CLI's ``api_retry`` message, shown before a failed model call is tried again."""
+        status = failure.http_status
+        data = {
+            "type": "system",
+            "subtype": "api_retry",
+            "attempt": attempt,
+            "max_retries": limit,
+            "retry_delay_ms": delay_ms,
+            "error_status": status,
+            "error": cli_facts.api_error_fact(status).retry_error,
+            "session_id": self.session_id,
+            "uuid": str(uuid.uuid4()),
+        }
+        return SystemMessage(subtype="api_retry", data=data)
+
     def _api_error_message(self, failure: StreamFailure) -> AssistantMessage:
         return AssistantMessage(
-            content=[TextBlock(text=_api_error_text(failure))],
+            content=[TextBlock(text=self._api_error_text(failure))],
             model="<synthetic>",
             error=mapping.assistant_error(failure.error_type, failure.http_status),  # type: ignore[arg-type]
             usage=Usage().as_result_usage(),  # the CLI's synthetic messages carry its own usage shape
@@ -661,7 +707,7 @@ class Engine:
         result_text: str | None = None
         api_status: int | None = None
         if stop.api_error and failure is not None:
-            result_text = _api_error_text(failure)
+            result_text = self._api_error_text(failure)
             api_status = failure.http_status or 500
         elif stop.subtype == "error_max_turns":
             errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
@@ -838,13 +884,6 @@ def _signature(thinking: str) -> str:
     return "letta_" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
 
 
-def _api_error_text(failure: StreamFailure) -> str:
-    """``API Error: <status> <the provider's own message>``, as the Claude CLI words it."""
-    status = failure.http_status
-    detail = failure.provider_message or failure.detail or failure.message
-    return f"API Error: {status} {detail}" if status else f"API Error: {detail}"
-
-
 def _as_text(content: str | list[dict[str, Any]]) -> str:
     if isinstance(content, str):
         return content
@@ -854,14 +893,10 @@ def _as_text(content: str | list[dict[str, Any]]) -> str:
 
 def result_error(result: ResultMessage) -> ResultError:
     """The ResultError the Claude SDK raises after yielding an error result from query()."""
-    data = {
-        "subtype": result.subtype,
-        "errors": result.errors or [],
-        "result": result.result,
-        "api_error_status": result.api_error_status,
-        "terminal_reason": result.terminal_reason,
-        "session_id": result.session_id,
-        "is_error": result.is_error,
-    }
+    data: dict[str, Any] = {"type": "result"}
+    for wire, attribute in cli_facts.RESULT_PAYLOAD_FIELDS.items():
+        value = getattr(result, attribute, None)
+        if value is not None:
+            data[wire] = value
     text = "; ".join(result.errors or []) or (result.result or "").strip() or result.subtype
     return ResultError(f"Claude Code returned an error result: {text}", data=data, exit_code=1)
