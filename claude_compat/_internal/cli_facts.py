@@ -105,3 +105,20 @@ RESULT_PAYLOAD_FIELDS: dict[str, str] = {
     "errors": "errors",
     "uuid": "uuid",
 }
+
+
+# --- get_server_info ------------------------------------------------------------------------------
+
+#: The output styles the CLI reports (``available_output_styles``), in its order.
+OUTPUT_STYLES: tuple[str, ...] = ("default", "Proactive", "Concise", "Explanatory", "Learning")
+#: The slash commands the CLI reports, in its order (names only: their descriptions are Anthropic's
+#: prose, read at run time from an installed real SDK by `cli_info.commands`).
+COMMAND_NAMES: tuple[str, ...] = (
+    "deep-research", "dataviz", "update-config", "verify", "debug", "code-review", "simplify",
+    "batch", "fewer-permission-prompts", "doctor", "loop", "claude-api", "workflow-authoring", "run",
+    "run-skill-generator", "plugin-authoring", "agents", "auto-mode-setup", "autocompact", "clear",
+    "color", "compact", "config", "output-style", "context", "effort", "fast", "focus", "heapdump",
+    "init", "mcp", "model", "__remote-workflow", "workflow-launch-exec", "reload-plugins",
+    "reload-skills", "rename", "security-review", "usage", "insights", "recap", "goal",
+    "list-agents", "team-onboarding",
+)  # fmt: skip

@@ -262,13 +262,13 @@ class Engine:
         servers: list[Any] = self.tools.mcp_servers_status()
         return {"mcpServers": servers}
 
-    def server_info(self) -> dict[str, Any]:
+    def server_info(self, commands: list[dict[str, Any]]) -> dict[str, Any]:
         """What the session offers, shaped like the Claude CLI's initialize answer."""
         return {
-            "commands": [],
+            "commands": commands,
             "agents": [{"name": n} for n in sorted(self.options.agents or {})],
             "output_style": "default",
-            "available_output_styles": ["default"],
+            "available_output_styles": list(cli_facts.OUTPUT_STYLES),
             "models": [{"value": self.model, "displayName": self.model}],
             "account": {},
             "backend": "letta",

@@ -281,22 +281,31 @@ class ClaudeToolHost(ToolHost):
         )
         options = subagents.child_options(self.options, definition, tool_input.get("model"))
         child = Engine(options, subagent_of=(self.session_id, agent_id))
+        task = subagents.TaskMessages(
+            self.session_id,
+            tool_use_id,
+            str(tool_input.get("description") or ""),
+            kind,
+            subagents.task_output_dir(self.cwd, self.session_id),
+        )
         collected: list[Message] = []
-        forwarded: list[Message] = []
+        forwarded: list[Message] = task.started_messages(prompt)
         try:
             await child.open(first_prompt=prompt)
             async for message in child.turn(prompt):
                 collected.append(message)
                 shown = subagents.forwarded(message, tool_use_id, text=self.options.forward_subagent_text)
+                forwarded += task.progress(message)
                 if shown is not None:
                     forwarded.append(shown)
         except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
-            return ToolOutcome(
-                f"Error: the subagent could not run: {exc}", is_error=True, messages=tuple(forwarded)
-            )
+            problem = f"Error: the subagent could not run: {exc}"
+            forwarded += task.finished_messages(problem, failed=True)
+            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
         finally:
             await child.aclose()
         text, failed = subagents.final_text(collected)
+        forwarded += task.finished_messages(text, failed=failed)
         await self.hooks.run(
             "SubagentStop",
             {
