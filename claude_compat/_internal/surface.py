@@ -215,8 +215,10 @@ _NAME_ROWS: list[NameStatus] = [
     ),
     *_rows(
         _MESSAGES,
-        "not-yet",
-        "background tasks are not built yet; these messages are never emitted",
+        "emulated",
+        "a subagent task (the Agent tool) shows the CLI's task_started, its prompt, task_progress per "
+        "tool call, task_updated and task_notification, as the CLI shows a foreground task; tasks do not "
+        "run in the background",
         "TaskStartedMessage TaskProgressMessage TaskUpdatedMessage TaskNotificationMessage "
         "TaskNotificationStatus TaskUpdatedStatus TERMINAL_TASK_STATUSES TaskUsage",
     ),
@@ -382,7 +384,9 @@ _NAME_ROWS: list[NameStatus] = [
         _ERRORS,
         "ResultError",
         "mapped",
-        "raised after an error ResultMessage, as with the Claude SDK",
+        "raised after an error ResultMessage, as with the Claude SDK; data is the CLI's result payload "
+        "(type, uuid, usage, modelUsage, ...); a failed model call is worded and retried as the CLI does "
+        "(api_retry notices, CLAUDE_CODE_MAX_RETRIES)",
     ),
     _row(
         _ERRORS,
