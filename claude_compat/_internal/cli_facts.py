@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Literal
+
+Destination = Literal["userSettings", "projectSettings", "localSettings", "session"]
 
 # --- API errors ---------------------------------------------------------------------------------
 
@@ -122,3 +125,27 @@ COMMAND_NAMES: tuple[str, ...] = (
     "reload-skills", "rename", "security-review", "usage", "insights", "recap", "goal",
     "list-agents", "team-onboarding",
 )  # fmt: skip
+
+
+# --- can_use_tool suggestions ---------------------------------------------------------------------
+
+#: The order of the suggestion kinds the CLI offers, by tool: file-edit tools lead with acceptEdits
+#: (``Write`` outside cwd: setMode, addDirectories); the others with their rule (``Bash touch f``:
+#: addRules, addDirectories, setMode).
+SUGGESTION_ORDER: dict[str, tuple[str, ...]] = {
+    "edit": ("setMode", "addDirectories"),
+    "other": ("addRules", "addDirectories", "setMode"),
+}
+#: A Bash rule the CLI suggests is the exact command when it is one command that edits files
+#: (``touch made.txt``), else per command its first words and `` *`` (``npm install *``;
+#: ``git commit -m x && touch y`` gives ``git commit *``, ``touch y *``).
+BASH_PREFIX_WORDS = 2
+#: Rule content suggested for a WebFetch call.
+WEBFETCH_RULE = "domain:{host}"
+#: Where each suggestion kind is saved.
+SUGGESTION_DESTINATIONS: dict[str, Destination] = {
+    "addRules": "localSettings",
+    "addRules:read": "session",
+    "addDirectories": "session",
+    "setMode": "session",
+}
