@@ -149,3 +149,16 @@ SUGGESTION_DESTINATIONS: dict[str, Destination] = {
     "addDirectories": "session",
     "setMode": "session",
 }
+
+
+# --- hook outputs ---------------------------------------------------------------------------------
+
+#: The error result of a tool call whose PreToolUse hook answered invalid output (e.g. a
+#: ``hookSpecificOutput.hookEventName`` naming another event): the call does not run, the model goes on.
+HOOK_FAILED_RESULT = (
+    "{event} hook failed with an unexpected error. The tool call was not executed; other configured "
+    "hooks may not have completed."
+)
+#: A hook's ``systemMessage`` is shown as an ``informational`` SystemMessage with this content and level.
+HOOK_SYSTEM_MESSAGE = "{event}:{tool} says: {message}"
+HOOK_SYSTEM_MESSAGE_LEVEL = "notice"

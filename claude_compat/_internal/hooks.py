@@ -63,6 +63,7 @@ class HookOutcome:
     block: bool = False  # decision "block" (or a failing on_failure="block" hook)
     block_reason: str | None = None
     stop: bool = False  # continue_ False: the agent stops
+    invalid: bool = False  # an output the CLI rejects (hookSpecificOutput for another event)
     stop_reason: str | None = None
     system_messages: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # hook_started / hook_response payloads
@@ -318,6 +319,11 @@ def _merge(outcome: HookOutcome, event: str, output: dict[str, Any]) -> None:
         _decide(outcome, "allow", reason)
     specific = output.get("hookSpecificOutput")
     if not isinstance(specific, dict):
+        return
+    named = specific.get("hookEventName")
+    if named is not None and named != event:  # the CLI rejects the whole output as invalid
+        outcome.invalid = True
+        outcome.errors.append(f"hookSpecificOutput.hookEventName is {named!r}, expected {event!r}")
         return
     outcome.hook_specific.append(specific)
     context = _text(specific.get("additionalContext"))

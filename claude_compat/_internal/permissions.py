@@ -228,6 +228,8 @@ class PermissionGate:
         pre = await self.hooks.run("PreToolUse", pre_input, tool_name=tool_name, tool_use_id=tool_use_id)
         call.take(pre)
         call.hook_context = list(pre.additional_context)
+        if pre.invalid:
+            return call.deny(cli_facts.HOOK_FAILED_RESULT.format(event="PreToolUse"), "hook")
         if pre.stop:
             reason = pre.stop_reason or "continue is false"
             decision = call.deny(
