@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from claude_compat import ClaudeAgentOptions, HookMatcher, ResultMessage, SystemMessage, UserMessage, query
+from claude_compat import (
+    ClaudeAgentOptions,
+    HookMatcher,
+    ResultError,
+    ResultMessage,
+    SystemMessage,
+    UserMessage,
+    query,
+)
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
@@ -61,3 +69,29 @@ async def test_a_hook_system_message_is_shown_as_an_informational_notice_before_
     notice = messages[notice_at]
     assert notice.data["content"] == "PreToolUse:Bash says: Careful with Bash"
     assert notice.data["level"] == "notice" and notice.data["session_id"] == messages[-1].session_id
+
+
+async def test_a_user_prompt_submit_hook_answering_for_another_event_ends_the_turn_before_any_model_call(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    async def hook(hook_input: Any, tool_use_id: str | None, context: Any) -> Any:
+        return {"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "pink"}}
+
+    scripted_model.push("never sent")
+    seen: list[Any] = []
+    with pytest.raises(ResultError) as info:
+        async for m in query(
+            prompt="What's my favorite color?",
+            options=ClaudeAgentOptions(cwd=tmp_path, hooks={"UserPromptSubmit": [HookMatcher(hooks=[hook])]}),
+        ):
+            seen.append(m)
+
+    assert not scripted_model.completions
+    result = seen[-1]
+    assert isinstance(result, ResultMessage) and result.subtype == "error_during_execution"
+    assert result.is_error and result.num_turns == 0 and result.result is None
+    assert result.errors is not None and result.errors[0].startswith(
+        "Hook returned incorrect event name: expected 'UserPromptSubmit' but got 'SessionStart'. "
+        "Full stdout: {"
+    )
+    assert info.value.subtype == "error_during_execution"

@@ -162,3 +162,9 @@ HOOK_FAILED_RESULT = (
 #: A hook's ``systemMessage`` is shown as an ``informational`` SystemMessage with this content and level.
 HOOK_SYSTEM_MESSAGE = "{event}:{tool} says: {message}"
 HOOK_SYSTEM_MESSAGE_LEVEL = "notice"
+#: A UserPromptSubmit hook whose hookSpecificOutput names another event ends the turn before any
+#: model call: an ``error_during_execution`` result (no turns) with these errors, then ResultError.
+HOOK_WRONG_EVENT = (
+    "Hook returned incorrect event name: expected '{expected}' but got '{got}'. Full stdout: {output}"
+)
+HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_error_status=none cause_name=none"

@@ -7,6 +7,7 @@ ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -159,6 +160,7 @@ class Engine:
         self.options = options
         _options.check_options(options)  # bad options fail before anything connects
         self._subagent_of = subagent_of
+        self._hook_errors: list[str] = []  # a UserPromptSubmit hook's invalid output ends the turn
         if tools is None:
             from .toolhost import ClaudeToolHost
 
@@ -319,8 +321,12 @@ class Engine:
                 blocked = BLANK_PROMPT
                 final.append(self._result("blank_prompt", None, state, blocked))
             else:
+                self._hook_errors = []
                 content, blocked = await self._prompt_hooks(prompt_content(content))
-                if blocked is not None:
+                if blocked is not None and self._hook_errors:
+                    failed = self._result("hook_failed", None, state)
+                    final.append(dataclasses.replace(failed, errors=self._hook_errors, num_turns=0))
+                elif blocked is not None:
                     final.append(self._result("hook_stopped", None, state, blocked))
             transcript: list[Message] = []
             request: list[dict[str, Any]] = []
@@ -490,6 +496,9 @@ class Engine:
         submitted = await hooks.run(
             "UserPromptSubmit", {"hook_event_name": "UserPromptSubmit", "prompt": text}
         )
+        if submitted.invalid:  # as the CLI: the turn ends in an error, nothing is sent
+            self._hook_errors = [*submitted.errors[-1:], cli_facts.HOOK_WRONG_EVENT_CRASH]
+            return content, submitted.errors[-1]
         if submitted.block or submitted.stop:
             return (
                 content,

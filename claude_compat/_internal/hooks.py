@@ -21,6 +21,7 @@ import anyio
 
 from ..errors import InvalidOptionError
 from ..types import HookMatcher, PermissionUpdate
+from . import cli_facts
 
 __all__ = ["DEFAULT_HOOK_TIMEOUT", "HookOutcome", "HookRunner"]
 
@@ -323,7 +324,12 @@ def _merge(outcome: HookOutcome, event: str, output: dict[str, Any]) -> None:
     named = specific.get("hookEventName")
     if named is not None and named != event:  # the CLI rejects the whole output as invalid
         outcome.invalid = True
-        outcome.errors.append(f"hookSpecificOutput.hookEventName is {named!r}, expected {event!r}")
+        shown = json.dumps(
+            {{"continue_": "continue", "async_": "async"}.get(k, k): v for k, v in output.items()},
+            indent=2,
+            default=str,
+        )
+        outcome.errors.append(cli_facts.HOOK_WRONG_EVENT.format(expected=event, got=named, output=shown))
         return
     outcome.hook_specific.append(specific)
     context = _text(specific.get("additionalContext"))
