@@ -287,8 +287,9 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _PERMISSIONS,
         "emulated",
-        "the local permission gate calls can_use_tool before a client tool runs; a denial goes "
-        "back to the model as an error result",
+        "the local permission gate calls can_use_tool before a client tool runs, with the CLI's "
+        "suggestions (exact or word-prefix Bash rules, addDirectories, acceptEdits, in its order); a "
+        "denial goes back to the model as an error result",
         "CanUseTool ToolPermissionContext PermissionResult PermissionResultAllow "
         "PermissionResultDeny PermissionUpdate",
     ),
@@ -302,7 +303,9 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _HOOKS,
         "emulated",
-        "the local hook runner calls them around client tools and turns",
+        "the local hook runner calls them around client tools and turns; outputs are validated as "
+        "the CLI validates them (hookSpecificOutput for another event fails the hook) and systemMessage "
+        "is shown as an informational notice",
         "HookCallback HookContext HookInput HookJSONOutput HookMatcher BaseHookInput HookEffort "
         "PreToolUseHookInput PostToolUseHookInput PostToolUseFailureHookInput "
         "UserPromptSubmitHookInput StopHookInput",
