@@ -87,6 +87,7 @@ async def test_a_user_prompt_submit_hook_answering_for_another_event_ends_the_tu
             seen.append(m)
 
     assert not scripted_model.completions
+    assert len(seen) == 1  # as the CLI: no init message, the result alone
     result = seen[-1]
     assert isinstance(result, ResultMessage) and result.subtype == "error_during_execution"
     assert result.is_error and result.num_turns == 0 and result.result is None

@@ -12,12 +12,12 @@ import pytest
 from claude_compat import (
     ClaudeAgentOptions,
     PermissionResultDeny,
-    PermissionRuleValue,
     ResultMessage,
     UserMessage,
     query,
 )
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
+from claude_compat.types import PermissionRuleValue
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 

@@ -313,20 +313,22 @@ class Engine:
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
-            yield self.init_message()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
             blocked: str | None = None
             if is_blank(content):  # as the CLI: a notice and a result, no model call
+                yield self.init_message()
                 yield self._informational(BLANK_PROMPT, level="warning")
                 blocked = BLANK_PROMPT
                 final.append(self._result("blank_prompt", None, state, blocked))
             else:
                 self._hook_errors = []
                 content, blocked = await self._prompt_hooks(prompt_content(content))
-                if blocked is not None and self._hook_errors:
+                if blocked is not None and self._hook_errors:  # as the CLI: the result alone, no init
                     failed = self._result("hook_failed", None, state)
                     final.append(dataclasses.replace(failed, errors=self._hook_errors, num_turns=0))
-                elif blocked is not None:
+                else:
+                    yield self.init_message()
+                if blocked is not None and not self._hook_errors:
                     final.append(self._result("hook_stopped", None, state, blocked))
             transcript: list[Message] = []
             request: list[dict[str, Any]] = []
