@@ -146,7 +146,9 @@ class ClaudeSDKClient:
         """What the session offers (commands, agents, models), like the CLI's initialize answer."""
         if self._engine is None:
             return None
-        return self._engine.server_info()
+        from ._internal.cli_info import commands
+
+        return self._engine.server_info(await commands())
 
     async def disconnect(self) -> None:
         """Close the session's connections; safe to call twice."""

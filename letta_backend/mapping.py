@@ -129,6 +129,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     # the prompt was blank
     "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
+    "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
     "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
     "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),

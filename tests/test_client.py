@@ -70,6 +70,11 @@ async def test_server_info_context_usage_and_mcp_status(scripted_model: Scripted
         status = await client.get_mcp_status()
 
     assert info is not None and info["models"][0]["value"] == f"openai-proxy/{scripted_model.model_id}"
+    # the CLI's output styles and slash commands, in its order (descriptions from the real SDK's CLI)
+    assert info["available_output_styles"] == ["default", "Proactive", "Concise", "Explanatory", "Learning"]
+    assert [c["name"] for c in info["commands"]][:3] == ["deep-research", "dataviz", "update-config"]
+    assert {"compact", "clear", "init", "model"} <= {c["name"] for c in info["commands"]}
+    assert all(c["description"] for c in info["commands"])  # the test extra installs the real SDK
     assert usage["totalTokens"] > 0 and usage["maxTokens"] > usage["totalTokens"]
     assert status == {"mcpServers": []}
 

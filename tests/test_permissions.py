@@ -465,9 +465,11 @@ async def test_can_use_tool_gets_the_tool_use_id_and_cli_like_suggestions(tmp_pa
         "toolu_42",
         None,
     )
-    assert [s.type for s in context.suggestions] == ["addRules", "setMode"]
-    assert context.suggestions[0].rules == [PermissionRuleValue("Bash", "touch:*")]
-    assert context.suggestions[1].mode == "acceptEdits"
+    # as the CLI: the exact command, the directory it writes in, acceptEdits
+    assert [s.type for s in context.suggestions] == ["addRules", "addDirectories", "setMode"]
+    assert context.suggestions[0].rules == [PermissionRuleValue("Bash", "touch f")]
+    assert context.suggestions[1].directories == [str(tmp_path)]
+    assert context.suggestions[2].mode == "acceptEdits"
 
 
 @pytest.mark.anyio
@@ -476,9 +478,70 @@ async def test_can_use_tool_hears_about_a_path_outside_cwd(tmp_path: Path) -> No
     await decide(make_gate(tmp_path, can_use_tool=callback), "Read", {"file_path": "/etc/hosts"})
     ((_, _, context),) = callback.calls
     assert context.blocked_path == "/etc/hosts"
-    assert [s.type for s in context.suggestions] == ["addRules", "addDirectories"]
+    assert [s.type for s in context.suggestions] == ["addRules"]  # as the CLI: a session rule only
     assert context.suggestions[0].rules == [PermissionRuleValue("Read", "//etc/**")]
-    assert context.suggestions[1].directories == ["/etc"]
+    assert context.suggestions[0].destination == "session"
+
+
+#: (tool, input, the suggestions the pinned CLI offered for it, recorded offline; WORK = cwd)
+CLI_SUGGESTIONS: list[tuple[str, dict[str, Any], list[dict[str, Any]]]] = [
+    (
+        "Bash",
+        {"command": "npm install left-pad"},
+        [{"type": "addRules", "rules": [("Bash", "npm install *")], "destination": "localSettings"}],
+    ),
+    (
+        "Bash",
+        {"command": "git commit -m x && touch y"},
+        [
+            {
+                "type": "addRules",
+                "rules": [("Bash", "git commit *"), ("Bash", "touch y *")],
+                "destination": "localSettings",
+            }
+        ],
+    ),
+    (
+        "Write",
+        {"file_path": "/tmp/outside_dir_x/new.txt", "content": "x"},
+        [
+            {"type": "setMode", "mode": "acceptEdits", "destination": "session"},
+            {"type": "addDirectories", "directories": ["/tmp/outside_dir_x"], "destination": "session"},
+        ],
+    ),
+    (
+        "Write",
+        {"file_path": "WORK/in.txt", "content": "x"},
+        [{"type": "setMode", "mode": "acceptEdits", "destination": "session"}],
+    ),
+    (
+        "WebFetch",
+        {"url": "https://example.com/a", "prompt": "x"},
+        [{"type": "addRules", "rules": [("WebFetch", "domain:example.com")], "destination": "localSettings"}],
+    ),
+]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("tool", "tool_input", "expected"), CLI_SUGGESTIONS)
+async def test_can_use_tool_gets_the_suggestions_the_cli_offers_in_its_order(
+    tmp_path: Path, tool: str, tool_input: dict[str, Any], expected: list[dict[str, Any]]
+) -> None:
+    callback = Recorder()
+    given = {k: v.replace("WORK", str(tmp_path)) if isinstance(v, str) else v for k, v in tool_input.items()}
+    await decide(make_gate(tmp_path, can_use_tool=callback), tool, given)
+    ((_, _, context),) = callback.calls
+    shown = []
+    for s in context.suggestions:
+        row: dict[str, Any] = {"type": s.type, "destination": s.destination}
+        if s.rules:
+            row["rules"] = [(r.tool_name, r.rule_content) for r in s.rules]
+        if s.mode:
+            row["mode"] = s.mode
+        if s.directories:
+            row["directories"] = s.directories
+        shown.append(row)
+    assert shown == expected
 
 
 @pytest.mark.anyio
@@ -731,7 +794,7 @@ async def test_the_permission_request_hook_gets_the_suggestions(tmp_path: Path) 
     assert hook_input["permission_suggestions"][0] == {
         "type": "addRules",
         "destination": "localSettings",
-        "rules": [{"toolName": "Bash", "ruleContent": "touch:*"}],
+        "rules": [{"toolName": "Bash", "ruleContent": "touch f"}],
         "behavior": "allow",
     }
 

@@ -119,9 +119,10 @@ async def test_a_model_http_error_becomes_an_api_error_result_then_result_error(
 ) -> None:
     scripted_model.push(Turn(error=HttpError(500, "scripted outage")))
     seen: list[Any] = []
+    no_retries = ClaudeAgentOptions(env={"CLAUDE_CODE_MAX_RETRIES": "0"})  # as the CLI, 5xx is retried
 
     with pytest.raises(ResultError) as info:
-        async for message in query(prompt="hello"):
+        async for message in query(prompt="hello", options=no_retries):
             seen.append(message)
 
     assert kinds(seen) == ["Sys:init", "A[TextBlock]", "Result:success"]

@@ -17,6 +17,8 @@ from claude_compat import (
     ResultError,
     ResultMessage,
     SystemMessage,
+    TaskStartedMessage,
+    TextBlock,
     ToolPermissionContext,
     ToolResultBlock,
     ToolUseBlock,
@@ -320,7 +322,32 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
         ),
     )
 
-    child = [m for m in messages if getattr(m, "parent_tool_use_id", None) == "parent_call"]
+    # as the CLI shows a foreground task: started, the prompt, progress per tool call, the child's
+    # messages, updated and notification, then the Agent call's result
+    start = next(i for i, m in enumerate(messages) if isinstance(m, TaskStartedMessage))
+    shown = messages[start : start + 8]
+    assert [type(m).__name__ for m in shown] == [
+        "TaskStartedMessage",
+        "UserMessage",
+        "TaskProgressMessage",
+        "AssistantMessage",
+        "UserMessage",
+        "TaskUpdatedMessage",
+        "TaskNotificationMessage",
+        "UserMessage",
+    ]
+    started, prompt, progress, _, _, updated, note, _ = shown
+    assert started.data["tool_use_id"] == "parent_call" and started.data["subagent_type"] == "reader"
+    assert started.data["prompt"] == "Read data.txt" and started.data["is_backgrounded"] is False
+    assert started.description == "read data" and started.task_type == "local_agent"
+    assert prompt.content == [TextBlock(text="Read data.txt")] and prompt.parent_tool_use_id == "parent_call"
+    assert progress.last_tool_name == "Read" and progress.usage["tool_uses"] == 1
+    assert progress.description == "Running Read"
+    assert updated.status == "completed" and updated.patch["status"] == "completed"
+    assert note.status == "completed" and note.summary == "The file holds 42."
+    assert note.output_file.endswith(f"/tasks/{started.task_id}.output")
+    assert len({started.task_id, progress.task_id, updated.task_id, note.task_id}) == 1
+    child = [m for m in messages if getattr(m, "parent_tool_use_id", None) == "parent_call"][1:]
     assert [label(m) for m in child] == ["A[ToolUse]", "U[ToolResult]"]
     parent_result = next(m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id is None)
     assert "The file holds 42." in str(parent_result.content[0].content)

@@ -762,6 +762,7 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "presence",
         "an opaque token the model provider signs: compare that there is one",
     ),
+    Normalisation("retry_delay_ms", "drop", "api_retry backoff carries random jitter"),
     Normalisation("estimated_tokens", "drop", "thinking-token estimates follow how the wire chunks thinking"),
     Normalisation(
         "estimated_tokens_delta", "drop", "thinking-token estimates follow how the wire chunks thinking"

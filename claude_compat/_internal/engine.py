@@ -7,7 +7,9 @@ ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import time
 import uuid
 import warnings
@@ -53,6 +55,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
+from . import cli_facts
 from . import options as _options
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
@@ -141,6 +144,7 @@ class TurnState:
     usage: Usage = field(default_factory=Usage)
     last_text: str | None = None
     permission_denials: list[dict[str, Any]] = field(default_factory=list)
+    retries: int = 0  # failed model calls tried again in a row (api_retry)
 
 
 class Engine:
@@ -156,6 +160,7 @@ class Engine:
         self.options = options
         _options.check_options(options)  # bad options fail before anything connects
         self._subagent_of = subagent_of
+        self._hook_errors: list[str] = []  # a UserPromptSubmit hook's invalid output ends the turn
         if tools is None:
             from .toolhost import ClaudeToolHost
 
@@ -260,13 +265,13 @@ class Engine:
         servers: list[Any] = self.tools.mcp_servers_status()
         return {"mcpServers": servers}
 
-    def server_info(self) -> dict[str, Any]:
+    def server_info(self, commands: list[dict[str, Any]]) -> dict[str, Any]:
         """What the session offers, shaped like the Claude CLI's initialize answer."""
         return {
-            "commands": [],
+            "commands": commands,
             "agents": [{"name": n} for n in sorted(self.options.agents or {})],
             "output_style": "default",
-            "available_output_styles": ["default"],
+            "available_output_styles": list(cli_facts.OUTPUT_STYLES),
             "models": [{"value": self.model, "displayName": self.model}],
             "account": {},
             "backend": "letta",
@@ -309,16 +314,22 @@ class Engine:
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
-            yield self.init_message()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
             blocked: str | None = None
             if is_blank(content):  # as the CLI: a notice and a result, no model call
+                yield self.init_message()
                 yield self._informational(BLANK_PROMPT, level="warning")
                 blocked = BLANK_PROMPT
                 final.append(self._result("blank_prompt", None, state, blocked))
             else:
+                self._hook_errors = []
                 content, blocked = await self._prompt_hooks(prompt_content(content))
-                if blocked is not None:
+                if blocked is not None and self._hook_errors:  # as the CLI: the result alone, no init
+                    failed = self._result("hook_failed", None, state)
+                    final.append(dataclasses.replace(failed, errors=self._hook_errors, num_turns=0))
+                else:
+                    yield self.init_message()
+                if blocked is not None and not self._hook_errors:
                     final.append(self._result("hook_stopped", None, state, blocked))
             transcript: list[Message] = []
             request: list[dict[str, Any]] = []
@@ -333,6 +344,11 @@ class Engine:
                     if isinstance(message, AssistantMessage):
                         transcript.append(message)
                     yield message
+                retry = self._retry(run, state)
+                if retry is not None:  # as the CLI: a notice, a backoff, the same request again
+                    yield retry
+                    await anyio.sleep(int(retry.data["retry_delay_ms"]) / 1000)
+                    continue
                 blocks, reason, failure = run.blocks, run.reason, run.failure
                 if not self.options.include_partial_messages:
                     for block in blocks:
@@ -502,6 +518,9 @@ class Engine:
         submitted = await hooks.run(
             "UserPromptSubmit", {"hook_event_name": "UserPromptSubmit", "prompt": text}
         )
+        if submitted.invalid:  # as the CLI: the turn ends in an error, nothing is sent
+            self._hook_errors = [*submitted.errors[-1:], cli_facts.HOOK_WRONG_EVENT_CRASH]
+            return content, submitted.errors[-1]
         if submitted.block or submitted.stop:
             return (
                 content,
@@ -658,9 +677,47 @@ class Engine:
         if self.total_cost_usd is not None:
             self.total_cost_usd += cost
 
+    def _api_error_text(self, failure: StreamFailure) -> str:
+        """The CLI's words for a failed model call; its "gateway" is the Letta server."""
+        detail = failure.provider_message or failure.detail or failure.message
+        gateway = ""
+        if self.backend is not None:
+            gateway = str(self.backend.conn.base_url).split("://", 1)[-1].split("/", 1)[0]
+        return cli_facts.api_error_text(failure.http_status, detail, gateway)
+
+    def _retry(self, run: RunResult, state: TurnState) -> SystemMessage | None:
+        """An ``api_retry`` notice when the failed model call is one the CLI tries again, else None."""
+        failure = run.failure
+        if failure is None or run.blocks or self._interrupted:
+            state.retries = 0
+            return None
+        status = failure.http_status
+        limit = cli_facts.max_retries({**os.environ, **self.options.env})
+        if status is None or not cli_facts.api_error_fact(status).retry or state.retries >= limit:
+            return None
+        state.retries += 1
+        state.num_turns = max(0, state.num_turns - 1)  # the CLI counts the call once, however tried
+        return self._retry_notice(failure, state.retries, limit, cli_facts.retry_delay_ms(state.retries))
+
+    def _retry_notice(self, failure: StreamFailure, attempt: int, limit: int, delay_ms: int) -> SystemMessage:
+        """The CLI's ``api_retry`` message, shown before a failed model call is tried again."""
+        status = failure.http_status
+        data = {
+            "type": "system",
+            "subtype": "api_retry",
+            "attempt": attempt,
+            "max_retries": limit,
+            "retry_delay_ms": delay_ms,
+            "error_status": status,
+            "error": cli_facts.api_error_fact(status).retry_error,
+            "session_id": self.session_id,
+            "uuid": str(uuid.uuid4()),
+        }
+        return SystemMessage(subtype="api_retry", data=data)
+
     def _api_error_message(self, failure: StreamFailure) -> AssistantMessage:
         return AssistantMessage(
-            content=[TextBlock(text=_api_error_text(failure))],
+            content=[TextBlock(text=self._api_error_text(failure))],
             model="<synthetic>",
             error=mapping.assistant_error(failure.error_type, failure.http_status),  # type: ignore[arg-type]
             usage=Usage().as_result_usage(),  # the CLI's synthetic messages carry its own usage shape
@@ -681,7 +738,7 @@ class Engine:
         result_text: str | None = None
         api_status: int | None = None
         if stop.api_error and failure is not None:
-            result_text = _api_error_text(failure)
+            result_text = self._api_error_text(failure)
             api_status = failure.http_status or 500
         elif stop.subtype == "error_max_turns":
             errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
@@ -858,13 +915,6 @@ def _signature(thinking: str) -> str:
     return "letta_" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
 
 
-def _api_error_text(failure: StreamFailure) -> str:
-    """``API Error: <status> <the provider's own message>``, as the Claude CLI words it."""
-    status = failure.http_status
-    detail = failure.provider_message or failure.detail or failure.message
-    return f"API Error: {status} {detail}" if status else f"API Error: {detail}"
-
-
 def _as_text(content: str | list[dict[str, Any]]) -> str:
     if isinstance(content, str):
         return content
@@ -874,14 +924,10 @@ def _as_text(content: str | list[dict[str, Any]]) -> str:
 
 def result_error(result: ResultMessage) -> ResultError:
     """The ResultError the Claude SDK raises after yielding an error result from query()."""
-    data = {
-        "subtype": result.subtype,
-        "errors": result.errors or [],
-        "result": result.result,
-        "api_error_status": result.api_error_status,
-        "terminal_reason": result.terminal_reason,
-        "session_id": result.session_id,
-        "is_error": result.is_error,
-    }
+    data: dict[str, Any] = {"type": "result"}
+    for wire, attribute in cli_facts.RESULT_PAYLOAD_FIELDS.items():
+        value = getattr(result, attribute, None)
+        if value is not None:
+            data[wire] = value
     text = "; ".join(result.errors or []) or (result.result or "").strip() or result.subtype
     return ResultError(f"Claude Code returned an error result: {text}", data=data, exit_code=1)

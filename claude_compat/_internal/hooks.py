@@ -21,6 +21,7 @@ import anyio
 
 from ..errors import InvalidOptionError
 from ..types import HookMatcher, PermissionUpdate
+from . import cli_facts
 
 __all__ = ["DEFAULT_HOOK_TIMEOUT", "HookOutcome", "HookRunner"]
 
@@ -63,6 +64,7 @@ class HookOutcome:
     block: bool = False  # decision "block" (or a failing on_failure="block" hook)
     block_reason: str | None = None
     stop: bool = False  # continue_ False: the agent stops
+    invalid: bool = False  # an output the CLI rejects (hookSpecificOutput for another event)
     stop_reason: str | None = None
     system_messages: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)  # hook_started / hook_response payloads
@@ -318,6 +320,16 @@ def _merge(outcome: HookOutcome, event: str, output: dict[str, Any]) -> None:
         _decide(outcome, "allow", reason)
     specific = output.get("hookSpecificOutput")
     if not isinstance(specific, dict):
+        return
+    named = specific.get("hookEventName")
+    if named is not None and named != event:  # the CLI rejects the whole output as invalid
+        outcome.invalid = True
+        shown = json.dumps(
+            {{"continue_": "continue", "async_": "async"}.get(k, k): v for k, v in output.items()},
+            indent=2,
+            default=str,
+        )
+        outcome.errors.append(cli_facts.HOOK_WRONG_EVENT.format(expected=event, got=named, output=shown))
         return
     outcome.hook_specific.append(specific)
     context = _text(specific.get("additionalContext"))

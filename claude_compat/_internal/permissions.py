@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from letta_backend import mapping
 
@@ -26,6 +27,7 @@ from ..types import (
     PermissionUpdate,
     ToolPermissionContext,
 )
+from . import cli_facts
 from .bash_judge import BashKind, Shell, judge
 from .hooks import HookOutcome, HookRunner
 from .rules import (
@@ -241,6 +243,8 @@ class PermissionGate:
         pre = await self.hooks.run("PreToolUse", pre_input, tool_name=tool_name, tool_use_id=tool_use_id)
         call.take(pre)
         call.hook_context = list(pre.additional_context)
+        if pre.invalid:
+            return call.deny(cli_facts.HOOK_FAILED_RESULT.format(event="PreToolUse"), "hook")
         if pre.stop:
             reason = pre.stop_reason or "continue is false"
             decision = call.deny(
@@ -396,41 +400,53 @@ class PermissionGate:
     def _suggestions(
         self, tool_name: str, tool_input: dict[str, Any], facts: ToolFacts, outside: list[Path]
     ) -> list[PermissionUpdate]:
-        """Permission updates offered to ``can_use_tool``, like the CLI's: a rule for the tool,
-        the directories outside, acceptEdits for edits."""
-        out: list[PermissionUpdate] = []
-        content: str | None = None
-        if tool_name == "Bash":
-            parts, _ = split_command(str(tool_input.get("command", "")))
-            if len(parts) == 1 and parts[0].words:
-                content = f"{parts[0].words[0]}:*"
-            elif isinstance(tool_input.get("command"), str):
-                content = str(tool_input["command"]).strip()
+        """Permission updates offered to ``can_use_tool``, as the CLI computes them (its kinds and
+        order are in cli_facts): a rule for the tool, the directories outside, acceptEdits for edits."""
+        where = cli_facts.SUGGESTION_DESTINATIONS
+        bash_kind, _ = self._bash_kind(tool_input) if tool_name == "Bash" else (None, True)
+        found: dict[str, PermissionUpdate] = {}
         if tool_name in READ_TOOLS and outside:
-            out.append(
-                PermissionUpdate(
-                    type="addRules",
-                    rules=[PermissionRuleValue("Read", f"/{_dir_of(outside[0])}/**")],
-                    behavior="allow",
-                    destination="session",
-                )
+            rule = PermissionRuleValue(tool_name, f"/{_dir_of(outside[0])}/**")
+            found["addRules"] = PermissionUpdate(
+                type="addRules", rules=[rule], behavior="allow", destination=where["addRules:read"]
             )
         elif tool_name not in EDIT_TOOLS:
-            out.append(
-                PermissionUpdate(
-                    type="addRules",
-                    rules=[PermissionRuleValue(tool_name, content)],
-                    behavior="allow",
-                    destination="localSettings",
-                )
+            rules = [
+                PermissionRuleValue(tool_name, c) for c in _rule_contents(tool_name, tool_input, bash_kind)
+            ]
+            found["addRules"] = PermissionUpdate(
+                type="addRules", rules=rules, behavior="allow", destination=where["addRules"]
             )
-        if outside:
-            dirs = sorted({_dir_of(p) for p in outside})
-            out.append(PermissionUpdate(type="addDirectories", directories=dirs, destination="session"))
-        bash_edit = tool_name == "Bash" and self._bash_kind(tool_input)[0] == "edit"
-        if (facts.edits_files or bash_edit) and self.mode == "default":
-            out.append(PermissionUpdate(type="setMode", mode="acceptEdits", destination="session"))
-        return out
+        dirs = [] if tool_name in READ_TOOLS else sorted({_dir_of(p) for p in outside})  # Read: the rule only
+        if bash_kind == "edit":  # the CLI offers the directory a Bash edit writes in, even inside cwd
+            dirs = sorted({*dirs, *(_dir_of(p) for p in facts.paths)} or {str(self.cwd)})
+        if dirs:
+            found["addDirectories"] = PermissionUpdate(
+                type="addDirectories", directories=dirs, destination=where["addDirectories"]
+            )
+        if (facts.edits_files or bash_kind == "edit") and self.mode == "default":
+            found["setMode"] = PermissionUpdate(
+                type="setMode", mode="acceptEdits", destination=where["setMode"]
+            )
+        order = cli_facts.SUGGESTION_ORDER["edit" if tool_name in EDIT_TOOLS else "other"]
+        return [found[k] for k in order if k in found]
+
+
+def _rule_contents(
+    tool_name: str, tool_input: dict[str, Any], bash_kind: BashKind | None
+) -> list[str | None]:
+    """The rule contents the CLI suggests for a tool call (see cli_facts.BASH_PREFIX_WORDS)."""
+    if tool_name == "WebFetch":
+        host = urlsplit(str(tool_input.get("url", ""))).hostname
+        return [cli_facts.WEBFETCH_RULE.format(host=host) if host else None]
+    if tool_name != "Bash":
+        return [None]
+    command = str(tool_input.get("command", "")).strip()
+    parts = [p for p in split_command(command)[0] if p.words]
+    if len(parts) == 1 and bash_kind == "edit":
+        return [command]
+    prefixes = [" ".join(p.words[: cli_facts.BASH_PREFIX_WORDS]) + " *" for p in parts]
+    return list(dict.fromkeys(prefixes)) or [command or None]
 
 
 @dataclass

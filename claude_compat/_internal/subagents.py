@@ -8,6 +8,12 @@ same permission gate rules and hooks. Its messages are forwarded with ``parent_t
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
+import tempfile
+import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 from ..types import (
@@ -16,10 +22,19 @@ from ..types import (
     ClaudeAgentOptions,
     Message,
     ResultMessage,
+    TaskNotificationMessage,
+    TaskProgressMessage,
+    TaskStartedMessage,
+    TaskUpdatedMessage,
+    TaskUsage,
     TextBlock,
     ThinkingBlock,
+    ToolUseBlock,
     UserMessage,
 )
+
+#: The ``task_type`` the CLI gives a subagent task.
+TASK_TYPE = "local_agent"
 
 #: The subagent Claude offers when the program defines none of that name.
 GENERAL_PURPOSE = AgentDefinition(
@@ -106,3 +121,148 @@ def final_text(messages: list[Message]) -> tuple[str, bool]:
         detail = "; ".join(result.errors or []) or result.result or result.subtype
         return f"The subagent failed: {detail}", True
     return result.result or "", False
+
+
+def task_output_dir(cwd: Path, session_id: str) -> str:
+    """Where the CLI says a task's transcript goes: ``<tmp>/claude-<uid>/<cwd slug>/<session>/tasks``."""
+    slug = re.sub(r"[^A-Za-z0-9]", "-", str(cwd))
+    return f"{tempfile.gettempdir()}/claude-{os.getuid()}/{slug}/{session_id}/tasks"
+
+
+class TaskMessages:
+    """The CLI's system messages around a foreground subagent task (recorded from the pinned CLI):
+    ``task_started``, the prompt as a UserMessage, ``task_progress`` before each tool call of the
+    child, then ``task_updated`` (completed) and ``task_notification`` before the Agent result."""
+
+    def __init__(
+        self, session_id: str, tool_use_id: str, description: str, subagent_type: str, output_dir: str
+    ) -> None:
+        self.session_id = session_id
+        self.tool_use_id = tool_use_id
+        self.description = description
+        self.subagent_type = subagent_type
+        self.task_id = "a" + uuid.uuid4().hex[:16]
+        self.run_id = uuid.uuid4().hex[:18]
+        self.output_file = f"{output_dir}/{self.task_id}.output"
+        self.started = time.monotonic()
+        self.tokens = 0
+        self.tool_uses = 0
+
+    def _data(self, subtype: str, **fields: Any) -> dict[str, Any]:
+        return {
+            "type": "system",
+            "subtype": subtype,
+            "task_id": self.task_id,
+            "run_id": self.run_id,
+            **fields,
+            "uuid": str(uuid.uuid4()),
+            "session_id": self.session_id,
+        }
+
+    def usage(self) -> TaskUsage:
+        return {
+            "total_tokens": self.tokens,
+            "tool_uses": self.tool_uses,
+            "duration_ms": int((time.monotonic() - self.started) * 1000),
+        }
+
+    def started_messages(self, prompt: str) -> list[Message]:
+        """``task_started`` and the subagent's prompt, shown with the Agent call's id."""
+        data = self._data(
+            "task_started",
+            tool_use_id=self.tool_use_id,
+            description=self.description,
+            subagent_type=self.subagent_type,
+            is_backgrounded=False,
+            spawn_depth=1,
+            task_type=TASK_TYPE,
+            prompt=prompt,
+        )
+        started = TaskStartedMessage(
+            subtype="task_started",
+            data=data,
+            task_id=self.task_id,
+            description=self.description,
+            uuid=data["uuid"],
+            session_id=self.session_id,
+            tool_use_id=self.tool_use_id,
+            task_type=TASK_TYPE,
+        )
+        return [started, UserMessage(content=[TextBlock(text=prompt)], parent_tool_use_id=self.tool_use_id)]
+
+    def progress(self, message: Message) -> list[Message]:
+        """A ``task_progress`` message for each tool call in a child message (shown before it)."""
+        if not isinstance(message, AssistantMessage):
+            return []
+        if isinstance(message.usage, dict):
+            self.tokens += int(message.usage.get("input_tokens", 0)) + int(
+                message.usage.get("output_tokens", 0)
+            )
+        out: list[Message] = []
+        for block in message.content:
+            if not isinstance(block, ToolUseBlock):
+                continue
+            self.tool_uses += 1
+            what = block.input.get("description") if isinstance(block.input, dict) else None
+            description = f"Running {what}" if isinstance(what, str) and what else f"Running {block.name}"
+            usage = self.usage()
+            data = self._data(
+                "task_progress",
+                tool_use_id=self.tool_use_id,
+                description=description,
+                subagent_type=self.subagent_type,
+                usage=dict(usage),
+                last_tool_name=block.name,
+            )
+            out.append(
+                TaskProgressMessage(
+                    subtype="task_progress",
+                    data=data,
+                    task_id=self.task_id,
+                    description=description,
+                    usage=usage,
+                    uuid=data["uuid"],
+                    session_id=self.session_id,
+                    tool_use_id=self.tool_use_id,
+                    last_tool_name=block.name,
+                )
+            )
+        return out
+
+    def finished_messages(self, summary: str, *, failed: bool) -> list[Message]:
+        """``task_updated`` (the task's new status) and ``task_notification`` (its report)."""
+        status: Any = "failed" if failed else "completed"
+        patch = {"status": status, "end_time": int(time.time() * 1000)}
+        updated = self._data("task_updated", patch=patch)
+        usage = self.usage()
+        note = self._data(
+            "task_notification",
+            tool_use_id=self.tool_use_id,
+            status=status,
+            output_file=self.output_file,
+            summary=summary,
+            usage=dict(usage),
+        )
+        return [
+            TaskUpdatedMessage(
+                subtype="task_updated",
+                data=updated,
+                task_id=self.task_id,
+                patch=patch,
+                status=status,
+                session_id=self.session_id,
+                uuid=updated["uuid"],
+            ),
+            TaskNotificationMessage(
+                subtype="task_notification",
+                data=note,
+                task_id=self.task_id,
+                status=status,
+                output_file=self.output_file,
+                summary=summary,
+                uuid=note["uuid"],
+                session_id=self.session_id,
+                tool_use_id=self.tool_use_id,
+                usage=usage,
+            ),
+        ]

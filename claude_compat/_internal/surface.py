@@ -215,8 +215,10 @@ _NAME_ROWS: list[NameStatus] = [
     ),
     *_rows(
         _MESSAGES,
-        "not-yet",
-        "background tasks are not built yet; these messages are never emitted",
+        "emulated",
+        "a subagent task (the Agent tool) shows the CLI's task_started, its prompt, task_progress per "
+        "tool call, task_updated and task_notification, as the CLI shows a foreground task; tasks do not "
+        "run in the background",
         "TaskStartedMessage TaskProgressMessage TaskUpdatedMessage TaskNotificationMessage "
         "TaskNotificationStatus TaskUpdatedStatus TERMINAL_TASK_STATUSES TaskUsage",
     ),
@@ -285,8 +287,9 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _PERMISSIONS,
         "emulated",
-        "the local permission gate calls can_use_tool before a client tool runs; a denial goes "
-        "back to the model as an error result",
+        "the local permission gate calls can_use_tool before a client tool runs, with the CLI's "
+        "suggestions (exact or word-prefix Bash rules, addDirectories, acceptEdits, in its order); a "
+        "denial goes back to the model as an error result",
         "CanUseTool ToolPermissionContext PermissionResult PermissionResultAllow "
         "PermissionResultDeny PermissionUpdate",
     ),
@@ -300,7 +303,9 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _HOOKS,
         "emulated",
-        "the local hook runner calls them around client tools and turns",
+        "the local hook runner calls them around client tools and turns; outputs are validated as "
+        "the CLI validates them (hookSpecificOutput for another event fails the hook) and systemMessage "
+        "is shown as an informational notice",
         "HookCallback HookContext HookInput HookJSONOutput HookMatcher BaseHookInput HookEffort "
         "PreToolUseHookInput PostToolUseHookInput PostToolUseFailureHookInput "
         "UserPromptSubmitHookInput StopHookInput",
@@ -388,7 +393,9 @@ _NAME_ROWS: list[NameStatus] = [
         _ERRORS,
         "ResultError",
         "mapped",
-        "raised after an error ResultMessage, as with the Claude SDK",
+        "raised after an error ResultMessage, as with the Claude SDK; data is the CLI's result payload "
+        "(type, uuid, usage, modelUsage, ...); a failed model call is worded and retried as the CLI does "
+        "(api_retry notices, CLAUDE_CODE_MAX_RETRIES)",
     ),
     _row(
         _ERRORS,

@@ -23,7 +23,7 @@ from ..types import (
     Message,
     SystemMessage,
 )
-from . import sdk_mcp, subagents
+from . import cli_facts, sdk_mcp, subagents
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -183,7 +183,9 @@ class ClaudeToolHost(ToolHost):
             return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
-        pre_events = self._hook_messages(decision.hook_events)
+        pre_events = self._hook_messages(decision.hook_events) + self._said(
+            "PreToolUse", call.name, decision.system_messages
+        )
         if not decision.allow:
             notices: tuple[SystemMessage, ...] = pre_events
             if decision.emit_denied_system_message:
@@ -247,6 +249,23 @@ class ClaudeToolHost(ToolHost):
             outcome = dataclasses.replace(outcome, notices=(*events, *outcome.notices))
         return outcome
 
+    def _said(self, event: str, tool: str, texts: list[str]) -> tuple[SystemMessage, ...]:
+        """Hooks' ``systemMessage`` texts as the CLI shows them: informational notices."""
+        return tuple(
+            SystemMessage(
+                subtype="informational",
+                data={
+                    "type": "system",
+                    "subtype": "informational",
+                    "content": cli_facts.HOOK_SYSTEM_MESSAGE.format(event=event, tool=tool, message=text),
+                    "level": cli_facts.HOOK_SYSTEM_MESSAGE_LEVEL,
+                    "uuid": str(uuid.uuid4()),
+                    "session_id": self.session_id,
+                },
+            )
+            for text in texts
+        )
+
     def _hook_messages(self, events: list[dict[str, Any]]) -> tuple[SystemMessage, ...]:
         """hook_started / hook_response payloads as HookEventMessages (only with include_hook_events)."""
         if not self.options.include_hook_events:
@@ -281,22 +300,31 @@ class ClaudeToolHost(ToolHost):
         )
         options = subagents.child_options(self.options, definition, tool_input.get("model"))
         child = Engine(options, subagent_of=(self.session_id, agent_id))
+        task = subagents.TaskMessages(
+            self.session_id,
+            tool_use_id,
+            str(tool_input.get("description") or ""),
+            kind,
+            subagents.task_output_dir(self.cwd, self.session_id),
+        )
         collected: list[Message] = []
-        forwarded: list[Message] = []
+        forwarded: list[Message] = task.started_messages(prompt)
         try:
             await child.open(first_prompt=prompt)
             async for message in child.turn(prompt):
                 collected.append(message)
                 shown = subagents.forwarded(message, tool_use_id, text=self.options.forward_subagent_text)
+                forwarded += task.progress(message)
                 if shown is not None:
                     forwarded.append(shown)
         except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
-            return ToolOutcome(
-                f"Error: the subagent could not run: {exc}", is_error=True, messages=tuple(forwarded)
-            )
+            problem = f"Error: the subagent could not run: {exc}"
+            forwarded += task.finished_messages(problem, failed=True)
+            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
         finally:
             await child.aclose()
         text, failed = subagents.final_text(collected)
+        forwarded += task.finished_messages(text, failed=failed)
         await self.hooks.run(
             "SubagentStop",
             {

@@ -1,0 +1,170 @@
+"""Facts of the pinned Claude CLI, recorded offline, that the engine reproduces: texts, orders, formats.
+
+Every row here was observed by running claude-agent-sdk 0.2.188 (bundled CLI 2.1.331) against the
+scripted Anthropic API (see claude_compat.testing.AnthropicScriptedServer); the engine reads these
+tables instead of spelling the CLI's behaviour out in code. Texts that are Anthropic's prose (the
+slash commands' descriptions) are not copied: `server_info` reads them from an installed real SDK.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Literal
+
+Destination = Literal["userSettings", "projectSettings", "localSettings", "session"]
+
+# --- API errors ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiErrorFact:
+    """How the CLI words a failed model call of some HTTP statuses, and whether it retries it."""
+
+    text: str  # placeholders: {status}, {message}, {gateway}
+    retry: bool
+    retry_error: str  # the api_retry message's ``error``
+
+
+#: A status not listed below (400, 404, 413, …): the plain form, not retried (the CLI's retries of a
+#: 400 only strip Anthropic beta headers, which a Letta server does not take).
+API_ERROR_DEFAULT = ApiErrorFact("API Error: {status} {message}", retry=False, retry_error="unknown")
+_SERVER_SIDE = ApiErrorFact(
+    "API Error: {status} {message}. This is a server-side issue, usually temporary — try again in a "
+    "moment. If it persists, check your inference gateway ({gateway}).",
+    retry=True,
+    retry_error="server_error",
+)
+#: Status → fact (5xx not listed: `api_error_fact` gives them `_SERVER_SIDE`).
+API_ERRORS: dict[int, ApiErrorFact] = {
+    401: ApiErrorFact("Failed to authenticate. API Error: {status} {message}", True, "authentication_failed"),
+    408: ApiErrorFact(API_ERROR_DEFAULT.text, True, "unknown"),
+    409: ApiErrorFact(API_ERROR_DEFAULT.text, True, "unknown"),
+    429: ApiErrorFact("API Error: Request rejected (429) · {message}", True, "rate_limit"),
+    529: ApiErrorFact(_SERVER_SIDE.text, True, "overloaded"),
+}
+#: 429 with no message from the provider.
+RATE_LIMIT_NO_MESSAGE = "this may be a temporary capacity issue."
+
+#: Retries of a failed model call when CLAUDE_CODE_MAX_RETRIES is unset; 0 means one call only.
+MAX_RETRIES_ENV = "CLAUDE_CODE_MAX_RETRIES"
+DEFAULT_MAX_RETRIES = 10
+#: Backoff: base * 2^(attempt-1), at most the cap, plus up to 25 % jitter (observed 516-556 ms first).
+RETRY_BASE_MS = 500
+RETRY_MAX_MS = 32_000
+RETRY_JITTER = 0.25
+
+
+def api_error_fact(status: int | None) -> ApiErrorFact:
+    """The CLI's wording and retry rule for a model call that failed with `status`."""
+    if status is None:
+        return API_ERROR_DEFAULT
+    if status in API_ERRORS:
+        return API_ERRORS[status]
+    return _SERVER_SIDE if status >= 500 else API_ERROR_DEFAULT
+
+
+def api_error_text(status: int | None, message: str, gateway: str) -> str:
+    """The result text (and synthetic assistant text) of a failed model call, as the CLI words it."""
+    if status is None:
+        return f"API Error: {message}"
+    if status == 429 and not message:
+        message = RATE_LIMIT_NO_MESSAGE
+    return api_error_fact(status).text.format(status=status, message=message, gateway=gateway)
+
+
+def retry_delay_ms(attempt: int) -> int:
+    """How long the CLI waits before retry number `attempt` (1-based)."""
+    base = min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_MAX_MS)
+    return int(base * (1 + RETRY_JITTER * random.random()))
+
+
+def max_retries(env: dict[str, str]) -> int:
+    """CLAUDE_CODE_MAX_RETRIES from the session's environment, else the CLI's default."""
+    raw = env.get(MAX_RETRIES_ENV, "").strip()
+    try:
+        return max(0, int(raw)) if raw else DEFAULT_MAX_RETRIES
+    except ValueError:
+        return DEFAULT_MAX_RETRIES
+
+
+#: Keys of the CLI's result payload that ``ResultError.data`` carries, from ResultMessage fields
+#: (wire name → ResultMessage attribute); ``type`` is always "result".
+RESULT_PAYLOAD_FIELDS: dict[str, str] = {
+    "subtype": "subtype",
+    "is_error": "is_error",
+    "duration_ms": "duration_ms",
+    "duration_api_ms": "duration_api_ms",
+    "num_turns": "num_turns",
+    "result": "result",
+    "stop_reason": "stop_reason",
+    "session_id": "session_id",
+    "total_cost_usd": "total_cost_usd",
+    "usage": "usage",
+    "modelUsage": "model_usage",
+    "permission_denials": "permission_denials",
+    "terminal_reason": "terminal_reason",
+    "api_error_status": "api_error_status",
+    "errors": "errors",
+    "uuid": "uuid",
+}
+
+
+# --- get_server_info ------------------------------------------------------------------------------
+
+#: The output styles the CLI reports (``available_output_styles``), in its order.
+OUTPUT_STYLES: tuple[str, ...] = ("default", "Proactive", "Concise", "Explanatory", "Learning")
+#: The slash commands the CLI reports, in its order (names only: their descriptions are Anthropic's
+#: prose, read at run time from an installed real SDK by `cli_info.commands`).
+COMMAND_NAMES: tuple[str, ...] = (
+    "deep-research", "dataviz", "update-config", "verify", "debug", "code-review", "simplify",
+    "batch", "fewer-permission-prompts", "doctor", "loop", "claude-api", "workflow-authoring", "run",
+    "run-skill-generator", "plugin-authoring", "agents", "auto-mode-setup", "autocompact", "clear",
+    "color", "compact", "config", "output-style", "context", "effort", "fast", "focus", "heapdump",
+    "init", "mcp", "model", "__remote-workflow", "workflow-launch-exec", "reload-plugins",
+    "reload-skills", "rename", "security-review", "usage", "insights", "recap", "goal",
+    "list-agents", "team-onboarding",
+)  # fmt: skip
+
+
+# --- can_use_tool suggestions ---------------------------------------------------------------------
+
+#: The order of the suggestion kinds the CLI offers, by tool: file-edit tools lead with acceptEdits
+#: (``Write`` outside cwd: setMode, addDirectories); the others with their rule (``Bash touch f``:
+#: addRules, addDirectories, setMode).
+SUGGESTION_ORDER: dict[str, tuple[str, ...]] = {
+    "edit": ("setMode", "addDirectories"),
+    "other": ("addRules", "addDirectories", "setMode"),
+}
+#: A Bash rule the CLI suggests is the exact command when it is one command that edits files
+#: (``touch made.txt``), else per command its first words and `` *`` (``npm install *``;
+#: ``git commit -m x && touch y`` gives ``git commit *``, ``touch y *``).
+BASH_PREFIX_WORDS = 2
+#: Rule content suggested for a WebFetch call.
+WEBFETCH_RULE = "domain:{host}"
+#: Where each suggestion kind is saved.
+SUGGESTION_DESTINATIONS: dict[str, Destination] = {
+    "addRules": "localSettings",
+    "addRules:read": "session",
+    "addDirectories": "session",
+    "setMode": "session",
+}
+
+
+# --- hook outputs ---------------------------------------------------------------------------------
+
+#: The error result of a tool call whose PreToolUse hook answered invalid output (e.g. a
+#: ``hookSpecificOutput.hookEventName`` naming another event): the call does not run, the model goes on.
+HOOK_FAILED_RESULT = (
+    "{event} hook failed with an unexpected error. The tool call was not executed; other configured "
+    "hooks may not have completed."
+)
+#: A hook's ``systemMessage`` is shown as an ``informational`` SystemMessage with this content and level.
+HOOK_SYSTEM_MESSAGE = "{event}:{tool} says: {message}"
+HOOK_SYSTEM_MESSAGE_LEVEL = "notice"
+#: A UserPromptSubmit hook whose hookSpecificOutput names another event ends the turn before any
+#: model call: an ``error_during_execution`` result (no turns) with these errors, then ResultError.
+HOOK_WRONG_EVENT = (
+    "Hook returned incorrect event name: expected '{expected}' but got '{got}'. Full stdout: {output}"
+)
+HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_error_status=none cause_name=none"
