@@ -403,7 +403,7 @@ class PermissionGate:
         """Permission updates offered to ``can_use_tool``, as the CLI computes them (its kinds and
         order are in cli_facts): a rule for the tool, the directories outside, acceptEdits for edits."""
         where = cli_facts.SUGGESTION_DESTINATIONS
-        bash_kind, _ = self._bash_kind(tool_input) if tool_name == "Bash" else (None, True)
+        bash_kind = self._bash_kind(tool_input)[0] if tool_name == "Bash" else None
         found: dict[str, PermissionUpdate] = {}
         if tool_name in READ_TOOLS and outside:
             rule = PermissionRuleValue(tool_name, f"/{_dir_of(outside[0])}/**")
