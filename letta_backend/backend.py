@@ -167,10 +167,6 @@ class LettaBackend:
     async def open_session(self, spec: SessionSpec) -> BackendSession:
         """Create a new session, or resume/continue/fork the one the spec names."""
         try:
-            if spec.continue_conversation and not spec.resume:
-                # as the Claude CLI: nothing to continue in this cwd starts a new session
-                if await self.sessions.latest(spec.cwd) is None:
-                    return await self._create(spec)
             if spec.resume or spec.continue_conversation:
                 return await self._resume(spec)
             return await self._create(spec)
@@ -264,6 +260,8 @@ class LettaBackend:
 
     async def _resume(self, spec: SessionSpec) -> BackendSession:
         record = await self._lookup(spec)
+        if record is None:  # as the Claude CLI: nothing to continue in this cwd starts a new session
+            return await self._create(spec)
         fork_point: str | None = None
         if spec.resume_session_at:
             from .sessions_store import fork_conversation_at  # sessions_store imports claude_compat
@@ -331,7 +329,8 @@ class LettaBackend:
             cwd=spec.cwd,
         )
 
-    async def _lookup(self, spec: SessionSpec) -> SessionRecord:
+    async def _lookup(self, spec: SessionSpec) -> SessionRecord | None:
+        """The session ``spec`` resumes or continues; None when there is nothing to continue."""
         if spec.continue_conversation and not spec.resume:
             record = await self.sessions.latest(spec.cwd)
             if spec.claude_sessions is not None:
@@ -340,11 +339,6 @@ class LettaBackend:
                     record = await self.sessions.get(newest.session_id) or await self._import_claude(
                         spec, newest
                     )
-            if record is None:
-                raise SessionNotFoundError(
-                    f"no earlier session to continue for cwd {spec.cwd!r} — start one first, or pass resume=",
-                    looked_up=spec.cwd,
-                )
             return record
         key = spec.resume or ""
         record = await self.sessions.get(key)
