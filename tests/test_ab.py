@@ -6,18 +6,22 @@ with a model script beside it. Known gaps of claude-compat are listed below with
 difference: such a test is ``xfail(strict=True)`` and fails for real when the differences
 change (a new one appears, or one is fixed and the list must shrink).
 
-The Letta side needs a Letta server that saw a model named ``claude-sonnet-4-5`` when it
-started (so both sides price their runs). One is started for this module; to reuse a running
-one, set ``CLAUDE_COMPAT_TEST_AB_LETTA_URL`` and ``CLAUDE_COMPAT_TEST_AB_MODEL_PORT`` (the port
-its model endpoint calls; nothing may listen there).
+The scenarios are independent and run ``CLAUDE_COMPAT_TEST_AB_LANES`` (default 2) at a time,
+each in its own lane of the scripted backends. The Letta side needs a Letta server that saw the
+lanes' model names (``claude-sonnet-4-5``, ``claude-sonnet-4-5-lane2``…, so both sides price
+their runs) when it started. One is started for this module; to reuse a running one, set
+``CLAUDE_COMPAT_TEST_AB_LETTA_URL`` and ``CLAUDE_COMPAT_TEST_AB_MODEL_PORT`` (the port its model
+endpoint calls; nothing may listen there), and the lanes it knows (default 1).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +30,6 @@ import pytest
 from claude_compat._cli import main
 from claude_compat._internal.ab import (
     NORMALISATIONS,
-    SCRIPTED_MODEL_ID,
     ABReport,
     Difference,
     RunPair,
@@ -35,6 +38,7 @@ from claude_compat._internal.ab import (
     SideRun,
     compare,
     kind,
+    lane_model_ids,
     normalise,
     render_html,
     render_markdown,
@@ -50,13 +54,123 @@ SCENARIOS = sorted(p.stem for p in SCENARIOS_DIR.glob("*.py") if p.with_suffix("
 
 AB_LETTA_URL_ENV = "CLAUDE_COMPAT_TEST_AB_LETTA_URL"
 AB_MODEL_PORT_ENV = "CLAUDE_COMPAT_TEST_AB_MODEL_PORT"
+#: How many scenarios run at once (each runs its two sides at the same time).
+AB_LANES_ENV = "CLAUDE_COMPAT_TEST_AB_LANES"
+DEFAULT_LANES = 2
 
 # --- what claude-compat does differently today (each one an engine fix to make) --------------
-# Empty now: every difference these scenarios showed has been fixed. A new one fails its test; list
-# it here with what differs only while the engine fix is pending.
+# The scenarios adapted from public programs (see each docstring) showed these; each value names
+# the area that owns the fix. A new difference fails its test; a fixed one must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
+_OWNER_1 = "climsgs (#14.7: additionalContext is not appended to the tool result)"
+_OWNER_2 = (
+    "climsgs (#14.7: hook deny text, systemMessage); "
+    "stdout also shows the SDK's INFO log line (scenario logs to stdout)"
+)
+_OWNER_3 = "climsgs (#14.7: hook systemMessage as Sys:informational)"
+_OWNER_4 = "climsgs (#14.9: can_use_tool) / unowned (Bash redirect needs approval; updated_input)"
+_OWNER_5 = "modelview (#14.3: Bash tool result as the CLI shows it)"
+_OWNER_6 = "modelview (#14.3: Edit input defaults, tool_use_result fields, result text)"
+_OWNER_7 = "stdout: the SDK's INFO log line (scenario logs to stdout; scenario fix pending)"
+_OWNER_8 = "structured (#14.5: budget result, terminal_reason)"
+_OWNER_9 = "unowned (ResultMessage.origin from the streamed user message)"
+_OWNER_10 = "unowned (SDK MCP is_error result text and tool_use_result)"
+_OWNER_11 = "unowned (Sys:status after set_permission_mode)"
+_OWNER_12 = "unowned (Write result names the path as given)"
+_OWNER_13 = "unowned (interrupt before the model answers)"
+_OWNER_14 = "unowned (interrupt during a model call)"
+_OWNER_15 = "unowned (num_turns with parallel tool calls)"
+_OWNER_16 = "unowned (set_model echoes a UserMessage on the CLI)"
+_OWNER_17 = "unowned (the CLI answers streamed prompts in two turns)"
+
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
+    "bugfix_accept_edits": {
+        "message 3 (U[ToolResult]): tool_use_result.durationMs": _OWNER_6,
+        "message 7 (A[ToolUse]): content[0].input.replace_all": _OWNER_6,
+        "message 8 (U[ToolResult]): content[0].content": _OWNER_6,
+    },
+    "dynamic_interrupt": {
+        "kinds": _OWNER_13,
+        "stdout": _OWNER_13,
+    },
+    "dynamic_permission_mode": {
+        "kinds": _OWNER_11,
+        "stdout": _OWNER_11,
+    },
+    "dynamic_set_model": {
+        "kinds": _OWNER_16,
+        "stdout": _OWNER_16,
+    },
+    "hook_deny_with_reason": {
+        "kinds": _OWNER_3,
+        "stdout": _OWNER_3,
+    },
+    "hook_posttooluse_context": {
+        "message 3 (U[ToolResult]): content[0].content": _OWNER_1,
+    },
+    "hook_pretooluse_context": {
+        "message 3 (U[ToolResult]): content[0].content": _OWNER_1,
+    },
+    "hooks_decision_fields": {
+        "kinds": _OWNER_2,
+        "message 4/3 (U[ToolResult!]): content[0].content": _OWNER_2,
+        "message 4/3 (U[ToolResult!]): tool_use_result": _OWNER_2,
+        "message 6/5 (Result:success): permission_denials[0].tool_input.file_path": _OWNER_2,
+        "message 9/8 (U[ToolResult]): content[0].content": _OWNER_2,
+        "stdout": _OWNER_2,
+    },
+    "hooks_pretooluse_client": {
+        "stdout": _OWNER_7,
+    },
+    "max_budget_usd": {
+        "kinds": _OWNER_8,
+        "message 9/10 (Result:error_max_budget_usd/error): terminal_reason": _OWNER_8,
+        "stdout": _OWNER_8,
+    },
+    "mcp_calculator": {
+        "message 26 (U[ToolResult!]): content[0].content": _OWNER_10,
+        "message 26 (U[ToolResult!]): tool_use_result": _OWNER_10,
+        "stdout": _OWNER_10,
+    },
+    "mcp_two_tools_one_reply": {
+        "message 7 (Result:success): num_turns": _OWNER_15,
+    },
+    "query_stream_can_use_tool": {
+        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
+    },
+    "query_string_can_use_tool": {
+        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
+    },
+    "quick_start": {
+        "message 10 (U[ToolResult]): content[0].content": _OWNER_12,
+        "stdout": _OWNER_12,
+    },
+    "result_origin": {
+        "message 3 (Result:success): origin": _OWNER_9,
+        "stdout": _OWNER_9,
+    },
+    "streaming_async_iterable": {
+        "kinds": _OWNER_17,
+        "stdout": _OWNER_17,
+    },
+    "streaming_bash_command": {
+        "stdout": _OWNER_5,
+    },
+    "streaming_interrupt": {
+        "kinds": _OWNER_14,
+        "message 3/2 (Result:error_during_execution/error): num_turns": _OWNER_14,
+        "message 3/2 (Result:error_during_execution/error): errors[0]": _OWNER_14,
+    },
+    "streaming_with_options": {
+        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
+    },
+    "tool_permission_callback": {
+        "kinds": _OWNER_4,
+        "message 10 (Result:success): permission_denials": _OWNER_4,
+        "stdout": _OWNER_4,
+    },
+}
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
 USAGE_GAPS: set[tuple[str, str, str, str]] = set()
@@ -106,55 +220,101 @@ def _known(name: str, category: str) -> dict[str, str]:
 
 
 class AbServers:
-    """A Letta server that knows the scripted model, and the scripted backends used by every run."""
+    """A Letta server that knows the scripted models, and the scripted backends used by every run.
 
-    def __init__(self, letta_url: str, letta_api_key: str | None, model_port: int, out: Path) -> None:
+    The scenarios are independent, so they run `LANES` at a time, each in a lane of the backends
+    of its own: the first `report` starts every scenario this session selected, and each test
+    waits for the report it reads.
+    """
+
+    def __init__(
+        self, letta_url: str, letta_api_key: str | None, model_port: int, out: Path, lanes: int
+    ) -> None:
         self.letta_url = letta_url
         self.letta_api_key = letta_api_key
         self.model_port = model_port
         self.out = out
         self.backends = ScriptedBackends(
-            letta_url=letta_url, letta_api_key=letta_api_key, model_port=model_port
+            letta_url=letta_url, letta_api_key=letta_api_key, model_port=model_port, lanes=lanes
         )
-        self.reports: dict[str, ABReport] = {}
+        self.selected: list[str] = list(SCENARIOS)
+        self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="ab-scenario")
+        self._runs: dict[str, Future[ABReport]] = {}
+        self._lock = threading.Lock()
+
+    def _run(self, name: str) -> ABReport:
+        return run_ab(
+            SCENARIOS_DIR / f"{name}.py",
+            out_dir=self.out / name,
+            scripted=SCENARIOS_DIR / f"{name}.json",
+            backends=self.backends,
+            parallel=True,
+            timeout=120,
+        )
 
     def report(self, name: str) -> ABReport:
-        """Run a scenario on both sides once per module, with both sides at the same time."""
-        if name not in self.reports:
-            self.reports[name] = run_ab(
-                SCENARIOS_DIR / f"{name}.py",
-                out_dir=self.out / name,
-                scripted=SCENARIOS_DIR / f"{name}.json",
-                backends=self.backends,
-                parallel=True,
-                timeout=120,
-            )
-        return self.reports[name]
+        """The scenario's report: run once per module, both sides at the same time."""
+        with self._lock:
+            for other in [*self.selected, name]:
+                if other not in self._runs:
+                    self._runs[other] = self._pool.submit(self._run, other)
+        return self._runs[name].result()
+
+    def drain(self) -> None:
+        """Wait until no scenario is running (before the backends are stopped)."""
+        for future in list(self._runs.values()):
+            future.exception()
+
+    def close(self) -> None:
+        """Let running scenarios finish and start no more."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _selected_scenarios(session: pytest.Session) -> list[str]:
+    """The scenarios the selected tests of this module read (all of them for the usage test)."""
+    names: list[str] = []
+    for item in session.items:
+        if Path(str(item.fspath)) != Path(__file__):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "scenario" in params:
+            names.append(params["scenario"])
+        elif item.name == "test_both_sdks_report_the_same_usage_counters":
+            names.extend(SCENARIOS)
+    return list(dict.fromkeys(names))
 
 
 @pytest.fixture(scope="module")
-def ab_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AbServers]:
+def ab_servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AbServers]:
     external = os.environ.get(AB_LETTA_URL_ENV, "").strip()
     out = tmp_path_factory.mktemp("ab-runs")
+    lanes = int(os.environ.get(AB_LANES_ENV) or (1 if external else DEFAULT_LANES))
     if external:
         port = int(os.environ[AB_MODEL_PORT_ENV])
-        servers = AbServers(external.rstrip("/"), os.environ.get("LETTA_API_KEY"), port, out)
+        servers = AbServers(external.rstrip("/"), os.environ.get("LETTA_API_KEY"), port, out, lanes)
+        servers.selected = _selected_scenarios(request.session)
         with servers.backends:
             yield servers
+            servers.close()
         return
     from letta_backend.server import LocalLettaServer
 
-    # Letta learns its models when it starts: serve the scripted model's name until then.
-    with ScriptedModelServer(ScriptedModel(SCRIPTED_MODEL_ID)) as announcer:
+    # Letta learns its models when it starts: serve every lane's model name until then.
+    first, *more = (ScriptedModel(model_id) for model_id in lane_model_ids(lanes))
+    with ScriptedModelServer(first, more_models=more) as announcer:
         port = int(announcer.base_url.rsplit(":", 1)[1].split("/")[0])
         letta = LocalLettaServer(
             model_base_url=announcer.base_url, data_dir=tmp_path_factory.mktemp("ab-letta")
         )
         letta.start()
     try:
-        servers = AbServers(letta.base_url, letta.api_key, port, out)
+        servers = AbServers(letta.base_url, letta.api_key, port, out, lanes)
+        servers.selected = _selected_scenarios(request.session)
         with servers.backends:
             yield servers
+            servers.close()
     finally:
         letta.stop()
 
@@ -214,6 +374,7 @@ def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
     out = tmp_path / "ab"
     if ab_servers.letta_api_key:  # the command sends the given server's token from LETTA_API_KEY
         monkeypatch.setenv("LETTA_API_KEY", ab_servers.letta_api_key)
+    ab_servers.drain()
     ab_servers.backends.stop()  # the command serves the scripted model on that port itself
     try:
         code = main(
@@ -343,6 +504,39 @@ def test_the_anthropic_fake_answers_json_errors_side_calls_and_other_routes() ->
     assert other[:2] == (200, "application/json") and json.loads(other[2]) == {}
     assert models["data"][0]["id"] == "scripted-model"
     assert len(model.requests) == 6
+
+
+def test_runs_in_different_lanes_are_answered_from_their_own_scripts(tmp_path: Path) -> None:
+    chat = {"messages": [{"role": "user", "content": "hi"}], "tools": TOOLS}
+    with ScriptedModelServer(ScriptedModel(lane_model_ids(1)[0])) as model_server:
+        backends = ScriptedBackends(letta_url="http://127.0.0.1:9", model_server=model_server, lanes=2)
+        with backends, backends.lane({"turns": ["from A"]}) as a, backends.lane({"turns": ["from B"]}) as b:
+            for lane in (a, b):
+                lane.prepare("claude")
+                lane.prepare("compat")
+            # claude-compat's requests reach one server (the port Letta stores), told apart by model
+            openai = {
+                lane.model_id: _post(
+                    f"{model_server.base_url}/chat/completions", {**chat, "model": lane.model_id}
+                )
+                for lane in (b, a)
+            }
+            claude = {
+                lane.model_id: _post(
+                    f"{lane.env('claude', tmp_path)['ANTHROPIC_BASE_URL']}/v1/messages", chat
+                )
+                for lane in (b, a)
+            }
+            models = {lane.model_id: lane.env("compat", tmp_path)["CLAUDE_COMPAT_MODEL"] for lane in (a, b)}
+            seen = {lane.model_id: len(lane.requests("compat")) for lane in (a, b)}
+
+    assert lane_model_ids(2) == ["claude-sonnet-4-5", "claude-sonnet-4-5-lane2"] == [a.model_id, b.model_id]
+    assert models == {m: f"openai-proxy/{m}" for m in lane_model_ids(2)}
+    texts = {m: json.loads(body)["choices"][0]["message"]["content"] for m, (_, _, body) in openai.items()}
+    assert texts == {a.model_id: "from A", b.model_id: "from B"}
+    answers = {m: json.loads(body)["content"][0]["text"] for m, (_, _, body) in claude.items()}
+    assert answers == {a.model_id: "from A", b.model_id: "from B"}
+    assert seen == {a.model_id: 1, b.model_id: 1}
 
 
 def _run(side: Side, records: list[dict[str, Any]], tmp_path: Path, stdout: str = "") -> SideRun:

@@ -23,6 +23,7 @@ import importlib
 import importlib.util
 import json
 import os
+import queue
 import shutil
 import statistics
 import subprocess
@@ -41,6 +42,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from claude_compat.testing._anthropic import AnthropicScriptedServer
     from claude_compat.testing._openai import ScriptedModelServer
+    from claude_compat.testing._script import ScriptedModel
 
 __all__ = [
     "TRACE_ENV",
@@ -55,6 +57,8 @@ __all__ = [
     "Difference",
     "ABReport",
     "ScriptedBackends",
+    "ScriptedLane",
+    "lane_model_ids",
     "run_ab",
     "load_trace",
     "normalise",
@@ -282,6 +286,78 @@ class RunPair:
         return self.claude if side == "claude" else self.compat
 
 
+def lane_model_ids(lanes: int, model_id: str = SCRIPTED_MODEL_ID) -> list[str]:
+    """The model ids of `lanes` lanes: `model_id` for the first, ``<model_id>-lane<N>`` after it.
+
+    A Letta server must have seen all of them when it started (serve them then with
+    ``ScriptedModelServer(more_models=...)``). The suffix keeps the name a Claude model's, so
+    both sides still price their runs.
+    """
+    return [model_id] + [f"{model_id}-lane{n}" for n in range(2, lanes + 1)]
+
+
+class ScriptedLane:
+    """One run's own pair of scripted models: its Anthropic fake, and its model id on the shared
+    OpenAI-compatible server (Letta stores that server's port, so lanes share it and are told
+    apart by the model a request names). Runs in different lanes never see each other's script.
+    """
+
+    def __init__(self, anthropic: AnthropicScriptedServer, openai: ScriptedModel, backends: ScriptedBackends):
+        self._anthropic = anthropic
+        self._openai = openai
+        self._backends = backends
+        self._script: dict[str, Any] | None = None
+
+    @property
+    def model_id(self) -> str:
+        """The id claude-compat's model requests name (``openai-proxy/<model_id>`` in Letta)."""
+        return self._openai.model_id
+
+    def load(self, script: Mapping[str, Any]) -> None:
+        """Use this (already checked) model script for the next runs in this lane."""
+        self._script = dict(script)
+
+    def _model(self, side: Side) -> ScriptedModel:
+        return self._anthropic.model if side == "claude" else self._openai
+
+    def prepare(self, side: Side) -> None:
+        """Reload the script into the side's model, forgetting what an earlier run left."""
+        if self._script is None:
+            raise RuntimeError("no model script loaded: call load() first")
+        model = self._model(side)
+        model.reset()
+        model.load(self._script)
+
+    def requests(self, side: Side) -> list[Any]:
+        """The requests the side's scripted model received since `prepare`."""
+        return self._model(side).requests
+
+    def env(self, side: Side, home: Path) -> dict[str, str]:
+        """Variables that point one side at its fake (merged over the child's environment)."""
+        if side == "claude":
+            return {
+                "ANTHROPIC_BASE_URL": self._anthropic.base_url,
+                "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+                "DISABLE_TELEMETRY": "1",
+                "DISABLE_AUTOUPDATER": "1",
+                "DISABLE_ERROR_REPORTING": "1",
+                "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
+                "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
+                "HOME": str(home),
+                "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+            }
+        env = {
+            "LETTA_BASE_URL": self._backends.letta_url,
+            "CLAUDE_COMPAT_MODEL": f"openai-proxy/{self.model_id}",
+            "CLAUDE_COMPAT_HOME": str(home / ".claude-compat"),
+            "HOME": str(home),
+        }
+        if self._backends.letta_api_key is not None:
+            env["LETTA_API_KEY"] = self._backends.letta_api_key
+        return env
+
+
 class ScriptedBackends:
     """The offline pair behind ``--scripted``: a scripted Anthropic API for the Claude side, and a
     scripted OpenAI-compatible model behind a Letta server for claude-compat, both from one script.
@@ -289,8 +365,9 @@ class ScriptedBackends:
     Pass `letta_url` (with `model_port`, the port that Letta's model endpoint points at, or a
     running `model_server`, and `letta_api_key` when it wants one) to reuse a Letta server;
     otherwise one is started (about 30 s).
-    The Letta server must have seen a model named `model_id` when it started. One pair serves
-    many programs: `load` a script before each.
+    The Letta server must have seen the model ids of all `lanes` (`lane_model_ids`) when it
+    started. `lanes` runs may go on at once, each in a `lane` of its own; one pair serves many
+    programs: `load` a script, or give one to `lane`.
     """
 
     def __init__(
@@ -302,8 +379,13 @@ class ScriptedBackends:
         model_port: int | None = None,
         model_server: ScriptedModelServer | None = None,
         model_id: str = SCRIPTED_MODEL_ID,
+        lanes: int = 1,
         status: Callable[[str], None] | None = None,
     ) -> None:
+        from claude_compat.errors import InvalidOptionError
+
+        if lanes < 1:
+            raise InvalidOptionError(f"lanes must be at least 1, got {lanes}")
         self._script: dict[str, Any] | None = None
         if script is not None:
             self.load(script)
@@ -311,11 +393,11 @@ class ScriptedBackends:
         self._letta_api_key = letta_api_key
         self._model_port = model_port
         self._given_model_server = model_server
-        self._model_id = model_id
+        self._model_ids = lane_model_ids(lanes, model_id)
         self._status = status or (lambda text: None)
-        self._anthropic: AnthropicScriptedServer | None = None
-        self._openai: ScriptedModelServer | None = None
+        self._free: queue.Queue[ScriptedLane] = queue.Queue()
         self._letta: Any = None
+        self._started = False
         self._stack = contextlib.ExitStack()
 
     @property
@@ -343,13 +425,13 @@ class ScriptedBackends:
         from claude_compat.testing._script import ScriptedModel
 
         try:
-            anthropic = AnthropicScriptedServer(ScriptedModel(self._model_id)).start()
-            self._stack.callback(anthropic.stop)
-            self._anthropic = anthropic
+            models = [ScriptedModel(model_id) for model_id in self._model_ids]
             if self._given_model_server is not None:
-                self._openai = self._given_model_server
+                openai = self._given_model_server
+                openai.more_models.update((m.model_id, m) for m in models[1:])
+                models[0] = openai.model
             else:
-                openai = ScriptedModelServer(ScriptedModel(self._model_id), port=self._model_port or 0)
+                openai = ScriptedModelServer(models[0], port=self._model_port or 0, more_models=models[1:])
                 try:
                     openai.start()
                 except OSError as exc:
@@ -360,24 +442,30 @@ class ScriptedBackends:
                         "choose a free --model-port (the one your Letta server's model endpoint uses)"
                     ) from exc
                 self._stack.callback(openai.stop)
-                self._openai = openai
+            for model in models:
+                anthropic = AnthropicScriptedServer(ScriptedModel(SCRIPTED_MODEL_ID)).start()
+                self._stack.callback(anthropic.stop)
+                self._free.put(ScriptedLane(anthropic, model, self))
             if self._letta_url is None:
                 from letta_backend.server import LocalLettaServer
 
                 self._status("starting a local Letta server for the claude-compat side (about 30 s)")
-                letta = LocalLettaServer(model_base_url=self._openai.base_url)
+                letta = LocalLettaServer(model_base_url=openai.base_url)
                 letta.start()
                 self._stack.callback(letta.stop)
                 self._letta = letta
         except BaseException:
-            self._stack.close()
+            self.stop()
             raise
+        self._started = True
         return self
 
     def stop(self) -> None:
         """Stop what `start` started (a given Letta server or model server is left running)."""
         self._stack.close()
-        self._anthropic = self._openai = self._letta = None
+        self._free = queue.Queue()
+        self._letta = None
+        self._started = False
 
     def __enter__(self) -> ScriptedBackends:
         return self.start()
@@ -391,60 +479,36 @@ class ScriptedBackends:
         self.stop()
 
     def load(self, script: Mapping[str, Any] | str | Path) -> None:
-        """Use this model script (a mapping, JSON text or a file) for the next runs."""
-        from claude_compat.errors import InvalidOptionError
-        from claude_compat.testing._script import ScriptedModel
+        """Use this model script (a mapping, JSON text or a file) for runs given no other."""
+        self._script = _checked_script(script)
 
-        data = _read_script(script)
-        try:
-            ScriptedModel().load(data)  # fail now, with the script's own error message
-        except (TypeError, ValueError) as exc:
-            raise InvalidOptionError(f"the model script {_script_name(script)} is not valid: {exc}") from exc
-        self._script = data
-
-    def prepare(self, side: Side) -> None:
-        """Reload the script into the side's model, forgetting what an earlier run left."""
-        server = self._anthropic if side == "claude" else self._openai
-        if server is None:
-            raise RuntimeError("the scripted backends are not started")
-        if self._script is None:
+    @contextlib.contextmanager
+    def lane(self, script: Mapping[str, Any] | str | Path | None = None) -> Iterator[ScriptedLane]:
+        """A free lane (waiting for one) with `script` (else the loaded one), for one program's runs."""
+        data = _checked_script(script) if script is not None else self._script
+        if data is None:
             raise RuntimeError("no model script loaded: call load() first")
-        server.model.reset()
-        server.model.load(self._script)
-
-    def requests(self, side: Side) -> list[Any]:
-        """The requests the side's scripted model received since `prepare`."""
-        server = self._anthropic if side == "claude" else self._openai
-        return [] if server is None else server.model.requests
-
-    def env(self, side: Side, home: Path) -> dict[str, str]:
-        """Variables that point one side at its fake (merged over the child's environment)."""
-        if side == "claude":
-            if self._anthropic is None:
-                raise RuntimeError("the scripted backends are not started")
-            return {
-                "ANTHROPIC_BASE_URL": self._anthropic.base_url,
-                "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-                "DISABLE_TELEMETRY": "1",
-                "DISABLE_AUTOUPDATER": "1",
-                "DISABLE_ERROR_REPORTING": "1",
-                "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-                "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
-                "HOME": str(home),
-                "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-            }
-        if self._openai is None:
+        if not self._started:
             raise RuntimeError("the scripted backends are not started")
-        env = {
-            "LETTA_BASE_URL": self.letta_url,
-            "CLAUDE_COMPAT_MODEL": f"openai-proxy/{self._openai.model.model_id}",
-            "CLAUDE_COMPAT_HOME": str(home / ".claude-compat"),
-            "HOME": str(home),
-        }
-        if self.letta_api_key is not None:
-            env["LETTA_API_KEY"] = self.letta_api_key
-        return env
+        lane = self._free.get()
+        try:
+            lane.load(data)
+            yield lane
+        finally:
+            self._free.put(lane)
+
+
+def _checked_script(script: Mapping[str, Any] | str | Path) -> dict[str, Any]:
+    """The model script as a dict, refused now, with its own error message, when it is invalid."""
+    from claude_compat.errors import InvalidOptionError
+    from claude_compat.testing._script import ScriptedModel
+
+    data = _read_script(script)
+    try:
+        ScriptedModel().load(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidOptionError(f"the model script {_script_name(script)} is not valid: {exc}") from exc
+    return data
 
 
 #: Variables removed from a scripted child's environment: they would point it elsewhere.
@@ -518,7 +582,8 @@ def run_ab(
 ) -> ABReport:
     """Run `script` `runs` times on each side and return the report (traces are in `out_dir`).
 
-    With `scripted` (or started `backends`) both sides run offline from one model script, each
+    With `scripted` (or started `backends`) both sides run offline from one model script (in a
+    lane of `backends` of their own, so other programs may run on them at the same time), each
     in a fresh temporary work dir and home; otherwise both run live in `cwd` (default: here).
     `parallel` runs the two sides of a run at the same time: faster, but each slows the other,
     so timings compare less well. `progress(done, total, label)` is called around each side run.
@@ -545,8 +610,7 @@ def run_ab(
                     status=status,
                 )
             )
-        elif backends is not None and scripted is not None:
-            backends.load(scripted)
+        lane = stack.enter_context(backends.lane(scripted)) if backends is not None else None
         pairs: list[RunPair] = []
         total = runs * len(SIDES)
         done = 0
@@ -564,7 +628,7 @@ def run_ab(
                 args,
                 run=index,
                 run_dir=out / f"run-{index + 1}",
-                backends=backends,
+                lane=lane,
                 cwd=Path(cwd) if cwd is not None else None,
                 timeout=timeout,
                 keep_temp=keep_temp,
@@ -586,7 +650,7 @@ def run_ab(
     return ABReport(
         script=program,
         args=list(args),
-        scripted=backends is not None,
+        scripted=lane is not None,
         runs=pairs,
         out_dir=out,
     )
@@ -599,7 +663,7 @@ def _run_side(
     *,
     run: int,
     run_dir: Path,
-    backends: ScriptedBackends | None,
+    lane: ScriptedLane | None,
     cwd: Path | None,
     timeout: float,
     keep_temp: bool,
@@ -613,15 +677,15 @@ def _run_side(
     env = dict(os.environ)
     placeholders: dict[str, str] = {}
     temp: Path | None = None
-    if backends is not None:
+    if lane is not None:
         temp = Path(tempfile.mkdtemp(prefix=f"claude-compat-ab-{side}-"))
         work, home = temp / "work", temp / "home"
         work.mkdir()
         (home / ".claude").mkdir(parents=True)
         for name in _SCRIPTED_UNSET[side]:
             env.pop(name, None)
-        env.update(backends.env(side, home))
-        backends.prepare(side)
+        env.update(lane.env(side, home))
+        lane.prepare(side)
         child_cwd = cwd if cwd is not None else work
         placeholders = {str(work): "<cwd>", str(home): "<home>", str(temp): "<tmp>"}
     else:

@@ -13,9 +13,9 @@ import math
 import struct
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from claude_compat.testing._script import RecordedRequest, ScriptedModel, Turn
@@ -27,9 +27,34 @@ _EMBEDDING_DIM = 1536  # what text-embedding-3-small returns; Letta's default em
 
 
 class ScriptedModelServer(ScriptedServerBase):
-    """Serves a `ScriptedModel` over HTTP; `base_url` ends in ``/v1`` as OpenAI clients expect."""
+    """Serves a `ScriptedModel` over HTTP; `base_url` ends in ``/v1`` as OpenAI clients expect.
+
+    `more_models` are served beside it, each under its own `model_id`: a chat request naming one
+    is answered from that model's script (so independent runs can share one server), any other
+    from `model`. ``/v1/models`` lists them all.
+    """
 
     label = "scripted model server"
+
+    def __init__(
+        self,
+        model: ScriptedModel | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        more_models: Sequence[ScriptedModel] = (),
+    ) -> None:
+        super().__init__(model, host=host, port=port)
+        self.more_models = {m.model_id: m for m in more_models if m.model_id != self.model.model_id}
+
+    def model_for(self, name: object) -> ScriptedModel:
+        """The model answering requests that name `name` (`model` unless another has that id)."""
+        return self.more_models.get(name, self.model) if isinstance(name, str) else self.model
+
+    @property
+    def model_ids(self) -> list[str]:
+        """Every model id served, `model`'s first."""
+        return [self.model.model_id, *self.more_models]
 
     @property
     def base_url(self) -> str:
@@ -49,11 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self._path()
         self._model().record(RecordedRequest.from_body(path, {}))
-        model_id = self._model().model_id
+        model_ids = self._owner().model_ids
+        head, _, name = path.rpartition("/")
         if path.endswith("/models"):
-            self._send_json(200, {"object": "list", "data": [_model_card(model_id)]})
-        elif path.endswith(f"/models/{model_id}"):
-            self._send_json(200, _model_card(model_id))
+            self._send_json(200, {"object": "list", "data": [_model_card(m) for m in model_ids]})
+        elif head.endswith("/models") and name in model_ids:
+            self._send_json(200, _model_card(name))
         else:
             self._send_error(404, f"no route for GET {path}", "invalid_request_error")
 
@@ -66,12 +92,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(400, f"request body is not a JSON object: {exc}", "invalid_request_error")
             return
         request = RecordedRequest.from_body(path, body)
-        self._model().record(request)
+        model = self._owner().model_for(body.get("model"))
+        model.record(request)
         try:
             if path.endswith("/chat/completions"):
-                self._chat(request)
+                self._chat(request, model)
             elif path.endswith("/embeddings"):
-                self._send_json(200, _embeddings(body, self._model().model_id))
+                self._send_json(200, _embeddings(body, model.model_id))
             else:
                 self._send_error(404, f"no route for POST {path}", "invalid_request_error")
         except ClientGone:
@@ -81,8 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- chat completions ------------------------------------------------------------
 
-    def _chat(self, request: RecordedRequest) -> None:
-        model = self._model()
+    def _chat(self, request: RecordedRequest, model: ScriptedModel) -> None:
         turn = model.next_reply(request)
         if turn.delay and self.server.stopping.wait(turn.delay):
             raise ClientGone
@@ -106,6 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _model(self) -> ScriptedModel:
         return self.server.owner.model
+
+    def _owner(self) -> ScriptedModelServer:
+        return cast(ScriptedModelServer, self.server.owner)
 
     def _path(self) -> str:
         return urlsplit(self.path).path.rstrip("/") or "/"
