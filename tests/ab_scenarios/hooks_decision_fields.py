@@ -7,7 +7,6 @@ example_decision_fields). Adapted: logging goes to stdout without timestamps.
 
 import asyncio
 import logging
-import sys
 from pathlib import Path
 
 from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient
@@ -21,7 +20,7 @@ from claude_agent_sdk.types import (
     TextBlock,
 )
 
-logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+logging.basicConfig(level=logging.INFO, format="%(message)s")
 logger = logging.getLogger(__name__)
 
 
