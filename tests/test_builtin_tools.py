@@ -363,6 +363,16 @@ async def test_read_of_a_pdf_points_to_a_shell_command(ctx: ToolContext) -> None
 # --- Write ---
 
 
+async def test_write_and_edit_results_name_the_path_as_the_model_gave_it(ctx: ToolContext) -> None:
+    created = await call(ctx, "Write", {"file_path": "notes.txt", "content": "a\n"})
+    assert created.content == f"File created successfully at: notes.txt{IN_CONTEXT}"
+    assert (ctx.cwd / "notes.txt").read_text() == "a\n"
+    updated = await call(ctx, "Write", {"file_path": "notes.txt", "content": "b\n"})
+    assert updated.content == f"The file notes.txt has been updated successfully.{IN_CONTEXT}"
+    edited = await call(ctx, "Edit", {"file_path": "notes.txt", "old_string": "b", "new_string": "c"})
+    assert edited.content == f"The file notes.txt has been updated successfully.{IN_CONTEXT}"
+
+
 async def test_write_creates_parent_directories_and_reports_a_create(ctx: ToolContext) -> None:
     path = ctx.cwd / "new" / "dir" / "n.txt"
     result = await call(ctx, "Write", {"file_path": str(path), "content": "x\ny\n"})

@@ -17,7 +17,7 @@ from claude_compat import (
     ToolPermissionContext,
 )
 from claude_compat._internal.hooks import HookRunner
-from claude_compat._internal.permissions import Decision, PermissionGate, ToolFacts
+from claude_compat._internal.permissions import Decision, PermissionGate, ToolFacts, observable_input
 from claude_compat._internal.rules import Rule, parse_rule, rule_matches, tool_path
 from claude_compat.errors import InvalidOptionError
 from claude_compat.types import PermissionRuleValue
@@ -659,6 +659,49 @@ async def test_a_pre_tool_use_deny_reads_like_the_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("tool", ["Read", "Write"])
+async def test_a_hook_denying_a_file_tool_gives_its_reason_alone_and_lists_the_absolute_path(
+    tmp_path: Path, tool: str
+) -> None:
+    gate = make_gate(tmp_path, hooks=pre_decision("deny", "Security policy blocks important files"))
+    decision = await decide(gate, tool, {"file_path": "important.txt", "content": "x"})
+    assert not decision.allow
+    assert decision.message == "Security policy blocks important files"
+    assert decision.denial_record is not None
+    assert decision.denial_record["tool_input"]["file_path"] == str(tmp_path / "important.txt")
+
+
+@pytest.mark.anyio
+async def test_hooks_and_can_use_tool_see_a_file_path_made_absolute_and_the_call_runs_as_given(
+    tmp_path: Path,
+) -> None:
+    seen: list[Any] = []
+
+    async def hook(data: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        seen.append(data["tool_input"]["file_path"])
+        return {}
+
+    recorder = Recorder()
+    gate = make_gate(tmp_path, can_use_tool=recorder, hooks={"PreToolUse": [HookMatcher(hooks=[hook])]})
+    decision = await decide(gate, "Write", {"file_path": "notes.txt", "content": "x"})
+    assert decision.allow
+    assert seen == [str(tmp_path / "notes.txt")]
+    assert [c[1]["file_path"] for c in recorder.calls] == [str(tmp_path / "notes.txt")]
+    assert decision.tool_input == {"file_path": "notes.txt", "content": "x"}
+
+
+@pytest.mark.anyio
+async def test_a_hook_deny_without_its_own_reason_uses_the_outputs_reason(tmp_path: Path) -> None:
+    output = {
+        "reason": "not today",
+        "hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny"},
+    }
+    gate = make_gate(tmp_path, hooks={"PreToolUse": [HookMatcher(hooks=[hook_answer(output)])]})
+    decision = await decide(gate, "Bash", {"command": "echo hi"})
+    assert decision.message == "PreToolUse:Bash hook error: not today"
+
+
+@pytest.mark.anyio
 async def test_a_pre_tool_use_allow_skips_mode_and_callback_but_not_disallowed_rules(tmp_path: Path) -> None:
     callback = Recorder(PermissionResultDeny(message="no"))
     gate = make_gate(tmp_path, hooks=pre_decision("allow"), mode="plan", can_use_tool=callback)
@@ -984,7 +1027,7 @@ async def test_a_denied_call_is_never_cleared_to_run_over_random_policies(tmp_pa
             assert decision.deferred or decision.denial_record == {
                 "tool_name": tool,
                 "tool_use_id": f"toolu_{case}",
-                "tool_input": tool_input,
+                "tool_input": observable_input(tool, tool_input, tmp_path),  # a file path made absolute
             }, policy
         if decision.emit_denied_system_message:
             assert not decision.allow and calls == [], policy

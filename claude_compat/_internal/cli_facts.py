@@ -168,3 +168,20 @@ HOOK_WRONG_EVENT = (
     "Hook returned incorrect event name: expected '{expected}' but got '{got}'. Full stdout: {output}"
 )
 HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_error_status=none cause_name=none"
+
+# --- observable input -----------------------------------------------------------------------------
+
+#: Tool → the path field the CLI makes absolute (against cwd, ``~`` expanded) in the input that hooks,
+#: ``can_use_tool`` and ``permission_denials`` see; the tool itself still runs with the path as given,
+#: so its result names it as the model wrote it.
+OBSERVABLE_PATH_FIELDS: dict[str, str] = {
+    "Read": "file_path",
+    "Write": "file_path",
+    "Edit": "file_path",
+    "NotebookEdit": "notebook_path",
+}
+
+#: A PreToolUse hook's ``deny`` reaches the model as ``PreToolUse:<tool> hook error: <reason>``, except
+#: for the tools with an observable path (measured on Read and Write): for them the reason alone.
+HOOK_DENY_TEXT = "PreToolUse:{tool} hook error: {reason}"
+HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)

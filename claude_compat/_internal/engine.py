@@ -85,6 +85,7 @@ class ToolOutcome:
     is_error: bool = False
     structured: Any = None  # UserMessage.tool_use_result
     denied: bool = False
+    denied_input: dict[str, Any] | None = None  # the input the denial lists, when not the call's
     notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
@@ -632,7 +633,11 @@ class Engine:
             )
         if outcome.denied:
             state.permission_denials.append(
-                {"tool_name": call.name, "tool_use_id": call.id, "tool_input": call.input}
+                {
+                    "tool_name": call.name,
+                    "tool_use_id": call.id,
+                    "tool_input": call.input if outcome.denied_input is None else outcome.denied_input,
+                }
             )
         return outcome
 

@@ -338,7 +338,8 @@ def _merge(outcome: HookOutcome, event: str, output: dict[str, Any]) -> None:
     if event == "PreToolUse":
         choice = specific.get("permissionDecision")
         if choice in _DECISION_RANK:
-            _decide(outcome, choice, _text(specific.get("permissionDecisionReason")))
+            why = _text(specific.get("permissionDecisionReason"))
+            _decide(outcome, choice, why or (reason if choice == "deny" else None))  # the CLI's fallback
         updated = specific.get("updatedInput")
         if isinstance(updated, dict):
             outcome.updated_input = updated

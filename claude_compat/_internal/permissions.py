@@ -227,7 +227,26 @@ class PermissionGate:
         *,
         agent_id: str | None = None,
     ) -> Decision:
-        """Whether this call may run, and with which input. Never raises for a callback's failure."""
+        """Whether this call may run, and with which input. Never raises for a callback's failure.
+
+        Hooks, ``can_use_tool`` and the denial record see the CLI's observable input (a file tool's
+        path made absolute); an allowed call keeps the path as the model gave it unless it was changed.
+        """
+        observable = observable_input(tool_name, tool_input, self.cwd)
+        decision = await self._decide(tool_name, observable, tool_use_id, facts, agent_id=agent_id)
+        if decision.allow:
+            decision.tool_input = _as_called(tool_name, decision.tool_input, observable, tool_input)
+        return decision
+
+    async def _decide(
+        self,
+        tool_name: str,
+        tool_input: dict[str, Any],
+        tool_use_id: str,
+        facts: ToolFacts,
+        *,
+        agent_id: str | None = None,
+    ) -> Decision:
         call = _Call(tool_name, dict(tool_input), tool_use_id, agent_id)
         rule = self._denied_by(tool_name, tool_input)
         if rule is not None:
@@ -253,7 +272,10 @@ class PermissionGate:
             decision.stop_reason = pre.stop_reason
             return decision
         if pre.permission_decision == "deny":
-            return call.deny(f"PreToolUse:{tool_name} hook error: {pre.reason or 'blocked by hook'}", "hook")
+            reason = pre.reason or "Blocked by hook"
+            if tool_name not in cli_facts.HOOK_DENY_REASON_ALONE:
+                reason = cli_facts.HOOK_DENY_TEXT.format(tool=tool_name, reason=reason)
+            return call.deny(reason, "hook")
         if pre.permission_decision == "defer":
             decision = call.deny(pre.reason or f"PreToolUse:{tool_name} hook deferred this tool call", "hook")
             decision.deferred, decision.interrupt, decision.denial_record = True, True, None
@@ -490,6 +512,25 @@ class _Call:
             "tool_input": self.original_input,
         }
         return decision
+
+
+def observable_input(tool_name: str, tool_input: dict[str, Any], cwd: Path) -> dict[str, Any]:
+    """The input as the CLI shows it to hooks and permission callbacks (see cli_facts)."""
+    key = cli_facts.OBSERVABLE_PATH_FIELDS.get(tool_name)
+    value = tool_input.get(key) if key else None
+    if key is None or not isinstance(value, str) or not value or len(value) > 4096:
+        return tool_input
+    return {**tool_input, key: os.path.normpath(cwd / os.path.expanduser(value))}
+
+
+def _as_called(
+    tool_name: str, final: dict[str, Any], observable: dict[str, Any], given: dict[str, Any]
+) -> dict[str, Any]:
+    """The input an allowed call runs with: the path as given when no one changed it, as the CLI."""
+    key = cli_facts.OBSERVABLE_PATH_FIELDS.get(tool_name)
+    if key is None or observable is given or final.get(key) != observable.get(key):
+        return final
+    return {**final, key: given[key]}
 
 
 def _refreshed(facts: ToolFacts, tool_name: str, tool_input: dict[str, Any], cwd: Path) -> ToolFacts:

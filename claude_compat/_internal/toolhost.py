@@ -211,6 +211,7 @@ class ClaudeToolHost(ToolHost):
                 is_error=True,
                 structured=text,
                 denied=True,
+                denied_input=(decision.denial_record or {}).get("tool_input"),
                 notices=notices,
                 interrupt=decision.interrupt,
             )

@@ -2,7 +2,7 @@
 named important…) or allow, with reason and systemMessage, on two questions of one client.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (strict_approval_hook,
-example_decision_fields). Adapted: logging goes to stdout without timestamps.
+example_decision_fields). Adapted: logging without timestamps.
 """
 
 import asyncio

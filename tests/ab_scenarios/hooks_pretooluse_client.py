@@ -2,7 +2,7 @@
 same client a second question's echo runs.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (check_bash_command,
-example_pretooluse). Adapted: logging goes to stdout without timestamps.
+example_pretooluse). Adapted: logging without timestamps.
 """
 
 import asyncio

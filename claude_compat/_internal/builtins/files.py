@@ -314,7 +314,7 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
             "originalFile": None,
             "userModified": False,
         }
-        return outcome(f"File created successfully at: {path}{IN_CONTEXT}", structured)
+        return outcome(f"File created successfully at: {structured['filePath']}{IN_CONTEXT}", structured)
     structured = {
         "type": "update",
         "filePath": _as_given(tool_input, path),
@@ -323,7 +323,7 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         "originalFile": original,
         "userModified": False,
     }
-    return outcome(f"The file {path} has been updated successfully.{IN_CONTEXT}", structured)
+    return outcome(f"The file {structured['filePath']} has been updated successfully.{IN_CONTEXT}", structured)
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -392,9 +392,9 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     if not known:
         structured["contentNotInModelContext"] = True
     if replace_all:
-        text = f"The file {path} has been updated. All occurrences were successfully replaced."
+        text = f"The file {structured['filePath']} has been updated. All occurrences were successfully replaced."
     else:
-        text = f"The file {path} has been updated successfully."
+        text = f"The file {structured['filePath']} has been updated successfully."
     return outcome(text + (IN_CONTEXT if known else ""), structured)
 
 
