@@ -323,7 +323,8 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         "originalFile": original,
         "userModified": False,
     }
-    return outcome(f"The file {structured['filePath']} has been updated successfully.{IN_CONTEXT}", structured)
+    given = structured["filePath"]
+    return outcome(f"The file {given} has been updated successfully.{IN_CONTEXT}", structured)
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
@@ -391,10 +392,11 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     }
     if not known:
         structured["contentNotInModelContext"] = True
+    given = structured["filePath"]
     if replace_all:
-        text = f"The file {structured['filePath']} has been updated. All occurrences were successfully replaced."
+        text = f"The file {given} has been updated. All occurrences were successfully replaced."
     else:
-        text = f"The file {structured['filePath']} has been updated successfully."
+        text = f"The file {given} has been updated successfully."
     return outcome(text + (IN_CONTEXT if known else ""), structured)
 
 
