@@ -112,3 +112,32 @@ async def test_include_hook_events_emits_hook_event_messages(
     ]
     first_result = next(i for i, m in enumerate(messages) if isinstance(m, UserMessage))
     assert all(messages.index(e) < first_result for e in events)
+
+
+async def test_a_tool_hooks_context_reaches_the_model_but_not_the_programs_tool_result(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from claude_compat import ToolResultBlock, UserMessage
+
+    async def context(hook_input: Any, tool_use_id: str | None, ctx: Any) -> dict[str, Any]:
+        event = hook_input["hook_event_name"]
+        return {"hookSpecificOutput": {"hookEventName": event, "additionalContext": f"{event} says hi"}}
+
+    (tmp_path / "f.txt").write_text("content\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "f.txt")}, id="c1")]))
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="ok"), times=1))
+    hooks = {event: [HookMatcher(hooks=[context])] for event in ("PreToolUse", "PostToolUse")}
+
+    messages = await run("read", ClaudeAgentOptions(cwd=tmp_path, hooks=hooks))  # type: ignore[dict-item]
+
+    results = [
+        block
+        for m in messages
+        if isinstance(m, UserMessage) and isinstance(m.content, list)
+        for block in m.content
+        if isinstance(block, ToolResultBlock)
+    ]
+    assert len(results) == 1 and "content" in str(results[0].content)
+    assert "says hi" not in str(results[0].content)
+    to_model = str(scripted_model.completions[-1].messages)
+    assert "PreToolUse says hi" in to_model and "PostToolUse says hi" in to_model

@@ -86,6 +86,7 @@ class ToolOutcome:
     structured: Any = None  # UserMessage.tool_use_result
     denied: bool = False
     denied_input: dict[str, Any] | None = None  # the input the denial lists, when not the call's
+    model_note: str = ""  # hooks' context: the model reads it after the result; the program does not see it
     notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
@@ -386,9 +387,7 @@ class Engine:
                         )
                         transcript.append(tool_message)
                         yield tool_message
-                        results.append(
-                            ToolReturn(block.tool_call_id, _as_text(outcome.content), outcome.is_error)
-                        )
+                        results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
                     answer = tool_results_message(results)
                     stop_now = self._limit_reached(state)
                     if self._interrupted or stop_now:
@@ -628,9 +627,7 @@ class Engine:
         if not outcome.denied and self.backend is not None and self.session is not None:
             # what really happened, kept locally before the server hears it: a turn that dies
             # before sending it is reconciled with it on resume (LettaBackend.pending_answers)
-            self.backend.journal_done(
-                self.session, call.id, call.name, _as_text(outcome.content), outcome.is_error
-            )
+            self.backend.journal_done(self.session, call.id, call.name, _for_model(outcome), outcome.is_error)
         if outcome.denied:
             state.permission_denials.append(
                 {
@@ -918,6 +915,12 @@ def _signature(thinking: str) -> str:
     import hashlib
 
     return "letta_" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
+
+
+def _for_model(outcome: ToolOutcome) -> str:
+    """The tool result the model reads: the content, then any hook context."""
+    text = _as_text(outcome.content)
+    return f"{text}\n\n{outcome.model_note}" if outcome.model_note else text
 
 
 def _as_text(content: str | list[dict[str, Any]]) -> str:

@@ -243,8 +243,8 @@ class ClaudeToolHost(ToolHost):
         extra = [*decision.hook_context, *post.additional_context]
         if post.block and post.block_reason:
             extra.append(post.block_reason)
-        if extra and isinstance(outcome.content, str):
-            outcome = dataclasses.replace(outcome, content=outcome.content + "\n\n" + "\n".join(extra))
+        if extra:  # the model reads it; the CLI does not show it in the program's ToolResultBlock
+            outcome = dataclasses.replace(outcome, model_note="\n".join(extra))
         events = (*pre_events, *self._hook_messages(post.events))
         if events:
             outcome = dataclasses.replace(outcome, notices=(*events, *outcome.notices))
