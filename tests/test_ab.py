@@ -60,115 +60,71 @@ DEFAULT_LANES = 2
 
 # --- what claude-compat does differently today (each one an engine fix to make) --------------
 # The scenarios adapted from public programs (see each docstring) showed these; each value names
-# the area that owns the fix. A new difference fails its test; a fixed one must leave the list.
+# the behaviour (and issue point) the fix belongs to. A new difference fails its test; a fixed one
+# must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_OWNER_1 = "climsgs (#14.7: additionalContext is not appended to the tool result)"
-_OWNER_2 = (
-    "climsgs (#14.7: hook deny text, systemMessage); "
-    "stdout also shows the SDK's INFO log line (scenario logs to stdout)"
-)
-_OWNER_3 = "climsgs (#14.7: hook systemMessage as Sys:informational)"
-_OWNER_4 = "climsgs (#14.9: can_use_tool) / unowned (Bash redirect needs approval; updated_input)"
-_OWNER_5 = "modelview (#14.3: Bash tool result as the CLI shows it)"
-_OWNER_6 = "modelview (#14.3: Edit input defaults, tool_use_result fields, result text)"
-_OWNER_7 = "stdout: the SDK's INFO log line (scenario logs to stdout; scenario fix pending)"
-_OWNER_8 = "structured (#14.5: budget result, terminal_reason)"
-_OWNER_9 = "unowned (ResultMessage.origin from the streamed user message)"
-_OWNER_10 = "unowned (SDK MCP is_error result text and tool_use_result)"
-_OWNER_11 = "unowned (Sys:status after set_permission_mode)"
-_OWNER_12 = "unowned (Write result names the path as given)"
-_OWNER_13 = "unowned (interrupt before the model answers)"
-_OWNER_14 = "unowned (interrupt during a model call)"
-_OWNER_15 = "unowned (num_turns with parallel tool calls)"
-_OWNER_16 = "unowned (set_model echoes a UserMessage on the CLI)"
-_OWNER_17 = "unowned (the CLI answers streamed prompts in two turns)"
+_CALLBACK_VIEW = "#14.9: what the program prints of can_use_tool's input and suggestions"
+_BASH_RESULT = "#14.3: the Bash tool result as the CLI shows it"
+_EDIT_INPUT = "#14.3: Edit input defaults (replace_all), tool_use_result fields, result text"
+_BUDGET = "#14.5: the budget result and its terminal_reason"
+_ORIGIN = "ResultMessage.origin from the streamed user message"
+_MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
+_MODE_STATUS = "Sys:status after set_permission_mode"
+_INTERRUPT_EARLY = "interrupt before the model answers"
+_INTERRUPT_CALL = "interrupt during a model call"
+_PARALLEL_TURNS = "num_turns with parallel tool calls (the CLI counts one turn per call)"
+_SET_MODEL = "set_model echoes a UserMessage on the CLI"
+_STREAMED = "the CLI answers streamed prompts in two turns"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "bugfix_accept_edits": {
-        "message 3 (U[ToolResult]): tool_use_result.durationMs": _OWNER_6,
-        "message 7 (A[ToolUse]): content[0].input.replace_all": _OWNER_6,
-        "message 8 (U[ToolResult]): content[0].content": _OWNER_6,
+        "message 3 (U[ToolResult]): tool_use_result.durationMs": _EDIT_INPUT,
+        "message 7 (A[ToolUse]): content[0].input.replace_all": _EDIT_INPUT,
     },
     "dynamic_interrupt": {
-        "kinds": _OWNER_13,
-        "stdout": _OWNER_13,
+        "kinds": _INTERRUPT_EARLY,
+        "stdout": _INTERRUPT_EARLY,
     },
     "dynamic_permission_mode": {
-        "kinds": _OWNER_11,
-        "stdout": _OWNER_11,
+        "kinds": _MODE_STATUS,
+        "stdout": _MODE_STATUS,
     },
     "dynamic_set_model": {
-        "kinds": _OWNER_16,
-        "stdout": _OWNER_16,
-    },
-    "hook_deny_with_reason": {
-        "kinds": _OWNER_3,
-        "stdout": _OWNER_3,
-    },
-    "hook_posttooluse_context": {
-        "message 3 (U[ToolResult]): content[0].content": _OWNER_1,
-    },
-    "hook_pretooluse_context": {
-        "message 3 (U[ToolResult]): content[0].content": _OWNER_1,
-    },
-    "hooks_decision_fields": {
-        "kinds": _OWNER_2,
-        "message 4/3 (U[ToolResult!]): content[0].content": _OWNER_2,
-        "message 4/3 (U[ToolResult!]): tool_use_result": _OWNER_2,
-        "message 6/5 (Result:success): permission_denials[0].tool_input.file_path": _OWNER_2,
-        "message 9/8 (U[ToolResult]): content[0].content": _OWNER_2,
-        "stdout": _OWNER_2,
-    },
-    "hooks_pretooluse_client": {
-        "stdout": _OWNER_7,
+        "kinds": _SET_MODEL,
+        "stdout": _SET_MODEL,
     },
     "max_budget_usd": {
-        "kinds": _OWNER_8,
-        "message 9/10 (Result:error_max_budget_usd/error): terminal_reason": _OWNER_8,
-        "stdout": _OWNER_8,
+        "kinds": _BUDGET,
+        "message 9/10 (Result:error_max_budget_usd/error): terminal_reason": _BUDGET,
+        "stdout": _BUDGET,
     },
     "mcp_calculator": {
-        "message 26 (U[ToolResult!]): content[0].content": _OWNER_10,
-        "message 26 (U[ToolResult!]): tool_use_result": _OWNER_10,
-        "stdout": _OWNER_10,
+        "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
+        "message 26 (U[ToolResult!]): tool_use_result": _MCP_ERROR,
+        "stdout": _MCP_ERROR,
     },
     "mcp_two_tools_one_reply": {
-        "message 7 (Result:success): num_turns": _OWNER_15,
-    },
-    "query_stream_can_use_tool": {
-        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
-    },
-    "query_string_can_use_tool": {
-        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
-    },
-    "quick_start": {
-        "message 10 (U[ToolResult]): content[0].content": _OWNER_12,
-        "stdout": _OWNER_12,
+        "message 7 (Result:success): num_turns": _PARALLEL_TURNS,
     },
     "result_origin": {
-        "message 3 (Result:success): origin": _OWNER_9,
-        "stdout": _OWNER_9,
+        "message 3 (Result:success): origin": _ORIGIN,
+        "stdout": _ORIGIN,
     },
     "streaming_async_iterable": {
-        "kinds": _OWNER_17,
-        "stdout": _OWNER_17,
+        "kinds": _STREAMED,
+        "stdout": _STREAMED,
     },
     "streaming_bash_command": {
-        "stdout": _OWNER_5,
+        "stdout": _BASH_RESULT,
     },
     "streaming_interrupt": {
-        "kinds": _OWNER_14,
-        "message 3/2 (Result:error_during_execution/error): num_turns": _OWNER_14,
-        "message 3/2 (Result:error_during_execution/error): errors[0]": _OWNER_14,
-    },
-    "streaming_with_options": {
-        "message 3 (U[ToolResult]): content[0].content": _OWNER_12,
+        "kinds": _INTERRUPT_CALL,
+        "message 3/2 (Result:error_during_execution/error): num_turns": _INTERRUPT_CALL,
+        "message 3/2 (Result:error_during_execution/error): errors[0]": _INTERRUPT_CALL,
     },
     "tool_permission_callback": {
-        "kinds": _OWNER_4,
-        "message 10 (Result:success): permission_denials": _OWNER_4,
-        "stdout": _OWNER_4,
+        "stdout": _CALLBACK_VIEW,
     },
 }
 
