@@ -150,7 +150,7 @@ def test_quick_start_prints_both_answers_and_the_turns_but_no_cost_for_an_unpric
         "Claude: Python is a friendly programming language.\n"
         "Turns: 1\n"
         "\n"
-    )  # no "Cost:" line: the scripted model has no price, so total_cost_usd is None
+    )  # no "Cost:" line: the scripted model has no price, so total_cost_usd is 0.0
     options_request = request_for(scripted_model, "Explain what Python is")
     assert "explains things simply" in system_text(options_request)
     assert len(sessions_in(tmp_path)) == 2  # one session per query(), recorded on disk

@@ -12,7 +12,6 @@ import json
 import os
 import time
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts
+from . import cli_facts, prices
 from . import options as _options
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
@@ -168,7 +167,8 @@ class Engine:
         self.tools = tools
         self.backend: LettaBackend | None = None
         self.session: BackendSession | None = None
-        self.total_cost_usd: float | None = 0.0
+        self.total_cost_usd = 0.0
+        self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
         self.model_usage: dict[str, dict[str, Any]] = {}
         self._deferred: list[dict[str, Any]] = []
         self._interrupted = False
@@ -192,13 +192,6 @@ class Engine:
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
-        if self.options.max_budget_usd is not None and mapping.price_for(self.session.model_handle) is None:
-            warnings.warn(
-                f"max_budget_usd cannot be enforced: {self.session.model_handle} has no price in "
-                "claude-compat's table, so the cost is unknown (total_cost_usd is None)",
-                UserWarning,
-                stacklevel=2,
-            )
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
@@ -552,7 +545,7 @@ class Engine:
         if max_turns is not None and state.num_turns >= max_turns:
             return "max_steps"
         budget = self.options.max_budget_usd
-        if budget is not None and self.total_cost_usd is not None and self.total_cost_usd >= budget:
+        if budget is not None and self.total_cost_usd >= budget:
             return "max_budget"
         return ""
 
@@ -639,7 +632,7 @@ class Engine:
     def _add_cost(self, usage: Usage) -> None:
         if usage == Usage() and self.model not in self.model_usage:
             return  # no model answered (an API error): Claude lists no model then
-        price = mapping.price_for(self.model)
+        cost = self._prices.cost(self.model, usage)
         entry = self.model_usage.setdefault(
             self.model,
             {
@@ -656,7 +649,6 @@ class Engine:
                 "cacheCreationEphemeral1hInputTokens": 0,
                 "canonicalModel": self.model.rsplit("/", 1)[-1],
                 "provider": mapping.provider_type(self.model),
-                "costBasis": "list" if mapping.price_for(self.model) is not None else "unknown",
             },
         )
         entry["thinkingTokens"] += usage.reasoning_tokens
@@ -664,18 +656,9 @@ class Engine:
         entry["outputTokens"] += usage.output_tokens
         entry["cacheReadInputTokens"] += usage.cache_read_input_tokens
         entry["cacheCreationInputTokens"] += usage.cache_creation_input_tokens
-        if price is None:
-            self.total_cost_usd = None
-            return
-        cost = (
-            usage.input_tokens * price.input
-            + usage.output_tokens * price.output
-            + usage.cache_read_input_tokens * price.cache_read
-            + usage.cache_creation_input_tokens * price.cache_write
-        ) / 1_000_000
-        entry["costUSD"] += cost
-        if self.total_cost_usd is not None:
-            self.total_cost_usd += cost
+        entry["costUSD"] += cost.usd
+        entry["costBasis"] = cost.basis  # the CLI's: the latest request's
+        self.total_cost_usd += cost.usd
 
     def _api_error_text(self, failure: StreamFailure) -> str:
         """The CLI's words for a failed model call; its "gateway" is the Letta server."""
