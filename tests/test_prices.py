@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from genai_prices.data import providers as library_providers
 
-from claude_compat import ClaudeAgentOptions, query
+from claude_compat import ClaudeAgentOptions, ResultError, ResultMessage, query
 from claude_compat._internal import prices
 from claude_compat.errors import InvalidOptionError
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend.translate import Usage
 
 
@@ -150,3 +153,67 @@ async def test_a_bad_price_setting_fails_the_query_before_anything_connects() ->
     with pytest.raises(InvalidOptionError, match=prices.PRICES_ENV):
         async for _ in query(prompt="hello", options=options):
             pass
+
+
+# --- Through the real local Letta server and the scripted model --------------------------------
+
+
+async def result_of(prompt: str, options: ClaudeAgentOptions) -> ResultMessage:
+    """The run's ResultMessage (an error result is yielded, then raised: keep the message)."""
+    seen: list[Any] = []
+    try:
+        async for message in query(prompt=prompt, options=options):
+            seen.append(message)
+    except ResultError:
+        pass
+    result = seen[-1]
+    assert isinstance(result, ResultMessage)
+    return result
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_an_unpriced_model_reports_cost_0_as_a_number_programs_can_format_and_warns_once(
+    scripted_model: ScriptedModel, fresh_warnings: list[warnings.WarningMessage]
+) -> None:
+    handle = f"openai-proxy/{scripted_model.model_id}"
+    scripted_model.push("4", "5")
+
+    first = await result_of("2+2?", ClaudeAgentOptions())
+    second = await result_of("2+3?", ClaudeAgentOptions(max_budget_usd=0.0001))
+
+    for result in (first, second):
+        assert result.subtype == "success" and isinstance(result.total_cost_usd, float)
+        assert f"${result.total_cost_usd:.4f}" == "$0.0000"
+        assert result.model_usage is not None
+        assert result.model_usage[handle]["costUSD"] == 0.0
+        assert result.model_usage[handle]["costBasis"] == "unknown"
+    about_prices = [str(w.message) for w in fresh_warnings if prices.PRICES_ENV in str(w.message)]
+    assert len(about_prices) == 1 and handle in about_prices[0]
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_a_price_the_user_sets_is_counted_and_max_budget_usd_ends_the_run(
+    scripted_model: ScriptedModel, tmp_path: Path, fresh_warnings: list[warnings.WarningMessage]
+) -> None:
+    handle = f"openai-proxy/{scripted_model.model_id}"
+    # $1000 / $2000 per million tokens: one scripted call (10 in, 5 out) costs $0.02
+    env = {prices.PRICES_ENV: json.dumps({handle: {"input": 1000, "output": 2000}})}
+    (tmp_path / "notes.txt").write_text("budget notes\n")
+    read = Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "notes.txt")})])
+    scripted_model.push("4", read, "never asked for")
+
+    priced = await result_of("2+2?", ClaudeAgentOptions(env=env, cwd=str(tmp_path)))
+    budget = ClaudeAgentOptions(env=env, cwd=str(tmp_path), max_budget_usd=0.01)
+    stopped = await result_of("Read notes.txt", budget)
+
+    assert priced.subtype == "success" and priced.total_cost_usd == pytest.approx(0.02)
+    assert f"${priced.total_cost_usd:.4f}" == "$0.0200"
+    assert priced.model_usage is not None and priced.model_usage[handle]["costBasis"] == "managed"
+    # the first call spent $0.02 of the $0.01 budget: the tool ran, no second call was made
+    assert stopped.subtype == "error_max_budget_usd" and stopped.is_error
+    assert stopped.errors == ["Reached maximum budget ($0.01)"]
+    assert stopped.total_cost_usd == pytest.approx(0.02)
+    assert len(scripted_model.completions) == 2
+    assert not [w for w in fresh_warnings if prices.PRICES_ENV in str(w.message)]
