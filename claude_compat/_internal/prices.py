@@ -79,7 +79,8 @@ class Price(pydantic.BaseModel):
 
 _USER_PRICES: pydantic.TypeAdapter[dict[str, Price]] = pydantic.TypeAdapter(dict[str, Price])
 
-_EXAMPLE = '{"openai/my-model": {"input": 0.5, "output": 1.5}}'
+#: A value of ``CLAUDE_COMPAT_PRICES``, shown in messages and docs.
+PRICES_EXAMPLE = '{"openai/my-model": {"input": 0.5, "output": 1.5}}'
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def _bad_prices(detail: str) -> InvalidOptionError:
     """The error for a bad ``CLAUDE_COMPAT_PRICES``: what is wrong and the shape it wants."""
     return InvalidOptionError(
         f"{PRICES_ENV} must be a JSON object of Letta model handles to prices in USD per million "
-        f"tokens, e.g. {PRICES_ENV}='{_EXAMPLE}' (optional: cache_read, cache_write): {detail}"
+        f"tokens, e.g. {PRICES_ENV}='{PRICES_EXAMPLE}' (optional: cache_read, cache_write): {detail}"
     )
 
 
