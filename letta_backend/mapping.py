@@ -89,7 +89,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     "max_steps": StopMapping("error_max_turns", True, "max_turns", "tool_use"),
     # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked;
     # the prompt was blank
-    "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
+    "max_budget": StopMapping("error_max_budget_usd", True, "budget_exhausted", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
     "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent

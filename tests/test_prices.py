@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from genai_prices.data import providers as library_providers
 
-from claude_compat import ClaudeAgentOptions, ResultError, ResultMessage, query
+from claude_compat import ClaudeAgentOptions, ResultError, ResultMessage, ToolUseBlock, query
 from claude_compat._internal import prices
 from claude_compat.errors import InvalidOptionError
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
@@ -158,15 +158,21 @@ async def test_a_bad_price_setting_fails_the_query_before_anything_connects() ->
 # --- Through the real local Letta server and the scripted model --------------------------------
 
 
-async def result_of(prompt: str, options: ClaudeAgentOptions) -> ResultMessage:
-    """The run's ResultMessage (an error result is yielded, then raised: keep the message)."""
+async def messages_of(prompt: str, options: ClaudeAgentOptions) -> list[Any]:
+    """The run's messages (an error result is yielded, then raised: keep the messages)."""
     seen: list[Any] = []
     try:
         async for message in query(prompt=prompt, options=options):
             seen.append(message)
     except ResultError:
         pass
-    result = seen[-1]
+    assert isinstance(seen[-1], ResultMessage)
+    return seen
+
+
+async def result_of(prompt: str, options: ClaudeAgentOptions) -> ResultMessage:
+    """The run's ResultMessage."""
+    result = (await messages_of(prompt, options))[-1]
     assert isinstance(result, ResultMessage)
     return result
 
@@ -206,13 +212,18 @@ async def test_a_price_the_user_sets_is_counted_and_max_budget_usd_ends_the_run(
 
     priced = await result_of("2+2?", ClaudeAgentOptions(env=env, cwd=str(tmp_path)))
     budget = ClaudeAgentOptions(env=env, cwd=str(tmp_path), max_budget_usd=0.01)
-    stopped = await result_of("Read notes.txt", budget)
+    messages = await messages_of("Read notes.txt", budget)
+    stopped = messages[-1]
 
     assert priced.subtype == "success" and priced.total_cost_usd == pytest.approx(0.02)
     assert f"${priced.total_cost_usd:.4f}" == "$0.0200"
     assert priced.model_usage is not None and priced.model_usage[handle]["costBasis"] == "managed"
-    # the first call spent $0.02 of the $0.01 budget: the tool ran, no second call was made
+    # the first call spent $0.02 of the $0.01 budget: as the CLI, the call it asked for is shown
+    # but not run, no second model call is made, and the run ends as exhausted
+    assert [type(m).__name__ for m in messages] == ["SystemMessage", "AssistantMessage", "ResultMessage"]
+    assert isinstance(messages[1].content[0], ToolUseBlock) and messages[1].content[0].name == "Read"
     assert stopped.subtype == "error_max_budget_usd" and stopped.is_error
+    assert stopped.terminal_reason == "budget_exhausted"
     assert stopped.errors == ["Reached maximum budget ($0.01)"]
     assert stopped.total_cost_usd == pytest.approx(0.02)
     assert len(scripted_model.completions) == 2

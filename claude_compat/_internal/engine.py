@@ -359,7 +359,10 @@ class Engine:
                 if reason == "requires_approval" and failure is None:
                     calls = [b for b in blocks if b.kind == "tool_use"]
                     results: list[ToolReturn | ToolDenial] = []
-                    for block in calls:
+                    spent = self._budget_spent()  # as the CLI: a spent budget runs no more tools
+                    if spent:
+                        results = [ToolDenial(b.tool_call_id, prices.BUDGET_SKIPPED_TOOL) for b in calls]
+                    for block in [] if spent else calls:
                         outcome = await self._bounded_tool(block, state)
                         for notice in (*outcome.notices, *outcome.messages):
                             yield notice
@@ -382,7 +385,7 @@ class Engine:
                             ToolReturn(block.tool_call_id, _as_text(outcome.content), outcome.is_error)
                         )
                     answer = tool_results_message(results)
-                    stop_now = self._limit_reached(state)
+                    stop_now = "max_budget" if spent else self._limit_reached(state)
                     if self._interrupted or stop_now:
                         self._deferred = [answer]  # delivered with the next user message
                         reason = "cancelled" if self._interrupted else stop_now
@@ -544,10 +547,12 @@ class Engine:
         max_turns = self.options.max_turns
         if max_turns is not None and state.num_turns >= max_turns:
             return "max_steps"
+        return "max_budget" if self._budget_spent() else ""
+
+    def _budget_spent(self) -> bool:
+        """Whether the session's cost has reached max_budget_usd."""
         budget = self.options.max_budget_usd
-        if budget is not None and self.total_cost_usd >= budget:
-            return "max_budget"
-        return ""
+        return budget is not None and self.total_cost_usd >= budget
 
     def _informational(self, text: str, *, level: str) -> SystemMessage:
         """The CLI's ``system``/``informational`` notice."""

@@ -79,6 +79,9 @@ class Price(pydantic.BaseModel):
 
 _USER_PRICES: pydantic.TypeAdapter[dict[str, Price]] = pydantic.TypeAdapter(dict[str, Price])
 
+#: What the model is told, with the next prompt, of tool calls left unrun when the budget ran out.
+BUDGET_SKIPPED_TOOL = "Not run: the session reached its max_budget_usd before this tool call ran."
+
 #: A value of ``CLAUDE_COMPAT_PRICES``, shown in messages and docs.
 PRICES_EXAMPLE = '{"openai/my-model": {"input": 0.5, "output": 1.5}}'
 
