@@ -49,46 +49,8 @@ def model_candidates(model: str) -> tuple[str, ...]:
     return (model,)
 
 
-# --- Prices (USD per million tokens) ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Price:
-    """Price of one model family per million tokens."""
-
-    input: float
-    output: float
-    cache_read: float
-    cache_write: float
-
-
-#: Model-name prefixes (without provider) → price; the longest matching prefix wins.
-PRICES: dict[str, Price] = {
-    "claude-opus-4-5": Price(5.0, 25.0, 0.5, 6.25),
-    "claude-opus-4-1": Price(15.0, 75.0, 1.5, 18.75),
-    "claude-opus-4": Price(15.0, 75.0, 1.5, 18.75),
-    "claude-sonnet-4": Price(3.0, 15.0, 0.3, 3.75),
-    "claude-3-7-sonnet": Price(3.0, 15.0, 0.3, 3.75),
-    "claude-haiku-4-5": Price(1.0, 5.0, 0.1, 1.25),
-    "claude-3-5-haiku": Price(0.8, 4.0, 0.08, 1.0),
-    "gpt-4.1-nano": Price(0.1, 0.4, 0.025, 0.0),
-    "gpt-4.1-mini": Price(0.4, 1.6, 0.1, 0.0),
-    "gpt-4.1": Price(2.0, 8.0, 0.5, 0.0),
-    "gpt-4o-mini": Price(0.15, 0.6, 0.075, 0.0),
-    "gpt-4o": Price(2.5, 10.0, 1.25, 0.0),
-    "gemini-2.5-pro": Price(1.25, 10.0, 0.31, 0.0),
-    "gemini-2.5-flash": Price(0.3, 2.5, 0.075, 0.0),
-}
-
-
-def price_for(handle: str) -> Price | None:
-    """Price of the model behind a Letta handle, or None when it is not in the table."""
-    name = handle.rsplit("/", 1)[-1]
-    best: str | None = None
-    for prefix in PRICES:
-        if name.startswith(prefix) and (best is None or len(prefix) > len(best)):
-            best = prefix
-    return PRICES[best] if best is not None else None
+# --- Context windows -----------------------------------------------------------------------
+# (prices: claude_compat/_internal/prices.py, from the genai-prices library)
 
 
 def context_window_for(handle: str) -> int:
@@ -127,7 +89,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     "max_steps": StopMapping("error_max_turns", True, "max_turns", "tool_use"),
     # not Letta reasons: the session's cost reached max_budget_usd; a UserPromptSubmit hook blocked;
     # the prompt was blank
-    "max_budget": StopMapping("error_max_budget_usd", True, "max_budget", None),
+    "max_budget": StopMapping("error_max_budget_usd", True, "budget_exhausted", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
     "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent

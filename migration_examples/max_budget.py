@@ -20,11 +20,6 @@ from claude_compat import (
 WORKDIR = sys.argv[1] if len(sys.argv) > 1 else "."
 
 
-def describe_cost(cost):
-    """The run's cost in dollars; total_cost_usd is None when the model's price is unknown."""
-    return f"${cost:.4f}" if cost is not None else "not reported"
-
-
 async def run(prompt, options):
     """Print the answer, the cost and the status of one query."""
     async for message in query(prompt=prompt, options=options):
@@ -33,7 +28,7 @@ async def run(prompt, options):
                 if isinstance(block, TextBlock):
                     print(f"Claude: {block.text}")
         elif isinstance(message, ResultMessage):
-            print(f"Total cost: {describe_cost(message.total_cost_usd)}")
+            print(f"Total cost: ${message.total_cost_usd:.4f}")
             print(f"Status: {message.subtype}")
 
             # Check if budget was exceeded.

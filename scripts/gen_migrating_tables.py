@@ -19,7 +19,7 @@ from pathlib import Path
 
 import claude_compat
 from claude_compat import types as cc_types
-from claude_compat._internal import surface
+from claude_compat._internal import prices, surface
 from letta_backend import mapping, timeouts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,17 +166,25 @@ def _models() -> list[str]:
     )
     lines += [
         "",
-        "`ResultMessage.total_cost_usd` is computed from this price table (USD per million tokens, "
-        "longest matching model-name prefix); for any other model it is `None`.",
+        "`ResultMessage.total_cost_usd` is always a number. A handle's price is, first, the one set "
+        f"in `{prices.PRICES_ENV}` (a JSON object of handles to USD per million tokens, e.g. "
+        f"`{prices.PRICES_ENV}='{prices.PRICES_EXAMPLE}'`; "
+        "optional `cache_read`, `cache_write`, which default to `input`; in the environment or in "
+        "`ClaudeAgentOptions(env=...)`); models of the free (local) providers below cost 0.0; "
+        "else the list price of the `genai-prices` library, looked up by the handle's model name "
+        "with the provider below (other providers: by the model name alone); any other model "
+        "counts 0.0 with one `UserWarning` per handle saying how to set its price. Cached "
+        "input tokens are counted at their own prices where Letta reports them.",
         "",
     ]
     lines += _table(
-        ["model name prefix", "input", "output", "cache read", "cache write"],
-        (
-            (f"`{prefix}`", p.input, p.output, p.cache_read, p.cache_write)
-            for prefix, p in mapping.PRICES.items()
-        ),
+        ["Letta provider", "price library provider"],
+        ((f"`{letta}`", f"`{library}`") for letta, library in prices.LIBRARY_PROVIDERS.items()),
     )
+    lines += [
+        "",
+        "Free (local) providers: " + ", ".join(f"`{p}`" for p in sorted(prices.FREE_PROVIDERS)) + ".",
+    ]
     return lines
 
 

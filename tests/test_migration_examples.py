@@ -49,7 +49,7 @@ RUN_TESTS = {
     "hooks.py": "test_hooks_block_the_dangerous_command_and_log_the_safe_one",
     "mcp_calculator.py": "test_mcp_calculator_tools_run_in_the_examples_process",
     "partial_messages.py": "test_partial_messages_print_the_text_in_pieces_then_the_whole",
-    "max_budget.py": "test_max_budget_runs_to_the_end_when_the_model_has_no_price",
+    "max_budget.py": "test_max_budget_the_tight_budget_stops_the_run_at_the_models_price",
     "subagents.py": "test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools",
     "v2_sessions.py": "test_v2_sessions_resume_by_id_continues_with_the_history",
     "resume_second_process.py": "test_resume_second_process_continues_the_first_processs_session",
@@ -150,7 +150,7 @@ def test_quick_start_prints_both_answers_and_the_turns_but_no_cost_for_an_unpric
         "Claude: Python is a friendly programming language.\n"
         "Turns: 1\n"
         "\n"
-    )  # no "Cost:" line: the scripted model has no price, so total_cost_usd is None
+    )  # no "Cost:" line: the scripted model has no price, so total_cost_usd is 0.0
     options_request = request_for(scripted_model, "Explain what Python is")
     assert "explains things simply" in system_text(options_request)
     assert len(sessions_in(tmp_path)) == 2  # one session per query(), recorded on disk
@@ -442,7 +442,7 @@ def test_partial_messages_print_the_text_in_pieces_then_the_whole(
 
 
 @pytest.mark.letta
-def test_max_budget_runs_to_the_end_when_the_model_has_no_price(
+def test_max_budget_the_tight_budget_stops_the_run_at_the_models_price(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
     (tmp_path / "README.md").write_text("# Demo\nA tiny project.\n")
@@ -450,18 +450,22 @@ def test_max_budget_runs_to_the_end_when_the_model_has_no_price(
     scripted_model.add_rule(reply(r"What is 2 \+ 2\?", "4"))
     scripted_model.add_rule(Rule(reply=read, last_user="README", times=1))
     scripted_model.add_rule(Rule(reply=Turn(text="A tiny demo project."), last_tool="tiny project", times=1))
+    # the scripted model has no list price: set one ($10 / $20 per million tokens), as a user would;
+    # one scripted call (10 tokens in, 5 out) then costs $0.0002
+    price = {f"openai-proxy/{scripted_model.model_id}": {"input": 10, "output": 20}}
+    env = {**os.environ, "CLAUDE_COMPAT_PRICES": json.dumps(price)}
 
-    out = succeeded(run_example("max_budget.py", tmp_path, str(tmp_path)))
+    out = succeeded(run_example("max_budget.py", tmp_path, str(tmp_path), env=env))
 
-    # the scripted model is not in the price table: total_cost_usd is None, so no budget is ever
-    # reached, and even the tight budget lets the run read the file and answer
-    unpriced = "Total cost: not reported\nStatus: success\n\n"
     assert out == (
-        f"=== Without Budget Limit ===\nClaude: 4\n{unpriced}"
-        f"=== With Reasonable Budget ($0.10) ===\nClaude: 4\n{unpriced}"
-        f"=== With Tight Budget ($0.0001) ===\nClaude: A tiny demo project.\n{unpriced}"
+        "=== Without Budget Limit ===\nClaude: 4\nTotal cost: $0.0002\nStatus: success\n\n"
+        "=== With Reasonable Budget ($0.10) ===\nClaude: 4\nTotal cost: $0.0002\nStatus: success\n\n"
+        "=== With Tight Budget ($0.0001) ===\n"
+        "Total cost: $0.0002\nStatus: error_max_budget_usd\nBudget limit exceeded!\n"
+        "Note: The cost may exceed the budget by up to one API call's worth\n"
+        "The run stopped: error_max_budget_usd\n\n"
     )
-    assert len(scripted_model.completions) == 4
+    assert len(scripted_model.completions) == 3  # the tight run's first call used its budget up
 
 
 @pytest.mark.letta

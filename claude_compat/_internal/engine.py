@@ -12,7 +12,6 @@ import json
 import os
 import time
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts
+from . import cli_facts, prices
 from . import options as _options
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
@@ -170,7 +169,8 @@ class Engine:
         self.tools = tools
         self.backend: LettaBackend | None = None
         self.session: BackendSession | None = None
-        self.total_cost_usd: float | None = 0.0
+        self.total_cost_usd = 0.0
+        self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
         self.model_usage: dict[str, dict[str, Any]] = {}
         self._deferred: list[dict[str, Any]] = []
         self._interrupted = False
@@ -194,13 +194,6 @@ class Engine:
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
-        if self.options.max_budget_usd is not None and mapping.price_for(self.session.model_handle) is None:
-            warnings.warn(
-                f"max_budget_usd cannot be enforced: {self.session.model_handle} has no price in "
-                "claude-compat's table, so the cost is unknown (total_cost_usd is None)",
-                UserWarning,
-                stacklevel=2,
-            )
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
@@ -368,7 +361,10 @@ class Engine:
                 if reason == "requires_approval" and failure is None:
                     calls = [b for b in blocks if b.kind == "tool_use"]
                     results: list[ToolReturn | ToolDenial] = []
-                    for block in calls:
+                    spent = self._budget_spent()  # as the CLI: a spent budget runs no more tools
+                    if spent:
+                        results = [ToolDenial(b.tool_call_id, prices.BUDGET_SKIPPED_TOOL) for b in calls]
+                    for block in [] if spent else calls:
                         outcome = await self._bounded_tool(block, state)
                         for notice in (*outcome.notices, *outcome.messages):
                             yield notice
@@ -389,7 +385,7 @@ class Engine:
                         yield tool_message
                         results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
                     answer = tool_results_message(results)
-                    stop_now = self._limit_reached(state)
+                    stop_now = "max_budget" if spent else self._limit_reached(state)
                     if self._interrupted or stop_now:
                         self._deferred = [answer]  # delivered with the next user message
                         reason = "cancelled" if self._interrupted else stop_now
@@ -551,10 +547,12 @@ class Engine:
         max_turns = self.options.max_turns
         if max_turns is not None and state.num_turns >= max_turns:
             return "max_steps"
+        return "max_budget" if self._budget_spent() else ""
+
+    def _budget_spent(self) -> bool:
+        """Whether the session's cost has reached max_budget_usd."""
         budget = self.options.max_budget_usd
-        if budget is not None and self.total_cost_usd is not None and self.total_cost_usd >= budget:
-            return "max_budget"
-        return ""
+        return budget is not None and self.total_cost_usd >= budget
 
     def _informational(self, text: str, *, level: str) -> SystemMessage:
         """The CLI's ``system``/``informational`` notice."""
@@ -641,7 +639,7 @@ class Engine:
     def _add_cost(self, usage: Usage) -> None:
         if usage == Usage() and self.model not in self.model_usage:
             return  # no model answered (an API error): Claude lists no model then
-        price = mapping.price_for(self.model)
+        cost = self._prices.cost(self.model, usage)
         entry = self.model_usage.setdefault(
             self.model,
             {
@@ -658,7 +656,6 @@ class Engine:
                 "cacheCreationEphemeral1hInputTokens": 0,
                 "canonicalModel": self.model.rsplit("/", 1)[-1],
                 "provider": mapping.provider_type(self.model),
-                "costBasis": "list" if mapping.price_for(self.model) is not None else "unknown",
             },
         )
         entry["thinkingTokens"] += usage.reasoning_tokens
@@ -666,18 +663,9 @@ class Engine:
         entry["outputTokens"] += usage.output_tokens
         entry["cacheReadInputTokens"] += usage.cache_read_input_tokens
         entry["cacheCreationInputTokens"] += usage.cache_creation_input_tokens
-        if price is None:
-            self.total_cost_usd = None
-            return
-        cost = (
-            usage.input_tokens * price.input
-            + usage.output_tokens * price.output
-            + usage.cache_read_input_tokens * price.cache_read
-            + usage.cache_creation_input_tokens * price.cache_write
-        ) / 1_000_000
-        entry["costUSD"] += cost
-        if self.total_cost_usd is not None:
-            self.total_cost_usd += cost
+        entry["costUSD"] += cost.usd
+        entry["costBasis"] = cost.basis  # the CLI's: the latest request's
+        self.total_cost_usd += cost.usd
 
     def _api_error_text(self, failure: StreamFailure) -> str:
         """The CLI's words for a failed model call; its "gateway" is the Letta server."""

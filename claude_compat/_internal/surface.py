@@ -438,7 +438,8 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "max_budget_usd",
         "emulated",
-        "cost tracked from the price table; stops with error_max_budget_usd (unknown model price: warns)",
+        "cost from the genai-prices list price of the Letta handle, or CLAUDE_COMPAT_PRICES; stops with "
+        "error_max_budget_usd (an unpriced model counts 0.0 and warns once)",
     ),
     _opt(
         "disallowed_tools",
