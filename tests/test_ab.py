@@ -67,7 +67,10 @@ DEFAULT_LANES = 2
 _CALLBACK_VIEW = "#14.9: what the program prints of can_use_tool's input and suggestions"
 _BASH_RESULT = "#14.3: the Bash tool result as the CLI shows it"
 _EDIT_INPUT = "#14.3: Edit input defaults (replace_all), tool_use_result fields, result text"
-_BUDGET = "#14.5: the printed cost: the CLI's default model is priced, the scripted lane another"
+_PRICED_MODEL = (
+    "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
+    "scripted lane's model (claude-sonnet-4-5)"
+)
 _ORIGIN = "ResultMessage.origin from the streamed user message"
 _MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
 _MODE_STATUS = "Sys:status after set_permission_mode"
@@ -95,7 +98,10 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "stdout": _SET_MODEL,
     },
     "max_budget_usd": {
-        "stdout": _BUDGET,
+        "stdout": _PRICED_MODEL,
+    },
+    "quick_start": {
+        "stdout": _PRICED_MODEL,
     },
     "mcp_calculator": {
         "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
