@@ -1031,3 +1031,27 @@ async def test_a_denied_call_is_never_cleared_to_run_over_random_policies(tmp_pa
             }, policy
         if decision.emit_denied_system_message:
             assert not decision.allow and calls == [], policy
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "command",
+    [
+        'echo "$(rm x)"',
+        "for f in *; do rm $f; done",
+        "cat <<EOF\n$(rm y)\nEOF",
+        '[ -n "$(rm z)" ] && echo ok',
+        "export X=$(rm w)",
+        "echo `rm v`",
+        "cat <(rm u)",
+        "if true; then sudo rm t; fi",
+        "bash -c 'rm s'",
+    ],
+)
+async def test_a_deny_rule_finds_its_command_wherever_the_bash_grammar_places_it(
+    tmp_path: Path, command: str
+) -> None:
+    gate = make_gate(tmp_path, disallowed=("Bash(rm:*)",), mode="bypassPermissions")
+    decision = await decide(gate, "Bash", {"command": command})
+    assert not decision.allow, command
+    assert decision.reason_type == "rule"

@@ -193,7 +193,7 @@ class PermissionGate:
         sensitive = [p for p in paths if _sensitive(p)] if kind == "edit" else []
         if sensitive:
             return f"Claude requested permissions to edit {sensitive[0]} which is a sensitive file."
-        parts, _ = split_command(command)
+        parts = split_command(command)
         for part in parts:
             if not part.words or part.words[0] not in _FILE_CHANGING_COMMANDS:
                 continue
@@ -464,7 +464,7 @@ def _rule_contents(
     if tool_name != "Bash":
         return [None]
     command = str(tool_input.get("command", "")).strip()
-    parts = [p for p in split_command(command)[0] if p.words]
+    parts = [p for p in split_command(command) if p.words]
     if len(parts) == 1 and bash_kind == "edit":
         return [command]
     prefixes = [" ".join(p.words[: cli_facts.BASH_PREFIX_WORDS]) + " *" for p in parts]

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidOptionError
+from .shell import all_commands
 
 __all__ = [
     "EDIT_TOOLS",
@@ -167,163 +168,17 @@ def _domain_matches(specifier: str, tool_input: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class CommandPart:
-    """One simple command of a shell line: its words and the files it redirects from and to."""
+    """One simple command of a shell line: its words, quotes removed where plain."""
 
     words: tuple[str, ...]
-    writes_to: tuple[str, ...] = ()  # output redirection targets (``>``, ``>>``, ``&>``), not /dev/null
-    reads_from: tuple[str, ...] = ()  # input redirection sources (``< file``)
-
-    @property
-    def writes(self) -> bool:
-        """Whether the command redirects output into a file."""
-        return bool(self.writes_to)
-
-    @property
-    def text(self) -> str:
-        """The words joined by single spaces (quotes removed)."""
-        return " ".join(self.words)
 
 
-_SEPARATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "\n", "(", ")")
+def split_command(command: str) -> list[CommandPart]:
+    """The simple commands of a shell line, read with the Bash grammar (tree-sitter-bash).
 
-
-def split_command(command: str) -> tuple[list[CommandPart], bool]:
-    """Split a shell line into simple commands, and say whether it substitutes (``$(…)``, backticks).
-
-    The text inside a substitution becomes a part of its own, so ``echo "$(rm x)"`` yields ``rm x``.
-    Quotes group words and are removed; the parse is deliberately small, not a full shell.
+    Commands inside substitutions are parts of their own, so ``echo "$(rm x)"`` yields ``rm x``.
     """
-    parts: list[CommandPart] = []
-    words: list[str] = []
-    word: list[str] = []
-    in_word = False
-    writes: list[str] = []
-    reads: list[str] = []
-    substitutes = False
-    pending_redirect: str | None = None  # ">" or "<" waiting for its target word
-    quote: str | None = None
-    frames: list[tuple[str | None, str]] = []  # open substitutions: (quote outside it, its closer)
-    i = 0
-    n = len(command)
-
-    def end_word() -> None:
-        nonlocal in_word, pending_redirect
-        if not in_word:
-            return
-        text = "".join(word)
-        word.clear()
-        in_word = False
-        if pending_redirect is not None:
-            if pending_redirect == "<":
-                reads.append(text)
-            elif text != "/dev/null":
-                writes.append(text)
-            pending_redirect = None
-            return
-        words.append(text)
-
-    def end_part() -> None:
-        nonlocal pending_redirect
-        end_word()
-        if pending_redirect == ">":  # a redirection with no target: still a write
-            writes.append("")
-        pending_redirect = None
-        if words or writes or reads:
-            parts.append(CommandPart(tuple(words), tuple(writes), tuple(reads)))
-        words.clear()
-        reads.clear()
-        writes.clear()
-
-    while i < n:
-        ch = command[i]
-        if quote == "'":
-            if ch == "'":
-                quote = None
-            else:
-                word.append(ch)
-            i += 1
-            continue
-        if ch == "\\" and i + 1 < n:
-            if command[i + 1] != "\n":  # backslash-newline continues the line
-                word.append(command[i + 1])
-                in_word = True
-            i += 2
-            continue
-        closer = frames[-1][1] if frames else None
-        if (ch == "`" and closer == "`") or (ch == ")" and quote is None and closer == ")"):
-            end_part()
-            quote = frames.pop()[0]
-            i += 1
-            continue
-        if ch == "`" or command.startswith("$(", i):
-            substitutes = True
-            end_part()
-            frames.append((quote, "`" if ch == "`" else ")"))
-            quote = None
-            i += 1 if ch == "`" else 2
-            continue
-        if quote == '"':
-            if ch == '"':
-                quote = None
-            else:
-                word.append(ch)
-            i += 1
-            continue
-        if ch in "'\"":
-            quote = ch
-            in_word = True
-            i += 1
-            continue
-        if ch == "#" and not in_word:
-            while i < n and command[i] != "\n":
-                i += 1
-            continue
-        redirect = _redirect_at(command, i, in_word, word)
-        if redirect is not None:
-            kind, length, fd_prefix = redirect
-            if fd_prefix:
-                word.clear()
-                in_word = False
-            else:
-                end_word()
-            pending_redirect = kind
-            i += length
-            if kind == ">" and i < n and command[i] == "&":  # >&2, 2>&1: a descriptor, not a file
-                match = re.match(r"&\d*-?", command[i:])
-                i += match.end() if match else 1
-                pending_redirect = None
-            continue
-        sep = next((s for s in _SEPARATORS if command.startswith(s, i)), None)
-        if sep is not None:
-            if sep == "(" and frames:
-                frames.append((None, ")"))  # a subshell inside a substitution: its ")" closes it
-            end_part()
-            i += len(sep)
-            continue
-        if ch.isspace():
-            end_word()
-            i += 1
-            continue
-        word.append(ch)
-        in_word = True
-        i += 1
-    end_part()
-    return parts, substitutes
-
-
-def _redirect_at(command: str, i: int, in_word: bool, word: list[str]) -> tuple[str, int, bool] | None:
-    """A redirection operator at ``i``: (">" or "<", its length, whether the word so far is its fd)."""
-    ch = command[i]
-    fd_prefix = in_word and all(c.isdigit() for c in word) and bool(word)
-    if ch == "&" and command.startswith("&>", i):
-        return (">", 3 if command.startswith("&>>", i) else 2, False)
-    if ch == ">":
-        return (">", 2 if command.startswith(">>", i) or command.startswith(">|", i) else 1, fd_prefix)
-    if ch == "<" and not command.startswith("<<", i) and not command.startswith("<(", i):
-        return ("<", 1, fd_prefix)
-    if ch == "<" and command.startswith("<<<", i):
-        return ("<", 3, fd_prefix)
-    return None
+    return [CommandPart(words) for words in all_commands(command)]
 
 
 #: Words that run the command after them (``sudo rm x`` is an ``rm``), and shell keywords that
@@ -365,7 +220,7 @@ def _inner_commands(words: tuple[str, ...]) -> list[str]:
 def _deny_parts(command: str, depth: int = 0) -> list[tuple[str, ...]]:
     """Every word list a deny rule is checked against: each part, unwrapped, and commands run by
     ``bash -c`` / ``eval`` inside it."""
-    parts, _ = split_command(command)
+    parts = split_command(command)
     out: list[tuple[str, ...]] = []
     for part in parts:
         bare = _unwrapped(part.words)
@@ -385,7 +240,7 @@ def _bash_matches(specifier: str, tool_input: dict[str, Any], *, for_deny: bool)
     matcher = _command_matcher(specifier)
     if for_deny:
         return any(matcher(words) for words in _deny_parts(command))
-    parts, _ = split_command(command)
+    parts = split_command(command)
     return bool(parts) and all(matcher(p.words) for p in parts)
 
 
@@ -402,7 +257,7 @@ def _command_matcher(specifier: str) -> Any:
 
 
 def _words_of(text: str) -> tuple[str, ...]:
-    parts, _ = split_command(text)
+    parts = split_command(text)
     if len(parts) == 1:
         return parts[0].words
     return tuple(text.split())

@@ -17,7 +17,7 @@ from functools import cache
 import tree_sitter
 import tree_sitter_bash
 
-__all__ = ["Redirect", "SimpleCommand", "Word", "parse"]
+__all__ = ["Redirect", "SimpleCommand", "Word", "all_commands", "parse"]
 
 #: Statement nodes and the operator tokens each may hold; any other node means "not understood".
 _STATEMENTS: dict[str, frozenset[str]] = {
@@ -112,6 +112,95 @@ def parse(command: str) -> list[SimpleCommand] | None:
     except _NotUnderstood:
         return None
     return out
+
+
+#: Nodes that hold a command's words; a word node inside them is read leniently (see `_loose_word`).
+_COMMAND_NODES = frozenset({"command", "declaration_command", "unset_command"})
+_DECLARING = frozenset({"export", "declare", "local", "readonly", "typeset", "unset", "unsetenv"})
+#: Nodes that run the commands inside them in a shell of their own; they never give words outside.
+_NESTED = frozenset({"command_substitution", "process_substitution"})
+#: A command's children that are no words of it (redirections, here-documents).
+_NOT_WORDS = frozenset({"file_redirect", "heredoc_redirect", "herestring_redirect", "heredoc_body"})
+
+
+def all_commands(command: str) -> list[tuple[str, ...]]:
+    """The words of every simple command anywhere in ``command``, substitutions included, for rules.
+
+    Unlike `parse` this never refuses: words that expand are kept as written (``$HOME``) and the
+    commands inside ``$(…)``, backticks and ``<(…)`` come out as commands of their own, so a deny
+    rule sees ``rm`` in ``echo "$(rm x)"``. Parts the grammar cannot place are read as plain words.
+    """
+    data = command.encode("utf-8", errors="surrogatepass")
+    out: list[tuple[str, ...]] = []
+    stack = [_parser().parse(data).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "test_command":  # [[ … ]] / [ … ]: its words as written
+            out.append(tuple(_text(node).split()))
+            stack.extend(reversed(_nested_in(node)))
+        elif node.type in _COMMAND_NODES:
+            words, nested = _command_words(node)
+            out.append(words)
+            stack.extend(reversed(nested))
+        elif node.type == "ERROR":  # what the grammar could not place: its plain words, as one part
+            out.append(tuple(_text(node).split()))
+            stack.extend(reversed(node.children))
+        else:
+            stack.extend(reversed(node.children))
+    return [words for words in out if words]
+
+
+def _command_words(node: tree_sitter.Node) -> tuple[tuple[str, ...], list[tree_sitter.Node]]:
+    """A command node's words (quotes removed where plain) and the nested commands inside them."""
+    words: list[str] = []
+    nested: list[tree_sitter.Node] = []
+    for child in node.children:
+        if child.type in _NOT_WORDS:
+            nested.extend(_nested_in(child))
+            continue
+        if not child.is_named:
+            if child.type in _DECLARING:  # export, declare, local, readonly, typeset, unset
+                words.append(child.type)
+            continue
+        target = child.named_children[0] if child.type == "command_name" and child.named_children else child
+        words.append(_loose_word(target))
+        nested.extend(_nested_in(target))
+    return tuple(words), nested
+
+
+def _nested_in(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """The substitutions inside ``node``: their commands are read as commands of their own."""
+    found: list[tree_sitter.Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in _NESTED:
+            found.append(current)
+        else:
+            stack.extend(reversed(current.children))
+    return found
+
+
+def _loose_word(node: tree_sitter.Node) -> str:
+    """A word as bash passes it when it is plain; else its text as written, substitutions left out."""
+    try:
+        return _word(node).text
+    except _NotUnderstood:
+        pass
+    pieces: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in _NESTED:
+            continue
+        if current.child_count == 0:
+            text = _text(current)
+            pieces.append(text if current.type not in ('"', "'") else "")
+        elif current.type == "raw_string":
+            pieces.append(_text(current)[1:-1])
+        else:
+            stack.extend(reversed(current.children))
+    return "".join(pieces)
 
 
 def _fully_covered(root: tree_sitter.Node, data: bytes) -> bool:
