@@ -76,7 +76,6 @@ _MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
 _MODE_STATUS = "Sys:status after set_permission_mode"
 _INTERRUPT_EARLY = "interrupt before the model answers"
 _INTERRUPT_CALL = "interrupt during a model call"
-_PARALLEL_TURNS = "num_turns with parallel tool calls (the CLI counts one turn per call)"
 _SET_MODEL = "set_model echoes a UserMessage on the CLI"
 _STREAMED = "the CLI answers streamed prompts in two turns"
 
@@ -107,9 +106,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
         "message 26 (U[ToolResult!]): tool_use_result": _MCP_ERROR,
         "stdout": _MCP_ERROR,
-    },
-    "mcp_two_tools_one_reply": {
-        "message 7 (Result:success): num_turns": _PARALLEL_TURNS,
     },
     "result_origin": {
         "message 3 (Result:success): origin": _ORIGIN,

@@ -403,3 +403,32 @@ async def test_ask_user_question_is_refused_headless(scripted_model: ScriptedMod
     results = [m.content[0] for m in messages if isinstance(m, UserMessage)]
     assert not results or results[0].is_error  # a call anyway is refused, never answered
     assert messages[-1].subtype == "success"
+
+
+async def test_parallel_tool_calls_count_one_turn_each_as_the_cli_reports_them(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("alpha\n")
+    (tmp_path / "b.txt").write_text("beta\n")
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall("Read", {"file_path": str(tmp_path / "a.txt")}, id="call_a"),
+                ToolCall("Read", {"file_path": str(tmp_path / "b.txt")}, id="call_b"),
+            ]
+        )
+    )
+    then_say(scripted_model, "alpha and beta")
+
+    messages = await run("Read both", ClaudeAgentOptions(cwd=tmp_path))
+
+    assert [label(m) for m in messages] == [
+        "Sys:init",
+        "A[ToolUse]",
+        "A[ToolUse]",
+        "U[ToolResult]",
+        "U[ToolResult]",
+        "A[Text]",
+        "Result:success",
+    ]
+    assert messages[-1].num_turns == 3  # the CLI: two tool calls in one reply, then the answer

@@ -142,6 +142,7 @@ class TurnState:
     started: float = field(default_factory=time.monotonic)
     api_seconds: float = 0.0
     num_turns: int = 0
+    parallel_calls: int = 0  # tool calls beyond the first of one model reply: the CLI counts each a turn
     usage: Usage = field(default_factory=Usage)
     last_text: str | None = None
     permission_denials: list[dict[str, Any]] = field(default_factory=list)
@@ -384,6 +385,7 @@ class Engine:
                         transcript.append(tool_message)
                         yield tool_message
                         results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
+                    state.parallel_calls += max(0, len(calls) - 1)
                     answer = tool_results_message(results)
                     stop_now = "max_budget" if spent else self._limit_reached(state)
                     if self._interrupted or stop_now:
@@ -724,7 +726,7 @@ class Engine:
         if failure is not None and not stop.is_error:
             stop = mapping.UNKNOWN_STOP
         errors: list[str] | None = None
-        turns_reported = state.num_turns
+        turns_reported = state.num_turns + state.parallel_calls
         result_text: str | None = None
         api_status: int | None = None
         if stop.api_error and failure is not None:
@@ -732,7 +734,7 @@ class Engine:
             api_status = failure.http_status or 500
         elif stop.subtype == "error_max_turns":
             errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
-            turns_reported = state.num_turns + 1  # Claude counts the turn it refused to start
+            turns_reported += 1  # Claude counts the turn it refused to start
         elif stop.subtype == "error_max_budget_usd":
             errors = [f"Reached maximum budget (${self.options.max_budget_usd})"]
         elif stop.is_error:
