@@ -66,7 +66,6 @@ DEFAULT_LANES = 2
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
 _CALLBACK_VIEW = "#14.9: what the program prints of can_use_tool's input and suggestions"
 _BASH_RESULT = "#14.3: the Bash tool result as the CLI shows it"
-_EDIT_INPUT = "#14.3: Edit input defaults (replace_all), tool_use_result fields, result text"
 _PRICED_MODEL = (
     "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
     "scripted lane's model (claude-sonnet-4-5)"
@@ -80,10 +79,6 @@ _SET_MODEL = "set_model echoes a UserMessage on the CLI"
 _STREAMED = "the CLI answers streamed prompts in two turns"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "bugfix_accept_edits": {
-        "message 3 (U[ToolResult]): tool_use_result.durationMs": _EDIT_INPUT,
-        "message 7 (A[ToolUse]): content[0].input.replace_all": _EDIT_INPUT,
-    },
     "dynamic_interrupt": {
         "kinds": _INTERRUPT_EARLY,
         "stdout": _INTERRUPT_EARLY,

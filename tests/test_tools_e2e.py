@@ -432,3 +432,19 @@ async def test_parallel_tool_calls_count_one_turn_each_as_the_cli_reports_them(
         "Result:success",
     ]
     assert messages[-1].num_turns == 3  # the CLI: two tool calls in one reply, then the answer
+
+
+async def test_an_edit_call_shows_the_clis_schema_defaults_in_its_input(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    target = tmp_path / "a.txt"
+    target.write_text("alpha\n")
+    given = {"file_path": str(target), "old_string": "alpha", "new_string": "beta"}
+    scripted_model.push(Turn(tool_calls=[ToolCall("Edit", given, id="call_e")]))
+    then_say(scripted_model, "done")
+
+    messages = await run("Edit it", ClaudeAgentOptions(cwd=tmp_path, permission_mode="acceptEdits"))
+
+    use = messages[1].content[0]
+    assert isinstance(use, ToolUseBlock) and use.input == {**given, "replace_all": False}
+    assert target.read_text() == "beta\n"

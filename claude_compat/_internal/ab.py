@@ -782,6 +782,7 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
     Normalisation("user_message_uuids", "drop", "random per prompt"),
     Normalisation("duration_ms", "drop", "wall clock: reported as timing"),
     Normalisation("duration_api_ms", "drop", "wall clock: reported as timing"),
+    Normalisation("durationMs", "presence", "a tool's own run time: compare that it is reported"),
     Normalisation(
         "session_id",
         "number",

@@ -185,3 +185,15 @@ OBSERVABLE_PATH_FIELDS: dict[str, str] = {
 #: for the tools with an observable path (measured on Read and Write): for them the reason alone.
 HOOK_DENY_TEXT = "PreToolUse:{tool} hook error: {reason}"
 HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)
+
+#: Tool → input fields the CLI's schema defaults, filled in where the model left them out: a
+#: program sees them in ``ToolUseBlock.input`` and hooks see them in ``tool_input``.
+INPUT_DEFAULTS: dict[str, dict[str, object]] = {
+    "Edit": {"replace_all": False},
+}
+
+
+def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[str, object]:
+    """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing."""
+    missing = {k: v for k, v in INPUT_DEFAULTS.get(tool_name, {}).items() if k not in tool_input}
+    return {**tool_input, **missing} if missing else tool_input

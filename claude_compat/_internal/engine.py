@@ -595,7 +595,8 @@ class Engine:
             content = ThinkingBlock(thinking=block.text, signature=block.signature or _signature(block.text))
         else:
             parsed, _ = block.tool_input()
-            content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=parsed)
+            shown = cli_facts.with_input_defaults(block.tool_name, parsed)
+            content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=shown)
         return AssistantMessage(
             content=[content],
             model=self.model,
@@ -622,7 +623,9 @@ class Engine:
         parsed, error = block.tool_input()
         if error is not None:
             return ToolOutcome(f"Error: {error}", is_error=True, structured=f"Error: {error}")
-        call = ToolCall(block.tool_call_id, block.tool_name, parsed)
+        call = ToolCall(
+            block.tool_call_id, block.tool_name, cli_facts.with_input_defaults(block.tool_name, parsed)
+        )
         outcome = await self.tools.run(call)
         if not outcome.denied and self.backend is not None and self.session is not None:
             # what really happened, kept locally before the server hears it: a turn that dies
