@@ -64,8 +64,6 @@ DEFAULT_LANES = 2
 # must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_CALLBACK_VIEW = "#14.9: what the program prints of can_use_tool's input and suggestions"
-_BASH_RESULT = "#14.3: the Bash tool result as the CLI shows it"
 _PRICED_MODEL = (
     "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
     "scripted lane's model (claude-sonnet-4-5)"
@@ -111,7 +109,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "stdout": _STREAMED,
     },
     "streaming_bash_command": {
-        "stdout": _BASH_RESULT,
+        "stdout": _PRICED_MODEL,
     },
     "streaming_interrupt": {
         "kinds": _INTERRUPT_CALL,
@@ -119,7 +117,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 3/2 (Result:error_during_execution/error): errors[0]": _INTERRUPT_CALL,
     },
     "tool_permission_callback": {
-        "stdout": _CALLBACK_VIEW,
+        "stdout": _PRICED_MODEL,
     },
 }
 

@@ -473,6 +473,29 @@ async def test_can_use_tool_gets_the_tool_use_id_and_cli_like_suggestions(tmp_pa
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("command", "rules", "kinds"),
+    [
+        ("python3 safe_output/hello.py", ["python3 safe_output/hello.py"], ["addRules"]),
+        ("npm install left-pad", ["npm install *"], ["addRules"]),
+        ("FOO=1 npm run build", ["npm run *"], ["addRules"]),
+        ("sudo apt update", ["sudo apt update"], ["addRules"]),
+        ("ls -la > listing.txt", ["ls -la > listing.txt"], ["addRules", "addDirectories"]),
+    ],
+)
+async def test_bash_suggestions_follow_the_clis_prefix_and_mode_rules(
+    tmp_path: Path, command: str, rules: list[str], kinds: list[str]
+) -> None:
+    """Measured on the pinned CLI: a subcommand-like second word gives a prefix rule, a path or a
+    wrapper the exact command; a redirect into a file offers no acceptEdits."""
+    callback = Recorder()
+    await decide(make_gate(tmp_path, can_use_tool=callback), "Bash", {"command": command})
+    ((_, _, context),) = callback.calls
+    assert [s.type for s in context.suggestions] == kinds
+    assert context.suggestions[0].rules == [PermissionRuleValue("Bash", r) for r in rules]
+
+
+@pytest.mark.anyio
 async def test_can_use_tool_hears_about_a_path_outside_cwd(tmp_path: Path) -> None:
     callback = Recorder()
     await decide(make_gate(tmp_path, can_use_tool=callback), "Read", {"file_path": "/etc/hosts"})

@@ -9,6 +9,7 @@ slash commands' descriptions) are not copied: `server_info` reads them from an i
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,9 +138,20 @@ SUGGESTION_ORDER: dict[str, tuple[str, ...]] = {
     "other": ("addRules", "addDirectories", "setMode"),
 }
 #: A Bash rule the CLI suggests is the exact command when it is one command that edits files
-#: (``touch made.txt``), else per command its first words and `` *`` (``npm install *``;
-#: ``git commit -m x && touch y`` gives ``git commit *``, ``touch y *``).
+#: (``touch made.txt``), else per command its program and subcommand and `` *`` (``npm install *``)
+#: when the second word is a subcommand-like word and the program is no wrapper or shell; otherwise
+#: the command exactly (``python3 safe_output/hello.py``).
 BASH_PREFIX_WORDS = 2
+BASH_SUBCOMMAND_WORD = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+BASH_NO_PREFIX_PROGRAMS = frozenset(
+    {"sh", "bash", "zsh", "fish", "csh", "tcsh", "ksh", "mksh", "dash", "ash", "hush", "rbash", "rsh",
+     "busybox", "toybox", "wsl", "cmd", "powershell", "pwsh", "env", "xargs", "command", "builtin",
+     "noglob", "nice", "stdbuf", "nohup", "timeout", "time", "watch", "ionice", "chrt", "setsid",
+     "taskset", "strace", "ltrace", "script", "flock", "unshare", "nsenter", "sandbox-exec", "sudo",
+     "doas", "pkexec", "su", "runuser"}
+)  # fmt: skip
+#: The CLI offers ``setMode: acceptEdits`` for a Bash edit only when it writes no file by redirection
+#: (``touch x``: offered; ``ls > x``: not).
 #: Rule content suggested for a WebFetch call.
 WEBFETCH_RULE = "domain:{host}"
 #: Where each suggestion kind is saved.

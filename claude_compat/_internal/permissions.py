@@ -27,10 +27,11 @@ from ..types import (
     PermissionUpdate,
     ToolPermissionContext,
 )
-from . import cli_facts
+from . import cli_facts, shell
 from .bash_judge import BashKind, Shell, judge
 from .hooks import HookOutcome, HookRunner
 from .rules import (
+    ASSIGNMENT,
     EDIT_TOOLS,
     READ_TOOLS,
     Rule,
@@ -446,7 +447,8 @@ class PermissionGate:
             found["addDirectories"] = PermissionUpdate(
                 type="addDirectories", directories=dirs, destination=where["addDirectories"]
             )
-        if (facts.edits_files or bash_kind == "edit") and self.mode == "default":
+        bash_edit = bash_kind == "edit" and not _redirects_into_a_file(str(tool_input.get("command", "")))
+        if (facts.edits_files or bash_edit) and self.mode == "default":
             found["setMode"] = PermissionUpdate(
                 type="setMode", mode="acceptEdits", destination=where["setMode"]
             )
@@ -467,8 +469,30 @@ def _rule_contents(
     parts = [p for p in split_command(command) if p.words]
     if len(parts) == 1 and bash_kind == "edit":
         return [command]
-    prefixes = [" ".join(p.words[: cli_facts.BASH_PREFIX_WORDS]) + " *" for p in parts]
-    return list(dict.fromkeys(prefixes)) or [command or None]
+    if len(parts) == 1:
+        prefix = _bash_prefix(parts[0].words)
+        return [f"{prefix} *" if prefix else command]
+    rules = [f"{prefix} *" if (prefix := _bash_prefix(p.words)) else " ".join(p.words) for p in parts]
+    return list(dict.fromkeys(rules)) or [command or None]
+
+
+def _bash_prefix(words: tuple[str, ...]) -> str | None:
+    """The program and subcommand the CLI suggests a rule for (``npm install``), or None."""
+    i = 0
+    while i < len(words) and ASSIGNMENT.fullmatch(words[i]):
+        i += 1
+    rest = words[i:]
+    if len(rest) < cli_facts.BASH_PREFIX_WORDS or Path(rest[0]).name in cli_facts.BASH_NO_PREFIX_PROGRAMS:
+        return None
+    if not cli_facts.BASH_SUBCOMMAND_WORD.fullmatch(rest[1]):
+        return None
+    return " ".join(rest[: cli_facts.BASH_PREFIX_WORDS])
+
+
+def _redirects_into_a_file(command: str) -> bool:
+    """Whether a Bash line writes a file through an output redirection (``ls > x``)."""
+    commands = shell.parse(command) or []
+    return any(r.writes and r.target is not None for c in commands for r in c.redirects)
 
 
 @dataclass

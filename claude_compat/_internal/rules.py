@@ -20,6 +20,7 @@ from ..errors import InvalidOptionError
 from .shell import all_commands
 
 __all__ = [
+    "ASSIGNMENT",
     "EDIT_TOOLS",
     "READ_TOOLS",
     "CommandPart",
@@ -186,7 +187,8 @@ def split_command(command: str) -> list[CommandPart]:
 _WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "time", "command", "exec", "nice", "builtin", "xargs"})
 _KEYWORDS = frozenset({"{", "}", "!", "if", "then", "else", "elif", "do", "while", "until", "done", "fi"})
 _SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh"})
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
+#: A shell variable assignment word (``FOO=1``).
+ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.*")
 
 
 def _unwrapped(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -194,7 +196,7 @@ def _unwrapped(words: tuple[str, ...]) -> tuple[str, ...]:
     i = 0
     while i < len(words):
         w = words[i]
-        if _ASSIGNMENT.fullmatch(w) or w in _WRAPPERS or w in _KEYWORDS:
+        if ASSIGNMENT.fullmatch(w) or w in _WRAPPERS or w in _KEYWORDS:
             i += 1
         elif w.startswith("-") and i > 0 and words[i - 1] in _WRAPPERS | {"-u", "-n"}:
             i += 1
