@@ -70,7 +70,6 @@ _PRICED_MODEL = (
 )
 _ORIGIN = "ResultMessage.origin from the streamed user message"
 _MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
-_MODE_STATUS = "Sys:status after set_permission_mode"
 _INTERRUPT_EARLY = "interrupt before the model answers"
 _INTERRUPT_CALL = "interrupt during a model call"
 _SET_MODEL = "set_model echoes a UserMessage on the CLI"
@@ -80,10 +79,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "dynamic_interrupt": {
         "kinds": _INTERRUPT_EARLY,
         "stdout": _INTERRUPT_EARLY,
-    },
-    "dynamic_permission_mode": {
-        "kinds": _MODE_STATUS,
-        "stdout": _MODE_STATUS,
     },
     "dynamic_set_model": {
         "kinds": _SET_MODEL,

@@ -119,3 +119,30 @@ async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: Scr
     assert isinstance(result, ResultMessage) and result.terminal_reason == "aborted_streaming"
     assert not any(isinstance(m, AssistantMessage) for m in seen)
     assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
+
+
+async def test_set_permission_mode_and_set_model_show_in_the_next_turn_as_the_cli(
+    scripted_model: ScriptedModel,
+) -> None:
+    from claude_compat import UserMessage
+
+    scripted_model.push("one", "two")
+    async with ClaudeSDKClient(ClaudeAgentOptions()) as client:
+        await client.set_permission_mode("acceptEdits")
+        await client.query("first")
+        first = [m async for m in client.receive_response()]
+        await client.set_model(None)
+        await client.query("second")
+        second = [m async for m in client.receive_response()]
+
+    status = first[0]
+    assert isinstance(status, SystemMessage) and status.subtype == "status"
+    assert status.data["permissionMode"] == "acceptEdits" and status.data["status"] is None
+    assert isinstance(first[1], SystemMessage) and first[1].data["permissionMode"] == "acceptEdits"
+    echo = second[0]
+    assert isinstance(echo, UserMessage)
+    assert (
+        echo.content
+        == f"<local-command-stdout>Set model to `{second[1].data['model']}`</local-command-stdout>"
+    )
+    assert isinstance(second[1], SystemMessage) and second[1].subtype == "init"

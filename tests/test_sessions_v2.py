@@ -176,8 +176,11 @@ async def test_client_set_model_and_permission_mode(scripted_model: ScriptedMode
         await client.query("hi")
         messages = [m async for m in client.receive_response()]
 
-    assert messages[0].data["permissionMode"] == "acceptEdits"
-    assert messages[0].data["model"] == handle and isinstance(messages[-1], ResultMessage)
+    # as the CLI: the mode change's status, the model change's echo, then the turn's init
+    assert [type(m).__name__ for m in messages[:3]] == ["SystemMessage", "UserMessage", "SystemMessage"]
+    assert messages[0].subtype == "status" and messages[0].data["permissionMode"] == "acceptEdits"
+    assert messages[2].data["permissionMode"] == "acceptEdits"
+    assert messages[2].data["model"] == handle and isinstance(messages[-1], ResultMessage)
 
 
 async def test_session_store_receives_each_turn_and_a_failing_store_is_only_a_notice(

@@ -209,3 +209,7 @@ def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[s
     """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing."""
     missing = {k: v for k, v in INPUT_DEFAULTS.get(tool_name, {}).items() if k not in tool_input}
     return {**tool_input, **missing} if missing else tool_input
+
+
+#: What ``set_model`` shows in the stream before the next turn (a UserMessage, as the CLI's /model).
+SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-stdout>"

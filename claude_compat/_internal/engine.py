@@ -174,6 +174,7 @@ class Engine:
         self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
         self.model_usage: dict[str, dict[str, Any]] = {}
         self._deferred: list[dict[str, Any]] = []
+        self._notices: list[Message] = []  # what a control call shows, yielded first in the next turn
         self._interrupted = False
         self._last_context_tokens = 0
         self._session_started = False
@@ -250,11 +251,16 @@ class Engine:
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
         self.tools.set_permission_mode(mode)
+        status = {"type": "system", "subtype": "status", "status": None, "permissionMode": mode}
+        status |= {"uuid": str(uuid.uuid4()), "session_id": self.session_id}
+        self._notices.append(SystemMessage(subtype="status", data=status))  # as the CLI
 
     async def set_model(self, model: str | None) -> None:
         """Switch the conversation's model (None: the session's default choice)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         await self.backend.set_model(self.session, model, None if model else self.options.letta_model_handle)
+        said = cli_facts.SET_MODEL_ECHO.format(model=model or self.model)
+        self._notices.append(UserMessage(content=said, uuid=str(uuid.uuid4())))  # as the CLI
 
     def mcp_status(self) -> McpStatusResponse:
         """The session's MCP servers and their state."""
@@ -310,6 +316,9 @@ class Engine:
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
                 cancelled, self._cancelled_run = self._cancelled_run, None
                 await self.backend.settle(self.session, cancelled)
+            for notice in self._notices:
+                yield notice
+            self._notices.clear()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
             blocked: str | None = None
             if is_blank(content):  # as the CLI: a notice and a result, no model call
