@@ -200,7 +200,7 @@ async def _session(
                     if message.is_error:
                         raise _TurnFailed(f"ResultMessage {message.subtype}", _describe(message))
             run.replied = time.perf_counter() - t0
-            if reply != f"echo: {prompt}":
+            if not (reply.startswith("echo: ") and reply.endswith(prompt)):  # first prompt: + environment
                 raise _TurnFailed("wrong reply", f"{reply!r}; {_describe(result)}")
         finally:
             await client.disconnect()

@@ -285,7 +285,11 @@ def _reply_text(message: Any) -> str:
 
 def _check(side: Side, replies: Sequence[str], prompts: Sequence[str]) -> None:
     expected = [f"echo: {p}" for p in prompts]
-    if list(replies) != expected:
+    # a session's first prompt reaches the model after the environment note: the echo ends with it
+    ok = len(replies) == len(prompts) and all(
+        r.startswith("echo: ") and r.endswith(p) for r, p in zip(replies, prompts, strict=True)
+    )
+    if not ok:
         raise SystemExit(f"{side.label} replied {list(replies)!r}, expected {expected!r}")
 
 
