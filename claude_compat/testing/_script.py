@@ -98,8 +98,9 @@ class Turn:
 class Rule:
     """A reply given whenever its patterns match the request, at most `times` times (None = always).
 
-    `last_user` is searched in the text of the last user message, `last_tool` in the raw content
-    of the last tool result. After a tool result the last user message is still the same one, so
+    `last_user` is searched in the text of the last user message (leading system reminders left
+    out), `last_tool` in the raw content of the last tool result. After a tool result the last
+    user message is still the same one, so
     a `last_user` rule without `times` answers the follow-up request too.
     """
 
@@ -193,8 +194,13 @@ def last_user_text(messages: Sequence[Any]) -> str | None:
             continue
         text = _parts_text(message.get("content"))
         if text is not None:
-            return text
+            return _LEADING_REMINDERS.sub("", text)
     return None
+
+
+#: ``<system-reminder>`` blocks in front of a prompt (the environment note a session's first prompt
+#: carries): rules and the echo read the prompt the program sent, not the note.
+_LEADING_REMINDERS = re.compile(r"\A(?:\s*<system-reminder>.*?</system-reminder>)+\s*", re.DOTALL)
 
 
 def last_tool_text(messages: Sequence[Any]) -> str | None:
