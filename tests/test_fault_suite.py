@@ -24,7 +24,7 @@ import pytest
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import ClaudeSDKError
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
-from claude_compat.testing._script import last_user_text
+from claude_compat.testing._script import message_text
 from letta_backend import leases
 from letta_backend.backend import NEVER_RAN, OUTCOME_UNKNOWN
 from letta_backend.registry import LocalSessionRegistry, Registry, SessionRecord
@@ -58,18 +58,12 @@ CLIENT = textwrap.dedent(
 )
 
 
-def _said(message: Any) -> str:
-    """A message's text; a prompt without the environment note in front of it."""
-    prompt = last_user_text([message]) if message.get("role") == "user" else None
-    return prompt if prompt is not None else str(message.get("content"))
-
-
 def _contents(model: ScriptedModel) -> list[str]:
-    return [_said(m) for m in model.completions[-1].messages]
+    return [message_text(m) for m in model.completions[-1].messages]
 
 
 def _asked(model: ScriptedModel, text: str) -> bool:
-    return any(_said(m) == text for c in model.completions for m in c.messages)
+    return any(message_text(m) == text for c in model.completions for m in c.messages)
 
 
 def _asked_with_tool_result(model: ScriptedModel, prompt: str) -> bool:
@@ -80,7 +74,7 @@ def _asked_with_tool_result(model: ScriptedModel, prompt: str) -> bool:
 
 
 def _asked_in(messages: list[Any], text: str) -> bool:
-    return any(_said(m) == text for m in messages)
+    return any(message_text(m) == text for m in messages)
 
 
 async def _session(model: ScriptedModel, cwd: Path) -> str:

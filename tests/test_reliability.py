@@ -24,6 +24,7 @@ from claude_compat import (
 )
 from claude_compat.errors import LettaConnectionError
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+from claude_compat.testing._script import last_user_text, message_text
 from letta_backend.backend import NEVER_RAN
 from letta_backend.leases import TURN_WAIT_ENV
 from letta_backend.registry import Registry
@@ -114,7 +115,7 @@ async def test_two_turns_sent_to_one_session_at_once_do_not_interleave(scripted_
 
     assert results["alpha"].result == "reply alpha" and results["beta"].result == "reply beta"
     last = scripted_model.completions[-1].messages
-    contents = [str(m.get("content")) for m in last]
+    contents = [message_text(m) for m in last]
     # beta's request saw alpha's whole exchange before it: no interleaving
     assert contents.index("alpha") < contents.index("reply alpha") < contents.index("beta")
 
@@ -240,7 +241,7 @@ def _outcome(proc: subprocess.Popen[str]) -> dict[str, Any]:
 
 async def _until_the_model_is_asked(model: ScriptedModel, prompt: str) -> None:
     with anyio.fail_after(60):
-        while not any(str(m.get("content")) == prompt for c in model.completions for m in c.messages):
+        while not any(last_user_text([m]) == prompt for c in model.completions for m in c.messages):
             await anyio.sleep(0.05)
 
 
@@ -259,7 +260,7 @@ async def test_two_processes_on_one_session_take_turns_and_the_history_stays_in_
 
     assert _outcome(alpha) == {"result": "reply alpha"}
     assert _outcome(beta) == {"result": "reply beta"}
-    contents = [str(m.get("content")) for m in scripted_model.completions[-1].messages]
+    contents = [message_text(m) for m in scripted_model.completions[-1].messages]
     # beta's model call saw alpha's whole exchange first: nothing interleaved
     assert contents.index("alpha") < contents.index("reply alpha") < contents.index("beta")
 
@@ -324,7 +325,7 @@ async def test_a_turn_from_another_process_that_cannot_wait_gets_session_busy_er
     assert refused["error"] == "SessionBusyError"
     assert f"pid {alpha.pid} on this host" in refused["message"] and TURN_WAIT_ENV in refused["message"]
     assert not any(
-        str(m.get("content")) == "beta" for c in scripted_model.completions for m in c.messages
+        last_user_text([m]) == "beta" for c in scripted_model.completions for m in c.messages
     )  # the refused turn sent nothing
 
 

@@ -203,6 +203,12 @@ def last_user_text(messages: Sequence[Any]) -> str | None:
 _LEADING_REMINDERS = re.compile(r"\A(?:\s*<system-reminder>.*?</system-reminder>)+\s*", re.DOTALL)
 
 
+def message_text(message: Mapping[str, Any]) -> str:
+    """A recorded message's text as rules read it: a prompt without the reminders in front of it."""
+    prompt = last_user_text([message]) if message.get("role") == "user" else None
+    return prompt if prompt is not None else str(message.get("content"))
+
+
 def last_tool_text(messages: Sequence[Any]) -> str | None:
     """Raw content of the last tool result (an OpenAI ``tool`` message or Anthropic block)."""
     for message in reversed(messages):
