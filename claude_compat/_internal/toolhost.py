@@ -23,7 +23,7 @@ from ..types import (
     Message,
     SystemMessage,
 )
-from . import cli_facts, sdk_mcp, subagents
+from . import cli_facts, sdk_mcp, subagents, unoffered
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -179,8 +179,9 @@ class ClaudeToolHost(ToolHost):
             or call.name in self._ext_tools
             or (call.name == "Agent" and self._agents is not None)
         )
-        if not known:
-            return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
+        if not known:  # a disallowed tool routed here, or one the server did not check
+            content, shown = unoffered.no_such_tool(call.name, self.tool_names())
+            return ToolOutcome(content, is_error=True, structured=shown)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
         pre_events = self._hook_messages(decision.hook_events) + self._said(
