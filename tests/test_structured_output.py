@@ -115,6 +115,22 @@ async def test_after_a_structured_answer_the_session_goes_on_with_the_next_promp
 
 @pytest.mark.anyio
 @pytest.mark.letta
+async def test_a_session_resumed_after_a_structured_answer_goes_on_and_the_model_saw_the_answer(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(structured_call({"answer": 4}, "so_1"), Turn(text="It was 4."))
+
+    first = await run(ClaudeAgentOptions(cwd=tmp_path, output_format=OUTPUT_FORMAT))
+    again = await run(ClaudeAgentOptions(cwd=tmp_path, resume=first[-1].session_id), prompt="what was it?")
+
+    assert first[-1].structured_output == {"answer": 4}
+    assert again[-1].subtype == "success" and again[-1].result == "It was 4."
+    sent = str(scripted_model.completions[-1].messages)
+    assert "Structured output provided successfully" in sent and "what was it?" in sent
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
 async def test_an_input_that_fails_the_schema_is_retried_until_the_cli_limit(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:

@@ -677,8 +677,9 @@ class Engine:
         call = ToolCall(block.tool_call_id, block.tool_name, parsed)
         if state.structured is not None and call.name == cli_facts.STRUCTURED_OUTPUT_TOOL:
             text, failed = state.structured.answer(call.input)
-            return ToolOutcome(text, is_error=failed, structured=f"Error: {text}" if failed else text)
-        outcome = await self.tools.run(call)
+            outcome = ToolOutcome(text, is_error=failed, structured=f"Error: {text}" if failed else text)
+        else:
+            outcome = await self.tools.run(call)
         if not outcome.denied and self.backend is not None and self.session is not None:
             # what really happened, kept locally before the server hears it: a turn that dies
             # before sending it is reconciled with it on resume (LettaBackend.pending_answers)

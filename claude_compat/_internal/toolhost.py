@@ -173,7 +173,7 @@ class ClaudeToolHost(ToolHost):
     async def run(self, call: ToolCall) -> ToolOutcome:
         if call.name == "Task" and self._agents is not None:
             call = ToolCall(call.id, "Agent", call.input, call.input_error)
-        if call.name not in self.tool_names():  # a disallowed tool routed here, or one the server did not check
+        if call.name not in self.tool_names():  # a disallowed tool routed here, or one never offered
             content, shown = unoffered.no_such_tool(call.name, self.tool_names())
             return ToolOutcome(content, is_error=True, structured=shown)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
