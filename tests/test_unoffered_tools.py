@@ -180,3 +180,35 @@ def test_only_whole_tool_names_are_routed_to_the_client_with_their_legacy_names(
         "Agent",
         "Task",
     ]
+
+
+def test_letta_s_refusal_of_an_unoffered_call_becomes_a_call_and_its_answer() -> None:
+    """What Letta 0.16.8 streams for a call to a tool it was not offered (recorded)."""
+    from letta_backend.translate import BlockFinished, RunTranslator, ToolAnswered
+
+    refusal = "[ToolConstraintError] Cannot call FooTool, valid tools include: ['Read']."
+    events = [
+        {
+            "id": "message-1",
+            "message_type": "tool_call_message",
+            "otid": "o1",
+            "tool_calls": [{"arguments": '{"x": 1}', "name": "FooTool", "tool_call_id": "call_foo"}],
+        },
+        {
+            "id": "message-2",
+            "message_type": "tool_return_message",
+            "status": "error",
+            "tool_call_id": "call_foo",
+            "tool_return": refusal,
+            "tool_returns": [{"status": "error", "tool_call_id": "call_foo", "tool_return": refusal}],
+        },
+        {"id": "message-3", "message_type": "assistant_message", "otid": "o3", "content": "after foo"},
+    ]
+    translator = RunTranslator()
+    out = [e for event in events for e in translator.feed(event)]
+
+    finished = [e for e in out if isinstance(e, (BlockFinished, ToolAnswered))]
+    assert [type(e).__name__ for e in finished] == ["BlockFinished", "ToolAnswered"]
+    block = finished[1].block
+    assert (block.tool_name, block.tool_input()[0], block.refused_by_server) == ("FooTool", {"x": 1}, True)
+    assert [b.kind for b in translator.blocks] == ["tool_use", "text"]
