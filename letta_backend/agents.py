@@ -43,9 +43,11 @@ class AgentSpec:
     memory_blocks: tuple[tuple[str, str], ...] = ()
     model_settings: dict[str, Any] = field(default_factory=dict)
     name: str | None = None
+    routed_tools: tuple[str, ...] = ()  # calls to these (not offered) go to the client
 
     def config_key(self) -> str:
         """A stable digest of everything that makes two agents interchangeable."""
+        routed = [sorted(self.routed_tools)] if self.routed_tools else []  # older keys stay valid
         payload = json.dumps(
             [
                 self.system,
@@ -53,6 +55,7 @@ class AgentSpec:
                 self.embedding_handle,
                 self.memory_blocks,
                 self.model_settings,
+                *routed,
             ],
             sort_keys=True,
             default=str,
@@ -99,6 +102,7 @@ async def create_agent(client: AsyncLetta, spec: AgentSpec, *, tags: list[str]) 
         tools=[],
         model_settings=settings,  # type: ignore[arg-type]
         tags=[mapping.AGENT_TAG, *tags],
+        tool_rules=[{"type": "requires_approval", "tool_name": name} for name in spec.routed_tools],
         **kwargs,
     )
     return agent.id

@@ -71,6 +71,9 @@ class SessionSpec:
     embedding_handle: str | None = None
     memory_blocks: tuple[tuple[str, str], ...] = ()
     model_settings: dict[str, Any] = field(default_factory=dict)
+    #: Tool names the agent does not offer whose calls the server hands to the client anyway
+    #: (a ``requires_approval`` rule each), so the client answers them.
+    routed_tools: tuple[str, ...] = ()
     thinking: dict[str, Any] | None = None
     effort: str | None = None
     max_thinking_tokens: int | None = None
@@ -196,6 +199,7 @@ class LettaBackend:
                 **spec.model_settings,
             },
             name=spec.agent_name,
+            routed_tools=spec.routed_tools,
         )
 
     async def _create(self, spec: SessionSpec) -> BackendSession:

@@ -93,6 +93,11 @@ STOP_REASONS: dict[str, StopMapping] = {
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
     "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
+    # with output_format: StructuredOutput accepted an input, or refused as many as the CLI allows
+    "structured_output": StopMapping("success", False, "completed", "tool_use"),
+    "structured_retries": StopMapping(
+        "error_max_structured_output_retries", True, "structured_output_retry_exhausted", "tool_use"
+    ),
     "max_tokens_exceeded": StopMapping("success", False, "completed", "max_tokens"),
     "cancelled": StopMapping("error_during_execution", True, "aborted_streaming", None),
     "llm_api_error": StopMapping("success", True, "api_error", "stop_sequence", api_error=True),
@@ -105,8 +110,6 @@ STOP_REASONS: dict[str, StopMapping] = {
     "error": StopMapping("error_during_execution", True, "model_error", None),
 }
 
-#: The model's final reply could not be parsed/validated against ``output_format``.
-STRUCTURED_OUTPUT_FAILED = StopMapping("error_max_structured_output_retries", True, "completed", None)
 
 #: Fallback for a stop reason this table does not know (a newer server).
 UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)

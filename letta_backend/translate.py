@@ -15,6 +15,9 @@ from . import mapping
 
 BlockKind = Literal["text", "thinking", "tool_use"]
 
+#: How a Letta tool return starts when the model called a tool the agent does not offer.
+TOOL_CONSTRAINT_ERROR = "[ToolConstraintError]"
+
 
 @dataclass
 class Block:
@@ -27,6 +30,14 @@ class Block:
     tool_name: str = ""
     arguments: str = ""
     signature: str = ""  # a thinking block's signature when the provider sent one
+    #: A tool call the server answered itself (it streams the call and its return), and its answer.
+    server_return: str | None = None
+    server_error: bool = False
+
+    @property
+    def refused_by_server(self) -> bool:
+        """The server refused the call: the model called a tool it was not offered."""
+        return self.server_error and (self.server_return or "").startswith(TOOL_CONSTRAINT_ERROR)
 
     def tool_input(self) -> tuple[dict[str, Any], str | None]:
         """Parsed tool arguments, and an error text when the model sent malformed JSON."""
@@ -156,9 +167,27 @@ class RunStopped:
 @dataclass(frozen=True)
 class RunUsage:
     usage: Usage
+    steps: int = 0  # model calls of the run (0: not reported)
 
 
-Event = RunStarted | BlockStarted | BlockDelta | BlockFinished | RunStopped | RunUsage | StreamFailure
+@dataclass(frozen=True)
+class ToolAnswered:
+    """The server answered a tool call of the run itself (``block.server_return``)."""
+
+    index: int
+    block: Block
+
+
+Event = (
+    RunStarted
+    | BlockStarted
+    | BlockDelta
+    | BlockFinished
+    | RunStopped
+    | RunUsage
+    | StreamFailure
+    | ToolAnswered
+)
 
 
 @dataclass
@@ -186,13 +215,16 @@ class RunTranslator:
             self._text(out, "thinking", event, str(event.get("hidden_reasoning") or ""))
         elif kind == "assistant_message":
             self._text(out, "text", event, _content_text(event.get("content")))
-        elif kind == "approval_request_message":
+        elif kind in ("approval_request_message", "tool_call_message"):
             self._tools(out, event)
+        elif kind == "tool_return_message":
+            self._returns(out, event)
         elif kind == "stop_reason":
             out.extend(self.finish())
             out.append(RunStopped(str(event.get("stop_reason") or "")))
         elif kind == "usage_statistics":
-            out.append(RunUsage(_usage(event)))
+            steps = event.get("step_count")
+            out.append(RunUsage(_usage(event), steps if isinstance(steps, int) else 0))
         elif kind == "error_message":
             out.extend(self.finish())
             out.append(
@@ -256,6 +288,23 @@ class RunTranslator:
             if isinstance(args, str) and args:
                 block.arguments += args
                 out.append(BlockDelta(idx, block, args))
+
+    def _returns(self, out: list[Event], event: dict[str, Any]) -> None:
+        """A tool call the server answered: its return goes on the call's block."""
+        out.extend(self.finish())
+        returns = event.get("tool_returns")
+        if not isinstance(returns, list) or not returns:
+            returns = [event]
+        for answer in returns:
+            if not isinstance(answer, dict):
+                continue
+            idx = self._open.get(("tool_use", str(answer.get("tool_call_id") or "")))
+            if idx is None:
+                continue
+            block = self.blocks[idx]
+            block.server_return = _content_text(answer.get("tool_return"))
+            block.server_error = answer.get("status") == "error"
+            out.append(ToolAnswered(idx, block))
 
 
 def _content_text(content: Any) -> str:

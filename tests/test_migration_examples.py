@@ -567,7 +567,8 @@ def test_structured_output_is_validated_into_the_pydantic_model_and_saved(
         ],
         "risks": ["Contrast in charts"],
     }
-    scripted_model.add_rule(reply("dark mode", json.dumps(plan)))
+    answer = Turn(tool_calls=[ToolCall("StructuredOutput", plan, id="so_plan")])
+    scripted_model.add_rule(Rule(last_user="dark mode", reply=answer, times=1))
 
     out = succeeded(run_example("structured_output.py", tmp_path, str(tmp_path)))
 
@@ -582,8 +583,8 @@ def test_structured_output_is_validated_into_the_pydantic_model_and_saved(
         "Saved to plan.json\n"
     )
     assert json.loads((tmp_path / "plan.json").read_text()) == plan
-    sent = request_for(scripted_model, "dark mode").body["response_format"]
-    assert sent["type"] == "json_schema" and set(sent["json_schema"]["schema"]["properties"]) == set(plan)
+    offered = {t["function"]["name"]: t["function"] for t in request_for(scripted_model, "dark mode").tools}
+    assert set(offered["StructuredOutput"]["parameters"]["properties"]) == set(plan)
 
 
 @pytest.mark.letta

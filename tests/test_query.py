@@ -225,35 +225,3 @@ async def test_a_custom_transport_is_refused(scripted_model: ScriptedModel) -> N
     with pytest.raises(NotSupportedOnLettaError, match="transport"):
         async for _ in query(prompt="hi", transport=object()):  # type: ignore[arg-type]
             pass
-
-
-async def test_output_format_gives_validated_structured_output(scripted_model: ScriptedModel) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
-    scripted_model.push('{"answer": 4}')
-
-    messages = await collect(
-        "2+2?", ClaudeAgentOptions(output_format={"type": "json_schema", "schema": schema})
-    )
-
-    result = messages[-1]
-    assert result.subtype == "success" and result.structured_output == {"answer": 4}
-    sent = scripted_model.completions[-1].body.get("response_format")
-    assert sent is not None and sent["type"] == "json_schema"
-
-
-async def test_output_format_that_cannot_be_met_is_the_claude_error_subtype(
-    scripted_model: ScriptedModel,
-) -> None:
-    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}
-    scripted_model.push('{"answer": "four"}')
-    seen: list[Any] = []
-
-    with pytest.raises(ResultError):
-        async for m in query(
-            prompt="2+2?", options=ClaudeAgentOptions(output_format={"type": "json_schema", "schema": schema})
-        ):
-            seen.append(m)
-
-    result = seen[-1]
-    assert result.subtype == "error_max_structured_output_retries" and result.is_error
-    assert result.structured_output is None and "schema" in result.errors[0]

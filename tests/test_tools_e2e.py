@@ -276,7 +276,9 @@ async def test_a_call_to_an_unknown_tool_gets_an_error_result_and_the_turn_goes_
 
     assert messages[-1].subtype == "success"
     errors = [m.content[0] for m in messages if isinstance(m, UserMessage)]
-    assert not errors or (errors[0].is_error and "Teleport" in str(errors[0].content))
+    assert [(e.content, e.is_error) for e in errors] == [
+        ("<tool_use_error>Error: No such tool available: Teleport</tool_use_error>", True)
+    ]
 
 
 async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(

@@ -213,3 +213,144 @@ def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[s
 
 #: What ``set_model`` shows in the stream before the next turn (a UserMessage, as the CLI's /model).
 SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-stdout>"
+
+# --- structured output (output_format) -------------------------------------------------------------
+
+#: With ``output_format`` the CLI offers the model this tool; its input schema is the user's schema.
+STRUCTURED_OUTPUT_TOOL = "StructuredOutput"
+STRUCTURED_OUTPUT_DESCRIPTION = (
+    "Use this tool to return your final response in the requested structured format. You MUST call "
+    "this tool exactly once at the end of your response to provide the structured output."
+)
+#: The tool result of an input that matches the schema (content and ``tool_use_result``); the turn
+#: then ends without another model call (``stop_reason`` "tool_use", ``num_turns`` one more).
+STRUCTURED_OUTPUT_ACCEPTED = "Structured output provided successfully"
+#: The error result of an input that does not match: the schema problems, Ajv's words joined by ", "
+#: (``tool_use_result`` is the same text after "Error: ").
+STRUCTURED_OUTPUT_MISMATCH = "Output does not match required schema: {problems}"
+#: Failed StructuredOutput calls the CLI answers before it gives up; ``MAX_STRUCTURED_OUTPUT_RETRIES``
+#: in the environment changes it.
+STRUCTURED_OUTPUT_RETRIES_ENV = "MAX_STRUCTURED_OUTPUT_RETRIES"
+DEFAULT_STRUCTURED_OUTPUT_RETRIES = 5
+#: The ``errors`` entry of the ``error_max_structured_output_retries`` result.
+STRUCTURED_OUTPUT_EXHAUSTED = (
+    "Failed to provide valid structured output after {attempts} attempts \u2014 last StructuredOutput "
+    "error: {error}"
+)
+#: Sent (and shown as a UserMessage) once a turn when the model ends it without a valid call.
+STRUCTURED_OUTPUT_ENFORCE = (
+    "[structured-output-enforce] You MUST call the StructuredOutput tool to complete this request. "
+    "Call this tool now."
+)
+
+
+def structured_output_retries(env: dict[str, str]) -> int:
+    """MAX_STRUCTURED_OUTPUT_RETRIES from the session's environment, else the CLI's default."""
+    raw = env.get(STRUCTURED_OUTPUT_RETRIES_ENV, "").strip()
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_STRUCTURED_OUTPUT_RETRIES
+    except ValueError:
+        return DEFAULT_STRUCTURED_OUTPUT_RETRIES
+
+
+#: Ajv's message per JSON-schema keyword (the CLI validates with Ajv, all errors, formats not
+#: checked); placeholders name the keyword's value. A keyword not listed: "must pass "{keyword}"".
+AJV_MESSAGES: dict[str, str] = {
+    "type": "must be {types}",
+    "required": "must have required property '{missing}'",
+    "additionalProperties": "must NOT have additional properties",
+    "enum": "must be equal to one of the allowed values",
+    "const": "must be equal to constant",
+    "minimum": "must be >= {value}",
+    "maximum": "must be <= {value}",
+    "exclusiveMinimum": "must be > {value}",
+    "exclusiveMaximum": "must be < {value}",
+    "multipleOf": "must be multiple of {value}",
+    "minLength": "must NOT have fewer than {value} characters",
+    "maxLength": "must NOT have more than {value} characters",
+    "minItems": "must NOT have fewer than {value} items",
+    "maxItems": "must NOT have more than {value} items",
+    "minProperties": "must NOT have fewer than {value} properties",
+    "maxProperties": "must NOT have more than {value} properties",
+    "pattern": 'must match pattern "{value}"',
+    "uniqueItems": "must NOT have duplicate items (items ## {first} and {second} are identical)",
+    "not": "must NOT be valid",
+    "anyOf": "must match a schema in anyOf",
+    "oneOf": "must match exactly one schema in oneOf",
+    "contains": "must contain at least 1 valid item(s)",
+    "propertyNames": "property name must be valid",
+    "dependentRequired": "must have property {missing} when property {property} is present",
+    "dependencies": "must have property {missing} when property {property} is present",
+}
+#: The order Ajv checks a schema's keywords in (keywords of no type first, then number, string,
+#: array and object ones): the order of its errors. A lone ``type`` with keywords of its own group
+#: is checked in that group's place, any other ``type`` first of all.
+AJV_ORDER: tuple[str, ...] = (
+    "$ref", "const", "enum", "not", "anyOf", "oneOf", "allOf", "if", "then", "else",
+    "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf",
+    "maxLength", "minLength", "pattern", "format",
+    "maxItems", "minItems", "uniqueItems", "additionalItems", "prefixItems", "items", "contains",
+    "maxProperties", "minProperties", "required", "dependentRequired", "propertyNames",
+    "additionalProperties", "dependencies", "properties", "patternProperties",
+)  # fmt: skip
+AJV_TYPE_GROUPS: dict[str, tuple[str, ...]] = {
+    "number": ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf"),
+    "string": ("maxLength", "minLength", "pattern", "format"),
+    "array": ("maxItems", "minItems", "uniqueItems", "additionalItems", "prefixItems", "items", "contains"),
+    "object": (
+        "maxProperties", "minProperties", "required", "dependentRequired", "propertyNames",
+        "additionalProperties", "dependencies", "properties", "patternProperties",
+    ),
+}  # fmt: skip
+#: What the CLI adds after some of Ajv's messages (placeholders: the value found there, the
+#: keyword's own values); values and names are shown as JSON, cut at these lengths.
+AJV_SUFFIXES: dict[str, str] = {
+    "additionalProperties": " ('{name}' is not allowed)",
+    "minLength": " (got {got})",
+    "maxLength": " (got {got})",
+    "minItems": " (got {got})",
+    "maxItems": " (got {got})",
+    "minProperties": " (got {got})",
+    "maxProperties": " (got {got})",
+    "enum": ": {allowed}",
+    "const": ": {allowed}",
+}
+AJV_NAME_LIMIT = 80
+AJV_VALUE_LIMIT = 300
+
+
+# --- calls to tools that are not offered ----------------------------------------------------------
+
+#: The error result of a call to a tool the session does not offer; ``tool_use_result`` is the
+#: text between the tags. ``detail`` is one of the texts below, or empty for an unknown name.
+NO_SUCH_TOOL = "<tool_use_error>Error: No such tool available: {name}{detail}</tool_use_error>"
+#: A tool of the CLI that this session does not offer (disallowed, left out of ``tools``, disabled).
+NO_SUCH_TOOL_DISABLED = ". {name} is disabled for this session, in subagents as well as here."
+#: A name that differs from one offered tool only in case.
+NO_SUCH_TOOL_CASE = ". Tool names are case-sensitive: call {offered} instead."
+#: The CLI's search tools when not offered: use the shell instead (when Bash is offered), else
+#: the disabled text without "in subagents".
+NO_SUCH_TOOL_SEARCH: dict[str, str] = {
+    "Glob": (
+        ". Glob is not available in this session \u2014 find files with `find` via the Bash tool instead."
+    ),
+    "Grep": (
+        ". Grep is not available in this session \u2014 search file contents with `grep` via the Bash "
+        "tool instead."
+    ),
+}
+NO_SUCH_TOOL_SEARCH_NO_SHELL = ". {name} is disabled for this session."
+#: Names of the pinned CLI's own tools (its legacy ``Task`` for ``Agent`` included): a call to one
+#: the session does not offer is answered with the "disabled" detail.
+CLI_TOOL_NAMES: frozenset[str] = frozenset(
+    {
+        "Agent", "AskUserQuestion", "Bash", "BashOutput", "CronCreate", "CronDelete", "CronList",
+        "Edit", "EnterPlanMode", "EnterWorktree", "ExitPlanMode", "ExitWorktree", "KillShell",
+        "ListAgents", "ListMcpResourcesTool", "Monitor", "MultiEdit", "NotebookEdit", "Read",
+        "ReadMcpResourceTool", "ReportFindings", "ScheduleWakeup", "SendMessage", "Skill",
+        "SlashCommand", "Task", "TaskOutput", "TaskStop", "TodoWrite", "ToolSearch", "WebFetch",
+        "WebSearch", "Workflow", "Write",
+    }
+)  # fmt: skip
+#: The CLI's legacy tool names and the tools they name today.
+LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent"}

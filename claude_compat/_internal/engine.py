@@ -8,7 +8,6 @@ ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import time
 import uuid
@@ -32,6 +31,7 @@ from letta_backend.translate import (
     RunStopped,
     RunUsage,
     StreamFailure,
+    ToolAnswered,
     Usage,
     stop_mapping,
 )
@@ -54,7 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, prices
+from . import cli_facts, prices, structured, unoffered
 from . import options as _options
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
@@ -121,7 +121,8 @@ class ToolHost:
 
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
-        return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
+        content, shown = unoffered.no_such_tool(call.name, self.tool_names())
+        return ToolOutcome(content, is_error=True, structured=shown)
 
 
 @dataclass
@@ -147,6 +148,7 @@ class TurnState:
     last_text: str | None = None
     permission_denials: list[dict[str, Any]] = field(default_factory=list)
     retries: int = 0  # failed model calls tried again in a row (api_retry)
+    structured: structured.StructuredTurn | None = None  # with output_format: the StructuredOutput calls
 
 
 class Engine:
@@ -226,7 +228,7 @@ class Engine:
             "subtype": "init",
             "cwd": _options.cwd_of(opts),
             "session_id": self.session_id,
-            "tools": self.tools.tool_names(),
+            "tools": [t["name"] for t in self._client_tools()],
             "mcp_servers": self.tools.mcp_servers_status(),
             "model": self.model,
             "permissionMode": getattr(self.tools, "mode", None) or opts.permission_mode or "default",
@@ -320,6 +322,9 @@ class Engine:
                 yield notice
             self._notices.clear()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
+            if self.options.output_format:
+                limit = cli_facts.structured_output_retries({**os.environ, **self.options.env})
+                state.structured = structured.StructuredTurn(self.options.output_format["schema"], limit)
             blocked: str | None = None
             if is_blank(content):  # as the CLI: a notice and a result, no model call
                 yield self.init_message()
@@ -365,11 +370,15 @@ class Engine:
                         if said is not None:
                             transcript.append(said)
                             yield said
+                        if block.server_return is not None:  # a call the server answered itself
+                            reply = self._server_answer(block)
+                            transcript.append(reply)
+                            yield reply
                 texts = [b.text for b in blocks if b.kind == "text" and b.text]
                 if texts:
                     state.last_text = texts[-1]
                 if reason == "requires_approval" and failure is None:
-                    calls = [b for b in blocks if b.kind == "tool_use"]
+                    calls = [b for b in blocks if b.kind == "tool_use" and b.server_return is None]
                     results: list[ToolReturn | ToolDenial] = []
                     spent = self._budget_spent()  # as the CLI: a spent budget runs no more tools
                     if spent:
@@ -397,11 +406,23 @@ class Engine:
                     state.parallel_calls += max(0, len(calls) - 1)
                     answer = tool_results_message(results)
                     stop_now = "max_budget" if spent else self._limit_reached(state)
+                    if state.structured is not None and state.structured.finished:
+                        # as the CLI: the turn ends on the tool result, no further model call
+                        state.num_turns += structured.TURN_AFTER_RESULT
+                        stop_now = "structured_output" if state.structured.accepted else "structured_retries"
                     if self._interrupted or stop_now:
                         self._deferred = [answer]  # delivered with the next user message
                         reason = "cancelled" if self._interrupted else stop_now
                     else:
                         request = [answer]
+                        continue
+                if reason == "end_turn" and failure is None and state.structured is not None:
+                    enforce = state.structured.enforce()
+                    if enforce is not None:  # as the CLI: told once to call StructuredOutput
+                        notice = UserMessage(content=[TextBlock(text=enforce)], uuid=str(uuid.uuid4()))
+                        transcript.append(notice)
+                        yield notice
+                        request = [{"role": "user", "content": enforce}]
                         continue
                 if reason == "end_turn" and failure is None:
                     keep_going = await self._stop_hook(stop_hook_active)
@@ -452,7 +473,7 @@ class Engine:
             async for event in self.backend.run(
                 self.session,
                 request,
-                client_tools=self.tools.client_tools(),
+                client_tools=self._client_tools(),
                 stream_tokens=partial,
                 deadline=state.deadline,
             ):
@@ -465,12 +486,14 @@ class Engine:
                 elif isinstance(event, RunUsage):
                     run.usage = event.usage
                     self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
-                    steps += 1
+                    steps += event.steps or 1
                 elif isinstance(event, StreamFailure):
                     run.failure = event
                 if stream is not None:
                     for message in stream.feed(event):
                         yield message
+                    if isinstance(event, ToolAnswered):
+                        yield self._server_answer(event.block)
         except ClaudeSDKError as exc:
             if isinstance(exc, LettaTimeoutError):  # the run may still finish on the server
                 self._cancelled_run = self._current_run
@@ -552,6 +575,35 @@ class Engine:
         if outcome.block and not outcome.stop:
             return outcome.block_reason or "Continue."
         return None
+
+    def _client_tools(self) -> list[dict[str, Any]]:
+        """The tools offered to the model: the tool host's, and StructuredOutput with output_format."""
+        tools = self.tools.client_tools()
+        if self.options.output_format:
+            tools = [*tools, structured.tool_spec(self.options.output_format)]
+        return tools
+
+    def _server_answer(self, block: Block) -> UserMessage:
+        """The result of a call the server answered itself; a refused one as the CLI answers it."""
+        content, shown = block.server_return or "", block.server_return  # shown: tool_use_result
+        shown_any: Any
+        if block.refused_by_server:  # the model saw the server's words (see MIGRATING.md)
+            offered = [t["name"] for t in self._client_tools()]
+            content, shown = unoffered.no_such_tool(block.tool_name, offered)
+        elif block.server_error:
+            shown = f"Error: {content}"
+        shown_any = shown
+        return UserMessage(
+            content=[
+                ToolResultBlock(
+                    tool_use_id=block.tool_call_id,
+                    content=content,
+                    is_error=_result_flag(block.tool_name, block.server_error),
+                )
+            ],
+            uuid=str(uuid.uuid4()),
+            tool_use_result=shown_any,
+        )
 
     def _limit_reached(self, state: TurnState) -> str:
         """The stop reason when max_turns or max_budget_usd forbid another model call, else ""."""
@@ -635,7 +687,11 @@ class Engine:
         call = ToolCall(
             block.tool_call_id, block.tool_name, cli_facts.with_input_defaults(block.tool_name, parsed)
         )
-        outcome = await self.tools.run(call)
+        if state.structured is not None and call.name == cli_facts.STRUCTURED_OUTPUT_TOOL:
+            text, failed = state.structured.answer(call.input)
+            outcome = ToolOutcome(text, is_error=failed, structured=f"Error: {text}" if failed else text)
+        else:
+            outcome = await self.tools.run(call)
         if not outcome.denied and self.backend is not None and self.session is not None:
             # what really happened, kept locally before the server hears it: a turn that dies
             # before sending it is reconciled with it on resume (LettaBackend.pending_answers)
@@ -749,16 +805,16 @@ class Engine:
             turns_reported += 1  # Claude counts the turn it refused to start
         elif stop.subtype == "error_max_budget_usd":
             errors = [f"Reached maximum budget (${self.options.max_budget_usd})"]
+        elif stop.subtype == "error_max_structured_output_retries" and state.structured is not None:
+            errors = [state.structured.exhausted_error()]
         elif stop.is_error:
             errors = [failure.message if failure is not None else f"Letta run stopped: {reason}"]
         else:
             result_text = note if note is not None else (state.last_text or "")
-        structured: Any = None
-        if not stop.is_error and self.options.output_format and reason != "blank_prompt":
-            structured, problem = _structured(result_text, self.options.output_format)
-            if problem is not None:
-                stop = mapping.STRUCTURED_OUTPUT_FAILED
-                errors = [problem]
+        output: Any = None
+        if reason == "structured_output" and state.structured is not None:
+            output = state.structured.value
+            result_text = structured.as_result_text(output)
         return ResultMessage(
             subtype=stop.subtype,
             duration_ms=int((time.monotonic() - state.started) * 1000),
@@ -770,7 +826,7 @@ class Engine:
             total_cost_usd=self.total_cost_usd,
             usage=state.usage.as_result_usage(),
             result=result_text,
-            structured_output=structured,
+            structured_output=output,
             model_usage=dict(self.model_usage),  # type: ignore[arg-type]
             permission_denials=list(state.permission_denials),
             errors=errors,
@@ -880,24 +936,6 @@ class _PartialStream:
         )
         out.append(self._event({"type": "message_stop"}))
         return out
-
-
-def _structured(text: str | None, output_format: dict[str, Any]) -> tuple[Any, str | None]:
-    """The model's final text parsed and validated against ``output_format``'s JSON schema."""
-    import jsonschema
-
-    raw = (text or "").strip()
-    if raw.startswith("```"):
-        raw = raw.strip("`").removeprefix("json").strip()
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, f"the model's reply is not JSON ({exc.msg}), so output_format could not be met"
-    try:
-        jsonschema.validate(value, output_format.get("schema", {}))
-    except jsonschema.ValidationError as exc:
-        return None, f"the model's reply does not match output_format's schema: {exc.message}"
-    return value, None
 
 
 def _result_flag(tool_name: str, is_error: bool) -> bool | None:

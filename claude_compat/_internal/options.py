@@ -22,6 +22,7 @@ from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLetta
 from ..types import ClaudeAgentOptions
 from . import surface
 from .rules import parse_rule
+from .unoffered import routed_names
 
 #: Rendered for ``system_prompt={"type": "preset", "preset": "claude_code"}``.
 CLAUDE_CODE_PRESET = (
@@ -152,19 +153,6 @@ def render_system_prompt(value: Any) -> str:
     )
 
 
-def _response_format(output_format: dict[str, Any] | None) -> dict[str, Any]:
-    """``output_format={"type": "json_schema", "schema": …}`` → Letta model_settings.response_format."""
-    if not output_format:
-        return {}
-    _check_output_format(output_format)
-    return {
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": "structured_output", "schema": output_format["schema"]},
-        }
-    }
-
-
 def cwd_of(options: ClaudeAgentOptions) -> str:
     """The session's working directory as an absolute path."""
     return str(Path(options.cwd).resolve()) if options.cwd is not None else os.getcwd()
@@ -181,7 +169,8 @@ def session_spec(
         embedding_handle=options.letta_embedding_handle or os.environ.get("CLAUDE_COMPAT_EMBEDDING") or None,
         memory_blocks=normalise_blocks(options.letta_memory_blocks)
         + project_memory_blocks(cwd_of(options), options.setting_sources),
-        model_settings={**_response_format(options.output_format), **(options.letta_model_settings or {})},
+        model_settings=dict(options.letta_model_settings or {}),
+        routed_tools=tuple(routed_names(options.disallowed_tools)),
         thinking=dict(options.thinking) if options.thinking else None,
         effort=options.effort,
         max_thinking_tokens=options.max_thinking_tokens,

@@ -444,7 +444,8 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "disallowed_tools",
         "emulated",
-        "removed from the offered tools and denied by the permission gate",
+        "removed from the offered tools and denied by the permission gate; a call to one is shown "
+        "and answered with the CLI's 'No such tool available' error",
     ),
     _opt(
         "model",
@@ -535,8 +536,10 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt("effort", "mapped", "Anthropic effort / OpenAI reasoning_effort on the agent's model settings"),
     _opt(
         "output_format",
-        "mapped",
-        "the agent's JSON-schema response format; parsed into ResultMessage.structured_output",
+        "emulated",
+        "as the CLI: a StructuredOutput tool with your schema, checked locally (jsonschema, the CLI's "
+        "error texts), retried up to MAX_STRUCTURED_OUTPUT_RETRIES (5); works with any model that calls "
+        "tools",
     ),
     _opt(
         "enable_file_checkpointing",

@@ -23,7 +23,7 @@ from ..types import (
     Message,
     SystemMessage,
 )
-from . import cli_facts, sdk_mcp, subagents
+from . import cli_facts, sdk_mcp, subagents, unoffered
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -173,14 +173,9 @@ class ClaudeToolHost(ToolHost):
     async def run(self, call: ToolCall) -> ToolOutcome:
         if call.name == "Task" and self._agents is not None:
             call = ToolCall(call.id, "Agent", call.input, call.input_error)
-        known = (
-            call.name in self._builtin
-            or call.name in self._sdk
-            or call.name in self._ext_tools
-            or (call.name == "Agent" and self._agents is not None)
-        )
-        if not known:
-            return ToolOutcome(f"Error: No such tool available: {call.name}", is_error=True)
+        if call.name not in self.tool_names():  # a disallowed tool routed here, or one never offered
+            content, shown = unoffered.no_such_tool(call.name, self.tool_names())
+            return ToolOutcome(content, is_error=True, structured=shown)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
         pre_events = self._hook_messages(decision.hook_events) + self._said(
