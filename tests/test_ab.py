@@ -64,10 +64,6 @@ DEFAULT_LANES = 2
 # must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_PRICED_MODEL = (
-    "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
-    "scripted lane's model (claude-sonnet-4-5)"
-)
 _ORIGIN = "ResultMessage.origin from the streamed user message"
 _MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
 _INTERRUPT_EARLY = "interrupt before the model answers"
@@ -83,12 +79,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "dynamic_set_model": {
         "message 8 (U[str]): content": _SET_MODEL,
     },
-    "max_budget_usd": {
-        "stdout": _PRICED_MODEL,
-    },
-    "quick_start": {
-        "stdout": _PRICED_MODEL,
-    },
     "mcp_calculator": {
         "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
         "message 26 (U[ToolResult!]): tool_use_result": _MCP_ERROR,
@@ -102,16 +92,10 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "kinds": _STREAMED,
         "stdout": _STREAMED,
     },
-    "streaming_bash_command": {
-        "stdout": _PRICED_MODEL,
-    },
     "streaming_interrupt": {
         "kinds": _INTERRUPT_CALL,
         "message 3/2 (Result:error_during_execution/error): num_turns": _INTERRUPT_CALL,
         "message 3/2 (Result:error_during_execution/error): errors[0]": _INTERRUPT_CALL,
-    },
-    "tool_permission_callback": {
-        "stdout": _PRICED_MODEL,
     },
 }
 

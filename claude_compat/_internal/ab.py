@@ -344,6 +344,9 @@ class ScriptedLane:
                 "DISABLE_ERROR_REPORTING": "1",
                 "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
                 "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
+                # the CLI's default model is the Claude model the lane's Letta handle stands for, so
+                # both sides run (and price) one model where the program names none
+                "ANTHROPIC_MODEL": self._backends.claude_model,
                 "HOME": str(home),
                 "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             }
@@ -399,6 +402,11 @@ class ScriptedBackends:
         self._letta: Any = None
         self._started = False
         self._stack = contextlib.ExitStack()
+
+    @property
+    def claude_model(self) -> str:
+        """The Claude model every lane's Letta handle stands for: the Claude side's default model."""
+        return self._model_ids[0]
 
     @property
     def letta_url(self) -> str:
