@@ -45,6 +45,7 @@ from claude_compat._internal.ab import (
     render_text,
     run_ab,
 )
+from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import AnthropicScriptedServer, HttpError, ScriptedModel, ToolCall, Turn, Usage
 from claude_compat.testing._openai import ScriptedModelServer
 
@@ -292,6 +293,22 @@ def test_both_sdks_report_the_same_usage_counters(ab_servers: AbServers) -> None
     assert not gaps, (
         f"usage counters differ: new {sorted(gaps - USAGE_GAPS)}, gone {sorted(USAGE_GAPS - gaps)}"
     )
+
+
+@pytest.mark.letta
+def test_the_report_compares_what_the_model_was_sent(ab_servers: AbServers) -> None:
+    report = ab_servers.report("hello")
+
+    diffs = report.request_differences()
+    assert diffs is not None, "a side's scripted model received no model request"
+    keys = [d.key for d in diffs]
+    assert "system" not in keys, [str(d) for d in diffs]  # the CLI's identity line on both sides
+    for side, view in (("claude", from_anthropic), ("compat", from_openai)):
+        seen = view(report.runs[0].side(side).model_requests[0])
+        told = [r for r in seen.reminders if r.startswith("# Environment")]
+        assert told and "Primary working directory: <cwd>" in told[0], (side, seen.reminders)
+        assert "Bash" in seen.tools
+    assert "## What the model was sent" in render_markdown(report)
 
 
 @pytest.mark.letta

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat._internal import cli_facts
 from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
 
@@ -66,3 +67,23 @@ def test_a_git_work_tree_is_reported_as_a_git_repository(tmp_path: Path) -> None
     env = Environment.current(str(tmp_path), model="m")
     assert env.is_git_repository
     assert "Is a git repository: true" in environment_reminder(env)
+
+
+def _system_text(model: ScriptedModel) -> str:
+    first = model.completions[0]
+    return "\n".join(str(m.get("content")) for m in first.messages if m.get("role") == "system")
+
+
+@pytest.mark.parametrize("system_prompt", [None, "You are a helpful file assistant."])
+async def test_the_system_text_starts_with_the_clis_agent_identity_then_the_programs_prompt(
+    scripted_model: ScriptedModel, tmp_path: Path, system_prompt: str | None
+) -> None:
+    # as the CLI frames it (measured): its identity line, then a system_prompt string as a text of its own
+    scripted_model.push("ok")
+    options = ClaudeAgentOptions(cwd=str(tmp_path), system_prompt=system_prompt)
+    messages = [m async for m in query(prompt="hi", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    system = _system_text(scripted_model).strip()
+    assert system.startswith(cli_facts.AGENT_IDENTITY), system[:200]
+    if system_prompt is not None:
+        assert f"{cli_facts.AGENT_IDENTITY}\n\n{system_prompt}" in system

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from claude_compat.testing._openai import ScriptedModelServer
     from claude_compat.testing._script import ScriptedModel
 
+    from .model_view import RequestDifference
+
 __all__ = [
     "TRACE_ENV",
     "SIDES",
@@ -262,6 +264,8 @@ class SideRun:
     #: Literal strings of this run (its temp work dir, home…) → the placeholder they become.
     placeholders: dict[str, str] = field(default_factory=dict)
     timed_out: bool = False
+    #: The model-turn request bodies the side's scripted model received (scripted runs only).
+    model_requests: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def stderr_tail(self) -> str:
@@ -331,6 +335,10 @@ class ScriptedLane:
     def requests(self, side: Side) -> list[Any]:
         """The requests the side's scripted model received since `prepare`."""
         return self._model(side).requests
+
+    def model_requests(self, side: Side) -> list[Any]:
+        """The model-turn requests (chat completions or messages, with tools) of the last run."""
+        return [r for r in self._model(side).completions if r.tools]
 
     def env(self, side: Side, home: Path) -> dict[str, str]:
         """Variables that point one side at its fake (merged over the child's environment)."""
@@ -721,6 +729,13 @@ def _run_side(
             exit_code = None
         _kill_group(proc)  # and whatever the program left running
     wall = time.perf_counter() - started
+    requests: list[dict[str, Any]] = []
+    if lane is not None:  # what the model was sent, for the request comparison
+        text = _replace_paths(
+            json.dumps([r.body for r in lane.model_requests(side)], default=str), placeholders
+        )
+        requests = json.loads(text)
+        (run_dir / f"{side}.requests.json").write_text(json.dumps(requests, indent=1), encoding="utf-8")
     if temp is not None and not keep_temp:
         shutil.rmtree(temp, ignore_errors=True)
     return SideRun(
@@ -734,6 +749,7 @@ def _run_side(
         records=load_trace(trace),
         placeholders=placeholders,
         timed_out=timed_out,
+        model_requests=requests,
     )
 
 
@@ -1278,6 +1294,18 @@ class ABReport:
             self._diffs[run] = compare(self.runs[run])
         return self._diffs[run]
 
+    def request_differences(self, run: int = 0) -> list[RequestDifference] | None:
+        """How the first model requests of both sides differ (None: a side sent none, or live)."""
+        # imported here: the child's bootstrap loads this file on its own, outside the package
+        from .model_view import compare_views, from_anthropic, from_openai
+
+        pair = self.runs[run]
+        if not pair.claude.model_requests or not pair.compat.model_requests:
+            return None
+        return compare_views(
+            from_anthropic(pair.claude.model_requests[0]), from_openai(pair.compat.model_requests[0])
+        )
+
     def kinds(self, side: Side, run: int = 0) -> list[str]:
         """The message kinds of one side of one run."""
         return kinds(self.runs[run].side(side).records)
@@ -1437,6 +1465,20 @@ def _document(report: ABReport) -> list[_Block]:
         if later:
             doc.append(("h2", "Differences seen only in later runs"))
             doc.append(("list", [f"{text} ({n} runs)" for text, n in later.items()]))
+    requests = report.request_differences(0)
+    if requests is not None:
+        from .model_view import LETTA_FRAMING
+
+        doc.append(("h2", "What the model was sent (first model request" + (", run 1)" if runs > 1 else ")")))
+        doc.append(
+            (
+                "p",
+                f"traces: {report.out_dir}/run-1/<side>.requests.json. Letta's own framing is left out: "
+                + "; ".join(LETTA_FRAMING.values())
+                + ".",
+            )
+        )
+        doc.append(("list", [str(d) for d in requests]) if requests else ("p", "No differences."))
     for side in SIDES:
         run = report.runs[0].side(side)
         tail = run.stderr_tail

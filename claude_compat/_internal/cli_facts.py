@@ -214,6 +214,12 @@ def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[s
 #: What ``set_model`` shows in the stream before the next turn (a UserMessage, as the CLI's /model).
 SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-stdout>"
 
+# --- what the model reads ---------------------------------------------------------------------
+
+#: The CLI's first system text for an agent without the ``claude_code`` preset; a ``system_prompt``
+#: string (or custom or file prompt) follows it as a text of its own.
+AGENT_IDENTITY = "You are a Claude agent, built on Anthropic's Claude Agent SDK."
+
 # --- structured output (output_format) -------------------------------------------------------------
 
 #: With ``output_format`` the CLI offers the model this tool; its input schema is the user's schema.

@@ -20,7 +20,7 @@ from letta_backend.timeouts import Timeouts
 
 from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
-from . import surface
+from . import cli_facts, surface
 from .rules import parse_rule
 from .unoffered import routed_names
 
@@ -130,27 +130,33 @@ def _is_default(name: str, value: Any) -> bool:
 
 
 def render_system_prompt(value: Any) -> str:
-    """The Letta agent's system prompt for a Claude ``system_prompt`` value."""
+    """The Letta agent's system prompt for a Claude ``system_prompt`` value, framed as the CLI frames it:
+    the agent identity line first, then the program's own prompt (the preset is a text of its own).
+    """
     if value is None:
-        return ""
+        return cli_facts.AGENT_IDENTITY
     if isinstance(value, str):
-        return value
+        return _after_identity(value)
     if isinstance(value, dict):
         kind = value.get("type")
         if kind == "preset":
             append = value.get("append")
             return CLAUDE_CODE_PRESET + (f"\n\n{append}" if append else "")
         if kind == "custom":
-            return str(value.get("prompt", ""))
+            return _after_identity(str(value.get("prompt", "")))
         if kind == "file":
             path = Path(str(value.get("path", "")))
             try:
-                return path.read_text(encoding="utf-8")
+                return _after_identity(path.read_text(encoding="utf-8"))
             except OSError as exc:
                 raise InvalidOptionError(f"system_prompt file {path} cannot be read: {exc}") from None
     raise InvalidOptionError(
         f"system_prompt must be a str, None or a preset/custom/file dict, not {type(value).__name__}"
     )
+
+
+def _after_identity(prompt: str) -> str:
+    return f"{cli_facts.AGENT_IDENTITY}\n\n{prompt}" if prompt.strip() else cli_facts.AGENT_IDENTITY
 
 
 def cwd_of(options: ClaudeAgentOptions) -> str:

@@ -110,7 +110,9 @@ def make_tool(
         except Exception:
             return []
 
-    return BuiltinTool(name, description, schema, run, read_only, edits_files, safe_paths)
+    # as the CLI's: a built-in tool's schema is closed to fields it does not name
+    offered = {**schema, "additionalProperties": False}
+    return BuiltinTool(name, description, offered, run, read_only, edits_files, safe_paths)
 
 
 # --- input checks: required fields, JSON types (with the lenient coercions the CLI applies) ---

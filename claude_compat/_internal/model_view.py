@@ -1,0 +1,214 @@
+"""What the model was sent, read into one shape for both sides of an ab run and compared.
+
+The Claude CLI sends Anthropic Messages requests; claude-compat's Letta server sends OpenAI chat
+completions. Each first model request is read into a ``ModelView`` (the context the model reads
+before the prompt, the tools it is offered, the sampling it is asked for) and the two are compared
+into named differences. Letta's own framing (its memory metadata, request bookkeeping) is left out
+here and listed in ``LETTA_FRAMING``, so the differences are the ones a fix could remove.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "LETTA_FRAMING",
+    "ModelView",
+    "RequestDifference",
+    "compare_views",
+    "from_anthropic",
+    "from_openai",
+]
+
+#: What Letta adds to every request that no Claude program asked for: documented, not compared.
+LETTA_FRAMING: dict[str, str] = {
+    "<memory_metadata>": "Letta's memory metadata block at the end of the system message (agent and "
+    "conversation ids, recompile time, recall count)",
+    "<memory_blocks>": "the agent's memory blocks, rendered into the system message",
+    "user": "the OpenAI request's user field (Letta's user id)",
+    "tool_choice": "Letta asks for tool_choice=auto",
+    "parallel_tool_calls": "Letta allows parallel tool calls (the CLI does too, by default)",
+}
+_FRAMING_BLOCK = re.compile(r"<(memory_metadata|memory_blocks)>.*?</\1>", re.S)
+#: Leading system text of the CLI that is request bookkeeping, not instructions.
+_CLI_BOOKKEEPING = ("x-anthropic-billing-header:",)
+_REMINDER = re.compile(r"\A\s*<system-reminder>\n?(.*?)\n?</system-reminder>\s*", re.S)
+
+
+@dataclass(frozen=True)
+class ToolView:
+    """One offered tool: its description and input schema (``deferred``: behind ToolSearch)."""
+
+    description: str
+    schema: Mapping[str, Any]
+    deferred: bool = False
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """The parts of a model request that decide what the model does, in one shape."""
+
+    system: str
+    reminders: tuple[str, ...]
+    tools: Mapping[str, ToolView]
+    sampling: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RequestDifference:
+    """One way the two requests differ: what, and each side's value in short."""
+
+    key: str
+    claude: str
+    compat: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: claude_agent_sdk={self.claude} claude-compat={self.compat}"
+
+
+def _text(content: Any) -> str:
+    """The text of a string or a list of text parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, Sequence):
+        return "\n\n".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
+    return ""
+
+
+def _split_reminders(text: str) -> tuple[tuple[str, ...], str]:
+    """The leading ``<system-reminder>`` blocks of a user turn, and the prompt after them."""
+    reminders: list[str] = []
+    while match := _REMINDER.match(text):
+        reminders.append(match.group(1).strip())
+        text = text[match.end() :]
+    return tuple(reminders), text
+
+
+def _first_user_text(messages: Sequence[Any]) -> str:
+    for message in messages:
+        if isinstance(message, Mapping) and message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, list):  # Anthropic: one text part per reminder
+                return "".join(_text([part]) for part in content)
+            return _text(content)
+    return ""
+
+
+def from_anthropic(body: Mapping[str, Any]) -> ModelView:
+    """The view of a Claude CLI Messages request."""
+    system = [_text([b]) if isinstance(b, Mapping) else str(b) for b in body.get("system") or []]
+    if isinstance(body.get("system"), str):
+        system = [str(body["system"])]
+    system = [s for s in system if not s.startswith(_CLI_BOOKKEEPING)]
+    reminders, _ = _split_reminders(_first_user_text(body.get("messages") or []))
+    tools = {
+        str(t["name"]): ToolView(
+            str(t.get("description", "")), t.get("input_schema") or {}, bool(t.get("defer_loading"))
+        )
+        for t in body.get("tools") or []
+        if isinstance(t, Mapping) and "name" in t
+    }
+    thinking = body.get("thinking")
+    sampling = {
+        "max_output_tokens": body.get("max_tokens"),
+        "temperature": body.get("temperature"),
+        "thinking": (thinking or {}).get("type") if isinstance(thinking, Mapping) else None,
+        "effort": (body.get("output_config") or {}).get("effort"),
+    }
+    return ModelView("\n\n".join(system).strip(), reminders, tools, sampling)
+
+
+def from_openai(body: Mapping[str, Any]) -> ModelView:
+    """The view of a chat-completions request Letta sent, without Letta's framing."""
+    messages = body.get("messages") or []
+    system = "\n\n".join(
+        _text(m.get("content")) for m in messages if isinstance(m, Mapping) and m.get("role") == "system"
+    )
+    reminders, _ = _split_reminders(_first_user_text(messages))
+    tools = {
+        str(f["name"]): ToolView(str(f.get("description", "")), f.get("parameters") or {})
+        for t in body.get("tools") or []
+        if isinstance(t, Mapping) and isinstance(f := t.get("function"), Mapping) and "name" in f
+    }
+    effort = body.get("reasoning_effort")
+    sampling = {
+        "max_output_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
+        "temperature": body.get("temperature"),
+        "thinking": "enabled" if effort else None,
+        "effort": effort,
+    }
+    return ModelView(_FRAMING_BLOCK.sub("", system).strip(), reminders, tools, sampling)
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return f"{len(value)} chars" if len(value) > 60 else repr(value)
+    return json.dumps(value, sort_keys=True)
+
+
+def _reminder_kind(text: str) -> str:
+    """A reminder's first line, which says what it is (e.g. ``# Environment``)."""
+    first = text.splitlines()[0] if text else ""
+    return first[:48]
+
+
+def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifference]:
+    """The differences between what the CLI and claude-compat sent the model, in a fixed order."""
+    out: list[RequestDifference] = []
+    if claude.system != compat.system:
+        out.append(RequestDifference("system", _short(claude.system), _short(compat.system)))
+    kinds = {_reminder_kind(r): r for r in claude.reminders}, {_reminder_kind(r): r for r in compat.reminders}
+    for kind in sorted(set(kinds[0]) | set(kinds[1])):
+        a, b = kinds[0].get(kind), kinds[1].get(kind)
+        if a != b:
+            out.append(RequestDifference(f"reminder {kind!r}", _short(a), _short(b)))
+    for name in sorted(set(claude.tools) | set(compat.tools)):
+        a_tool, b_tool = claude.tools.get(name), compat.tools.get(name)
+        if a_tool is None or b_tool is None:
+            out.append(
+                RequestDifference(
+                    f"tool {name}",
+                    "(not offered)" if a_tool is None else ("deferred" if a_tool.deferred else "offered"),
+                    "(not offered)" if b_tool is None else "offered",
+                )
+            )
+            continue
+        if a_tool.deferred != b_tool.deferred:
+            out.append(
+                RequestDifference(f"tool {name}: deferred", str(a_tool.deferred), str(b_tool.deferred))
+            )
+        if a_tool.description != b_tool.description:
+            out.append(
+                RequestDifference(
+                    f"tool {name}: description", _short(a_tool.description), _short(b_tool.description)
+                )
+            )
+        a_schema = {k: v for k, v in a_tool.schema.items() if k != "$schema"}
+        b_schema = {k: v for k, v in b_tool.schema.items() if k != "$schema"}
+        if a_schema != b_schema:
+            out.append(
+                RequestDifference(
+                    f"tool {name}: input schema", _schema_summary(a_schema), _schema_summary(b_schema)
+                )
+            )
+    for key in claude.sampling.keys() | compat.sampling.keys():
+        a_value, b_value = claude.sampling.get(key), compat.sampling.get(key)
+        if a_value != b_value:
+            out.append(RequestDifference(f"sampling {key}", _short(a_value), _short(b_value)))
+    out.sort(key=lambda d: (d.key.split(" ")[0] != "system", d.key))
+    return out
+
+
+def _schema_summary(schema: Mapping[str, Any]) -> str:
+    """A schema in short: its properties, the required ones starred, and additionalProperties."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    names = ",".join(f"{p}{'*' if p in required else ''}" for p in props)
+    extra = schema.get("additionalProperties")
+    return f"{{{names}}}" + ("" if extra is None else f" additionalProperties={json.dumps(extra)}")
