@@ -5,7 +5,8 @@ the message list of a new Letta agent through Letta's agent-file import, so the 
 exactly as a conversation it had: assistant turns with tool calls, tool results, prompts. The
 agent is built from the session's own spec (system prompt, memory, model) and belongs to the
 session. One import per session id: a file lock serialises processes of this machine, the
-registry record is written last, and an agent left by an interrupted import is removed first.
+registry record is written last; an agent a failed or cancelled import made is deleted at once,
+and one a killed process left is removed by the next import of the session.
 """
 
 from __future__ import annotations
@@ -240,18 +241,25 @@ async def import_history(
             with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
                 await client.agents.delete(template)
         agent_id = imported.agent_ids[0]
-        await client.agents.update(agent_id, tags=["claude-compat", *tags])
-        return await sessions.put(
-            SessionRecord(
-                session_id=history.session_id,
-                server_url=server_url,
-                agent_id=agent_id,
-                conversation_id="default",
-                cwd=history.cwd or cwd,
-                model=model_handle,
-                title=history.title,
-                first_prompt=history.first_prompt,
-                tag=history.tag,
-                owns_agent=True,
+        try:
+            await client.agents.update(agent_id, tags=["claude-compat", *tags])
+            return await sessions.put(
+                SessionRecord(
+                    session_id=history.session_id,
+                    server_url=server_url,
+                    agent_id=agent_id,
+                    conversation_id="default",
+                    cwd=history.cwd or cwd,
+                    model=model_handle,
+                    title=history.title,
+                    first_prompt=history.first_prompt,
+                    tag=history.tag,
+                    owns_agent=True,
+                )
             )
-        )
+        except BaseException:
+            # no record points at the agent yet: take it back, so a failure or Ctrl-C here
+            # leaves no half-imported session (a crash leaves it to _remove_leftovers)
+            with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.agents.delete(agent_id)
+            raise
