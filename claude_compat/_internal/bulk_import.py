@@ -164,7 +164,14 @@ def _store_reader(
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
-    return text or type(exc).__name__
+    if isinstance(exc, ClaudeSDKError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _from_the_client(exc: BaseException) -> bool:
+    """A failure of the HTTP client (it becomes the typed error a program would get)."""
+    return type(exc).__module__.partition(".")[0] in ("letta_client", "httpx", "httpcore")
 
 
 async def import_sessions(
@@ -230,5 +237,5 @@ async def _import_one(
             return Outcome(source.session_id, source.where, "skipped")
         await backend.import_claude(spec, history)
     except Exception as exc:
-        return failed(map_error(exc, backend.conn) if not isinstance(exc, ClaudeSDKError) else exc)
+        return failed(map_error(exc, backend.conn) if _from_the_client(exc) else exc)
     return Outcome(source.session_id, source.where, "imported", messages=count)
