@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
+import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -232,3 +235,50 @@ def test_the_sessions_of_a_session_store_import_from_a_factory(
         capsys, "--store", "import_test_stores:make_store", "--project", str(claude_sessions.work)
     )
     assert again == 0 and "3 skipped" in out
+
+
+def test_ctrl_c_leaves_no_half_imported_session_and_the_next_run_imports_the_rest(
+    scripted_model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "claude-config"
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    ids: list[str] = []
+    for n in range(4):
+        work = tmp_path / f"work{n}"
+        work.mkdir()
+        ids += Sessions(config, work).ids.values()
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claude_compat", "sessions", "import", "--jobs", "2"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(registered(i) for i in ids) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # a few sessions imported, others in the middle
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    assert proc.returncode == 130, (out, err)
+    assert "interrupted" in err
+    done = [i for i in ids if registered(i) is not None]
+    assert 0 < len(done) < len(ids), "the interrupt should land mid-run"
+    for session_id in done:  # each one recorded is whole: its agent holds the history
+        record = registered(session_id)
+        assert record is not None and agents_of(session_id) == [record.agent_id]
+
+    status = main(["sessions", "import"])
+
+    assert status == 0
+    for session_id in ids:
+        record = registered(session_id)
+        assert record is not None and agents_of(session_id) == [record.agent_id]

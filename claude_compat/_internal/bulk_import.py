@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,12 +86,26 @@ def transcript_sources(root: Path) -> list[Source]:
 
     def reader(path: Path) -> Callable[[], Awaitable[ClaudeHistory]]:
         def read() -> ClaudeHistory:
+            if not _is_uuid(path.stem):  # the CLI names transcripts <session uuid>.jsonl
+                raise TranscriptError(
+                    "the file name is not a Claude session id (a UUID), so this is not a session "
+                    "transcript the Claude CLI wrote",
+                    source=str(path),
+                )
             transcript = transcripts.read_transcript(path)
             return history_of(transcript, int(path.stat().st_mtime * 1000))
 
         return lambda: anyio.to_thread.run_sync(read)
 
     return [Source(path.stem, str(path), reader(path)) for path in transcripts.transcript_files(root)]
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def load_store(spec: str) -> Any:
