@@ -22,6 +22,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+# the checkout these scripts belong to, not whichever copy the environment installed
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 import claude_compat  # noqa: F401  (first: importing letta_backend.agents alone is a circular import)
 
 

@@ -31,7 +31,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_server_command(commands)
-    # run SCRIPT, migrate PATH, ab SCRIPT: one module each in claude_compat/_commands/,
+    # run SCRIPT, migrate PATH, ab SCRIPT, sessions import: one module each in claude_compat/_commands/,
     # exposing add(commands) that registers the parser and sets ``handler``.
     for name in _COMMAND_MODULES:
         try:
@@ -44,7 +44,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_COMMAND_MODULES = ("run", "migrate", "ab")
+_COMMAND_MODULES = ("run", "migrate", "ab", "sessions")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -319,8 +319,12 @@ class LettaBackend:
             return False
         return handle in await self.model_handles() or handle in await self.model_handles(refresh=True)
 
-    async def _import_claude(self, spec: SessionSpec, history: ClaudeHistory) -> SessionRecord:
-        """The record of a Claude session, importing its history into Letta on first use."""
+    async def import_claude(self, spec: SessionSpec, history: ClaudeHistory) -> SessionRecord:
+        """The record of a Claude session, importing its history into Letta on first use.
+
+        The one import path: ``resume=``/``continue_conversation=`` of a session claude-compat does
+        not know, and ``claude-compat sessions import``, which imports many ahead of time.
+        """
         handle = await self.resolve_model(spec.model, spec.model_handle)
         agent_spec = self._agent_spec(spec, handle)
         return await claude_import.import_history(
@@ -340,7 +344,7 @@ class LettaBackend:
             if spec.claude_sessions is not None:
                 newest = await spec.claude_sessions(None, spec.cwd)
                 if newest is not None and (record is None or newest.modified_ms > record.updated_at * 1000):
-                    record = await self.sessions.get(newest.session_id) or await self._import_claude(
+                    record = await self.sessions.get(newest.session_id) or await self.import_claude(
                         spec, newest
                     )
             return record
@@ -369,7 +373,7 @@ class LettaBackend:
         if record is None and spec.claude_sessions is not None and key:
             history = await spec.claude_sessions(key, spec.cwd)
             if history is not None:
-                return await self._import_claude(spec, history)
+                return await self.import_claude(spec, history)
         if record is None:
             raise SessionNotFoundError(
                 f"no session {key!r}: not in the registry at {self.sessions.where}, not a Claude "

@@ -5,20 +5,24 @@ the message list of a new Letta agent through Letta's agent-file import, so the 
 exactly as a conversation it had: assistant turns with tool calls, tool results, prompts. The
 agent is built from the session's own spec (system prompt, memory, model) and belongs to the
 session. One import per session id: a file lock serialises processes of this machine, the
-registry record is written last, and an agent left by an interrupted import is removed first.
+registry record is written last; an agent a failed or cancelled import made is deleted at once,
+and one a killed process left is removed by the next import of the session.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import anyio
 import filelock
+import sniffio
 from letta_client import AsyncLetta
 
 from claude_compat.errors import SessionBusyError
@@ -144,14 +148,29 @@ def letta_messages(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _last_file_id(data: Any) -> int:
+    """The highest number of the file's ``<kind>-<n>`` ids (an export numbers them across kinds,
+    not always from 1, and an id must not repeat across kinds)."""
+    if isinstance(data, dict):
+        found = [_last_file_id(v) for v in data.values()]
+        ident = data.get("id")
+        if isinstance(ident, str) and ident.rpartition("-")[2].isdigit():
+            found.append(int(ident.rpartition("-")[2]))
+        return max(found, default=0)
+    if isinstance(data, list):
+        return max((_last_file_id(v) for v in data), default=0)
+    return 0
+
+
 def agent_file_with_history(exported: dict[str, Any], messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """An exported (empty) agent file with ``messages`` appended after its system message."""
     data: dict[str, Any] = json.loads(json.dumps(exported))
     agent = data["agents"][0]
     system = agent["messages"][:1]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
+    first = _last_file_id(data) + 1
     added = []
-    for index, message in enumerate(letta_messages(messages), start=1):
+    for index, message in enumerate(letta_messages(messages), start=first):
         added.append(
             {
                 "type": "message",
@@ -175,9 +194,8 @@ def agent_file_with_history(exported: dict[str, Any], messages: Sequence[dict[st
 
 
 @contextlib.asynccontextmanager
-async def _session_lock(session_id: str, *, wait: float = IMPORT_LOCK_WAIT) -> AsyncIterator[None]:
-    """One importer per Claude session id among this user's processes (polled, bounded)."""
-    path = home_dir() / "locks" / f"import-{session_id}.lock"
+async def _file_lock(path: Path, busy: str, *, wait: float = IMPORT_LOCK_WAIT) -> AsyncIterator[None]:
+    """A lock file among this user's processes (polled, bounded); ``busy`` says who holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(path)
     with anyio.move_on_after(wait) as waiting:
@@ -188,14 +206,45 @@ async def _session_lock(session_id: str, *, wait: float = IMPORT_LOCK_WAIT) -> A
             except filelock.Timeout:
                 await anyio.sleep(0.05)
     if waiting.cancelled_caught:
-        raise SessionBusyError(
-            f"another claude-compat process has been importing Claude session {session_id} for over "
-            f"{wait:g} s (lock file {path}) — retry once it has finished"
-        )
+        raise SessionBusyError(f"{busy} for over {wait:g} s (lock file {path}) — retry once it has finished")
     try:
         yield
     finally:
         lock.release()
+
+
+def _session_lock(session_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+    """One importer per Claude session id among this user's processes."""
+    return _file_lock(
+        home_dir() / "locks" / f"import-{session_id}.lock",
+        f"another claude-compat process has been importing Claude session {session_id}",
+    )
+
+
+#: One agent-file export or import at a time per server, per process and event-loop library.
+_file_gates: dict[tuple[str, str], anyio.CapacityLimiter] = {}
+
+
+@contextlib.asynccontextmanager
+async def _agent_file_turn(server_url: str) -> AsyncIterator[None]:
+    """Serialise agent-file exports and imports on one server among this user's processes.
+
+    Letta 0.16.8 serves them with one shared serializer whose file-id maps and counters every
+    call resets: two at once mix their ids (measured: "Duplicate message IDs" on import).
+    """
+    key = (server_url, sniffio.current_async_library())
+    gate = _file_gates.get(key)
+    if gate is None:
+        gate = _file_gates[key] = anyio.CapacityLimiter(1)
+    name = hashlib.sha256(server_url.encode()).hexdigest()[:16]
+    async with (
+        gate,
+        _file_lock(
+            home_dir() / "locks" / f"agent-file-{name}.lock",
+            f"another claude-compat process has been exporting or importing an agent on {server_url}",
+        ),
+    ):
+        yield
 
 
 async def _remove_leftovers(client: AsyncLetta, session_id: str) -> None:
@@ -229,29 +278,37 @@ async def import_history(
         tags = [IMPORT_TAG + history.session_id]
         template = await create_template(tags)
         try:
-            exported: Any = await client.agents.export_file(template)
-            data = json.loads(exported) if isinstance(exported, (str, bytes)) else exported
-            payload = json.dumps(agent_file_with_history(data, history.messages)).encode()
-            imported = await client.agents.import_file(
-                file=(f"{history.session_id}.af", payload, "application/json"),
-                append_copy_suffix=False,
-            )
+            async with _agent_file_turn(server_url):
+                exported: Any = await client.agents.export_file(template)
+                data = json.loads(exported) if isinstance(exported, (str, bytes)) else exported
+                payload = json.dumps(agent_file_with_history(data, history.messages)).encode()
+                imported = await client.agents.import_file(
+                    file=(f"{history.session_id}.af", payload, "application/json"),
+                    append_copy_suffix=False,
+                )
         finally:
             with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
                 await client.agents.delete(template)
         agent_id = imported.agent_ids[0]
-        await client.agents.update(agent_id, tags=["claude-compat", *tags])
-        return await sessions.put(
-            SessionRecord(
-                session_id=history.session_id,
-                server_url=server_url,
-                agent_id=agent_id,
-                conversation_id="default",
-                cwd=history.cwd or cwd,
-                model=model_handle,
-                title=history.title,
-                first_prompt=history.first_prompt,
-                tag=history.tag,
-                owns_agent=True,
+        try:
+            await client.agents.update(agent_id, tags=["claude-compat", *tags])
+            return await sessions.put(
+                SessionRecord(
+                    session_id=history.session_id,
+                    server_url=server_url,
+                    agent_id=agent_id,
+                    conversation_id="default",
+                    cwd=history.cwd or cwd,
+                    model=model_handle,
+                    title=history.title,
+                    first_prompt=history.first_prompt,
+                    tag=history.tag,
+                    owns_agent=True,
+                )
             )
-        )
+        except BaseException:
+            # no record points at the agent yet: take it back, so a failure or Ctrl-C here
+            # leaves no half-imported session (a crash leaves it to _remove_leftovers)
+            with anyio.CancelScope(shield=True), contextlib.suppress(Exception):
+                await client.agents.delete(agent_id)
+            raise

@@ -85,3 +85,12 @@ def test_scale_prints_throughput_failures_idle_memory_and_registry_lookups(
     assert "idle RSS per session, V2 session, idle after one turn: slope " in out
     assert "registry get() p99 at 10000 sessions: " in out
     assert "Letta-side registry get() p99 at 10 sessions: " in out
+
+
+def test_import_throughput_prints_sessions_and_messages_per_second(
+    letta_server: LettaServer, scripted_model_server: ScriptedModelServer, scripted_model: ScriptedModel
+) -> None:
+    out = run_quick("import_throughput.py", letta_server.base_url, scripted_model_server)
+
+    assert "import (4 at once): 10 sessions, " in out and " sessions/s, " in out and " messages/s" in out
+    assert "second run: 10 skipped, 0 imported" in out

@@ -12,7 +12,7 @@ import pytest
 
 from claude_compat._internal import transcripts
 from claude_compat.errors import TranscriptError
-from letta_backend.claude_import import letta_messages
+from letta_backend.claude_import import agent_file_with_history, letta_messages
 
 FIXTURE = Path(__file__).parent / "fixtures" / "claude_config" / "projects" / "-tmp-rec1-work"
 GREETING = FIXTURE / "46e0388c-61ce-45e8-b11d-bc8423ad1a63.jsonl"
@@ -110,3 +110,19 @@ def test_a_transcript_of_another_directory_says_where_it_ran() -> None:
 
     with pytest.raises(TranscriptError, match="ran in /tmp/rec1/work"):
         transcript.check_cwd("/somewhere/else")
+
+
+def test_imported_messages_never_reuse_an_id_of_the_exported_agent_file() -> None:
+    # an export numbers ids per kind but not always from 0 (Letta's serializer is shared)
+    exported = {
+        "agents": [{"id": "agent-2", "messages": [{"id": "message-3", "role": "system"}]}],
+        "blocks": [{"id": "block-5"}],
+    }
+    history = transcripts.history(transcripts.read_transcript(GREETING))
+
+    data = agent_file_with_history(exported, history)
+
+    ids = [m["id"] for m in data["agents"][0]["messages"]]
+    assert len(ids) == len(set(ids)) > 1
+    assert not {"agent-2", "block-5"} & set(ids)
+    assert data["agents"][0]["in_context_message_ids"] == ids
