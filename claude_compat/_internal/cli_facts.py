@@ -15,6 +15,19 @@ from typing import Literal
 
 Destination = Literal["userSettings", "projectSettings", "localSettings", "session"]
 
+# --- queued prompts ---------------------------------------------------------------------------
+
+#: User messages that arrive while a turn runs wait, and the CLI answers them together in the next
+#: turn: the first queued message and the ones after it with the same ``origin`` kind (unstamped
+#: counts as a kind), their texts joined by this (str contents joined; block contents keep their
+#: blocks, each message's last text block ending with it); empty messages are dropped.
+QUEUED_PROMPT_JOIN = "\n"
+
+#: ``ResultMessage.origin`` by the origin kind of the turn's user messages: the CLI echoes only
+#: ``human`` and only its kind (``{"kind": "human", "name": …}`` → ``{"kind": "human"}``); every
+#: other kind (channel, peer, task-notification, coordinator, …) gives None.
+RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
+
 # --- API errors ---------------------------------------------------------------------------------
 
 

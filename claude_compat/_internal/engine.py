@@ -11,7 +11,7 @@ import dataclasses
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,6 +183,8 @@ class Engine:
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
+        self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
+        self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -308,11 +310,21 @@ class Engine:
             await self.backend.cancel(self.session)
 
     async def turn(
-        self, content: str | list[dict[str, Any]], *, user_uuid: str | None = None
+        self,
+        content: str | list[dict[str, Any]],
+        *,
+        user_uuids: Sequence[str] = (),
+        origin: dict[str, Any] | None = None,
     ) -> AsyncIterator[Message]:
-        """Run one user turn and yield its messages, ending with the ResultMessage."""
+        """Run one user turn and yield its messages, ending with the ResultMessage.
+
+        ``user_uuids`` are the uuids the turn's user messages were stamped with and ``origin`` the
+        result's origin (see prompts.turn_prompt): the CLI echoes both on the turn's messages.
+        """
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
+        self._user_uuids = list(user_uuids)
+        self._origin = origin
         final: list[Message] = []
         async with self.backend.turn_lease(self.session):
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
@@ -665,6 +677,8 @@ class Engine:
             message_id=block.message_id,
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
+            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
+            user_message_uuids=list(self._user_uuids) or None,
         )
 
     async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
@@ -833,6 +847,9 @@ class Engine:
             api_error_status=api_status,
             uuid=str(uuid.uuid4()),
             terminal_reason=stop.terminal_reason,
+            origin=self._origin,  # type: ignore[arg-type]
+            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
+            user_message_uuids=list(self._user_uuids) or None,
         )
 
 
