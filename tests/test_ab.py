@@ -68,7 +68,6 @@ _PRICED_MODEL = (
     "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
     "scripted lane's model (claude-sonnet-4-5)"
 )
-_MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
 _INTERRUPT_EARLY = "interrupt before the model answers"
 _INTERRUPT_CALL = "interrupt during a model call"
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
@@ -88,9 +87,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "stdout": _PRICED_MODEL,
     },
     "mcp_calculator": {
-        "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
-        "message 26 (U[ToolResult!]): tool_use_result": _MCP_ERROR,
-        "stdout": _MCP_ERROR,
+        "stdout": _PRICED_MODEL,
     },
     "streaming_bash_command": {
         "stdout": _PRICED_MODEL,

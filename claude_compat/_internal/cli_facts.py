@@ -28,6 +28,31 @@ QUEUED_PROMPT_JOIN = "\n"
 #: other kind (channel, peer, task-notification, coordinator, …) gives None.
 RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
 
+# --- MCP tool errors ---------------------------------------------------------------------------
+
+#: An MCP tool's is_error result: the CLI shows the text of its text blocks joined by this (an
+#: exception raised by an SDK tool shows its message); ``tool_use_result`` is ``"Error: " + text``.
+MCP_ERROR_JOIN = "\n"
+#: The text of an is_error result with no text at all.
+MCP_ERROR_EMPTY = "Unknown error"
+MCP_ERROR_SHOWN = "Error: {text}"
+#: The CLI defers MCP tools (their schemas load through ToolSearch), so the first is_error result
+#: of each MCP tool in a session gets this after a blank line; later ones of that tool do not
+#: (a successful call before it changes nothing). {schema}: the input schema as compact JSON.
+MCP_SCHEMA_NOTE = (
+    "This tool's input schema was not in your prompt when you called it. The input schema is: "
+    "{schema}\nIf your input does not match this schema, correct it and call the tool again. If it "
+    "matches, the error above has another cause. If the corrected call fails the same way, call "
+    'ToolSearch with query "select:{name}" to load the tool, then call it again.'
+)
+
+
+def mcp_error_text(blocks: list[dict[str, object]]) -> str:
+    """The text the CLI makes of an MCP tool's is_error content blocks."""
+    texts = [str(b.get("text", "")) for b in blocks if b.get("type") == "text"]
+    return MCP_ERROR_JOIN.join(texts) or MCP_ERROR_EMPTY
+
+
 # --- API errors ---------------------------------------------------------------------------------
 
 
