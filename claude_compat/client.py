@@ -157,8 +157,13 @@ class ClaudeSDKClient:
             await messages.aclose()  # type: ignore[attr-defined]
 
     async def interrupt(self) -> None:
-        """Stop the running turn; it still ends with a ResultMessage."""
-        await self._require().interrupt()
+        """Stop the running turn; it still ends with a ResultMessage. With none running and a prompt
+        waiting, that prompt's turn is the one stopped (the CLI would be answering it already)."""
+        engine = self._require()
+        if not self._running and not self._idle():
+            engine.interrupt_next()
+        else:
+            await engine.interrupt()
 
     async def set_permission_mode(self, mode: PermissionMode) -> None:
         """Change the permission mode for the following tool calls."""

@@ -68,15 +68,9 @@ _PRICED_MODEL = (
     "#14.5: the printed cost: the CLI prices its default model (claude-opus-5-5), claude-compat the "
     "scripted lane's model (claude-sonnet-4-5)"
 )
-_INTERRUPT_EARLY = "interrupt before the model answers"
-_INTERRUPT_CALL = "interrupt during a model call"
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "dynamic_interrupt": {
-        "kinds": _INTERRUPT_EARLY,
-        "stdout": _INTERRUPT_EARLY,
-    },
     "dynamic_set_model": {
         "message 8 (U[str]): content": _SET_MODEL,
     },
@@ -91,11 +85,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     },
     "streaming_bash_command": {
         "stdout": _PRICED_MODEL,
-    },
-    "streaming_interrupt": {
-        "kinds": _INTERRUPT_CALL,
-        "message 3/2 (Result:error_during_execution/error): num_turns": _INTERRUPT_CALL,
-        "message 3/2 (Result:error_during_execution/error): errors[0]": _INTERRUPT_CALL,
     },
     "tool_permission_callback": {
         "stdout": _PRICED_MODEL,

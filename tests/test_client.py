@@ -15,6 +15,8 @@ from claude_compat import (
     CLIConnectionError,
     ResultMessage,
     SystemMessage,
+    TextBlock,
+    UserMessage,
 )
 from claude_compat.testing import ScriptedModel
 from claude_compat.testing._script import last_user_text
@@ -179,10 +181,35 @@ async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: Scr
         await client.query("next")
         after = [m async for m in client.receive_response()]
 
-    result = seen[-1]
+    result, notice = seen[-1], seen[-2]
     assert isinstance(result, ResultMessage) and result.terminal_reason == "aborted_streaming"
     assert not any(isinstance(m, AssistantMessage) for m in seen)
+    # as the CLI: a user notice, counted as a turn, and its diagnostic as the error
+    assert isinstance(notice, UserMessage) and notice.content == [TextBlock("[Request interrupted by user]")]
+    assert result.num_turns == 2 and result.subtype == "error_during_execution"
+    assert result.errors == ["[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null"]
     assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
+
+
+async def test_interrupt_before_reading_ends_the_queued_prompts_turn_as_the_cli(
+    scripted_model: ScriptedModel,
+) -> None:
+    scripted_model.push("to both prompts")
+
+    async with ClaudeSDKClient() as client:
+        await client.query("count slowly")
+        await client.interrupt()  # the CLI is already answering: that turn is the one stopped
+        first = [m async for m in client.receive_response()]
+        await client.query("just say hi")
+        second = [m async for m in client.receive_response()]
+
+    assert [type(m).__name__ for m in first] == ["SystemMessage", "UserMessage", "ResultMessage"]
+    assert first[-1].subtype == "error_during_execution" and first[-1].num_turns == 2
+    assert first[-1].usage["output_tokens"] == 0 and first[-1].total_cost_usd == 0
+    assert isinstance(second[-1], ResultMessage) and second[-1].result == "to both prompts"
+    assert len(scripted_model.completions) == 1  # no model call for the interrupted turn
+    sent = str(scripted_model.completions[0].messages)
+    assert sent.index("count slowly") < sent.index("just say hi")  # the prompt reached the model later
 
 
 async def test_set_permission_mode_and_set_model_show_in_the_next_turn_as_the_cli(

@@ -28,6 +28,14 @@ QUEUED_PROMPT_JOIN = "\n"
 #: other kind (channel, peer, task-notification, coordinator, …) gives None.
 RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
 
+# --- interrupts --------------------------------------------------------------------------------
+
+#: interrupt() while the model answers: the CLI shows this user message before the result, counts it
+#: as a turn (the cut model call is one too), and the error_during_execution result has
+#: ``errors == [INTERRUPTED_DIAGNOSTIC]`` (it describes the last message, that user message).
+INTERRUPTED_BY_USER = "[Request interrupted by user]"
+INTERRUPTED_DIAGNOSTIC = "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null"
+
 # --- MCP tool errors ---------------------------------------------------------------------------
 
 #: An MCP tool's is_error result: the CLI shows the text of its text blocks joined by this (an
