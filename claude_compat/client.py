@@ -2,18 +2,23 @@
 
 No background task is needed: ``query()`` queues prompts and ``receive_messages()`` runs the
 queued turns as the caller iterates, so the client works in any task and under asyncio or trio.
+Queued prompts become turns as the CLI makes them: a prompt sent while nothing runs or waits
+starts a turn of its own; prompts that queue up behind it are answered together in the next turn
+(see prompts.turn_prompt).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ._internal.engine import Engine
-from ._internal.prompts import UserContent, user_turns
+from ._internal.prompts import TurnPrompt, UserPrompt, can_join, turn_prompt, user_prompts
 from .errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from .types import (
     ClaudeAgentOptions,
@@ -25,7 +30,17 @@ from .types import (
     Transport,
 )
 
-_Prompt = tuple[UserContent, str | None]
+
+@dataclass(frozen=True)
+class _Queued:
+    """A user message waiting for its turn; ``alone`` when it came with nothing running or waiting
+    (the CLI starts its turn at once, so nothing sent after it can join it)."""
+
+    prompt: UserPrompt
+    alone: bool
+
+
+_Item = _Queued | AsyncIterable[dict[str, Any]]  # connect(prompt=stream): read as turns are taken
 
 
 class ClaudeSDKClient:
@@ -37,8 +52,11 @@ class ClaudeSDKClient:
         self.options = options
         self._custom_transport = transport
         self._engine: Engine | None = None
-        self._send: MemoryObjectSendStream[_Prompt | AsyncIterable[dict[str, Any]]] | None = None
-        self._receive: MemoryObjectReceiveStream[_Prompt | AsyncIterable[dict[str, Any]]] | None = None
+        self._send: MemoryObjectSendStream[_Item] | None = None
+        self._receive: MemoryObjectReceiveStream[_Item] | None = None
+        self._held: _Item | None = None  # taken from the queue but not part of the last turn
+        self._source: AsyncIterator[UserPrompt] | None = None  # connect()'s prompt stream, being read
+        self._running = False  # a turn is being answered
 
     async def connect(self, prompt: str | AsyncIterable[dict[str, Any]] | None = None) -> None:
         """Open the session (create or resume the Letta conversation) and queue ``prompt``."""
@@ -51,8 +69,10 @@ class ClaudeSDKClient:
         engine = Engine(self.options)  # validates the options before connecting
         await engine.open(first_prompt=prompt if isinstance(prompt, str) else None)
         self._engine = engine
-        self._send, self._receive = anyio.create_memory_object_stream(max_buffer_size=1024)
-        if prompt is not None:
+        self._send, self._receive = anyio.create_memory_object_stream(max_buffer_size=math.inf)
+        if isinstance(prompt, AsyncIterable) and self._send is not None:
+            self._send.send_nowait(prompt)  # as the Claude SDK: read while the session runs
+        elif prompt is not None:
             await self._enqueue(prompt)
 
     def _require(self) -> Engine:
@@ -60,36 +80,70 @@ class ClaudeSDKClient:
             raise CLIConnectionError("Not connected. Call connect() first.")
         return self._engine
 
-    async def _enqueue(
-        self, prompt: str | AsyncIterable[dict[str, Any]], session_id: str = "default"
-    ) -> None:
+    def _idle(self) -> bool:
+        """Nothing is being answered and nothing waits: a prompt sent now starts its own turn."""
+        waiting = self._receive.statistics().current_buffer_used if self._receive is not None else 0
+        return not self._running and self._held is None and self._source is None and not waiting
+
+    async def _enqueue(self, prompt: str | AsyncIterable[dict[str, Any]]) -> None:
         assert self._send is not None
-        if isinstance(prompt, str):
-            self._send.send_nowait((prompt, None))
-        elif isinstance(prompt, AsyncIterable):
-            self._send.send_nowait(prompt)
-        else:
+        if not isinstance(prompt, (str, AsyncIterable)):
             raise InvalidOptionError(
                 f"prompt must be a str or an AsyncIterable of user-message dicts, not {type(prompt).__name__}"
             )
+        async for one in user_prompts(prompt):  # as the Claude SDK: a stream is sent in full here
+            self._send.send_nowait(_Queued(one, alone=self._idle()))
 
     async def query(self, prompt: str | AsyncIterable[dict[str, Any]], session_id: str = "default") -> None:
-        """Queue a user message (or a stream of them); the reply arrives through receive_messages()."""
+        """Send a user message (or each message of a stream); replies arrive through receive_messages()."""
         self._require()
-        await self._enqueue(prompt, session_id)
+        await self._enqueue(prompt)
+
+    async def _next_turn(self) -> TurnPrompt | None:
+        """The user messages of the next turn, waiting for one; None once the client is closed."""
+        assert self._receive is not None
+        while True:
+            if self._source is not None:
+                try:
+                    return turn_prompt([await self._source.__anext__()])
+                except StopAsyncIteration:
+                    self._source = None
+                    continue
+            item, self._held = self._held, None
+            if item is None:
+                try:
+                    item = await self._receive.receive()
+                except (anyio.EndOfStream, anyio.ClosedResourceError):
+                    return None
+            if not isinstance(item, _Queued):
+                self._source = user_prompts(item)
+                continue
+            batch = [item.prompt]
+            while not item.alone:  # the messages queued behind it that the CLI answers with it
+                try:
+                    queued = self._receive.receive_nowait()
+                except (anyio.WouldBlock, anyio.EndOfStream, anyio.ClosedResourceError):
+                    break
+                if isinstance(queued, _Queued) and not queued.alone and can_join(item.prompt, queued.prompt):
+                    batch.append(queued.prompt)
+                else:
+                    self._held = queued
+                    break
+            return turn_prompt(batch)
 
     async def receive_messages(self) -> AsyncIterator[Message]:
         """Run queued turns and yield every message, waiting for the next query() when idle."""
         engine = self._require()
-        assert self._receive is not None
-        async for item in self._receive:
-            if isinstance(item, tuple):
-                async for message in engine.turn(item[0], user_uuid=item[1]):
+        while True:
+            turn = await self._next_turn()
+            if turn is None:
+                return
+            self._running = True
+            try:
+                async for message in engine.turn(turn.content, user_uuids=turn.uuids, origin=turn.origin):
                     yield message
-            else:
-                async for content, user_uuid in user_turns(item):
-                    async for message in engine.turn(content, user_uuid=user_uuid):
-                        yield message
+            finally:
+                self._running = False
 
     async def receive_response(self) -> AsyncIterator[Message]:
         """Yield messages up to and including the next ResultMessage."""
@@ -103,8 +157,13 @@ class ClaudeSDKClient:
             await messages.aclose()  # type: ignore[attr-defined]
 
     async def interrupt(self) -> None:
-        """Stop the running turn; it still ends with a ResultMessage."""
-        await self._require().interrupt()
+        """Stop the running turn; it still ends with a ResultMessage. With none running and a prompt
+        waiting, that prompt's turn is the one stopped (the CLI would be answering it already)."""
+        engine = self._require()
+        if not self._running and not self._idle():
+            engine.interrupt_next()
+        else:
+            await engine.interrupt()
 
     async def set_permission_mode(self, mode: PermissionMode) -> None:
         """Change the permission mode for the following tool calls."""
@@ -160,6 +219,7 @@ class ClaudeSDKClient:
             await self._engine.aclose()
         self._engine = None
         self._send = self._receive = None
+        self._held = self._source = None
 
     async def __aenter__(self) -> ClaudeSDKClient:
         await self.connect()

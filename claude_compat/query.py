@@ -6,7 +6,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 from ._internal.engine import Engine, result_error
-from ._internal.prompts import user_turns
+from ._internal.prompts import turn_prompt, user_prompts
 from .errors import NotSupportedOnLettaError
 from .types import ClaudeAgentOptions, Message, ResultMessage, Transport
 
@@ -26,16 +26,17 @@ async def query(
             "query(transport=...)", "claude-compat talks to Letta directly; drop the transport"
         )
     options = options if options is not None else ClaudeAgentOptions()
-    turns = user_turns(prompt)
+    prompts = user_prompts(prompt)
     engine = Engine(options)
     last: ResultMessage | None = None
     try:
         opened = False
-        async for content, user_uuid in turns:
+        async for one in prompts:
             if not opened:
-                await engine.open(first_prompt=content if isinstance(content, str) else None)
+                await engine.open(first_prompt=one.content if isinstance(one.content, str) else None)
                 opened = True
-            async for message in engine.turn(content, user_uuid=user_uuid):
+            turn = turn_prompt([one])
+            async for message in engine.turn(turn.content, user_uuids=turn.uuids, origin=turn.origin):
                 if isinstance(message, ResultMessage):
                     last = message
                 yield message

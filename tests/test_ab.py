@@ -65,38 +65,11 @@ DEFAULT_LANES = 2
 # must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_ORIGIN = "ResultMessage.origin from the streamed user message"
-_MCP_ERROR = "an SDK MCP tool's is_error result text and tool_use_result"
-_INTERRUPT_EARLY = "interrupt before the model answers"
-_INTERRUPT_CALL = "interrupt during a model call"
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
-_STREAMED = "the CLI answers streamed prompts in two turns"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "dynamic_interrupt": {
-        "kinds": _INTERRUPT_EARLY,
-        "stdout": _INTERRUPT_EARLY,
-    },
     "dynamic_set_model": {
         "message 8 (U[str]): content": _SET_MODEL,
-    },
-    "mcp_calculator": {
-        "message 26 (U[ToolResult!]): content[0].content": _MCP_ERROR,
-        "message 26 (U[ToolResult!]): tool_use_result": _MCP_ERROR,
-        "stdout": _MCP_ERROR,
-    },
-    "result_origin": {
-        "message 3 (Result:success): origin": _ORIGIN,
-        "stdout": _ORIGIN,
-    },
-    "streaming_async_iterable": {
-        "kinds": _STREAMED,
-        "stdout": _STREAMED,
-    },
-    "streaming_interrupt": {
-        "kinds": _INTERRUPT_CALL,
-        "message 3/2 (Result:error_during_execution/error): num_turns": _INTERRUPT_CALL,
-        "message 3/2 (Result:error_during_execution/error): errors[0]": _INTERRUPT_CALL,
     },
 }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,8 +15,11 @@ from claude_compat import (
     CLIConnectionError,
     ResultMessage,
     SystemMessage,
+    TextBlock,
+    UserMessage,
 )
 from claude_compat.testing import ScriptedModel
+from claude_compat.testing._script import last_user_text
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -93,6 +98,67 @@ async def test_leaving_a_turn_early_does_not_block_the_next_turn(scripted_model:
     assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "second reply"
 
 
+def _user(content: Any, **stamps: Any) -> dict[str, Any]:
+    message = {"role": "user", "content": content}
+    return {"type": "user", "message": message, "parent_tool_use_id": None, **stamps}
+
+
+async def test_prompts_queued_behind_a_turn_are_answered_together_as_the_cli(
+    scripted_model: ScriptedModel,
+) -> None:
+    import anyio
+
+    scripted_model.push("to the first", "to the next two", "to the human", "to the strings")
+    second, third = "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333"
+
+    async def stream() -> AsyncIterator[dict[str, Any]]:
+        yield _user("first")
+        yield _user("second", uuid=second)
+        yield _user([{"type": "text", "text": "third a"}, {"type": "text", "text": "third b"}], uuid=third)
+        yield _user("", uuid=None)  # an empty message adds nothing
+        yield _user("fourth", origin={"kind": "human", "name": "ana"})  # another origin: a turn of its own
+
+    results: list[ResultMessage] = []
+    assistants: list[AssistantMessage] = []
+    async with ClaudeSDKClient() as client:
+        await client.query(stream())
+        await client.query("s1")  # strings queue the same way
+        await client.query("s2")
+        with anyio.fail_after(120):
+            while len(results) < 4:
+                async for message in client.receive_response():
+                    if isinstance(message, ResultMessage):
+                        results.append(message)
+                    elif isinstance(message, AssistantMessage):
+                        assistants.append(message)
+
+    replies = ["to the first", "to the next two", "to the human", "to the strings"]
+    assert [r.result for r in results] == replies
+    sent = [last_user_text(c.messages) or "" for c in scripted_model.completions]
+    assert sent[0].endswith("first")
+    assert re.fullmatch(r"second\n+third a\n?third b", sent[1]), sent[1]
+    assert sent[2].endswith("fourth") and sent[3].endswith("s1\ns2")
+    assert [r.origin for r in results] == [None, None, {"kind": "human"}, None]
+    assert results[1].user_message_uuids == [second, third] and results[1].user_message_uuid == third
+    assert assistants[1].user_message_uuids == [second, third]
+    assert results[0].user_message_uuid is None and results[0].user_message_uuids is None
+
+
+async def test_a_result_echoes_only_a_human_origin_as_the_cli(scripted_model: ScriptedModel) -> None:
+    scripted_model.push("one", "two")
+
+    async def one(message: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+        yield message
+
+    origins: list[Any] = []
+    async with ClaudeSDKClient() as client:
+        for stamp in ({"kind": "human", "name": "ana"}, {"kind": "channel", "server": "x"}):
+            await client.query(one(_user("hi", origin=stamp)))
+            origins += [m.origin async for m in client.receive_response() if isinstance(m, ResultMessage)]
+
+    assert origins == [{"kind": "human"}, None]
+
+
 async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: ScriptedModel) -> None:
     import anyio
 
@@ -115,10 +181,35 @@ async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: Scr
         await client.query("next")
         after = [m async for m in client.receive_response()]
 
-    result = seen[-1]
+    result, notice = seen[-1], seen[-2]
     assert isinstance(result, ResultMessage) and result.terminal_reason == "aborted_streaming"
     assert not any(isinstance(m, AssistantMessage) for m in seen)
+    # as the CLI: a user notice, counted as a turn, and its diagnostic as the error
+    assert isinstance(notice, UserMessage) and notice.content == [TextBlock("[Request interrupted by user]")]
+    assert result.num_turns == 2 and result.subtype == "error_during_execution"
+    assert result.errors == ["[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null"]
     assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
+
+
+async def test_interrupt_before_reading_ends_the_queued_prompts_turn_as_the_cli(
+    scripted_model: ScriptedModel,
+) -> None:
+    scripted_model.push("to both prompts")
+
+    async with ClaudeSDKClient() as client:
+        await client.query("count slowly")
+        await client.interrupt()  # the CLI is already answering: that turn is the one stopped
+        first = [m async for m in client.receive_response()]
+        await client.query("just say hi")
+        second = [m async for m in client.receive_response()]
+
+    assert [type(m).__name__ for m in first] == ["SystemMessage", "UserMessage", "ResultMessage"]
+    assert first[-1].subtype == "error_during_execution" and first[-1].num_turns == 2
+    assert first[-1].usage["output_tokens"] == 0 and first[-1].total_cost_usd == 0
+    assert isinstance(second[-1], ResultMessage) and second[-1].result == "to both prompts"
+    assert len(scripted_model.completions) == 1  # no model call for the interrupted turn
+    sent = str(scripted_model.completions[0].messages)
+    assert sent.index("count slowly") < sent.index("just say hi")  # the prompt reached the model later
 
 
 async def test_set_permission_mode_and_set_model_show_in_the_next_turn_as_the_cli(

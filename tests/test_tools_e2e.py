@@ -28,6 +28,7 @@ from claude_compat import (
     tool,
 )
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+from claude_compat.testing._script import last_tool_text
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -202,6 +203,45 @@ async def test_an_sdk_mcp_tool_runs_in_process(scripted_model: ScriptedModel) ->
     assert {"name": "calc", "status": "connected"} in messages[0].data["mcp_servers"]
     offered = {t["function"]["name"] for t in scripted_model.completions[0].tools}
     assert {"mcp__calc__add", "mcp__calc__explode"} <= offered
+
+
+async def test_an_sdk_mcp_tools_errors_read_as_the_clis(scripted_model: ScriptedModel) -> None:
+    @tool("divide", "Divide", {"a": float, "b": float})
+    async def divide(args: dict[str, Any]) -> dict[str, Any]:
+        if args["b"] == 0:
+            lines = [{"type": "text", "text": "no"}, {"type": "text", "text": "zero"}]
+            return {"content": lines, "is_error": True}
+        return {"content": [{"type": "text", "text": str(args["a"] / args["b"])}]}
+
+    @tool("mute", "Fails silently", {})
+    async def mute(args: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [], "is_error": True}
+
+    calc = create_sdk_mcp_server("calc", tools=[divide, mute])
+    calls = [
+        ToolCall("mcp__calc__divide", {"a": 1, "b": 2}, id="c1"),  # a success changes nothing
+        ToolCall("mcp__calc__divide", {"a": 1, "b": 0}, id="c2"),  # the tool's first error: the note
+        ToolCall("mcp__calc__divide", {"a": 2, "b": 0}, id="c3"),  # its second: the text alone
+        ToolCall("mcp__calc__mute", {}, id="c4"),
+    ]
+    scripted_model.push(*(Turn(tool_calls=[call]) for call in calls), Turn(text="done"))
+
+    options = ClaudeAgentOptions(mcp_servers={"calc": calc}, allowed_tools=["mcp__calc"])
+    messages = await run("divide", options)
+
+    answers = [m for m in messages if isinstance(m, UserMessage)]
+    blocks = [m.content[0] for m in answers]
+    assert [b.is_error for b in blocks] == [None, True, True, True]
+    note = (
+        "\n\nThis tool's input schema was not in your prompt when you called it. The input schema is: "
+        '{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}\n'
+    )
+    assert isinstance(blocks[1].content, str) and blocks[1].content.startswith("no\nzero" + note)
+    assert blocks[1].content.endswith('"select:mcp__calc__divide" to load the tool, then call it again.')
+    assert blocks[2].content == "no\nzero"
+    assert isinstance(blocks[3].content, str) and blocks[3].content.startswith("Unknown error\n\nThis tool's")
+    assert [m.tool_use_result for m in answers[1:]] == ["Error: no\nzero"] * 2 + ["Error: Unknown error"]
+    assert "This tool's input schema" in (last_tool_text(scripted_model.completions[2].messages) or "")
 
 
 async def test_external_stdio_mcp_server_and_a_failed_one(scripted_model: ScriptedModel) -> None:

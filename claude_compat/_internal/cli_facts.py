@@ -15,6 +15,52 @@ from typing import Literal
 
 Destination = Literal["userSettings", "projectSettings", "localSettings", "session"]
 
+# --- queued prompts ---------------------------------------------------------------------------
+
+#: User messages that arrive while a turn runs wait, and the CLI answers them together in the next
+#: turn: the first queued message and the ones after it with the same ``origin`` kind (unstamped
+#: counts as a kind), their texts joined by this (str contents joined; block contents keep their
+#: blocks, each message's last text block ending with it); empty messages are dropped.
+QUEUED_PROMPT_JOIN = "\n"
+
+#: ``ResultMessage.origin`` by the origin kind of the turn's user messages: the CLI echoes only
+#: ``human`` and only its kind (``{"kind": "human", "name": …}`` → ``{"kind": "human"}``); every
+#: other kind (channel, peer, task-notification, coordinator, …) gives None.
+RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
+
+# --- interrupts --------------------------------------------------------------------------------
+
+#: interrupt() while the model answers: the CLI shows this user message before the result, counts it
+#: as a turn (the cut model call is one too), and the error_during_execution result has
+#: ``errors == [INTERRUPTED_DIAGNOSTIC]`` (it describes the last message, that user message).
+INTERRUPTED_BY_USER = "[Request interrupted by user]"
+INTERRUPTED_DIAGNOSTIC = "[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null"
+
+# --- MCP tool errors ---------------------------------------------------------------------------
+
+#: An MCP tool's is_error result: the CLI shows the text of its text blocks joined by this (an
+#: exception raised by an SDK tool shows its message); ``tool_use_result`` is ``"Error: " + text``.
+MCP_ERROR_JOIN = "\n"
+#: The text of an is_error result with no text at all.
+MCP_ERROR_EMPTY = "Unknown error"
+MCP_ERROR_SHOWN = "Error: {text}"
+#: The CLI defers MCP tools (their schemas load through ToolSearch), so the first is_error result
+#: of each MCP tool in a session gets this after a blank line; later ones of that tool do not
+#: (a successful call before it changes nothing). {schema}: the input schema as compact JSON.
+MCP_SCHEMA_NOTE = (
+    "This tool's input schema was not in your prompt when you called it. The input schema is: "
+    "{schema}\nIf your input does not match this schema, correct it and call the tool again. If it "
+    "matches, the error above has another cause. If the corrected call fails the same way, call "
+    'ToolSearch with query "select:{name}" to load the tool, then call it again.'
+)
+
+
+def mcp_error_text(blocks: list[dict[str, object]]) -> str:
+    """The text the CLI makes of an MCP tool's is_error content blocks."""
+    texts = [str(b.get("text", "")) for b in blocks if b.get("type") == "text"]
+    return MCP_ERROR_JOIN.join(texts) or MCP_ERROR_EMPTY
+
+
 # --- API errors ---------------------------------------------------------------------------------
 
 

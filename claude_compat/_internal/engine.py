@@ -11,7 +11,7 @@ import dataclasses
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,11 +178,14 @@ class Engine:
         self._deferred: list[dict[str, Any]] = []
         self._notices: list[Message] = []  # what a control call shows, yielded first in the next turn
         self._interrupted = False
+        self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._session_started = False
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
+        self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
+        self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -307,12 +310,34 @@ class Engine:
         if self.backend is not None and self.session is not None:
             await self.backend.cancel(self.session)
 
+    def interrupt_next(self) -> None:
+        """interrupt() with the next prompt waiting: the CLI would be answering it already, so that
+        turn ends as interrupted before its model call (its prompt goes to the model with the next)."""
+        self._interrupt_next = True
+
+    def _interrupted_end(self, state: TurnState) -> list[Message]:
+        """The CLI's end of a turn whose model call the program interrupted: its notice, the result."""
+        notice = UserMessage(content=[TextBlock(text=cli_facts.INTERRUPTED_BY_USER)], uuid=str(uuid.uuid4()))
+        state.num_turns += 1  # the CLI counts the notice as a turn
+        result = self._result("cancelled", None, state)
+        return [notice, dataclasses.replace(result, errors=[cli_facts.INTERRUPTED_DIAGNOSTIC])]
+
     async def turn(
-        self, content: str | list[dict[str, Any]], *, user_uuid: str | None = None
+        self,
+        content: str | list[dict[str, Any]],
+        *,
+        user_uuids: Sequence[str] = (),
+        origin: dict[str, Any] | None = None,
     ) -> AsyncIterator[Message]:
-        """Run one user turn and yield its messages, ending with the ResultMessage."""
+        """Run one user turn and yield its messages, ending with the ResultMessage.
+
+        ``user_uuids`` are the uuids the turn's user messages were stamped with and ``origin`` the
+        result's origin (see prompts.turn_prompt): the CLI echoes both on the turn's messages.
+        """
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
+        self._user_uuids = list(user_uuids)
+        self._origin = origin
         final: list[Message] = []
         async with self.backend.turn_lease(self.session):
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
@@ -347,13 +372,20 @@ class Engine:
                 sent = await self._with_environment(content)  # the program's prompt stays as it was
                 request = [*self._deferred, {"role": "user", "content": sent}]
                 self._deferred = []
+            ended = False
+            if blocked is None and self._interrupt_next:  # interrupted before its model call
+                self._interrupt_next, self._interrupted, ended = False, True, True
+                self._deferred = request  # as in the CLI's history, the model reads the prompt later
+                state.num_turns += 1  # the model call the CLI had started
+                final += self._interrupted_end(state)
             stop_hook_active = False
-            while blocked is None:
+            while blocked is None and not ended:
                 run = RunResult()
                 async for message in self._run(request, state, run):
                     if isinstance(message, AssistantMessage):
                         transcript.append(message)
                     yield message
+                cut = self._interrupted and run.reason == "cancelled"  # interrupt() during the model call
                 retry = self._retry(run, state)
                 if retry is not None:  # as the CLI: a notice, a backoff, the same request again
                     yield retry
@@ -430,6 +462,9 @@ class Engine:
                         stop_hook_active = True
                         request = [{"role": "user", "content": keep_going}]
                         continue
+                if cut and reason == "cancelled":
+                    final += self._interrupted_end(state)
+                    break
                 result = self._result(reason, failure, state)
                 if failure is not None and result.is_error and stop_mapping(reason).api_error:
                     final.append(self._api_error_message(failure))
@@ -665,6 +700,8 @@ class Engine:
             message_id=block.message_id,
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
+            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
+            user_message_uuids=list(self._user_uuids) or None,
         )
 
     async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
@@ -833,6 +870,9 @@ class Engine:
             api_error_status=api_status,
             uuid=str(uuid.uuid4()),
             terminal_reason=stop.terminal_reason,
+            origin=self._origin,  # type: ignore[arg-type]
+            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
+            user_message_uuids=list(self._user_uuids) or None,
         )
 
 

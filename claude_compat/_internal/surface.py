@@ -245,7 +245,8 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _MESSAGES,
         "mapped",
-        "passed through when the prompt message carries it; otherwise None",
+        "as the CLI: a streamed user message stamped with a human origin gets {'kind': 'human'} on "
+        "its ResultMessage; other kinds and unstamped messages get None",
         "MessageOrigin MessageOriginKind TaskNotificationOriginSubkind",
     ),
     _row(

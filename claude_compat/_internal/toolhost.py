@@ -63,6 +63,7 @@ class ClaudeToolHost(ToolHost):
         self._external: list[McpConnection] = []
         self._ext_tools: dict[str, tuple[McpConnection, sdk_mcp.SdkToolSpec]] = {}
         self._status: list[dict[str, Any]] = []
+        self._schema_noted: set[str] = set()  # MCP tools whose error already carried the schema note
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
 
@@ -349,14 +350,28 @@ class ClaudeToolHost(ToolHost):
                 result = await sdk_mcp.call_sdk_tool(self._sdk[name][0], tool, tool_input)
             else:
                 result = await self._ext_tools[name][0].call(tool, tool_input)
+            if result.is_error:
+                return self._mcp_error(name, result.content)
             # like the Claude SDK, an MCP tool's result is its list of content blocks
-            return ToolOutcome(list(result.content), is_error=result.is_error, structured=result.content)
+            return ToolOutcome(list(result.content), is_error=False, structured=result.content)
         self._state["permission_mode"] = self.mode
         outcome = await BUILTIN_TOOLS[name].run(tool_input, self.context())
         changed = self._state.get("permission_mode")
         if self.gate is not None and isinstance(changed, str) and changed != self.gate.mode:
             self.gate.set_permission_mode(changed)  # EnterPlanMode / ExitPlanMode
         return outcome
+
+    def _mcp_error(self, name: str, blocks: list[dict[str, Any]]) -> ToolOutcome:
+        """An MCP tool's error as the CLI shows it: its text, and on the tool's first error of the
+        session the note with its input schema (the CLI's MCP tools are deferred)."""
+        text = cli_facts.mcp_error_text(blocks)
+        shown = cli_facts.MCP_ERROR_SHOWN.format(text=text)
+        if name not in self._schema_noted:
+            self._schema_noted.add(name)
+            spec = (self._sdk.get(name) or self._ext_tools[name])[1]
+            schema = json.dumps(spec.input_schema, separators=(",", ":"), ensure_ascii=False)
+            text = f"{text}\n\n{cli_facts.MCP_SCHEMA_NOTE.format(schema=schema, name=name)}"
+        return ToolOutcome(text, is_error=True, structured=shown)
 
 
 def _servers(value: Any) -> dict[str, dict[str, Any]]:
