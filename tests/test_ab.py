@@ -272,7 +272,17 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
 }
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
-USAGE_GAPS: set[tuple[str, str, str, str]] = set()
+USAGE_GAPS: set[tuple[str, str, str, str]] = {
+    # conversation_reset: the CLI's /clear result made no model call (no model listed): _CLEAR
+    (
+        "Result",
+        "model_usage",
+        "",
+        "cacheCreationEphemeral1hInputTokens cacheCreationEphemeral5mInputTokens cacheCreationInputTokens "
+        "cacheReadInputTokens canonicalModel contextWindow costBasis costUSD inputTokens maxOutputTokens "
+        "outputTokens provider thinkingTokens webSearchRequests",
+    ),
+}
 
 
 class KnownDifferences(AssertionError):
@@ -454,6 +464,7 @@ def _usage_gap(diff: Difference) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.letta
+@pytest.mark.xfail(bool(USAGE_GAPS), strict=True, raises=KnownDifferences, reason="the known USAGE_GAPS")
 def test_both_sdks_report_the_same_usage_counters(ab_servers: AbServers) -> None:
     gaps: set[tuple[str, str, str, str]] = set()
     for name in SCENARIOS:

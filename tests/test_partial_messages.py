@@ -45,6 +45,7 @@ async def test_partial_messages_stream_each_block_then_its_complete_message(
     assert starts == ["thinking", "text"]
     assistants = [m for m in messages if isinstance(m, AssistantMessage)]
     assert [type(m.content[0]).__name__ for m in assistants] == ["ThinkingBlock", "TextBlock"]
+    assert all(m.usage is not None for m in assistants)  # as the CLI: the message_start usage
     # as the Anthropic stream: a signature_delta is the thinking block's last delta
     thinking_deltas = [e["delta"] for e in events if e["type"] == "content_block_delta" and e["index"] == 0]
     assert thinking_deltas[-1] == {"type": "signature_delta", "signature": assistants[0].content[0].signature}

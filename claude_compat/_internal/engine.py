@@ -935,7 +935,8 @@ class _PartialStream:
                 ended = {"type": "signature_delta", "signature": signature}
                 index = self.indexes[event.index]
                 out.append(self._event({"type": "content_block_delta", "index": index, "delta": ended}))
-            message = self.engine.assistant_message(event.block, None)
+            # as the CLI: a block's message carries the usage its message_start announced
+            message = self.engine.assistant_message(event.block, Usage())
             if message is not None:
                 out.append(message)
             out.append(self._event({"type": "content_block_stop", "index": self.indexes[event.index]}))
