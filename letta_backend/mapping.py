@@ -91,6 +91,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     # the prompt was blank
     "max_budget": StopMapping("error_max_budget_usd", True, "budget_exhausted", None),
     "hook_stopped": StopMapping("success", False, "hook_stopped", None),
+    "tool_hook_stopped": StopMapping("success", False, "hook_stopped", "tool_use"),  # by PostToolUse
     "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
     # with output_format: StructuredOutput accepted an input, or refused as many as the CLI allows

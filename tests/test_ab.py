@@ -66,15 +66,181 @@ DEFAULT_LANES = 2
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
+_BUILTIN_AGENTS = (
+    "the init message's agents: the CLI adds its built-in agents (claude, Explore, general-purpose, "
+    "Plan, statusline-setup) and those of .claude/agents files; claude-compat lists the program's only"
+)
+_TOOLSET = (
+    "the built-in toolset: the CLI 2.1.331 offers Task, Cron*, worktree, Monitor… and no Glob or Grep "
+    "(a Glob call is an error there); claude-compat offers its own set, with Glob and Grep"
+)
+_AGENT_TOOL_NAME = "the init message names the subagent tool Task (the CLI) or Agent (claude-compat)"
+_SUBAGENT_BACKGROUND = (
+    "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
+    "result first, the report later); claude-compat runs it in the foreground"
+)
+_SUBAGENT_REPORT = (
+    "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
+    "usage and harness counters to tool_use_result"
+)
+_CLEAR = (
+    "/clear: the CLI resets the conversation (a ConversationResetMessage, a new session, no model call); "
+    "claude-compat sends it to the model as a prompt"
+)
+_PLAN_MODE_TEXT = (
+    "a plan-mode refusal: the CLI's words name the file (Cannot write to <path> while in plan mode.) "
+    "and permission_denied carries decision_reason_type 'mode'"
+)
+_MODEL_NOT_FOUND = "a 404 for the model: the CLI's words for an unknown model and error 'model_not_found'"
+_OUTPUT_STYLE = "outputStyle from .claude/settings.local.json: claude-compat reports the default style"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "dynamic_set_model": {
         "message 8 (U[str]): content": _SET_MODEL,
     },
+    "agent_definition_client": {
+        "stdout": _BUILTIN_AGENTS,
+    },
+    "agent_definition_query": {
+        "stdout": _BUILTIN_AGENTS,
+    },
+    "agents_code_reviewer": {
+        "kinds": _SUBAGENT_BACKGROUND,
+        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
+        "message 10 (TaskNotificationMessage): data.summary_is_report": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): content[0].content": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): content[0].tool_use_id": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): tool_use_result.content": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): tool_use_result.file": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): tool_use_result.prompt": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): tool_use_result.status": _SUBAGENT_BACKGROUND,
+        "message 12/11 (U[ToolResult]): tool_use_result.type": _SUBAGENT_BACKGROUND,
+        "message 13/12 (A[Text]): message_id": _SUBAGENT_BACKGROUND,
+        "message 14/13 (Result:success): num_turns": _SUBAGENT_BACKGROUND,
+        "message 5/4 (TaskStartedMessage): data.is_backgrounded": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): content[0].content": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): content[0].tool_use_id": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): parent_tool_use_id": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.canReadOutputFile": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.description": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.file": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.isAsync": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.outputFile": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.prompt": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.status": _SUBAGENT_BACKGROUND,
+        "message 6/8 (U[ToolResult]): tool_use_result.type": _SUBAGENT_BACKGROUND,
+        "stdout": _SUBAGENT_BACKGROUND,
+    },
+    "agents_multiple": {
+        "kinds": _SUBAGENT_BACKGROUND,
+        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
+        "message 10/9 (TaskNotificationMessage): data.summary_is_report": _SUBAGENT_BACKGROUND,
+        "message 12/11 (A[Text]): message_id": _SUBAGENT_BACKGROUND,
+        "message 13/12 (Result:success): num_turns": _SUBAGENT_BACKGROUND,
+        "message 4/3 (TaskStartedMessage): data.is_backgrounded": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): content[0].content": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): content[0].tool_use_id": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): parent_tool_use_id": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.canReadOutputFile": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.countIsComplete": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.description": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.durationMs": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.filenames": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.isAsync": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.numFiles": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.outputFile": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.prompt": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.status": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.totalMatches": _SUBAGENT_BACKGROUND,
+        "message 5/7 (U[ToolResult]): tool_use_result.truncated": _SUBAGENT_BACKGROUND,
+        "stdout": _SUBAGENT_BACKGROUND,
+    },
+    "change_settings": {
+        "kinds": _TOOLSET,
+        "message 1 (Sys:init): data.tools (of those called)": _TOOLSET,
+        "message 7 (Sys:init): data.tools (of those called)": _TOOLSET,
+    },
+    "conversation_reset": {
+        "kinds": _CLEAR,
+        "message 7/6 (Result:success): num_turns": _CLEAR,
+        "message 7/6 (Result:success): result": _CLEAR,
+        "message 7/6 (Result:success): session_id": _CLEAR,
+        "message 7/6 (Result:success): stop_reason": _CLEAR,
+        "message 7/6 (Result:success): terminal_reason": _CLEAR,
+        "stdout": _CLEAR,
+    },
+    "filesystem_agents": {
+        "stdout": _BUILTIN_AGENTS,
+    },
+    "forward_subagent_text_off": {
+        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
+        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+    },
+    "forward_subagent_text_on": {
+        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
+        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+    },
+    "plan_mode_simple": {
+        "message 6 (Sys:permission_denied): data.decision_reason_type": _PLAN_MODE_TEXT,
+        "message 6 (Sys:permission_denied): data.message": _PLAN_MODE_TEXT,
+        "message 7 (U[ToolResult!]): content[0].content": _PLAN_MODE_TEXT,
+        "message 7 (U[ToolResult!]): tool_use_result": _PLAN_MODE_TEXT,
+    },
+    "result_error_payload": {
+        "message 2 (A[Text]): content[0].text": _MODEL_NOT_FOUND,
+        "message 2 (A[Text]): error": _MODEL_NOT_FOUND,
+        "message 3 (Result:success/error): result": _MODEL_NOT_FOUND,
+        "message 4 (raise:ResultError): message": _MODEL_NOT_FOUND,
+        "stdout": _MODEL_NOT_FOUND,
+    },
+    "setting_sources_local_style": {
+        "stdout": _OUTPUT_STYLE,
+    },
+    "tools_option_preset": {
+        "stdout": _TOOLSET,
+    },
 }
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
-USAGE_GAPS: set[tuple[str, str, str, str]] = set()
+USAGE_GAPS: set[tuple[str, str, str, str]] = {
+    # conversation_reset: the CLI's /clear result made no model call (no model listed): _CLEAR
+    (
+        "Result",
+        "model_usage",
+        "",
+        "cacheCreationEphemeral1hInputTokens cacheCreationEphemeral5mInputTokens cacheCreationInputTokens "
+        "cacheReadInputTokens canonicalModel contextWindow costBasis costUSD inputTokens maxOutputTokens "
+        "outputTokens provider thinkingTokens webSearchRequests",
+    ),
+}
 
 
 class KnownDifferences(AssertionError):
@@ -256,6 +422,7 @@ def _usage_gap(diff: Difference) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.letta
+@pytest.mark.xfail(bool(USAGE_GAPS), strict=True, raises=KnownDifferences, reason="the known USAGE_GAPS")
 def test_both_sdks_report_the_same_usage_counters(ab_servers: AbServers) -> None:
     gaps: set[tuple[str, str, str, str]] = set()
     for name in SCENARIOS:

@@ -165,9 +165,13 @@ def test_tools_none_or_the_preset_gives_the_claude_code_set() -> None:
 
 def test_tools_list_chooses_tools_and_accepts_the_old_names() -> None:
     assert available_tools([], []) == []
-    assert available_tools(["Read", "Bash", "Read"], []) == ["Read", "Bash"]
-    assert available_tools(["BashOutput", "KillShell", "Task"], []) == ["TaskOutput", "TaskStop", "Agent"]
-    assert available_tools(["Read", "mcp__calc__add"], []) == ["Read", "mcp__calc__add"]
+    assert available_tools(["Read", "Bash", "Read"], []) == ["Bash", "Read"]  # the CLI's order
+    assert available_tools(["BashOutput", "KillShell", "Task"], []) == ["Agent", "TaskOutput", "TaskStop"]
+    assert available_tools(["mcp__calc__add", "Read", "mcp__calc__sub"], []) == [
+        "Read",
+        "mcp__calc__add",
+        "mcp__calc__sub",
+    ]
 
 
 def test_disallowed_bare_names_remove_tools_but_patterns_do_not() -> None:

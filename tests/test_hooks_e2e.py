@@ -141,3 +141,52 @@ async def test_a_tool_hooks_context_reaches_the_model_but_not_the_programs_tool_
     assert "says hi" not in str(results[0].content)
     to_model = str(scripted_model.completions[-1].messages)
     assert "PreToolUse says hi" in to_model and "PostToolUse says hi" in to_model
+
+
+async def test_a_post_tool_use_system_message_follows_the_tool_result(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from claude_compat import SystemMessage, UserMessage
+
+    async def say(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        return {"systemMessage": "checked by hook"}
+
+    (tmp_path / "f.txt").write_text("x\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "f.txt")}, id="c1")]))
+    scripted_model.add_rule(Rule(last_tool=".", reply=Turn(text="ok"), times=1))
+
+    messages = await run(
+        "read", ClaudeAgentOptions(cwd=tmp_path, hooks={"PostToolUse": [HookMatcher(hooks=[say])]})
+    )
+
+    kinds = [type(m).__name__ for m in messages]
+    notice = kinds.index("SystemMessage", 1)
+    assert isinstance(messages[notice - 1], UserMessage)  # the tool result comes first
+    shown = messages[notice]
+    assert isinstance(shown, SystemMessage) and shown.subtype == "informational"
+    assert shown.data["content"] == "PostToolUse:Read says: checked by hook"
+    assert messages[-1].result == "ok"
+
+
+async def test_a_post_tool_use_continue_false_ends_the_turn_on_the_result(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    from claude_compat import UserMessage
+
+    async def halt(hook_input: Any, tool_use_id: str | None, context: Any) -> dict[str, Any]:
+        return {"continue_": False, "stopReason": "halted", "systemMessage": "not shown"}
+
+    (tmp_path / "f.txt").write_text("x\n")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "f.txt")}, id="c1")]))
+    before = len(scripted_model.completions)
+
+    messages = await run(
+        "read", ClaudeAgentOptions(cwd=tmp_path, hooks={"PostToolUse": [HookMatcher(hooks=[halt])]})
+    )
+
+    assert len(scripted_model.completions) == before + 1  # no model call after the tool result
+    assert isinstance(messages[-2], UserMessage)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and not result.is_error
+    assert (result.terminal_reason, result.stop_reason, result.result) == ("hook_stopped", "tool_use", "")
+    assert result.num_turns == 2  # as the CLI: the call, and the turn the hook did not let start

@@ -30,7 +30,8 @@ async def test_partial_messages_stream_each_block_then_its_complete_message(
     ]
 
     labels = [label(m) for m in messages]
-    assert labels[0] == "SystemMessage" and labels[1] == "SE:message_start"
+    assert labels[:3] == ["SystemMessage", "SystemMessage", "SE:message_start"]
+    assert messages[1].subtype == "status" and messages[1].data["status"] == "requesting"  # as the CLI
     assert labels[-3:] == ["SE:message_delta", "SE:message_stop", "ResultMessage"]
     # each complete AssistantMessage comes right before its block's content_block_stop
     for i, name in enumerate(labels):
@@ -44,6 +45,10 @@ async def test_partial_messages_stream_each_block_then_its_complete_message(
     assert starts == ["thinking", "text"]
     assistants = [m for m in messages if isinstance(m, AssistantMessage)]
     assert [type(m.content[0]).__name__ for m in assistants] == ["ThinkingBlock", "TextBlock"]
+    assert all(m.usage is not None for m in assistants)  # as the CLI: the message_start usage
+    # as the Anthropic stream: a signature_delta is the thinking block's last delta
+    thinking_deltas = [e["delta"] for e in events if e["type"] == "content_block_delta" and e["index"] == 0]
+    assert thinking_deltas[-1] == {"type": "signature_delta", "signature": assistants[0].content[0].signature}
     result = messages[-1]
     assert isinstance(result, ResultMessage) and result.result == "The answer is forty-two."
     assert all(m.session_id == result.session_id for m in messages if isinstance(m, StreamEvent))

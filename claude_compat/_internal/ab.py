@@ -851,6 +851,12 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "presence",
         "an opaque token the model provider signs: compare that there is one",
     ),
+    Normalisation(
+        "task_id", "number", "random per subagent task: numbered (<task-1>), so a task's messages still match"
+    ),
+    Normalisation("run_id", "number", "random per subagent run: numbered (<run-1>)"),
+    Normalisation("end_time", "drop", "wall clock (a subagent task's end)"),
+    Normalisation("output_file", "presence", "a file under the temporary directory, named by the task id"),
     Normalisation("retry_delay_ms", "drop", "api_retry backoff carries random jitter"),
     Normalisation("estimated_tokens", "drop", "thinking-token estimates follow how the wire chunks thinking"),
     Normalisation(
@@ -871,7 +877,14 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
     ),
 )
 
-_NUMBER_SPACES = {"session_id": "session", "message_id": "message", "id": "tool", "tool_use_id": "tool"}
+_NUMBER_SPACES = {
+    "session_id": "session",
+    "message_id": "message",
+    "id": "tool",
+    "tool_use_id": "tool",
+    "task_id": "task",
+    "run_id": "run",
+}
 _HIDDEN = ("ab.start", "ab.call", "ab.end")  # recorder bookkeeping, not messages
 
 

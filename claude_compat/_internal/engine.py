@@ -87,6 +87,8 @@ class ToolOutcome:
     denied_input: dict[str, Any] | None = None  # the input the denial lists, when not the call's
     model_note: str = ""  # hooks' context: the model reads it after the result; the program does not see it
     notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
+    after: tuple[SystemMessage, ...] = ()  # shown after the result (a PostToolUse hook's systemMessage)
+    stop: bool = False  # a PostToolUse hook answered continue_=False: the turn ends on this result
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
 
@@ -412,6 +414,7 @@ class Engine:
                 if reason == "requires_approval" and failure is None:
                     calls = [b for b in blocks if b.kind == "tool_use" and b.server_return is None]
                     results: list[ToolReturn | ToolDenial] = []
+                    hook_stopped = False
                     spent = self._budget_spent()  # as the CLI: a spent budget runs no more tools
                     if spent:
                         results = [ToolDenial(b.tool_call_id, prices.BUDGET_SKIPPED_TOOL) for b in calls]
@@ -434,10 +437,16 @@ class Engine:
                         )
                         transcript.append(tool_message)
                         yield tool_message
+                        for notice in outcome.after:
+                            yield notice
+                        hook_stopped = hook_stopped or outcome.stop
                         results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
                     state.parallel_calls += max(0, len(calls) - 1)
                     answer = tool_results_message(results)
                     stop_now = "max_budget" if spent else self._limit_reached(state)
+                    if hook_stopped:  # as the CLI: the turn ends on the tool result, no further model call
+                        state.num_turns += 1  # the CLI counts the turn it did not start
+                        stop_now = "tool_hook_stopped"
                     if state.structured is not None and state.structured.finished:
                         # as the CLI: the turn ends on the tool result, no further model call
                         state.num_turns += structured.TURN_AFTER_RESULT
@@ -502,6 +511,11 @@ class Engine:
         assert self.backend is not None and self.session is not None
         partial = self.options.include_partial_messages
         stream = _PartialStream(self) if partial else None
+        if partial:  # as the CLI: each model request is announced in partial mode
+            status = {"type": "system", "subtype": "status", "status": "requesting"}
+            yield SystemMessage(
+                subtype="status", data=status | {"session_id": self.session_id, "uuid": str(uuid.uuid4())}
+            )
         steps = 0
         t0 = time.monotonic()
         try:
@@ -956,7 +970,13 @@ class _PartialStream:
                 )
             )
         elif isinstance(event, BlockFinished):
-            message = self.engine.assistant_message(event.block, None)
+            if event.block.kind == "thinking":  # as the Anthropic stream: the signature ends the block
+                signature = event.block.signature or _signature(event.block.text)
+                ended = {"type": "signature_delta", "signature": signature}
+                index = self.indexes[event.index]
+                out.append(self._event({"type": "content_block_delta", "index": index, "delta": ended}))
+            # as the CLI: a block's message carries the usage its message_start announced
+            message = self.engine.assistant_message(event.block, Usage())
             if message is not None:
                 out.append(message)
             out.append(self._event({"type": "content_block_stop", "index": self.indexes[event.index]}))

@@ -101,12 +101,13 @@ def child_options(
     )
 
 
-def forwarded(message: Message, tool_use_id: str, *, text: bool) -> Message | None:
-    """A child message as the parent stream shows it, or None when Claude would not forward it."""
+def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str) -> Message | None:
+    """A child message as the parent stream shows it (in the parent's session), or None when Claude
+    would not forward it."""
     if isinstance(message, AssistantMessage):
         if not text and all(isinstance(b, (TextBlock, ThinkingBlock)) for b in message.content):
             return None
-        return dataclasses.replace(message, parent_tool_use_id=tool_use_id)
+        return dataclasses.replace(message, parent_tool_use_id=tool_use_id, session_id=session_id)
     if isinstance(message, UserMessage):
         return dataclasses.replace(message, parent_tool_use_id=tool_use_id)
     return None

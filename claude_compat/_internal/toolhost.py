@@ -244,6 +244,10 @@ class ClaudeToolHost(ToolHost):
         events = (*pre_events, *self._hook_messages(post.events))
         if events:
             outcome = dataclasses.replace(outcome, notices=(*events, *outcome.notices))
+        if post.stop:  # as the CLI: the turn ends on this result, and the hook's systemMessage is not shown
+            outcome = dataclasses.replace(outcome, stop=True)
+        elif post.system_messages:
+            outcome = dataclasses.replace(outcome, after=self._said(event, call.name, post.system_messages))
         return outcome
 
     def _said(self, event: str, tool: str, texts: list[str]) -> tuple[SystemMessage, ...]:
@@ -310,7 +314,9 @@ class ClaudeToolHost(ToolHost):
             await child.open(first_prompt=prompt)
             async for message in child.turn(prompt):
                 collected.append(message)
-                shown = subagents.forwarded(message, tool_use_id, text=self.options.forward_subagent_text)
+                shown = subagents.forwarded(
+                    message, tool_use_id, text=self.options.forward_subagent_text, session_id=self.session_id
+                )
                 forwarded += task.progress(message)
                 if shown is not None:
                     forwarded.append(shown)

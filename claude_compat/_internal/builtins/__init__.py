@@ -91,12 +91,19 @@ def _canonical(name: str) -> str:
     return TOOL_ALIASES.get(name, name)
 
 
+def _cli_order(name: str) -> tuple[bool, bool, str]:
+    """The CLI's order of a ``tools=`` list: the subagent tool, built-ins by name, MCP tools as given."""
+    mcp = name.startswith("mcp__")
+    return (name != "Agent", mcp, "" if mcp else name)
+
+
 def available_tools(tools: list[str] | dict[str, Any] | None, disallowed: list[str]) -> list[str]:
     """The tool names a session offers, from ``options.tools`` minus bare names in ``disallowed_tools``.
 
     ``None`` or the ``claude_code`` preset gives :data:`DEFAULT_TOOL_NAMES`; ``[]`` gives none; a list
-    gives those tools (aliases such as ``Task`` or ``BashOutput`` resolved). Rules with a pattern, such
-    as ``Bash(rm:*)``, do not remove a tool: the permission gate applies them per call.
+    gives those tools in the CLI's order (aliases such as ``Task`` or ``BashOutput`` resolved). Rules
+    with a pattern, such as ``Bash(rm:*)``, do not remove a tool: the permission gate applies them per
+    call.
     """
     if tools is None:
         names = list(DEFAULT_TOOL_NAMES)
@@ -128,6 +135,7 @@ def available_tools(tools: list[str] | dict[str, Any] | None, disallowed: list[s
             raise InvalidOptionError(
                 f"tools= has {detail}. Remove them from tools=; valid built-in tool names: {valid}"
             )
+        names.sort(key=_cli_order)  # as the CLI: its own order, whatever the program's
     else:
         raise InvalidOptionError(
             f"tools= must be a list of tool names, a preset dict or None, not {type(tools).__name__}"
