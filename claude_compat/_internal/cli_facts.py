@@ -244,6 +244,15 @@ OBSERVABLE_PATH_FIELDS: dict[str, str] = {
 HOOK_DENY_TEXT = "PreToolUse:{tool} hook error: {reason}"
 HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)
 
+#: A file-writing tool refused in plan mode: the CLI names the file by its absolute path (measured on
+#: Write); other tools keep claude-compat's own plan-mode words.
+PLAN_MODE_WRITE_TEXT = "Cannot write to {path} while in plan mode."
+PLAN_MODE_WRITE_TOOLS = frozenset({"Write"})
+
+#: ``permission_denied`` system messages carry ``decision_reason_type`` for these kinds of denial
+#: (measured: a plan-mode refusal, 'mode').
+DENIED_REASON_TYPES_SHOWN = frozenset({"mode"})
+
 #: Tool → input fields the CLI's schema defaults, filled in where the model left them out: a
 #: program sees them in ``ToolUseBlock.input`` and hooks see them in ``tool_input``.
 INPUT_DEFAULTS: dict[str, dict[str, object]] = {
