@@ -120,6 +120,7 @@ ASSISTANT_ERRORS_BY_STATUS: dict[int, str] = {
     401: "authentication_failed",
     402: "billing_error",
     403: "authentication_failed",
+    404: "model_not_found",
     429: "rate_limit",
     500: "server_error",
     502: "server_error",

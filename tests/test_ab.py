@@ -87,11 +87,6 @@ _CLEAR = (
     "/clear: the CLI resets the conversation (a ConversationResetMessage, a new session, no model call); "
     "claude-compat sends it to the model as a prompt"
 )
-_PLAN_MODE_TEXT = (
-    "a plan-mode refusal: the CLI's words name the file (Cannot write to <path> while in plan mode.) "
-    "and permission_denied carries decision_reason_type 'mode'"
-)
-_MODEL_NOT_FOUND = "a 404 for the model: the CLI's words for an unknown model and error 'model_not_found'"
 _OUTPUT_STYLE = "outputStyle from .claude/settings.local.json: claude-compat reports the default style"
 
 _SUBAGENT_BACKGROUND_RACE = (
@@ -169,19 +164,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
-    },
-    "plan_mode_simple": {
-        "message 6 (Sys:permission_denied): data.decision_reason_type": _PLAN_MODE_TEXT,
-        "message 6 (Sys:permission_denied): data.message": _PLAN_MODE_TEXT,
-        "message 7 (U[ToolResult!]): content[0].content": _PLAN_MODE_TEXT,
-        "message 7 (U[ToolResult!]): tool_use_result": _PLAN_MODE_TEXT,
-    },
-    "result_error_payload": {
-        "message 2 (A[Text]): content[0].text": _MODEL_NOT_FOUND,
-        "message 2 (A[Text]): error": _MODEL_NOT_FOUND,
-        "message 3 (Result:success/error): result": _MODEL_NOT_FOUND,
-        "message 4 (raise:ResultError): message": _MODEL_NOT_FOUND,
-        "stdout": _MODEL_NOT_FOUND,
     },
     "setting_sources_local_style": {
         "stdout": _OUTPUT_STYLE,

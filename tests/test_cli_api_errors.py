@@ -27,6 +27,7 @@ CASES = {
         "Failed to authenticate. API Error: 401 scripted failure",
         "authentication_failed",
     ),
+    404: ("not_found_error", "There's an issue with the selected model (", "model_not_found"),
     429: ("rate_limit_error", "API Error: Request rejected (429) · scripted failure", "rate_limit"),
     500: ("api_error", "API Error: 500 scripted failure. This is a server-side issue", "server_error"),
     529: ("overloaded_error", "API Error: 529 scripted failure. This is a server-side issue", "server_error"),

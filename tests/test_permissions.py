@@ -1078,3 +1078,12 @@ async def test_a_deny_rule_finds_its_command_wherever_the_bash_grammar_places_it
     decision = await decide(gate, "Bash", {"command": command})
     assert not decision.allow, command
     assert decision.reason_type == "rule"
+
+
+@pytest.mark.anyio
+async def test_plan_mode_refuses_a_write_in_the_clis_words_naming_the_absolute_path(tmp_path: Path) -> None:
+    gate = make_gate(tmp_path, mode="plan")
+    decision = await decide(gate, "Write", {"file_path": "NOTES.md", "content": "x"})
+    assert not decision.allow and decision.emit_denied_system_message
+    assert decision.message == f"Cannot write to {tmp_path / 'NOTES.md'} while in plan mode."
+    assert decision.reason_type == "mode"

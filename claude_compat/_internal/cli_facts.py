@@ -68,7 +68,7 @@ def mcp_error_text(blocks: list[dict[str, object]]) -> str:
 class ApiErrorFact:
     """How the CLI words a failed model call of some HTTP statuses, and whether it retries it."""
 
-    text: str  # placeholders: {status}, {message}, {gateway}
+    text: str  # placeholders: {status}, {message}, {gateway}, {model}
     retry: bool
     retry_error: str  # the api_retry message's ``error``
 
@@ -88,6 +88,14 @@ API_ERRORS: dict[int, ApiErrorFact] = {
     408: ApiErrorFact(API_ERROR_DEFAULT.text, True, "unknown"),
     409: ApiErrorFact(API_ERROR_DEFAULT.text, True, "unknown"),
     429: ApiErrorFact("API Error: Request rejected (429) · {message}", True, "rate_limit"),
+    #: Any 404 is taken for an unknown model, named as the program chose it (AssistantMessage.error
+    #: 'model_not_found', see letta_backend.mapping).
+    404: ApiErrorFact(
+        "There's an issue with the selected model ({model}). It may not exist or you may not have "
+        "access to it.",
+        False,
+        "unknown",
+    ),
     529: ApiErrorFact(_SERVER_SIDE.text, True, "overloaded"),
 }
 #: 429 with no message from the provider.
@@ -111,13 +119,13 @@ def api_error_fact(status: int | None) -> ApiErrorFact:
     return _SERVER_SIDE if status >= 500 else API_ERROR_DEFAULT
 
 
-def api_error_text(status: int | None, message: str, gateway: str) -> str:
+def api_error_text(status: int | None, message: str, gateway: str, model: str = "") -> str:
     """The result text (and synthetic assistant text) of a failed model call, as the CLI words it."""
     if status is None:
         return f"API Error: {message}"
     if status == 429 and not message:
         message = RATE_LIMIT_NO_MESSAGE
-    return api_error_fact(status).text.format(status=status, message=message, gateway=gateway)
+    return api_error_fact(status).text.format(status=status, message=message, gateway=gateway, model=model)
 
 
 def retry_delay_ms(attempt: int) -> int:
@@ -243,6 +251,15 @@ OBSERVABLE_PATH_FIELDS: dict[str, str] = {
 #: for the tools with an observable path (measured on Read and Write): for them the reason alone.
 HOOK_DENY_TEXT = "PreToolUse:{tool} hook error: {reason}"
 HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)
+
+#: A file-writing tool refused in plan mode: the CLI names the file by its absolute path (measured on
+#: Write); other tools keep claude-compat's own plan-mode words.
+PLAN_MODE_WRITE_TEXT = "Cannot write to {path} while in plan mode."
+PLAN_MODE_WRITE_TOOLS = frozenset({"Write"})
+
+#: ``permission_denied`` system messages carry ``decision_reason_type`` for these kinds of denial
+#: (measured: a plan-mode refusal, 'mode').
+DENIED_REASON_TYPES_SHOWN = frozenset({"mode"})
 
 #: Tool → input fields the CLI's schema defaults, filled in where the model left them out: a
 #: program sees them in ``ToolUseBlock.input`` and hooks see them in ``tool_input``.

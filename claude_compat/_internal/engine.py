@@ -180,6 +180,7 @@ class Engine:
         self._deferred: list[dict[str, Any]] = []
         self._notices: list[Message] = []  # what a control call shows, yielded first in the next turn
         self._interrupted = False
+        self._model_choice: str | None = None  # set_model's name; the CLI's words for a 404 use it
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._session_started = False
@@ -266,6 +267,7 @@ class Engine:
         """Switch the conversation's model (None: the session's default choice)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         await self.backend.set_model(self.session, model, None if model else self.options.letta_model_handle)
+        self._model_choice = model
         said = cli_facts.SET_MODEL_ECHO.format(model=model or self.model)
         self._notices.append(UserMessage(content=said, uuid=str(uuid.uuid4())))  # as the CLI
 
@@ -794,7 +796,8 @@ class Engine:
         gateway = ""
         if self.backend is not None:
             gateway = str(self.backend.conn.base_url).split("://", 1)[-1].split("/", 1)[0]
-        return cli_facts.api_error_text(failure.http_status, detail, gateway)
+        named = self._model_choice or self.options.model or self.model  # the model as the program named it
+        return cli_facts.api_error_text(failure.http_status, detail, gateway, named)
 
     def _retry(self, run: RunResult, state: TurnState) -> SystemMessage | None:
         """An ``api_retry`` notice when the failed model call is one the CLI tries again, else None."""

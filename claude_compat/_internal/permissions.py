@@ -293,11 +293,7 @@ class PermissionGate:
             if verdict == "allow":
                 return self._allow(call, tool_input)
             if verdict == "plan":
-                message = (
-                    f"Permission to use {tool_name} has been denied because the session is in plan mode: "
-                    "only read-only tools run until the plan is approved."
-                )
-                return call.deny(message, "mode", auto=True)
+                return call.deny(_plan_mode_message(tool_name, tool_input), "mode", auto=True)
         return await self._ask(call, tool_input, facts)
 
     def _automatic(self, tool_name: str, tool_input: dict[str, Any], facts: ToolFacts) -> str | None:
@@ -536,6 +532,17 @@ class _Call:
             "tool_input": self.original_input,
         }
         return decision
+
+
+def _plan_mode_message(tool_name: str, tool_input: dict[str, Any]) -> str:
+    """What the model reads when plan mode refuses a call: the CLI's words where measured."""
+    path = tool_input.get(cli_facts.OBSERVABLE_PATH_FIELDS.get(tool_name, ""))
+    if tool_name in cli_facts.PLAN_MODE_WRITE_TOOLS and isinstance(path, str) and path:
+        return cli_facts.PLAN_MODE_WRITE_TEXT.format(path=path)
+    return (
+        f"Permission to use {tool_name} has been denied because the session is in plan mode: "
+        "only read-only tools run until the plan is approved."
+    )
 
 
 def observable_input(tool_name: str, tool_input: dict[str, Any], cwd: Path) -> dict[str, Any]:

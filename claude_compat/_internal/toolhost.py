@@ -193,6 +193,11 @@ class ClaudeToolHost(ToolHost):
                             "subtype": "permission_denied",
                             "tool_name": call.name,
                             "tool_use_id": call.id,
+                            **(
+                                {"decision_reason_type": decision.reason_type}
+                                if decision.reason_type in cli_facts.DENIED_REASON_TYPES_SHOWN
+                                else {}
+                            ),
                             "message": decision.message,
                             "session_id": self.session_id,
                             "uuid": str(uuid.uuid4()),
