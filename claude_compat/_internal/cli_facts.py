@@ -134,13 +134,18 @@ def retry_delay_ms(attempt: int) -> int:
     return int(base * (1 + RETRY_JITTER * random.random()))
 
 
+def _env_count(env: dict[str, str], name: str, default: int, least: int) -> int:
+    """A count set in the session's environment (at least ``least``), else the CLI's default."""
+    raw = env.get(name, "").strip()
+    try:
+        return max(least, int(raw)) if raw else default
+    except ValueError:
+        return default
+
+
 def max_retries(env: dict[str, str]) -> int:
     """CLAUDE_CODE_MAX_RETRIES from the session's environment, else the CLI's default."""
-    raw = env.get(MAX_RETRIES_ENV, "").strip()
-    try:
-        return max(0, int(raw)) if raw else DEFAULT_MAX_RETRIES
-    except ValueError:
-        return DEFAULT_MAX_RETRIES
+    return _env_count(env, MAX_RETRIES_ENV, DEFAULT_MAX_RETRIES, 0)
 
 
 #: Keys of the CLI's result payload that ``ResultError.data`` carries, from ResultMessage fields
@@ -315,11 +320,7 @@ STRUCTURED_OUTPUT_ENFORCE = (
 
 def structured_output_retries(env: dict[str, str]) -> int:
     """MAX_STRUCTURED_OUTPUT_RETRIES from the session's environment, else the CLI's default."""
-    raw = env.get(STRUCTURED_OUTPUT_RETRIES_ENV, "").strip()
-    try:
-        return max(1, int(raw)) if raw else DEFAULT_STRUCTURED_OUTPUT_RETRIES
-    except ValueError:
-        return DEFAULT_STRUCTURED_OUTPUT_RETRIES
+    return _env_count(env, STRUCTURED_OUTPUT_RETRIES_ENV, DEFAULT_STRUCTURED_OUTPUT_RETRIES, 1)
 
 
 #: Ajv's message per JSON-schema keyword (the CLI validates with Ajv, all errors, formats not
