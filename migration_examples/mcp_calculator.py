@@ -82,7 +82,11 @@ def display_message(msg):
     elif isinstance(msg, UserMessage):
         for block in msg.content:
             if isinstance(block, ToolResultBlock):
-                texts = [item["text"] for item in block.content if item.get("type") == "text"]
+                # an error result is a string, as the Claude CLI gives it: its first paragraph says what failed
+                if isinstance(block.content, str):
+                    texts = [block.content.split("\n\n")[0]]
+                else:
+                    texts = [item["text"] for item in block.content or [] if item.get("type") == "text"]
                 marker = "Tool error" if block.is_error else "Tool result"
                 print(f"{marker}: {' '.join(texts)}")
     elif isinstance(msg, ResultMessage):

@@ -293,7 +293,7 @@ def test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset(
 
     match = re.fullmatch(
         r"=== Tools Array Example ===\nSetting tools=\['Read', 'Glob'\]\n"
-        r"Tools from system message: \['Read', 'Glob'\]\n"
+        r"Tools from system message: \['Glob', 'Read'\]\n"  # the CLI's order: built-ins by name
         r"Tool call: Glob \{'pattern': '\*\.py'\}\n"
         r"Claude: app\.py and util\.py\.\nResult: success after 2 turn\(s\)\n\n"
         r"=== Tools Empty Array Example ===\nSetting tools=\[\]\n"
