@@ -259,9 +259,7 @@ class Engine:
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
         self.tools.set_permission_mode(mode)
-        status = {"type": "system", "subtype": "status", "status": None, "permissionMode": mode}
-        status |= {"uuid": str(uuid.uuid4()), "session_id": self.session_id}
-        self._notices.append(SystemMessage(subtype="status", data=status))  # as the CLI
+        self._notices.append(self._system("status", status=None, permissionMode=mode))  # as the CLI
 
     async def set_model(self, model: str | None) -> None:
         """Switch the conversation's model (None: the session's default choice)."""
@@ -352,7 +350,7 @@ class Engine:
             self._notices.clear()
             state = TurnState(deadline=self.backend.conn.timeouts.deadline())
             if self.options.output_format:
-                limit = cli_facts.structured_output_retries({**os.environ, **self.options.env})
+                limit = cli_facts.structured_output_retries(self._env())
                 state.structured = structured.StructuredTurn(self.options.output_format["schema"], limit)
             blocked: str | None = None
             if is_blank(content):  # as the CLI: a notice and a result, no model call
@@ -514,10 +512,7 @@ class Engine:
         partial = self.options.include_partial_messages
         stream = _PartialStream(self) if partial else None
         if partial:  # as the CLI: each model request is announced in partial mode
-            status = {"type": "system", "subtype": "status", "status": "requesting"}
-            yield SystemMessage(
-                subtype="status", data=status | {"session_id": self.session_id, "uuid": str(uuid.uuid4())}
-            )
+            yield self._system("status", status="requesting")
         steps = 0
         t0 = time.monotonic()
         try:
@@ -670,17 +665,25 @@ class Engine:
 
     def _informational(self, text: str, *, level: str) -> SystemMessage:
         """The CLI's ``system``/``informational`` notice."""
+        return self._system("informational", content=text, level=level)
+
+    def _system(self, subtype: str, **fields: Any) -> SystemMessage:
+        """A CLI ``system`` message of this session: its fields, then a new uuid and the session id."""
+        data = {"type": "system", "subtype": subtype, **fields}
         return SystemMessage(
-            subtype="informational",
-            data={
-                "type": "system",
-                "subtype": "informational",
-                "content": text,
-                "level": level,
-                "uuid": str(uuid.uuid4()),
-                "session_id": self.session_id,
-            },
+            subtype=subtype, data=data | {"uuid": str(uuid.uuid4()), "session_id": self.session_id}
         )
+
+    def _env(self) -> dict[str, str]:
+        """The session's environment as the CLI reads it: the process's, with ``options.env`` over it."""
+        return {**os.environ, **self.options.env}
+
+    def _user_uuid_fields(self) -> dict[str, Any]:
+        """The running turn's user-message uuids as the CLI echoes them on its messages."""
+        return {
+            "user_message_uuid": self._user_uuids[-1] if self._user_uuids else None,
+            "user_message_uuids": list(self._user_uuids) or None,
+        }
 
     def thinking_tokens(self, total: int, delta: int) -> SystemMessage:
         """The CLI's progress notice while the model thinks (one before each thinking block)."""
@@ -716,8 +719,7 @@ class Engine:
             message_id=block.message_id,
             session_id=self.session_id,
             uuid=str(uuid.uuid4()),
-            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
-            user_message_uuids=list(self._user_uuids) or None,
+            **self._user_uuid_fields(),
         )
 
     async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
@@ -806,7 +808,7 @@ class Engine:
             state.retries = 0
             return None
         status = failure.http_status
-        limit = cli_facts.max_retries({**os.environ, **self.options.env})
+        limit = cli_facts.max_retries(self._env())
         if status is None or not cli_facts.api_error_fact(status).retry or state.retries >= limit:
             return None
         state.retries += 1
@@ -888,8 +890,7 @@ class Engine:
             uuid=str(uuid.uuid4()),
             terminal_reason=stop.terminal_reason,
             origin=self._origin,  # type: ignore[arg-type]
-            user_message_uuid=self._user_uuids[-1] if self._user_uuids else None,
-            user_message_uuids=list(self._user_uuids) or None,
+            **self._user_uuid_fields(),
         )
 
 
