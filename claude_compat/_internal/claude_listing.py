@@ -27,6 +27,15 @@ def info_of(path: Path, project_path: str | None = None) -> SDKSessionInfo | Non
         stat = path.stat()
     except Exception:
         return None
+    return info_of_transcript(transcript, int(stat.st_mtime * 1000), stat.st_size, project_path)
+
+
+def info_of_transcript(
+    transcript: transcripts.Transcript, last_modified: int, file_size: int | None, project_path: str | None
+) -> SDKSessionInfo | None:
+    """A read transcript (a file's or a store key's) as ``SDKSessionInfo``; None for sidechains and
+    metadata-only transcripts. The summary is the custom (else AI) title, else the most recent
+    prompt, else a ``summary`` hint, else the first prompt, as the Claude SDK derives it."""
     entries = transcript.entries
     if not entries or entries[0].get("isSidechain") is True:
         return None
@@ -40,10 +49,10 @@ def info_of(path: Path, project_path: str | None = None) -> SDKSessionInfo | Non
     tags = [e for e in entries if e.get("type") == "tag"]
     tag = tags[-1].get("tag") if tags else None
     return SDKSessionInfo(
-        session_id=path.stem,
+        session_id=transcript.session_id,
         summary=summary,
-        last_modified=int(stat.st_mtime * 1000),
-        file_size=stat.st_size,
+        last_modified=last_modified,
+        file_size=file_size,
         custom_title=custom_title,
         first_prompt=first_prompt,
         git_branch=_last_field(entries, "gitBranch"),
@@ -51,6 +60,17 @@ def info_of(path: Path, project_path: str | None = None) -> SDKSessionInfo | Non
         tag=tag if isinstance(tag, str) and tag else None,
         created_at=transcript.created_at,
     )
+
+
+def jsonl_size(entries: list[Any]) -> int:
+    """Bytes of entries written as the Claude SDK serialises store entries (``type`` first, compact)."""
+    lines = [
+        json.dumps(
+            {"type": e["type"], **e} if isinstance(e, dict) and "type" in e else e, separators=(",", ":")
+        )
+        for e in entries
+    ]
+    return len(("\n".join(lines) + "\n").encode("utf-8"))
 
 
 def list_infos(directory: str | None) -> list[SDKSessionInfo]:

@@ -18,9 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import TranscriptError
+
+T = TypeVar("T")
 
 #: Entry types that are part of the conversation chain (the Claude SDK's transcript message types).
 CHAIN_TYPES = frozenset({"user", "assistant", "progress", "system", "attachment"})
@@ -308,6 +310,33 @@ def build_chain(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         node = by_uuid.get(parent) if parent else None
     chain.reverse()
     return _recover_parallel_results(chain_entries, chain, walked)
+
+
+def subagent_chain(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A subagent transcript's conversation: from its last user/assistant entry back to the root.
+
+    Subagent transcripts are linear (no compaction, no branches), so the Claude SDK takes the
+    last user/assistant entry in file order as the leaf; cycles stop the walk.
+    """
+    chain_entries = [e for e in entries if e.get("type") in CHAIN_TYPES and isinstance(e.get("uuid"), str)]
+    by_uuid = {e["uuid"]: e for e in chain_entries}
+    leaf = next((e for e in reversed(chain_entries) if e.get("type") in ("user", "assistant")), None)
+    chain: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while leaf is not None and leaf["uuid"] not in seen:
+        seen.add(leaf["uuid"])
+        chain.append(leaf)
+        parent = leaf.get("parentUuid")
+        leaf = by_uuid.get(parent) if parent else None
+    chain.reverse()
+    return chain
+
+
+def page(items: list[T], limit: int | None, offset: int) -> list[T]:
+    """``limit`` items from ``offset``, with the Claude SDK's guards (non-positive values ignored)."""
+    if limit is not None and limit > 0:
+        return items[offset : offset + limit]
+    return items[offset:] if offset > 0 else items
 
 
 def _blocks(entry: dict[str, Any], kind: str, key: str) -> list[str]:
