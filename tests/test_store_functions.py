@@ -21,6 +21,7 @@ from claude_compat.errors import InvalidOptionError, SessionNotFoundError, Trans
 from claude_compat.sessions import project_key_for_directory
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from claude_compat.types import SessionKey, SessionStoreEntry, SessionStoreListEntry
+from letta_backend.backend import LettaBackend, SessionSpec
 
 SUBAGENT = "a0389d6c900c1bfb2"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -434,3 +435,42 @@ async def test_a_letta_session_imported_to_a_store_reads_back_in_the_claude_sdk(
     ) == (_joined(on_letta))
     with pytest.raises(FileNotFoundError):
         await ours.import_session_to_store(UNKNOWN, store)
+
+
+@pytest.mark.letta
+@pytest.mark.anyio
+async def test_a_letta_sessions_subagents_come_along_into_the_store(
+    scripted_model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
+    parent = await run("delegate something", cwd=tmp_path)
+    backend = await LettaBackend.connect()
+    try:
+        child = await backend.open_session(
+            SessionSpec(
+                cwd=str(tmp_path), first_prompt="sub task", subagent_of=(parent.session_id, "subagent-call_7")
+            )
+        )
+        [_ async for _ in backend.run(child, [{"role": "user", "content": "sub task"}], client_tools=[])]
+    finally:
+        await backend.aclose()
+    store, bare = claude_agent_sdk.InMemorySessionStore(), claude_agent_sdk.InMemorySessionStore()
+
+    await ours.import_session_to_store(parent.session_id, store)
+    await ours.import_session_to_store(parent.session_id, bare, include_subagents=False)
+
+    directory = str(tmp_path)
+    assert (
+        await claude_agent_sdk.list_subagents_from_store(store, parent.session_id, directory)
+        == (ours.list_subagents(parent.session_id))
+        == ["subagent-call_7"]
+    )
+    assert await claude_agent_sdk.list_subagents_from_store(bare, parent.session_id, directory) == []
+    read_back = await claude_agent_sdk.get_subagent_messages_from_store(
+        store, parent.session_id, "subagent-call_7", directory
+    )
+    on_letta = ours.get_subagent_messages(parent.session_id, "subagent-call_7")
+    assert _joined(read_back) == _joined(on_letta) and [m.type for m in read_back] == ["user", "assistant"]
+    assert {m.parent_tool_use_id for m in read_back} == {"call_7"}
+    [listed] = await claude_agent_sdk.list_sessions_from_store(store, directory)
+    assert listed.session_id == parent.session_id  # the subagent is no session of its own
