@@ -5,6 +5,7 @@ only on Letta, copied into a store, is read back by the real SDK as claude-compa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat import sessions as ours
 from claude_compat.errors import InvalidOptionError, SessionNotFoundError, TranscriptError
 from claude_compat.sessions import project_key_for_directory
-from claude_compat.testing import ScriptedModel, ToolCall, Turn
+from claude_compat.testing import AnthropicScriptedServer, ScriptedModel, ToolCall, Turn
 from claude_compat.types import SessionKey, SessionStoreEntry, SessionStoreListEntry
 from letta_backend.backend import LettaBackend, SessionSpec
 
@@ -474,3 +475,47 @@ async def test_a_letta_sessions_subagents_come_along_into_the_store(
     assert {m.parent_tool_use_id for m in read_back} == {"call_7"}
     [listed] = await claude_agent_sdk.list_sessions_from_store(store, directory)
     assert listed.session_id == parent.session_id  # the subagent is no session of its own
+
+
+@pytest.mark.letta
+@pytest.mark.anyio
+async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_imported_to(
+    scripted_model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "compat-claude-config"))
+    work = tmp_path / "work"
+    work.mkdir()
+    scripted_model.push(Turn(text="The code word is heron."))
+    first = await run("Remember the code word heron", cwd=work)
+    store = claude_agent_sdk.InMemorySessionStore()
+    await ours.import_session_to_store(first.session_id, store)
+    anthropic = ScriptedModel("claude-sonnet-4-5").push(Turn(text="It was heron."))
+    home = tmp_path / "claude-home"
+    env = {
+        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
+        "HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+    }
+
+    with AnthropicScriptedServer(anthropic) as server:
+        options = claude_agent_sdk.ClaudeAgentOptions(
+            cwd=str(work),
+            model="claude-sonnet-4-5",
+            resume=first.session_id,
+            session_store=store,
+            env={**env, "ANTHROPIC_BASE_URL": server.base_url},
+        )
+        results = [m async for m in claude_agent_sdk.query(prompt="What was the code word?", options=options)]
+
+    result = results[-1]
+    assert isinstance(result, claude_agent_sdk.ResultMessage) and not result.is_error
+    assert result.session_id == first.session_id and result.result == "It was heron."
+    [request] = [r for r in anthropic.requests if r.tools]
+    sent = json.dumps(request.messages)
+    assert "Remember the code word heron" in sent and "The code word is heron." in sent
+    assert sent.index("Remember the code word heron") < sent.index("What was the code word?")
