@@ -353,16 +353,6 @@ def _implements(store: SessionStore, method: str) -> bool:
     return getattr(found, "__qualname__", "") != f"SessionStore.{method}"
 
 
-def _info_of_entries(
-    session_id: str, entries: list[Any], last_modified: int, project_path: str
-) -> SDKSessionInfo | None:
-    """A session's store entries as ``SDKSessionInfo`` (None: sidechain or nothing to summarise)."""
-    transcript = _transcripts.transcript_of_entries(session_id, session_id, entries, strict=False)
-    return _claude_listing.info_of_transcript(
-        transcript, last_modified, _claude_listing.jsonl_size(entries), project_path
-    )
-
-
 async def _infos_via_load(
     store: SessionStore, listing: list[SessionStoreListEntry], project_key: str, project_path: str
 ) -> list[SDKSessionInfo]:
@@ -390,7 +380,9 @@ async def _infos_via_load(
                 SDKSessionInfo(session_id=listed["session_id"], summary="", last_modified=listed["mtime"])
             )
         elif entries:
-            info = _info_of_entries(listed["session_id"], entries, listed["mtime"], project_path)
+            info = _claude_listing.info_of_entries(
+                listed["session_id"], entries, listed["mtime"], project_path
+            )
             if info is not None:
                 out.append(info)
     return out
@@ -504,7 +496,7 @@ async def get_session_info_from_store(
     if not entries:
         return None
     project_path = _transcripts.canonical_cwd(directory if directory is not None else ".")
-    return _info_of_entries(session_id, entries, _last_entry_time(entries), project_path)
+    return _claude_listing.info_of_entries(session_id, entries, _last_entry_time(entries), project_path)
 
 
 async def get_session_messages_from_store(

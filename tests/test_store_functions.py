@@ -6,6 +6,7 @@ only on Letta, copied into a store, is read back by the real SDK as claude-compa
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -519,3 +520,62 @@ async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_import
     sent = json.dumps(request.messages)
     assert "Remember the code word heron" in sent and "The code word is heron." in sent
     assert sent.index("Remember the code word heron") < sent.index("What was the code word?")
+
+
+def _long_session(session_id: str, cwd: str, title_at: int) -> list[dict[str, Any]]:
+    """A transcript of 300 turns (far over the 64 KiB the Claude SDK reads of each end), titled and
+    tagged after turn ``title_at``."""
+    out: list[dict[str, Any]] = []
+    parent = None
+    for turn in range(300):
+        for kind, content in (
+            ("user", f"prompt {turn} " + "x" * 300),
+            ("assistant", [{"type": "text", "text": "ok " * 90}]),
+        ):
+            entry_uuid = f"{turn:08d}-0000-4000-8000-{0 if kind == 'user' else 1:012d}"
+            out.append(
+                {
+                    "type": kind,
+                    "uuid": entry_uuid,
+                    "parentUuid": parent,
+                    "sessionId": session_id,
+                    "cwd": cwd,
+                    "gitBranch": f"branch-{turn}",
+                    "timestamp": f"2026-01-01T{turn // 60:02d}:{turn % 60:02d}:00.000Z",
+                    "message": {"role": kind, "content": content},
+                }
+            )
+            parent = entry_uuid
+        out.append({"type": "last-prompt", "lastPrompt": f"prompt {turn}", "sessionId": session_id})
+        if turn == title_at:
+            out.append({"type": "custom-title", "customTitle": f"titled at {turn}", "sessionId": session_id})
+            out.append({"type": "tag", "tag": f"tag-{turn}", "sessionId": session_id})
+    return out
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("title_at", [1, 150, 299])
+async def test_a_long_session_is_summarised_from_its_ends_as_the_claude_sdk_does(
+    title_at: int, work: Path
+) -> None:
+    session_id = "22222222-2222-4222-8222-222222222222"
+    entries = _long_session(session_id, str(work.resolve()), title_at)
+    store = MinimalStore()
+    await store.append({"project_key": project_key_for_directory(work), "session_id": session_id}, entries)
+    folder = Path(os.environ["CLAUDE_CONFIG_DIR"]) / "projects" / project_key_for_directory(work)
+    (folder / f"{session_id}.jsonl").write_text(
+        "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries)
+    )
+
+    from_store = await ours.list_sessions_from_store(store, str(work))
+    assert fields(from_store) == fields(await claude_agent_sdk.list_sessions_from_store(store, str(work)))
+    on_disk = [i for i in ours.list_sessions(str(work)) if i.session_id == session_id]
+    assert fields(on_disk) == fields(
+        [i for i in claude_agent_sdk.list_sessions(str(work)) if i.session_id == session_id]
+    )
+    [info] = on_disk
+    assert info.first_prompt is not None and info.first_prompt.startswith("prompt 0 ")
+    assert info.git_branch == "branch-299"
+    # A title set in the middle of a long transcript is out of both windows: the last prompt shows.
+    expected = "prompt 299" if title_at == 150 else f"titled at {title_at}"
+    assert info.summary == from_store[0].summary == expected

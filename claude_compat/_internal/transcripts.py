@@ -112,11 +112,19 @@ def subagent_files(transcript: Path) -> dict[str, Path]:
 # ---------------------------------------------------------------------------
 
 
-def parse_lines(text: str, source: str, *, strict: bool = True) -> list[dict[str, Any]]:
-    """JSONL text as entries. Strict: any unreadable line is a TranscriptError naming it; else skipped."""
+def parse_lines(
+    text: str, source: str, *, strict: bool = True, spans: list[tuple[int, int]] | None = None
+) -> list[dict[str, Any]]:
+    """JSONL text as entries. Strict: any unreadable line is a TranscriptError naming it; else skipped.
+
+    ``spans``, when given, receives each kept entry's line as (start, end) byte offsets.
+    """
     entries: list[dict[str, Any]] = []
     lines = text.split("\n")
+    position = 0
     for number, raw in enumerate(lines, start=1):
+        start = position
+        position += len(raw.encode("utf-8")) + 1
         line = raw.strip()
         if not line:
             continue
@@ -138,6 +146,8 @@ def parse_lines(text: str, source: str, *, strict: bool = True) -> list[dict[str
         elif not isinstance(entry, dict):
             continue
         entries.append(entry)
+        if spans is not None:
+            spans.append((start, position - 1))
     return entries
 
 
@@ -171,7 +181,9 @@ def read_transcript(path: Path, *, strict: bool = True) -> Transcript:
         raise TranscriptError(f"not UTF-8 text ({exc.reason})", source=str(path)) from None
     except OSError as exc:
         raise TranscriptError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
-    return Transcript(path.stem, str(path), parse_lines(text, str(path), strict=strict))
+    spans: list[tuple[int, int]] = []
+    entries = parse_lines(text, str(path), strict=strict, spans=spans)
+    return Transcript(path.stem, str(path), entries, spans=spans)
 
 
 def transcript_of_entries(
@@ -210,6 +222,8 @@ class Transcript:
     source: str
     entries: list[dict[str, Any]]
     _chain: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: Where each entry's line lies in the JSONL text, (start, end) in bytes; None when unknown.
+    spans: list[tuple[int, int]] | None = field(default=None, repr=False)
 
     def chain(self) -> list[dict[str, Any]]:
         """Conversation entries from the root to the most recent main-chain leaf."""
