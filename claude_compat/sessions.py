@@ -712,7 +712,8 @@ async def _letta_export_plan(
         ({"project_key": project_key, "session_id": record.session_id}, entries)
     ]
     for child in children if include_subagents else []:
-        agent_id = child.subagent_id or ""
+        # keyed by the Agent call, as the live mirror keys a subagent's messages
+        agent_id = child.parent_tool_use_id or child.subagent_id or ""
         lines = mirror.history_entries(
             record.session_id, child.messages, child.times, cwd=record.cwd, agent_id=agent_id
         )

@@ -45,7 +45,6 @@ from ..types import (
     McpStatusResponse,
     Message,
     ResultMessage,
-    SessionKey,
     StreamEvent,
     SystemMessage,
     TextBlock,
@@ -56,6 +55,7 @@ from ..types import (
 )
 from . import cli_facts, prices, structured, unoffered
 from . import options as _options
+from .mirror import TranscriptMirror
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
 try:
@@ -189,6 +189,7 @@ class Engine:
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
         self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
+        self._mirror_to: TranscriptMirror | None = None  # the session_store mirror, made on first use
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
@@ -335,7 +336,30 @@ class Engine:
 
         ``user_uuids`` are the uuids the turn's user messages were stamped with and ``origin`` the
         result's origin (see prompts.turn_prompt): the CLI echoes both on the turn's messages.
+        With ``session_store=`` the turn is mirrored to the store as it goes ("eager") or at its end.
         """
+        mirror = self._mirror()
+        eager = self.options.session_store_flush == "eager"
+        async for message in self._turn(content, user_uuids=user_uuids, origin=origin):
+            if mirror is not None:
+                await mirror.add(message)
+                notice = await mirror.flush() if eager else None
+                if notice is not None:
+                    yield notice
+            yield message
+        if mirror is not None:
+            notice = await mirror.flush(end_of_turn=True)
+            if notice is not None:
+                yield notice
+
+    async def _turn(
+        self,
+        content: str | list[dict[str, Any]],
+        *,
+        user_uuids: Sequence[str],
+        origin: dict[str, Any] | None,
+    ) -> AsyncIterator[Message]:
+        """The turn itself (see `turn`)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
         self._user_uuids = list(user_uuids)
@@ -368,7 +392,8 @@ class Engine:
                     yield self.init_message()
                 if blocked is not None and not self._hook_errors:
                     final.append(self._result("hook_stopped", None, state, blocked))
-            transcript: list[Message] = []
+            if self._mirror_to is not None:  # the prompt as the model gets it (after the prompt hooks)
+                await self._mirror_to.begin(content, self._user_uuids[0] if self._user_uuids else None)
             request: list[dict[str, Any]] = []
             if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
                 sent = await self._with_environment(content)  # the program's prompt stays as it was
@@ -384,8 +409,6 @@ class Engine:
             while blocked is None and not ended:
                 run = RunResult()
                 async for message in self._run(request, state, run):
-                    if isinstance(message, AssistantMessage):
-                        transcript.append(message)
                     yield message
                 cut = self._interrupted and run.reason == "cancelled"  # interrupt() during the model call
                 retry = self._retry(run, state)
@@ -402,12 +425,9 @@ class Engine:
                             )
                         said = self.assistant_message(block, run.usage)
                         if said is not None:
-                            transcript.append(said)
                             yield said
                         if block.server_return is not None:  # a call the server answered itself
-                            reply = self._server_answer(block)
-                            transcript.append(reply)
-                            yield reply
+                            yield self._server_answer(block)
                 texts = [b.text for b in blocks if b.kind == "text" and b.text]
                 if texts:
                     state.last_text = texts[-1]
@@ -435,7 +455,6 @@ class Engine:
                             uuid=str(uuid.uuid4()),
                             tool_use_result=outcome.structured,
                         )
-                        transcript.append(tool_message)
                         yield tool_message
                         for notice in outcome.after:
                             yield notice
@@ -461,7 +480,6 @@ class Engine:
                     enforce = state.structured.enforce()
                     if enforce is not None:  # as the CLI: told once to call StructuredOutput
                         notice = UserMessage(content=[TextBlock(text=enforce)], uuid=str(uuid.uuid4()))
-                        transcript.append(notice)
                         yield notice
                         request = [{"role": "user", "content": enforce}]
                         continue
@@ -481,10 +499,6 @@ class Engine:
                 break
         for out in final:  # outside the lock: a caller may stop reading at the result
             yield out
-        if self.options.session_store is not None:
-            mirrored = await self._mirror(content, [*transcript, *final])
-            if mirrored is not None:
-                yield mirrored
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         """The prompt with the environment reminder in front, on a session's first turn and after a change."""
@@ -561,18 +575,22 @@ class Engine:
         state.usage = state.usage + run.usage
         self._add_cost(run.usage)
 
-    async def _mirror(self, prompt: Any, messages: list[Message]) -> Message | None:
-        """Mirror this turn to ``options.session_store`` (a failure is a notice, not an error)."""
-        from ..sessions import project_key_for_directory
-        from .mirror import entries_for_turn, mirror_turn
+    def _mirror(self) -> TranscriptMirror | None:
+        """The session's ``options.session_store`` mirror (None without a store), made on first use."""
+        if self.options.session_store is None:
+            return None
+        if self._mirror_to is None or self._mirror_to.session_id != self.session_id:
+            from ..sessions import project_key_for_directory
 
-        key: SessionKey = {
-            "project_key": project_key_for_directory(_options.cwd_of(self.options)),
-            "session_id": self.session_id,
-        }
-        return await mirror_turn(
-            self.options.session_store, key, entries_for_turn(self.session_id, prompt, messages)
-        )
+            cwd = _options.cwd_of(self.options)
+            self._mirror_to = TranscriptMirror(
+                self.options.session_store,
+                project_key_for_directory(cwd),
+                self.session_id,
+                cwd,
+                load_timeout=self.options.load_timeout_ms / 1000,
+            )
+        return self._mirror_to
 
     def _hooks(self) -> Any:
         return getattr(self.tools, "hooks", None)

@@ -355,9 +355,8 @@ _NAME_ROWS: list[NameStatus] = [
     _row(
         _STORE,
         "SessionStoreFlushMode",
-        "not-yet",
-        "only meaningful with options.session_store",
-        "ignored",
+        "mapped",
+        "'batched' appends a turn's records when it ends, 'eager' each message as it is yielded",
     ),
     *_rows(
         _STORE,
@@ -544,11 +543,15 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "session_store",
         "emulated",
-        "each turn is mirrored to the store after it ends (Letta keeps the history the model sees; "
-        "resume reads Letta, not the store)",
+        "turns are mirrored as the CLI's parentUuid-chained transcript records, so the real Claude "
+        "SDK can resume the session from the store; Letta keeps the history the model sees",
     ),
-    _opt("session_store_flush", "emulated", "mirroring is per turn ('batched'); 'eager' behaves the same"),
-    _opt("load_timeout_ms", "not-yet", "only meaningful with session_store", "ignored"),
+    _opt(
+        "session_store_flush",
+        "mapped",
+        "'batched' appends a turn's records when it ends, 'eager' each message as it is yielded",
+    ),
+    _opt("load_timeout_ms", "mapped", "bounds each read of the store (resuming, the mirror's first read)"),
     _opt("task_budget", "refused", "an Anthropic API beta", "warns"),
     _opt("client_app", "refused", "no User-Agent to stamp on Letta; accepted and ignored", "ignored"),
 ]
