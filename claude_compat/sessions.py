@@ -388,7 +388,7 @@ async def _infos_via_load(
     return out
 
 
-def summary_to_info(summary: SessionSummaryEntry, project_path: str | None) -> SDKSessionInfo | None:
+def _summary_to_info(summary: SessionSummaryEntry, project_path: str | None) -> SDKSessionInfo | None:
     """A store's running summary (``fold_session_summary``) as ``SDKSessionInfo``; None for sidechains."""
     data = summary["data"]
     if data.get("is_sidechain"):
@@ -432,7 +432,7 @@ async def _from_summaries(
         if listing is not None and (session_id not in known or summary["mtime"] < known[session_id]):
             continue  # gone, or older than the transcript: loaded below
         fresh.add(session_id)
-        info = summary_to_info(summary, project_path)
+        info = _summary_to_info(summary, project_path)
         if info is not None:
             slots.append((summary["mtime"], session_id, info))
     slots.extend((e["mtime"], e["session_id"], None) for e in listing or [] if e["session_id"] not in fresh)
