@@ -4,8 +4,9 @@ Signatures and return values are the Claude SDK's. Sessions live on Letta: recor
 session registry (``CLAUDE_COMPAT_REGISTRY``: local SQLite, or the Letta server), histories in
 Letta conversations. The functions are synchronous like Claude's; called from inside an event
 loop they do their network work on a worker thread. ``InMemorySessionStore``,
-``fold_session_summary`` and ``project_key_for_directory`` work as in the Claude SDK; the
-``*_from_store`` / ``*_via_store`` functions are not built yet (sessions are not mirrored to stores).
+``fold_session_summary`` and ``project_key_for_directory`` work as in the Claude SDK, and so do the
+``*_from_store`` / ``*_via_store`` functions on any ``SessionStore``; ``import_session_to_store``
+also copies a claude-compat session into a store as the transcript the Claude CLI would have written.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import anyio
 
@@ -34,7 +35,7 @@ from letta_backend.registry import LocalSessionRegistry, SessionRegistry, defaul
 
 from ._internal import claude_listing as _claude_listing
 from ._internal import transcripts as _transcripts
-from .errors import InvalidOptionError, NotSupportedOnLettaError
+from .errors import InvalidOptionError
 from .types import (
     SDKSessionInfo,
     SessionKey,
@@ -74,20 +75,15 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: Most store ``load`` calls a listing runs at once (keeps adapters' connection pools whole).
+_LOAD_CONCURRENCY = 16
+
 
 @dataclass
 class ForkSessionResult:
     """The outcome of forking a session: the new session's id."""
 
     session_id: str
-
-
-def _not_yet(name: str) -> NoReturn:
-    raise NotSupportedOnLettaError(
-        name,
-        "sessions live on Letta and are not mirrored to a SessionStore yet; use the functions "
-        "without _from_store/_via_store (list_sessions, get_session_messages, fork_session, …)",
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -137,19 +133,20 @@ def _run(work: Callable[[], Awaitable[T]]) -> T:
     return outcome[0]
 
 
-def _with_backend(work: Callable[[LettaBackend], Awaitable[T]]) -> T:
+async def _using_backend(work: Callable[[LettaBackend], Awaitable[T]]) -> T:
     """Connect to Letta (as query() would), do ``work``, close; Letta failures become typed errors."""
+    backend = await LettaBackend.connect()
+    try:
+        return await work(backend)
+    except Exception as exc:
+        raise map_error(exc, backend.conn) from None
+    finally:
+        await backend.aclose()
 
-    async def run() -> T:
-        backend = await LettaBackend.connect()
-        try:
-            return await work(backend)
-        except Exception as exc:
-            raise map_error(exc, backend.conn) from None
-        finally:
-            await backend.aclose()
 
-    return _run(run)
+def _with_backend(work: Callable[[LettaBackend], Awaitable[T]]) -> T:
+    """``_using_backend`` from synchronous code."""
+    return _run(lambda: _using_backend(work))
 
 
 def _with_registry(work: Callable[[SessionRegistry], Awaitable[T]]) -> T:
@@ -344,21 +341,162 @@ async def _append_entry(
     await store.append(key, [cast("SessionStoreEntry", full)])
 
 
+def _implements(store: SessionStore, method: str) -> bool:
+    """Does the store define ``method`` itself (not the protocol's NotImplementedError default)?
+
+    The defaults of claude-compat's protocol and of the Claude SDK's one (a store may subclass
+    either) both count as absent, as the Claude SDK counts its own.
+    """
+    found = getattr(type(store), method, None)
+    if found is None or found is getattr(SessionStore, method, None):
+        return False
+    return getattr(found, "__qualname__", "") != f"SessionStore.{method}"
+
+
+async def _infos_via_load(
+    store: SessionStore, listing: list[SessionStoreListEntry], project_key: str, project_path: str
+) -> list[SDKSessionInfo]:
+    """Load each listed session (at most 16 at once) and summarise it; a failing load gives an empty row."""
+    limiter = anyio.CapacityLimiter(_LOAD_CONCURRENCY)
+    loaded: list[list[Any] | Exception | None] = [None] * len(listing)
+
+    async def load(index: int, session_id: str) -> None:
+        async with limiter:
+            try:
+                loaded[index] = cast(
+                    "list[Any] | None",
+                    await store.load({"project_key": project_key, "session_id": session_id}),
+                )
+            except Exception as exc:  # the adapter is user code: one bad row, not a failed listing
+                loaded[index] = exc
+
+    async with anyio.create_task_group() as group:
+        for index, listed in enumerate(listing):
+            group.start_soon(load, index, listed["session_id"])
+    out: list[SDKSessionInfo] = []
+    for listed, entries in zip(listing, loaded, strict=True):
+        if isinstance(entries, Exception):
+            out.append(
+                SDKSessionInfo(session_id=listed["session_id"], summary="", last_modified=listed["mtime"])
+            )
+        elif entries:
+            info = _claude_listing.info_of_entries(
+                listed["session_id"], entries, listed["mtime"], project_path
+            )
+            if info is not None:
+                out.append(info)
+    return out
+
+
+def _summary_to_info(summary: SessionSummaryEntry, project_path: str | None) -> SDKSessionInfo | None:
+    """A store's running summary (``fold_session_summary``) as ``SDKSessionInfo``; None for sidechains."""
+    data = summary["data"]
+    if data.get("is_sidechain"):
+        return None
+    first_prompt = (
+        data.get("first_prompt") if data.get("first_prompt_locked") else data.get("command_fallback")
+    ) or None
+    custom_title = data.get("custom_title") or data.get("ai_title") or None
+    text = custom_title or data.get("last_prompt") or data.get("summary_hint") or first_prompt
+    if not text:
+        return None
+    return SDKSessionInfo(
+        session_id=summary["session_id"],
+        summary=text,
+        last_modified=summary["mtime"],
+        file_size=None,
+        custom_title=custom_title,
+        first_prompt=first_prompt,
+        git_branch=data.get("git_branch") or None,
+        cwd=data.get("cwd") or project_path or None,
+        tag=data.get("tag") or None,
+        created_at=data.get("created_at"),
+    )
+
+
+async def _from_summaries(
+    store: SessionStore,
+    summaries: list[SessionSummaryEntry],
+    project_key: str,
+    project_path: str,
+    limit: int | None,
+    offset: int,
+) -> list[SDKSessionInfo]:
+    """Fresh summaries as they are; sessions without one, or with a stale one, loaded (after paging)."""
+    listing = list(await store.list_sessions(project_key)) if _implements(store, "list_sessions") else None
+    known = {e["session_id"]: e["mtime"] for e in listing or []}
+    slots: list[tuple[int, str, SDKSessionInfo | None]] = []
+    fresh: set[str] = set()
+    for summary in summaries:
+        session_id = summary["session_id"]
+        if listing is not None and (session_id not in known or summary["mtime"] < known[session_id]):
+            continue  # gone, or older than the transcript: loaded below
+        fresh.add(session_id)
+        info = _summary_to_info(summary, project_path)
+        if info is not None:
+            slots.append((summary["mtime"], session_id, info))
+    slots.extend((e["mtime"], e["session_id"], None) for e in listing or [] if e["session_id"] not in fresh)
+    slots.sort(key=lambda slot: slot[0], reverse=True)
+    slots = slots[offset:] if offset > 0 else slots
+    if limit is not None and limit > 0:
+        slots = slots[:limit]
+    missing: list[SessionStoreListEntry] = [{"session_id": s, "mtime": m} for m, s, i in slots if i is None]
+    filled = {i.session_id: i for i in await _infos_via_load(store, missing, project_key, project_path)}
+    return [info for _, session_id, given in slots if (info := given or filled.get(session_id)) is not None]
+
+
 async def list_sessions_from_store(
     session_store: SessionStore,
     directory: str | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SDKSessionInfo]:
-    """Sessions kept in a store, newest first."""
-    _not_yet("list_sessions_from_store")
+    """Sessions kept in a store for ``directory``, newest first, summarised as ``list_sessions`` does.
+
+    Uses the store's running summaries when it keeps them (loading only sessions whose summary is
+    missing or stale), else loads every session. InvalidOptionError (a ValueError) for a store
+    with neither ``list_session_summaries`` nor ``list_sessions``.
+    """
+    project_path = _transcripts.canonical_cwd(directory if directory is not None else ".")
+    project_key = project_key_for_directory(directory)
+    if _implements(session_store, "list_session_summaries"):
+        try:
+            summaries = list(await session_store.list_session_summaries(project_key))
+        except NotImplementedError:
+            pass
+        else:
+            return await _from_summaries(session_store, summaries, project_key, project_path, limit, offset)
+    if not _implements(session_store, "list_sessions"):
+        raise InvalidOptionError(
+            "session_store implements neither list_session_summaries() nor list_sessions(), so its "
+            "sessions cannot be listed; add one of them to the store"
+        )
+    listing = list(await session_store.list_sessions(project_key))
+    found = await _infos_via_load(session_store, listing, project_key, project_path)
+    found.sort(key=lambda info: info.last_modified, reverse=True)
+    found = found[offset:] if offset > 0 else found
+    return found[:limit] if limit is not None and limit > 0 else found
+
+
+def _last_entry_time(entries: list[Any]) -> int:
+    """Epoch ms of the last entry's timestamp, else now (as the Claude SDK dates a loaded session)."""
+    last = entries[-1] if entries else None
+    stamp = _iso_to_epoch_ms(last.get("timestamp")) if isinstance(last, dict) else None
+    return stamp if stamp is not None else int(time.time() * 1000)
 
 
 async def get_session_info_from_store(
     session_store: SessionStore, session_id: str, directory: str | None = None
 ) -> SDKSessionInfo | None:
-    """Metadata of one session kept in a store, or None."""
-    _not_yet("get_session_info_from_store")
+    """Metadata of one session kept in a store; None when unknown, not a UUID, a sidechain or empty."""
+    if not _store.is_session_key(session_id) or session_id.startswith("conv-"):
+        return None
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    entries = cast("list[Any] | None", await session_store.load(key))
+    if not entries:
+        return None
+    project_path = _transcripts.canonical_cwd(directory if directory is not None else ".")
+    return _claude_listing.info_of_entries(session_id, entries, _last_entry_time(entries), project_path)
 
 
 async def get_session_messages_from_store(
@@ -376,16 +514,40 @@ async def get_session_messages_from_store(
     if not entries:
         return []
     transcript = _transcripts.transcript_of_entries(session_id, _key_string(key), entries, strict=False)
-    found = _claude_listing.session_messages(transcript)
-    found = found[offset:] if offset > 0 else found
-    return found[:limit] if limit is not None and limit > 0 else found
+    return _transcripts.page(_claude_listing.session_messages(transcript), limit, offset)
+
+
+def _is_store_uuid(session_id: str) -> bool:
+    return _store.is_session_key(session_id) and not session_id.startswith("conv-")
+
+
+async def _subagent_paths(store: SessionStore, key: SessionKey) -> list[str]:
+    """Subpaths of a session's subagent transcripts (``subagents/…/agent-<id>``)."""
+    subkeys = await store.list_subkeys({"project_key": key["project_key"], "session_id": key["session_id"]})
+    return [p for p in subkeys if p.startswith("subagents/") and p.rsplit("/", 1)[-1].startswith("agent-")]
 
 
 async def list_subagents_from_store(
     session_store: SessionStore, session_id: str, directory: str | None = None
 ) -> list[str]:
-    """Ids of the subagents of a session kept in a store."""
-    _not_yet("list_subagents_from_store")
+    """Ids of the subagents of a session kept in a store ([] when none or not a session UUID).
+
+    InvalidOptionError (a ValueError) for a store without ``list_subkeys``.
+    """
+    if not _is_store_uuid(session_id):
+        return []
+    if not _implements(session_store, "list_subkeys"):
+        raise InvalidOptionError(
+            "session_store does not implement list_subkeys(), so a session's subagents cannot be "
+            "listed; add list_subkeys() to the store"
+        )
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    ids: list[str] = []
+    for path in await _subagent_paths(session_store, key):
+        agent_id = path.rsplit("/", 1)[-1].removeprefix("agent-")
+        if agent_id not in ids:
+            ids.append(agent_id)
+    return ids
 
 
 async def get_subagent_messages_from_store(
@@ -396,8 +558,44 @@ async def get_subagent_messages_from_store(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The messages of one subagent of a session kept in a store."""
-    _not_yet("get_subagent_messages_from_store")
+    """The messages of one subagent of a session kept in a store ([] when unknown).
+
+    Each message carries the Agent call that started the subagent (``parent_tool_use_id``) and
+    the subagent that started it (``parent_agent_id``), from the subagent's ``agent_metadata`` entry.
+    """
+    if not _is_store_uuid(session_id) or not agent_id:
+        return []
+    key: SessionKey = {"project_key": project_key_for_directory(directory), "session_id": session_id}
+    subpath: str | None = f"subagents/agent-{agent_id}"
+    if _implements(session_store, "list_subkeys"):
+        wanted = f"agent-{agent_id}"
+        subpath = next(
+            (p for p in await _subagent_paths(session_store, key) if p.rsplit("/", 1)[-1] == wanted), None
+        )
+    if subpath is None:
+        return []
+    key["subpath"] = subpath
+    entries = cast("list[Any] | None", await session_store.load(key))
+    metadata = [e for e in entries or [] if isinstance(e, dict) and e.get("type") == "agent_metadata"]
+    lines = [e for e in entries or [] if not (isinstance(e, dict) and e.get("type") == "agent_metadata")]
+    if not lines:
+        return []
+    meta = metadata[-1] if metadata else {}
+    tool_use_id, parent_agent_id = meta.get("toolUseId"), meta.get("parentAgentId")
+    transcript = _transcripts.transcript_of_entries(session_id, _key_string(key), lines, strict=False)
+    found = [
+        SessionMessage(
+            type="user" if e["type"] == "user" else "assistant",
+            uuid=e.get("uuid", ""),
+            session_id=e.get("sessionId", ""),
+            message=e.get("message"),
+            parent_tool_use_id=tool_use_id if isinstance(tool_use_id, str) else None,
+            parent_agent_id=parent_agent_id if isinstance(parent_agent_id, str) else None,
+        )
+        for e in _transcripts.subagent_chain(transcript.entries)
+        if e.get("type") in ("user", "assistant")
+    ]
+    return _transcripts.page(found, limit, offset)
 
 
 async def rename_session_via_store(
@@ -439,8 +637,34 @@ async def fork_session_via_store(
     up_to_message_id: str | None = None,
     title: str | None = None,
 ) -> ForkSessionResult:
-    """Fork a session kept in a store."""
-    _not_yet("fork_session_via_store")
+    """Fork a session kept in a store into a new one in the same project, as the Claude SDK does.
+
+    The fork copies the conversation (up to and including ``up_to_message_id``, an entry uuid)
+    with fresh uuids; its title is ``title``, else the original's title or first prompt plus
+    " (fork)". InvalidOptionError (a ValueError) for a malformed id or an unknown message,
+    SessionMissingError (a FileNotFoundError) when the store has no such session,
+    TranscriptError (a ValueError) when it has no messages to fork.
+    """
+    from ._internal.transcript_fork import fork_entries
+
+    _store_uuid(session_id)
+    if up_to_message_id and not _is_store_uuid(up_to_message_id):
+        raise InvalidOptionError(f"Invalid up_to_message_id: {up_to_message_id}")
+    project_key = project_key_for_directory(directory)
+    key: SessionKey = {"project_key": project_key, "session_id": session_id}
+    loaded = cast("list[Any] | None", await session_store.load(key))
+    if not loaded:
+        raise _store.SessionMissingError(
+            f"Session {session_id} not found in the store under project {project_key}; "
+            "list_sessions_from_store() shows the sessions there",
+            looked_up=session_id,
+        )
+    entries = [e for e in loaded if isinstance(e, dict)]
+    fork_id, forked = fork_entries(entries, session_id, _key_string(key), up_to_message_id, title)
+    await session_store.append(
+        {"project_key": project_key, "session_id": fork_id}, cast("list[SessionStoreEntry]", forked)
+    )
+    return ForkSessionResult(session_id=fork_id)
 
 
 async def import_session_to_store(
@@ -451,20 +675,57 @@ async def import_session_to_store(
     include_subagents: bool = True,
     batch_size: int = 500,
 ) -> None:
-    """Copy a local Claude transcript (and its subagents) into a store, as the Claude SDK does.
+    """Copy a session into a store, as the Claude SDK does: a local Claude transcript (and its
+    subagents) line by line, or a claude-compat session as the transcript the Claude CLI would have
+    written for it, so the Claude SDK can list, read and resume it from the store.
 
-    The transcript is checked whole first: a bad line raises TranscriptError and nothing is
-    appended. Sessions that live only on Letta cannot be copied yet (NotSupportedOnLettaError).
+    Everything is read and checked before the first append: a bad transcript line raises
+    TranscriptError and nothing is written. SessionMissingError (a FileNotFoundError) when the
+    session is nowhere.
     """
-    from ._internal.store_import import import_to_store
+    from ._internal.store_import import append_plan, import_to_store
 
     _store.check_session_id(session_id)
     path = _transcripts.find_transcript(session_id, directory)
-    if path is None:
-        if _store.is_session_key(session_id) and not _claude_only(session_id, directory):
-            _not_yet("import_session_to_store")
+    if path is not None:
+        await import_to_store(
+            path, session_id, store, include_subagents=include_subagents, batch_size=batch_size
+        )
+        return
+    if not _store.is_session_key(session_id) or _claude_only(session_id, directory):
         raise _store.SessionMissingError(f"Session {session_id} not found", looked_up=session_id)
-    await import_to_store(path, session_id, store, include_subagents=include_subagents, batch_size=batch_size)
+    plan = await _using_backend(lambda b: _letta_export_plan(b, session_id, directory, include_subagents))
+    await append_plan(store, plan, batch_size)
+
+
+async def _letta_export_plan(
+    backend: LettaBackend, session_id: str, directory: str | None, include_subagents: bool
+) -> list[tuple[SessionKey, list[dict[str, Any]]]]:
+    """What importing a claude-compat session writes: (store key, entries) per transcript."""
+    from ._internal import mirror
+
+    record, main, children = await _store.export_session(backend, session_id, directory)
+    project_key = project_key_for_directory(record.cwd or directory)
+    entries = mirror.history_entries(record.session_id, main.messages, main.times, cwd=record.cwd)
+    entries += mirror.session_metadata_entries(record.session_id, entries, title=record.title, tag=record.tag)
+    plan: list[tuple[SessionKey, list[dict[str, Any]]]] = [
+        ({"project_key": project_key, "session_id": record.session_id}, entries)
+    ]
+    for child in children if include_subagents else []:
+        # keyed by the Agent call, as the live mirror keys a subagent's messages
+        agent_id = child.parent_tool_use_id or child.subagent_id or ""
+        lines = mirror.history_entries(
+            record.session_id, child.messages, child.times, cwd=record.cwd, agent_id=agent_id
+        )
+        if child.parent_tool_use_id:
+            lines.append({"type": "agent_metadata", "toolUseId": child.parent_tool_use_id})
+        key: SessionKey = {
+            "project_key": project_key,
+            "session_id": record.session_id,
+            "subpath": f"subagents/agent-{agent_id}",
+        }
+        plan.append((key, lines))
+    return plan
 
 
 # ---------------------------------------------------------------------------

@@ -447,6 +447,39 @@ async def subagent_messages(
     return _page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
 
 
+@dataclass
+class ExportedHistory:
+    """A session's or subagent's history as Claude messages, with when each Letta message was written."""
+
+    messages: list[SessionMessage]
+    times: dict[str, str]  # Letta message id -> ISO 8601 time
+    subagent_id: str | None = None
+    parent_tool_use_id: str | None = None
+
+
+async def _exported(
+    backend: LettaBackend, record: SessionRecord, session_id: str, parent_tool_use_id: str | None = None
+) -> ExportedHistory:
+    items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
+    times = {str(i.get("id")): str(i["date"]) for i in items if isinstance(i.get("date"), str)}
+    messages = render_messages(items, session_id, parent_tool_use_id=parent_tool_use_id)
+    return ExportedHistory(messages, times, record.subagent_id, parent_tool_use_id)
+
+
+async def export_session(
+    backend: LettaBackend, session_id: str, directory: str | None = None
+) -> tuple[SessionRecord, ExportedHistory, list[ExportedHistory]]:
+    """A session's record, history and subagent histories (SessionMissingError when unknown)."""
+    record = await existing_session(backend.sessions, session_id, directory)
+    main = await _exported(backend, record, record.session_id)
+    children = []
+    for child in await _subagents(backend.sessions, record.session_id):
+        agent_id = child.subagent_id or ""
+        tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
+        children.append(await _exported(backend, child, record.session_id, tool_use_id))
+    return record, main, children
+
+
 # ---------------------------------------------------------------------------
 # Mutations
 # ---------------------------------------------------------------------------

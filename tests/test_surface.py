@@ -456,7 +456,6 @@ def test_permission_update_to_dict_matches_the_claude_sdk(spec: dict[str, Any]) 
 # Sessions
 # ---------------------------------------------------------------------------
 
-STORE = ours.InMemorySessionStore()
 SID = "2b4c9a1e-7f3d-4e5a-9b8c-0d1e2f3a4b5c"
 
 SYNC_SESSION_CALLS: dict[str, tuple[Any, ...]] = {
@@ -470,13 +469,6 @@ SYNC_SESSION_CALLS: dict[str, tuple[Any, ...]] = {
     "delete_session": (SID,),
     "fork_session": (SID,),
 }
-ASYNC_SESSION_CALLS: dict[str, tuple[Any, ...]] = {
-    "list_sessions_from_store": (STORE,),
-    "get_session_info_from_store": (STORE, SID),
-    "list_subagents_from_store": (STORE, SID),
-    "get_subagent_messages_from_store": (STORE, SID, "agent-1"),
-    "fork_session_via_store": (STORE, SID),
-}
 
 
 @pytest.mark.parametrize("name", SYNC_SESSION_CALLS)
@@ -485,28 +477,23 @@ def test_session_functions_are_built_and_listed_as_mapped(name: str) -> None:
     assert surface.status_of(name).status == "mapped" and surface.status_of(name).on_use == "works"
 
 
-@pytest.mark.anyio
-@pytest.mark.parametrize("name", ASYNC_SESSION_CALLS)
-async def test_unimplemented_store_session_function_raises_not_supported_on_letta(
-    name: str,
-) -> None:
-    with pytest.raises(NotSupportedOnLettaError, match=name):
-        await getattr(ours, name)(*ASYNC_SESSION_CALLS[name])
-    assert surface.status_of(name).on_use == "raises"
-
-
 @pytest.mark.parametrize(
     "name",
     [
         "import_session_to_store",
+        "list_sessions_from_store",
+        "get_session_info_from_store",
         "get_session_messages_from_store",
+        "list_subagents_from_store",
+        "get_subagent_messages_from_store",
         "rename_session_via_store",
         "tag_session_via_store",
         "delete_session_via_store",
+        "fork_session_via_store",
     ],
 )
 def test_built_store_functions_are_listed_as_mapped(name: str) -> None:
-    # their behaviour is tested against the Claude SDK's in tests/test_claude_session_functions.py
+    # their behaviour is tested against the Claude SDK's in tests/test_store_functions.py
     assert surface.status_of(name).status == "mapped" and surface.status_of(name).on_use == "works"
 
 

@@ -27,30 +27,88 @@ def info_of(path: Path, project_path: str | None = None) -> SDKSessionInfo | Non
         stat = path.stat()
     except Exception:
         return None
+    return info_of_transcript(transcript, int(stat.st_mtime * 1000), stat.st_size, project_path)
+
+
+#: Bytes of a transcript's start and of its end that the Claude SDK reads to summarise it.
+LITE_WINDOW = 65536
+
+
+def _windows(
+    transcript: transcripts.Transcript, size: int | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The entries whose lines lie in the first and in the last ``LITE_WINDOW`` bytes.
+
+    The Claude SDK summarises a session from those two windows only (a title set in the middle
+    of a long transcript does not show); with no line positions, the whole transcript is both.
+    """
+    entries, spans = transcript.entries, transcript.spans
+    if spans is None or size is None or size <= LITE_WINDOW:
+        return entries, entries
+    head = [e for e, (_, end) in zip(entries, spans, strict=True) if end <= LITE_WINDOW]
+    tail = [e for e, (start, _) in zip(entries, spans, strict=True) if start >= size - LITE_WINDOW]
+    return head, tail
+
+
+def _first_field(entries: list[dict[str, Any]], key: str) -> str | None:
+    return next((e[key] for e in entries if isinstance(e.get(key), str) and e[key]), None)
+
+
+def info_of_transcript(
+    transcript: transcripts.Transcript, last_modified: int, file_size: int | None, project_path: str | None
+) -> SDKSessionInfo | None:
+    """A read transcript (a file's or a store key's) as ``SDKSessionInfo``; None for sidechains and
+    metadata-only transcripts. As the Claude SDK: the summary is the custom (else AI) title, else
+    the most recent prompt, else a ``summary`` hint, else the first prompt, read from the first and
+    last 64 KiB of the transcript."""
     entries = transcript.entries
     if not entries or entries[0].get("isSidechain") is True:
         return None
-    custom_title = _last_field(entries, "customTitle") or _last_field(entries, "aiTitle")
-    first_prompt = transcript.first_prompt
-    summary = (
-        custom_title or _last_field(entries, "lastPrompt") or _last_field(entries, "summary") or first_prompt
+    head, tail = _windows(transcript, file_size)
+    start = transcripts.Transcript(transcript.session_id, transcript.source, head)
+    custom_title = (
+        _last_field(tail, "customTitle")
+        or _last_field(head, "customTitle")
+        or _last_field(tail, "aiTitle")
+        or _last_field(head, "aiTitle")
     )
+    first_prompt = start.first_prompt
+    summary = custom_title or _last_field(tail, "lastPrompt") or _last_field(tail, "summary") or first_prompt
     if not summary:
         return None
-    tags = [e for e in entries if e.get("type") == "tag"]
+    tags = [e for e in tail if e.get("type") == "tag"]
     tag = tags[-1].get("tag") if tags else None
     return SDKSessionInfo(
-        session_id=path.stem,
+        session_id=transcript.session_id,
         summary=summary,
-        last_modified=int(stat.st_mtime * 1000),
-        file_size=stat.st_size,
+        last_modified=last_modified,
+        file_size=file_size,
         custom_title=custom_title,
         first_prompt=first_prompt,
-        git_branch=_last_field(entries, "gitBranch"),
-        cwd=transcript.cwd or project_path,
+        git_branch=_last_field(tail, "gitBranch") or _first_field(head, "gitBranch"),
+        cwd=start.cwd or project_path,
         tag=tag if isinstance(tag, str) and tag else None,
-        created_at=transcript.created_at,
+        created_at=start.created_at,
     )
+
+
+def info_of_entries(
+    session_id: str, entries: list[Any], last_modified: int, project_path: str | None
+) -> SDKSessionInfo | None:
+    """A session's store entries as ``SDKSessionInfo``, measured as the Claude SDK serialises them
+    (one compact JSON line each, ``type`` first)."""
+    kept: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for entry in entries:
+        shaped = {"type": entry["type"], **entry} if isinstance(entry, dict) and "type" in entry else entry
+        length = len(json.dumps(shaped, separators=(",", ":")).encode("utf-8"))
+        if isinstance(entry, dict):
+            kept.append(entry)
+            spans.append((position, position + length))
+        position += length + 1
+    transcript = transcripts.Transcript(session_id, session_id, kept, spans=spans)
+    return info_of_transcript(transcript, last_modified, position, project_path)
 
 
 def list_infos(directory: str | None) -> list[SDKSessionInfo]:

@@ -4,7 +4,8 @@ The entries are the CLI's transcript records (``type``, ``uuid``, ``parentUuid``
 ``timestamp``, ``sessionId``, ``cwd``, ``message``), chained by ``parentUuid`` from the session's
 last record, so the real Claude SDK can resume the session from the same store (the rollback path
 of a gradual migration). Subagent messages go to the subagent's own key, as the CLI keeps them.
-A failing ``append`` becomes a MirrorErrorMessage, never an exception.
+A failing ``append`` becomes a MirrorErrorMessage, never an exception. ``history_entries`` renders
+a whole claude-compat session's history the same way, for ``import_session_to_store``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..types import (
     Message,
     MirrorErrorMessage,
     SessionKey,
+    SessionMessage,
     SessionStoreEntry,
     UserMessage,
 )
@@ -47,6 +49,32 @@ def _block(block: Any) -> dict[str, Any]:
     data = dataclasses.asdict(block) if is_instance else dict(block)
     kind = type(block).__name__.removesuffix("Block")
     return {"type": _BLOCK_TYPES.get(kind, kind.lower()), **{k: v for k, v in data.items() if v is not None}}
+
+
+def record(
+    kind: str,
+    parent: str | None,
+    message: dict[str, Any],
+    *,
+    session_id: str,
+    cwd: str | None,
+    timestamp: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """One chained transcript record as the CLI writes it (``uuid`` and ``sidechain`` in ``extra``)."""
+    return {
+        "parentUuid": parent,
+        "isSidechain": bool(extra.pop("sidechain", False)),
+        "type": kind,
+        "message": message,
+        "uuid": extra.pop("uuid", None) or str(uuid.uuid4()),
+        "timestamp": timestamp or _now(),
+        "userType": "external",
+        "entrypoint": "sdk-py",
+        "cwd": cwd,
+        "sessionId": session_id,
+        **extra,
+    }
 
 
 def chain_tail(entries: Sequence[Mapping[str, Any]]) -> str | None:
@@ -86,19 +114,7 @@ class TranscriptMirror:
         return self._tails[subpath]
 
     def _record(self, kind: str, parent: str | None, message: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {
-            "parentUuid": parent,
-            "isSidechain": bool(extra.pop("sidechain", False)),
-            "type": kind,
-            "message": message,
-            "uuid": extra.pop("uuid", None) or str(uuid.uuid4()),
-            "timestamp": _now(),
-            "userType": "external",
-            "entrypoint": "sdk-py",
-            "cwd": self.cwd,
-            "sessionId": self.session_id,
-            **extra,
-        }
+        return record(kind, parent, message, session_id=self.session_id, cwd=self.cwd, **extra)
 
     def _message_record(self, message: AssistantMessage | UserMessage, parent: str | None) -> dict[str, Any]:
         content = message.content
@@ -192,3 +208,114 @@ def _describe(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"the store did not answer within {timeout:.0f} s"
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+#: Namespace of the entry uuids of an exported history: the same message always gets the same
+#: uuid, so exporting a session twice writes the same entries (stores treat uuids as idempotency keys).
+ENTRY_NAMESPACE = uuid.UUID("5b0c4d1e-8f3a-4c6e-9a53-2f1d7c0b9e41")
+
+
+def _iso(value: str | None) -> str:
+    """A time as the CLI writes it (UTC, milliseconds, ``Z``); now when unknown."""
+    if value:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+            return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        except ValueError:
+            pass
+    return _now()
+
+
+def _entry_parts(message: SessionMessage) -> list[dict[str, Any]]:
+    """A message as the CLI writes it: an assistant reply one entry per content block (sharing the
+    message id), tool results one entry each, anything else (a prompt) whole."""
+    body = message.message if isinstance(message.message, dict) else {"role": message.type, "content": []}
+    content = body.get("content")
+    if not isinstance(content, list) or len(content) <= 1:
+        return [body]
+    results_only = all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    if message.type == "assistant" or results_only:
+        return [{**body, "content": [block]} for block in content]
+    return [body]
+
+
+def _prompt_text(body: dict[str, Any]) -> str | None:
+    content = body.get("content")
+    if isinstance(content, str):
+        return content or None
+    texts = [b.get("text") for b in content or [] if isinstance(b, dict) and b.get("type") == "text"]
+    joined = "\n".join(t for t in texts if isinstance(t, str) and t)
+    return joined or None
+
+
+def _has_results(entry: dict[str, Any]) -> bool:
+    content = entry["message"].get("content")
+    return isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    )
+
+
+def history_entries(
+    session_id: str,
+    messages: Sequence[SessionMessage],
+    times: Mapping[str, str],
+    *,
+    cwd: str | None,
+    agent_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """A session's (or, with ``agent_id``, a subagent's) messages as Claude transcript entries.
+
+    The entries form one ``parentUuid`` chain; ``times`` maps a message's uuid to when it was
+    written. A subagent's entries are sidechain entries carrying its ``agentId``.
+    """
+    out: list[dict[str, Any]] = []
+    parent: str | None = None
+    extra = {"agentId": agent_id} if agent_id is not None else {}
+    for message in messages:
+        for index, body in enumerate(_entry_parts(message)):
+            entry_uuid = str(
+                uuid.uuid5(ENTRY_NAMESPACE, f"{session_id}/{agent_id or ''}/{message.uuid}/{index}")
+            )
+            entry = record(
+                message.type,
+                parent,
+                body,
+                session_id=session_id,
+                cwd=cwd,
+                timestamp=_iso(times.get(message.uuid)),
+                uuid=entry_uuid,
+                sidechain=agent_id is not None,
+                **extra,
+            )
+            out.append(entry)
+            parent = entry_uuid
+    return out
+
+
+def session_metadata_entries(
+    session_id: str,
+    entries: Sequence[dict[str, Any]],
+    *,
+    title: str | None,
+    tag: str | None,
+) -> list[dict[str, Any]]:
+    """The metadata entries the CLI adds after a session's turns: its last prompt, title and tag."""
+    out: list[dict[str, Any]] = []
+    prompts = [_prompt_text(e["message"]) for e in entries if e["type"] == "user" and not _has_results(e)]
+    prompts = [p for p in prompts if p]
+    if prompts:
+        out.append(
+            {
+                "type": "last-prompt",
+                "lastPrompt": prompts[-1],
+                "leafUuid": entries[-1]["uuid"],
+                "sessionId": session_id,
+            }
+        )
+    if title:
+        out.append({"type": "custom-title", "customTitle": title, "sessionId": session_id})
+    if tag:
+        out.append({"type": "tag", "tag": tag, "sessionId": session_id})
+    return out

@@ -1,7 +1,8 @@
 """Copy a Claude transcript (and its subagents) into a SessionStore, as the Claude SDK's import does.
 
 Every file is read and checked whole before the first ``append``, so bad input raises a
-TranscriptError naming the file and line and leaves the store untouched.
+TranscriptError naming the file and line and leaves the store untouched. ``append_plan`` writes
+entries built in memory (a claude-compat session's history) in the same batches.
 """
 
 from __future__ import annotations
@@ -86,4 +87,30 @@ async def import_to_store(
             plan.append((key, batches))
     for key, batches in plan:
         for batch in batches:
+            await store.append(key, batch)
+
+
+def _entry_batches(entries: list[dict[str, Any]], batch_size: int) -> list[list[SessionStoreEntry]]:
+    """Entries in append batches of at most ``batch_size`` entries or about 1 MiB of JSON."""
+    batches: list[list[SessionStoreEntry]] = []
+    batch: list[SessionStoreEntry] = []
+    size = 0
+    for entry in entries:
+        batch.append(cast("SessionStoreEntry", entry))
+        size += len(json.dumps(entry, separators=(",", ":")))
+        if len(batch) >= batch_size or size >= MAX_BATCH_BYTES:
+            batches.append(batch)
+            batch, size = [], 0
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+async def append_plan(
+    store: SessionStore, plan: list[tuple[SessionKey, list[dict[str, Any]]]], batch_size: int
+) -> None:
+    """Append each key's entries in batches, main transcript first (as an import writes them)."""
+    size = batch_size if batch_size > 0 else MAX_BATCH_ENTRIES
+    for key, entries in plan:
+        for batch in _entry_batches(entries, size):
             await store.append(key, batch)

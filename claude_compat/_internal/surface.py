@@ -361,18 +361,11 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _STORE,
         "mapped",
-        "work on any SessionStore as in the Claude SDK (import_session_to_store copies a Claude "
-        "transcript; a session kept only on Letta cannot be copied yet)",
-        "import_session_to_store get_session_messages_from_store rename_session_via_store "
-        "tag_session_via_store delete_session_via_store",
-    ),
-    *_rows(
-        _STORE,
-        "not-yet",
-        "store-backed session functions are not built yet",
-        "list_sessions_from_store get_session_info_from_store "
-        "list_subagents_from_store get_subagent_messages_from_store fork_session_via_store",
-        "raises",
+        "the Claude SDK's result on the same SessionStore (import_session_to_store also copies a "
+        "claude-compat session, as the transcript the Claude CLI would have written)",
+        "import_session_to_store list_sessions_from_store get_session_info_from_store "
+        "get_session_messages_from_store list_subagents_from_store get_subagent_messages_from_store "
+        "rename_session_via_store tag_session_via_store delete_session_via_store fork_session_via_store",
     ),
     # --- errors ---
     _row(

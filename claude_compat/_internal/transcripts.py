@@ -18,9 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import TranscriptError
+
+T = TypeVar("T")
 
 #: Entry types that are part of the conversation chain (the Claude SDK's transcript message types).
 CHAIN_TYPES = frozenset({"user", "assistant", "progress", "system", "attachment"})
@@ -110,11 +112,19 @@ def subagent_files(transcript: Path) -> dict[str, Path]:
 # ---------------------------------------------------------------------------
 
 
-def parse_lines(text: str, source: str, *, strict: bool = True) -> list[dict[str, Any]]:
-    """JSONL text as entries. Strict: any unreadable line is a TranscriptError naming it; else skipped."""
+def parse_lines(
+    text: str, source: str, *, strict: bool = True, spans: list[tuple[int, int]] | None = None
+) -> list[dict[str, Any]]:
+    """JSONL text as entries. Strict: any unreadable line is a TranscriptError naming it; else skipped.
+
+    ``spans``, when given, receives each kept entry's line as (start, end) byte offsets.
+    """
     entries: list[dict[str, Any]] = []
     lines = text.split("\n")
+    position = 0
     for number, raw in enumerate(lines, start=1):
+        start = position
+        position += len(raw.encode("utf-8")) + 1
         line = raw.strip()
         if not line:
             continue
@@ -136,6 +146,8 @@ def parse_lines(text: str, source: str, *, strict: bool = True) -> list[dict[str
         elif not isinstance(entry, dict):
             continue
         entries.append(entry)
+        if spans is not None:
+            spans.append((start, position - 1))
     return entries
 
 
@@ -169,7 +181,9 @@ def read_transcript(path: Path, *, strict: bool = True) -> Transcript:
         raise TranscriptError(f"not UTF-8 text ({exc.reason})", source=str(path)) from None
     except OSError as exc:
         raise TranscriptError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
-    return Transcript(path.stem, str(path), parse_lines(text, str(path), strict=strict))
+    spans: list[tuple[int, int]] = []
+    entries = parse_lines(text, str(path), strict=strict, spans=spans)
+    return Transcript(path.stem, str(path), entries, spans=spans)
 
 
 def transcript_of_entries(
@@ -208,6 +222,8 @@ class Transcript:
     source: str
     entries: list[dict[str, Any]]
     _chain: list[dict[str, Any]] | None = field(default=None, repr=False)
+    #: Where each entry's line lies in the JSONL text, (start, end) in bytes; None when unknown.
+    spans: list[tuple[int, int]] | None = field(default=None, repr=False)
 
     def chain(self) -> list[dict[str, Any]]:
         """Conversation entries from the root to the most recent main-chain leaf."""
@@ -308,6 +324,33 @@ def build_chain(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         node = by_uuid.get(parent) if parent else None
     chain.reverse()
     return _recover_parallel_results(chain_entries, chain, walked)
+
+
+def subagent_chain(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A subagent transcript's conversation: from its last user/assistant entry back to the root.
+
+    Subagent transcripts are linear (no compaction, no branches), so the Claude SDK takes the
+    last user/assistant entry in file order as the leaf; cycles stop the walk.
+    """
+    chain_entries = [e for e in entries if e.get("type") in CHAIN_TYPES and isinstance(e.get("uuid"), str)]
+    by_uuid = {e["uuid"]: e for e in chain_entries}
+    leaf = next((e for e in reversed(chain_entries) if e.get("type") in ("user", "assistant")), None)
+    chain: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while leaf is not None and leaf["uuid"] not in seen:
+        seen.add(leaf["uuid"])
+        chain.append(leaf)
+        parent = leaf.get("parentUuid")
+        leaf = by_uuid.get(parent) if parent else None
+    chain.reverse()
+    return chain
+
+
+def page(items: list[T], limit: int | None, offset: int) -> list[T]:
+    """``limit`` items from ``offset``, with the Claude SDK's guards (non-positive values ignored)."""
+    if limit is not None and limit > 0:
+        return items[offset : offset + limit]
+    return items[offset:] if offset > 0 else items
 
 
 def _blocks(entry: dict[str, Any], kind: str, key: str) -> list[str]:
