@@ -18,7 +18,6 @@ import unicodedata
 import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
@@ -777,83 +776,3 @@ async def _agent_file_lock(agent_id: str, *, wait: float = AGENT_LOCK_WAIT) -> A
         yield
     finally:
         lock.release()
-
-
-# ---------------------------------------------------------------------------
-# CLAUDE.md as memory blocks
-# ---------------------------------------------------------------------------
-
-#: Letta's default block size limit (characters).
-_BLOCK_LIMIT = 100_000
-_SETTING_SOURCES = ("user", "project", "local")
-
-
-def _config_home() -> Path:
-    override = os.environ.get("CLAUDE_CONFIG_DIR")
-    return Path(override) if override else Path.home() / ".claude"
-
-
-def _project_dirs(cwd: Path) -> list[Path]:
-    """``cwd`` and its parents up to the git root (all but ``/`` outside git), outermost first."""
-    dirs: list[Path] = []
-    for directory in (cwd, *cwd.parents):
-        if directory == Path(directory.anchor) and not (directory / ".git").exists():
-            break
-        dirs.append(directory)
-        if (directory / ".git").exists():
-            break
-    return dirs[::-1]
-
-
-def _render_files(files: Sequence[tuple[Path, str]]) -> str:
-    parts: list[str] = []
-    for path, kind in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        if text.strip():
-            parts.append(f"Contents of {path} ({kind}):\n\n{text.strip()}")
-    joined = "\n\n".join(parts)
-    if len(joined) > _BLOCK_LIMIT:
-        note = "\n[truncated: the instructions are longer than a Letta memory block holds]"
-        joined = joined[: _BLOCK_LIMIT - len(note)] + note
-    return joined
-
-
-def project_memory_blocks(
-    cwd: str | os.PathLike[str] | None, setting_sources: Sequence[str] | None
-) -> tuple[tuple[str, str], ...]:
-    """CLAUDE.md files the ``setting_sources`` name, as (label, value) memory blocks.
-
-    ``user``: ``~/.claude/CLAUDE.md`` → block ``user_instructions``. ``project``: ``CLAUDE.md`` and
-    ``.claude/CLAUDE.md`` in ``cwd`` and its parents up to the git root; ``local``:
-    ``CLAUDE.local.md`` there → block ``project_instructions`` (outermost first, as Claude reads
-    them). None or [] loads nothing, as in the Claude SDK.
-    """
-    if not setting_sources:
-        return ()
-    unknown = sorted(set(setting_sources) - set(_SETTING_SOURCES))
-    if unknown:
-        raise InvalidOptionError(f"setting_sources may hold {list(_SETTING_SOURCES)}, not {unknown}")
-    base = Path(cwd if cwd is not None else os.getcwd()).resolve()
-    blocks: list[tuple[str, str]] = []
-    if "user" in setting_sources:
-        text = _render_files(
-            [(_config_home() / "CLAUDE.md", "user's private global instructions for all projects")]
-        )
-        if text:
-            blocks.append(("user_instructions", text))
-    files: list[tuple[Path, str]] = []
-    for directory in _project_dirs(base):
-        if "project" in setting_sources:
-            kind = "project instructions, checked into the codebase"
-            files += [(directory / "CLAUDE.md", kind), (directory / ".claude" / "CLAUDE.md", kind)]
-        if "local" in setting_sources:
-            files.append(
-                (directory / "CLAUDE.local.md", "user's private project instructions, not checked in")
-            )
-    text = _render_files(files)
-    if text:
-        blocks.append(("project_instructions", text))
-    return tuple(blocks)

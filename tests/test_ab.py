@@ -66,10 +66,6 @@ DEFAULT_LANES = 2
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
-_BUILTIN_AGENTS = (
-    "the init message's agents: the CLI adds its built-in agents (claude, Explore, general-purpose, "
-    "Plan, statusline-setup) and those of .claude/agents files; claude-compat lists the program's only"
-)
 _TOOLSET = (
     "the built-in toolset: the CLI 2.1.331 offers Task, Cron*, worktree, Monitor… and no Glob or Grep "
     "(a Glob call is an error there); claude-compat offers its own set, with Glob and Grep"
@@ -103,12 +99,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "dynamic_set_model": {
         "message 8 (U[str]): content": _SET_MODEL,
     },
-    "agent_definition_client": {
-        "stdout": _BUILTIN_AGENTS,
-    },
-    "agent_definition_query": {
-        "stdout": _BUILTIN_AGENTS,
-    },
     "agents_code_reviewer": {
         "kinds": _SUBAGENT_BACKGROUND,
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
@@ -131,9 +121,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 7/6 (Result:success): stop_reason": _CLEAR,
         "message 7/6 (Result:success): terminal_reason": _CLEAR,
         "stdout": _CLEAR,
-    },
-    "filesystem_agents": {
-        "stdout": _BUILTIN_AGENTS,
     },
     "forward_subagent_text_off": {
         "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,

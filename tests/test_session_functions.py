@@ -11,6 +11,7 @@ import pytest
 from letta_client import AsyncLetta
 
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
+from claude_compat._internal.setting_sources import instruction_blocks
 from claude_compat.errors import SessionNotFoundError
 from claude_compat.sessions import (
     ForkSessionResult,
@@ -27,7 +28,6 @@ from claude_compat.sessions import (
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend.backend import LettaBackend, SessionSpec
 from letta_backend.registry import default_registry
-from letta_backend.sessions_store import project_memory_blocks
 
 pytestmark = [pytest.mark.letta]
 
@@ -330,17 +330,17 @@ def test_project_claude_md_files_from_the_git_root_down_become_one_block(tmp_pat
     (work / "CLAUDE.md").write_text("leaf rules")
     (work / "CLAUDE.local.md").write_text("my private notes")
 
-    [(label, value)] = project_memory_blocks(work, ["project"])
+    [(label, value)] = instruction_blocks(work, ["project"])
 
     assert label == "project_instructions"
     assert value.index("root rules") < value.index("package rules") < value.index("leaf rules")
     assert f"Contents of {repo / 'CLAUDE.md'}" in value
     assert "never read" not in value and "private notes" not in value
-    [(_, with_local)] = project_memory_blocks(work, ["project", "local"])
+    [(_, with_local)] = instruction_blocks(work, ["project", "local"])
     assert "my private notes" in with_local
 
 
-def test_user_claude_md_is_its_own_block_and_nothing_loads_without_sources(
+def test_user_claude_md_is_its_own_block_and_every_source_loads_by_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / "config"
@@ -350,12 +350,14 @@ def test_user_claude_md_is_its_own_block_and_nothing_loads_without_sources(
     project = tmp_path / "project"
     project.mkdir()
 
-    assert project_memory_blocks(project, None) == ()
-    assert project_memory_blocks(project, []) == ()
-    [(label, value)] = project_memory_blocks(project, ["user", "project"])
+    assert instruction_blocks(project, []) == ()
+    # as the Claude SDK: None loads every source ([] is its isolation mode)
+    every = instruction_blocks(project, ["user", "project", "local"])
+    assert instruction_blocks(project, None) == every
+    [(label, value)] = instruction_blocks(project, ["user", "project"])
     assert label == "user_instructions" and "always answer in French" in value
     with pytest.raises(ValueError, match="setting_sources"):
-        project_memory_blocks(project, ["team"])
+        instruction_blocks(project, ["team"])
 
 
 @pytest.mark.anyio
@@ -367,7 +369,7 @@ async def test_project_instructions_reach_the_model_as_a_memory_block(
     backend = await LettaBackend.connect()
     try:
         session = await backend.open_session(
-            SessionSpec(cwd=str(tmp_path), memory_blocks=project_memory_blocks(tmp_path, ["project"]))
+            SessionSpec(cwd=str(tmp_path), memory_blocks=instruction_blocks(tmp_path, ["project"]))
         )
         [_ async for _ in backend.run(session, [{"role": "user", "content": "hi"}], client_tools=[])]
     finally:

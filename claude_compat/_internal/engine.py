@@ -53,7 +53,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, prices, structured, unoffered
+from . import cli_facts, prices, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -243,7 +243,7 @@ class Engine:
             "apiKeySource": "none",
             "claude_code_version": f"claude-compat {_version}",
             "output_style": "default",
-            "agents": sorted(opts.agents) if opts.agents else [],
+            "agents": self._agent_names(),
             "skills": [],
             "plugins": [],
             "uuid": str(uuid.uuid4()),
@@ -251,6 +251,10 @@ class Engine:
         if opts.add_dirs:
             data["additional_directories"] = [str(d) for d in opts.add_dirs]
         return SystemMessage(subtype="init", data=data)
+
+    def _agent_names(self) -> list[str]:
+        """The session's subagent names as the CLI lists them (built-in, agent files, the program's)."""
+        return subagents.listed_names(getattr(self.tools, "agents", None) or {})
 
     def set_permission_mode(self, mode: str) -> None:
         """Change the permission mode (Claude or Letta vocabulary)."""
@@ -279,7 +283,7 @@ class Engine:
         """What the session offers, shaped like the Claude CLI's initialize answer."""
         return {
             "commands": commands,
-            "agents": [{"name": n} for n in sorted(self.options.agents or {})],
+            "agents": [{"name": n} for n in self._agent_names()],
             "output_style": "default",
             "available_output_styles": list(cli_facts.OUTPUT_STYLES),
             "models": [{"value": self.model, "displayName": self.model}],

@@ -15,12 +15,11 @@ from typing import Any
 from letta_backend.agents import normalise_blocks
 from letta_backend.backend import SessionSpec
 from letta_backend.mapping import PERMISSION_MODES
-from letta_backend.sessions_store import project_memory_blocks
 from letta_backend.timeouts import Timeouts
 
 from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
-from . import cli_facts, surface
+from . import cli_facts, setting_sources, surface
 from .rules import parse_rule
 from .unoffered import routed_names
 
@@ -174,7 +173,7 @@ def session_spec(
         model_handle=options.letta_model_handle,
         embedding_handle=options.letta_embedding_handle or os.environ.get("CLAUDE_COMPAT_EMBEDDING") or None,
         memory_blocks=normalise_blocks(options.letta_memory_blocks)
-        + project_memory_blocks(cwd_of(options), options.setting_sources),
+        + setting_sources.instruction_blocks(cwd_of(options), options.setting_sources),
         model_settings=dict(options.letta_model_settings or {}),
         routed_tools=tuple(routed_names(options.disallowed_tools)),
         thinking=dict(options.thinking) if options.thinking else None,

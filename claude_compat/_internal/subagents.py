@@ -32,18 +32,81 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
+from . import setting_sources
 
 #: The ``task_type`` the CLI gives a subagent task.
 TASK_TYPE = "local_agent"
 
-#: The subagent Claude offers when the program defines none of that name.
-GENERAL_PURPOSE = AgentDefinition(
-    description="General-purpose agent for researching complex questions and executing multi-step tasks.",
-    prompt=(
-        "You are an agent for a larger task. Given the user's message, use the tools available to "
-        "complete the task fully, then answer with a concise report of what you found or did."
+#: What the built-in subagents may not use: they report back, they do not change files or delegate.
+_READ_ONLY = ["Agent", "Task", "Edit", "Write", "NotebookEdit", "ExitPlanMode"]
+
+#: The subagents the CLI always offers besides the program's (names as the CLI lists them; the
+#: descriptions and prompts are the project's own words for what each is for).
+BUILTIN_AGENTS: dict[str, AgentDefinition] = {
+    "claude": AgentDefinition(
+        description="Catch-all agent for any task that does not fit a more specific agent.",
+        prompt=(
+            "You are an agent for a larger task. Given the user's message, use the tools available "
+            "to complete the task fully, then answer with a concise report of what you did."
+        ),
     ),
-)
+    "Explore": AgentDefinition(
+        description=(
+            "Read-only search agent: finds files, code and facts across a project and reports the "
+            "conclusion. Say how thorough it should be."
+        ),
+        prompt=(
+            "You are a read-only search agent. Find what the user's message asks for by reading and "
+            "searching; change nothing. Answer with the conclusion and where you found it."
+        ),
+        disallowedTools=_READ_ONLY,
+    ),
+    "general-purpose": AgentDefinition(
+        description=(
+            "General-purpose agent for researching complex questions, searching for code and "
+            "executing multi-step tasks."
+        ),
+        prompt=(
+            "You are an agent for a larger task. Given the user's message, use the tools available to "
+            "complete the task fully, then answer with a concise report of what you found or did."
+        ),
+    ),
+    "Plan": AgentDefinition(
+        description=(
+            "Software architect agent: designs an implementation plan, names the critical files "
+            "and weighs the trade-offs."
+        ),
+        prompt=(
+            "You are a software architect. Read what you need, change nothing, and answer with a "
+            "step-by-step implementation plan naming the files involved and the trade-offs."
+        ),
+        disallowedTools=_READ_ONLY,
+    ),
+    "statusline-setup": AgentDefinition(
+        description="Configures the user's status line setting.",
+        prompt="You configure the user's status line setting. Read the settings, then edit them as asked.",
+        tools=["Read", "Edit"],
+    ),
+}
+
+#: The subagent type a call without ``subagent_type`` runs.
+DEFAULT_AGENT = "general-purpose"
+
+
+def available_agents(options: ClaudeAgentOptions, cwd: str) -> dict[str, AgentDefinition]:
+    """Every subagent a session offers: the built-in ones, the setting sources' agent files, then
+    the program's ``agents`` (a later definition of a name wins), as the CLI assembles them."""
+    return {
+        **BUILTIN_AGENTS,
+        **setting_sources.file_agents(cwd, options.setting_sources),
+        **(options.agents or {}),
+    }
+
+
+def listed_names(agents: dict[str, AgentDefinition]) -> list[str]:
+    """Agent names in the CLI's order (init message, tool schema): alphabetical, ignoring case."""
+    return sorted(agents, key=str.lower)
+
 
 #: Claude model aliases a subagent definition may use; "inherit" keeps the parent's.
 INHERIT = "inherit"
@@ -51,8 +114,8 @@ INHERIT = "inherit"
 
 def agent_tool_spec(agents: dict[str, AgentDefinition]) -> dict[str, Any]:
     """The client-tool spec of ``Agent`` with the Claude input schema."""
-    names = sorted({*agents, "general-purpose"})
-    listing = "\n".join(f"- {n}: {(agents.get(n) or GENERAL_PURPOSE).description}" for n in names)
+    names = listed_names(agents)
+    listing = "\n".join(f"- {n}: {agents[n].description}" for n in names)
     return {
         "name": "Agent",
         "description": "Launch a subagent to handle a task on its own. Available agent types:\n" + listing,

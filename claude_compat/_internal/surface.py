@@ -496,12 +496,17 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt("resume_session_at", "emulated", "the conversation is forked exactly at that Letta message"),
     _opt("resume_drops_turn", "not-yet", "the discarded turn is not validated yet", "warns"),
     _opt(
-        "agents", "emulated", "the Agent tool (alias Task) runs each subagent as a child Letta conversation"
+        "agents",
+        "emulated",
+        "the Agent tool (alias Task) runs each subagent as a child Letta conversation; the CLI's "
+        "built-in agents (claude, Explore, general-purpose, Plan, statusline-setup) and .claude/agents "
+        "files are offered too",
     ),
     _opt(
         "setting_sources",
         "emulated",
-        "CLAUDE.md files of the named sources become memory blocks; settings files are never read",
+        "CLAUDE.md files of the named sources (None: all, as in the Claude SDK) become memory blocks and "
+        "their agents/*.md files subagents; settings files are never read",
     ),
     _opt("skills", "refused", "Claude Code skills do not load on Letta", "warns"),
     _opt(

@@ -52,11 +52,13 @@ class ClaudeToolHost(ToolHost):
             # like the Claude SDK: interactive tools are offered only when someone can answer
             builtin = [n for n in builtin if n not in INTERACTIVE_TOOL_NAMES]
         self._builtin = [n for n in builtin if n in BUILTIN_TOOLS]
-        wants_agent = bool(options.agents) or any(t in ("Agent", "Task") for t in (options.tools or []))
+        self.agents = subagents.available_agents(options, cwd)
+        own = any(
+            self.agents[n] is not subagents.BUILTIN_AGENTS.get(n) for n in self.agents
+        )  # program or files
+        wants_agent = own or any(t in ("Agent", "Task") for t in (options.tools or []))
         blocked = {d for d in options.disallowed_tools if d in ("Agent", "Task")}
-        self._agents: dict[str, AgentDefinition] | None = (
-            dict(options.agents or {}) if wants_agent and not blocked else None
-        )
+        self._agents: dict[str, AgentDefinition] | None = self.agents if wants_agent and not blocked else None
         self._sdk: dict[str, tuple[McpSdkServerConfig, sdk_mcp.SdkToolSpec]] = {}
         self._specs: list[dict[str, Any]] = []
         self._state: dict[str, Any] = {}
@@ -292,12 +294,10 @@ class ClaudeToolHost(ToolHost):
         from .engine import Engine
 
         assert self._agents is not None and self.hooks is not None
-        kind = str(tool_input.get("subagent_type") or "general-purpose")
-        definition = self._agents.get(kind) or (
-            subagents.GENERAL_PURPOSE if kind == "general-purpose" else None
-        )
+        kind = str(tool_input.get("subagent_type") or subagents.DEFAULT_AGENT)
+        definition = self._agents.get(kind)
         if definition is None:
-            names = ", ".join(sorted({*self._agents, "general-purpose"}))
+            names = ", ".join(subagents.listed_names(self._agents))
             return ToolOutcome(f"Error: unknown subagent_type {kind!r}; available: {names}", is_error=True)
         prompt = str(tool_input.get("prompt") or "")
         agent_id = f"subagent-{tool_use_id}"

@@ -1,0 +1,173 @@
+"""The CLI's setting sources: CLAUDE.md instructions and ``.claude/agents`` subagents, found where it looks.
+
+``setting_sources`` names which sources load: ``user`` (the Claude config folder), ``project``
+(``cwd`` and its parents up to the git root) and ``local`` (``CLAUDE.local.md`` there). None loads
+all three, as the Claude SDK does; ``[]`` loads nothing. Settings files themselves are not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import InvalidOptionError
+from ..types import AgentDefinition
+
+logger = logging.getLogger("claude_compat")
+
+#: Every setting source, in the order the CLI reads them (later ones win).
+SOURCES = ("user", "project", "local")
+
+#: Letta's default block size limit (characters).
+_BLOCK_LIMIT = 100_000
+
+#: What the CLI calls each kind of instruction file when it shows them to the model.
+_USER_KIND = "user's private global instructions for all projects"
+_PROJECT_KIND = "project instructions, checked into the codebase"
+_LOCAL_KIND = "user's private project instructions, not checked in"
+
+#: Frontmatter keys of an agent file → AgentDefinition fields (lists may be "A, B" strings).
+_AGENT_FIELDS = {
+    "description": "description",
+    "tools": "tools",
+    "disallowedTools": "disallowedTools",
+    "model": "model",
+    "maxTurns": "maxTurns",
+    "permissionMode": "permissionMode",
+    "effort": "effort",
+    "background": "background",
+    "skills": "skills",
+}
+_LIST_FIELDS = frozenset({"tools", "disallowedTools", "skills"})
+
+
+def effective(setting_sources: Sequence[str] | None) -> tuple[str, ...]:
+    """The sources that load: None means all of them (the Claude SDK's default); unknown names fail."""
+    if setting_sources is None:
+        return SOURCES
+    unknown = sorted(set(setting_sources) - set(SOURCES))
+    if unknown:
+        raise InvalidOptionError(f"setting_sources may hold {list(SOURCES)}, not {unknown}")
+    return tuple(s for s in SOURCES if s in setting_sources)
+
+
+def config_home() -> Path:
+    """The Claude config folder: ``$CLAUDE_CONFIG_DIR``, else ``~/.claude``."""
+    override = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(override) if override else Path.home() / ".claude"
+
+
+def project_dirs(cwd: Path) -> list[Path]:
+    """``cwd`` and its parents up to the git root (all but ``/`` outside git), outermost first."""
+    dirs: list[Path] = []
+    for directory in (cwd, *cwd.parents):
+        if directory == Path(directory.anchor) and not (directory / ".git").exists():
+            break
+        dirs.append(directory)
+        if (directory / ".git").exists():
+            break
+    return dirs[::-1]
+
+
+def _render_files(files: Sequence[tuple[Path, str]]) -> str:
+    parts: list[str] = []
+    for path, kind in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if text.strip():
+            parts.append(f"Contents of {path} ({kind}):\n\n{text.strip()}")
+    joined = "\n\n".join(parts)
+    if len(joined) > _BLOCK_LIMIT:
+        note = "\n[truncated: the instructions are longer than a Letta memory block holds]"
+        joined = joined[: _BLOCK_LIMIT - len(note)] + note
+    return joined
+
+
+def instruction_blocks(
+    cwd: str | os.PathLike[str] | None, setting_sources: Sequence[str] | None
+) -> tuple[tuple[str, str], ...]:
+    """CLAUDE.md files of the loaded sources, as (label, value) memory blocks.
+
+    ``user``: ``CLAUDE.md`` in the config folder → block ``user_instructions``. ``project``:
+    ``CLAUDE.md`` and ``.claude/CLAUDE.md`` in ``cwd`` and its parents up to the git root; ``local``:
+    ``CLAUDE.local.md`` there → block ``project_instructions`` (outermost first, as the CLI reads them).
+    """
+    sources = effective(setting_sources)
+    base = Path(cwd if cwd is not None else os.getcwd()).resolve()
+    blocks: list[tuple[str, str]] = []
+    if "user" in sources:
+        text = _render_files([(config_home() / "CLAUDE.md", _USER_KIND)])
+        if text:
+            blocks.append(("user_instructions", text))
+    files: list[tuple[Path, str]] = []
+    for directory in project_dirs(base):
+        if "project" in sources:
+            files += [
+                (directory / "CLAUDE.md", _PROJECT_KIND),
+                (directory / ".claude" / "CLAUDE.md", _PROJECT_KIND),
+            ]
+        if "local" in sources:
+            files.append((directory / "CLAUDE.local.md", _LOCAL_KIND))
+    text = _render_files(files)
+    if text:
+        blocks.append(("project_instructions", text))
+    return tuple(blocks)
+
+
+def _agent_of(path: Path) -> tuple[str, AgentDefinition] | None:
+    """One ``.claude/agents/*.md`` file: YAML frontmatter (name, description, tools…), then the prompt."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        logger.warning("agent file %s cannot be read (%s); it is skipped", path, exc)
+        return None
+    head, sep, body = text.removeprefix("\ufeff").partition("\n---")
+    if not head.startswith("---") or not sep:
+        logger.warning("agent file %s has no '---' frontmatter; it is skipped", path)
+        return None
+    try:
+        meta: Any = yaml.safe_load(head.removeprefix("---"))
+    except yaml.YAMLError as exc:
+        logger.warning("agent file %s has unreadable frontmatter (%s); it is skipped", path, exc)
+        return None
+    if not isinstance(meta, Mapping) or not meta.get("name") or not meta.get("description"):
+        logger.warning("agent file %s needs a name and a description in its frontmatter; it is skipped", path)
+        return None
+    fields: dict[str, Any] = {}
+    for key, field in _AGENT_FIELDS.items():
+        value = meta.get(key)
+        if value is None:
+            continue
+        if field in _LIST_FIELDS and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        fields[field] = value
+    fields["description"] = str(fields["description"])
+    return str(meta["name"]), AgentDefinition(prompt=body.partition("\n")[2].strip(), **fields)
+
+
+def file_agents(
+    cwd: str | os.PathLike[str] | None, setting_sources: Sequence[str] | None
+) -> dict[str, AgentDefinition]:
+    """Subagents defined in ``agents/*.md`` of the config folder (``user``) and ``.claude/agents/*.md``
+    of the project (``project``); a nearer definition of a name wins, as in the CLI."""
+    sources = effective(setting_sources)
+    folders: list[Path] = []
+    if "user" in sources:
+        folders.append(config_home() / "agents")
+    if "project" in sources:
+        base = Path(cwd if cwd is not None else os.getcwd()).resolve()
+        folders += [d / ".claude" / "agents" for d in project_dirs(base)]
+    found: dict[str, AgentDefinition] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            agent = _agent_of(path)
+            if agent is not None:
+                found[agent[0]] = agent[1]
+    return found
