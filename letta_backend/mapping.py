@@ -94,6 +94,7 @@ STOP_REASONS: dict[str, StopMapping] = {
     "tool_hook_stopped": StopMapping("success", False, "hook_stopped", "tool_use"),  # by PostToolUse
     "hook_failed": StopMapping("error_during_execution", True, None, None),  # invalid hook output
     "blank_prompt": StopMapping("success", False, None, None),  # a whitespace-only prompt, never sent
+    "conversation_cleared": StopMapping("success", False, None, None),  # /clear: a new session, no model call
     # with output_format: StructuredOutput accepted an input, or refused as many as the CLI allows
     "structured_output": StopMapping("success", False, "completed", "tool_use"),
     "structured_retries": StopMapping(

@@ -79,10 +79,6 @@ _SUBAGENT_REPORT = (
     "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
     "usage and harness counters to tool_use_result"
 )
-_CLEAR = (
-    "/clear: the CLI resets the conversation (a ConversationResetMessage, a new session, no model call); "
-    "claude-compat sends it to the model as a prompt"
-)
 _OUTPUT_STYLE = "outputStyle from .claude/settings.local.json: claude-compat reports the default style"
 
 _SUBAGENT_BACKGROUND_RACE = (
@@ -112,15 +108,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 1 (Sys:init): data.tools (of those called)": _TOOLSET,
         "message 7 (Sys:init): data.tools (of those called)": _TOOLSET,
         "stdout": _READ_BEFORE_EDIT,
-    },
-    "conversation_reset": {
-        "kinds": _CLEAR,
-        "message 7/6 (Result:success): num_turns": _CLEAR,
-        "message 7/6 (Result:success): result": _CLEAR,
-        "message 7/6 (Result:success): session_id": _CLEAR,
-        "message 7/6 (Result:success): stop_reason": _CLEAR,
-        "message 7/6 (Result:success): terminal_reason": _CLEAR,
-        "stdout": _CLEAR,
     },
     "forward_subagent_text_off": {
         "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
@@ -161,17 +148,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
 }
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
-USAGE_GAPS: set[tuple[str, str, str, str]] = {
-    # conversation_reset: the CLI's /clear result made no model call (no model listed): _CLEAR
-    (
-        "Result",
-        "model_usage",
-        "",
-        "cacheCreationEphemeral1hInputTokens cacheCreationEphemeral5mInputTokens cacheCreationInputTokens "
-        "cacheReadInputTokens canonicalModel contextWindow costBasis costUSD inputTokens maxOutputTokens "
-        "outputTokens provider thinkingTokens webSearchRequests",
-    ),
-}
+USAGE_GAPS: set[tuple[str, str, str, str]] = set()
 
 
 class KnownDifferences(AssertionError):

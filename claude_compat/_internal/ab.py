@@ -855,6 +855,7 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "task_id", "number", "random per subagent task: numbered (<task-1>), so a task's messages still match"
     ),
     Normalisation("run_id", "number", "random per subagent run: numbered (<run-1>)"),
+    Normalisation("new_conversation_id", "number", "random per /clear: numbered (<conversation-1>)"),
     Normalisation("end_time", "drop", "wall clock (a subagent task's end)"),
     Normalisation("output_file", "presence", "a file under the temporary directory, named by the task id"),
     Normalisation("retry_delay_ms", "drop", "api_retry backoff carries random jitter"),
@@ -884,6 +885,7 @@ _NUMBER_SPACES = {
     "tool_use_id": "tool",
     "task_id": "task",
     "run_id": "run",
+    "new_conversation_id": "conversation",
 }
 _HIDDEN = ("ab.start", "ab.call", "ab.end")  # recorder bookkeeping, not messages
 

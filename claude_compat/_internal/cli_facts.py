@@ -424,3 +424,9 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 )  # fmt: skip
 #: The CLI's legacy tool names and the tools they name today.
 LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent"}
+
+# --- slash commands ------------------------------------------------------------------------------
+
+#: The prompt that replaces the conversation, as the CLI runs it: a ConversationResetMessage, a
+#: ``background_tasks_changed`` notice, then the new session's init and an empty success result.
+CLEAR_COMMAND = "/clear"

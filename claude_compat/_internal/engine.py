@@ -42,6 +42,7 @@ from ..types import (
     ClaudeAgentOptions,
     ContentBlock,
     ContextUsageResponse,
+    ConversationResetMessage,
     McpStatusResponse,
     Message,
     ResultMessage,
@@ -115,6 +116,9 @@ class ToolHost:
         """The init message's ``mcp_servers`` entries."""
         return []
 
+    def rebind(self, session_id: str) -> None:
+        """The conversation was replaced (``/clear``): later calls and hooks belong to this session."""
+
     async def aclose(self) -> None:
         """Stop what the tools started (external MCP servers, background shells)."""
 
@@ -184,6 +188,7 @@ class Engine:
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._session_started = False
+        self._start_source: str | None = None  # SessionStart's source when not startup/resume ("clear")
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
@@ -342,6 +347,10 @@ class Engine:
         result's origin (see prompts.turn_prompt): the CLI echoes both on the turn's messages.
         With ``session_store=`` the turn is mirrored to the store as it goes ("eager") or at its end.
         """
+        if isinstance(content, str) and content.strip() == cli_facts.CLEAR_COMMAND:
+            async for message in self._clear():
+                yield message
+            return
         mirror = self._mirror()
         eager = self.options.session_store_flush == "eager"
         async for message in self._turn(content, user_uuids=user_uuids, origin=origin):
@@ -355,6 +364,36 @@ class Engine:
             notice = await mirror.flush(end_of_turn=True)
             if notice is not None:
                 yield notice
+
+    async def _clear(self) -> AsyncIterator[Message]:
+        """``/clear`` as the CLI runs it: the conversation is replaced by a new session (no model call)."""
+        assert self.backend is not None and self.session is not None, "Engine.open() first"
+        started = time.monotonic()
+        async with self.backend.turn_lease(self.session):
+            reset_id = str(uuid.uuid4())
+            yield ConversationResetMessage(
+                new_conversation_id=reset_id, uuid=reset_id, session_id=self.session_id
+            )
+            yield self._system("background_tasks_changed", tasks=[])
+        hooks = self._hooks()
+        if hooks is not None and self._session_started:
+            await hooks.run("SessionEnd", {"hook_event_name": "SessionEnd", "reason": "clear"})
+        fresh = dataclasses.replace(
+            self.options, resume=None, continue_conversation=False, fork_session=False, session_id=None
+        )
+        self.session = await self.backend.open_session(
+            _options.session_spec(fresh, first_prompt=None, subagent_of=self._subagent_of)
+        )
+        backend, session = self.backend, self.session
+        self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
+        self.tools.rebind(session.session_id)
+        self.total_cost_usd, self.model_usage = 0.0, {}
+        self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
+        self._session_started, self._start_source = False, "clear"
+        self._user_uuids, self._origin = [], None
+        yield self.init_message()
+        state = TurnState(deadline=self.backend.conn.timeouts.deadline(), started=started)
+        yield self._result("conversation_cleared", None, state, "")
 
     async def _turn(
         self,
@@ -610,6 +649,7 @@ class Engine:
         if not self._session_started:
             self._session_started = True
             source = "resume" if self.session is not None and self.session.resumed else "startup"
+            source, self._start_source = self._start_source or source, None
             started = await hooks.run("SessionStart", {"hook_event_name": "SessionStart", "source": source})
             context += started.additional_context
         text = content if isinstance(content, str) else " ".join(str(p.get("text", "")) for p in content)

@@ -238,9 +238,8 @@ _NAME_ROWS: list[NameStatus] = [
     _row(
         _MESSAGES,
         "ConversationResetMessage",
-        "refused",
-        "there are no slash commands (/clear) on Letta; never emitted",
-        "ignored",
+        "mapped",
+        "a '/clear' prompt replaces the conversation with a new session, as the CLI does (no model call)",
     ),
     *_rows(
         _MESSAGES,
@@ -489,7 +488,7 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "verbatim_prompts",
         "emulated",
-        "prompts are always delivered verbatim (no @file expansion, no slash commands)",
+        "prompts are always delivered verbatim (no @file expansion; '/clear' is the one slash command)",
         "ignored",
     ),
     _opt("fork_session", "mapped", "the resumed conversation is forked into a new session"),

@@ -69,6 +69,12 @@ class ClaudeToolHost(ToolHost):
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
 
+    def rebind(self, session_id: str) -> None:
+        """The conversation was replaced (``/clear``): later calls and hooks belong to this session."""
+        self.session_id = session_id
+        if self.hooks is not None:
+            self.hooks.session_id = session_id
+
     async def open(self, session_id: str) -> None:
         """List the SDK MCP servers' tools and build the gate for this session."""
         self.session_id = session_id
