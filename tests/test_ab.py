@@ -79,7 +79,6 @@ _SUBAGENT_REPORT = (
     "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
     "usage and harness counters to tool_use_result"
 )
-_OUTPUT_STYLE = "outputStyle from .claude/settings.local.json: claude-compat reports the default style"
 
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
@@ -138,9 +137,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
-    },
-    "setting_sources_local_style": {
-        "stdout": _OUTPUT_STYLE,
     },
     "tools_option_preset": {
         "stdout": _TOOLSET,

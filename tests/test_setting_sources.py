@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,125 @@ def test_the_read_only_built_in_agents_cannot_change_files_or_delegate() -> None
         assert {"WebFetch", "Edit", "Write", "Agent", "Task"} <= set(child.disallowed_tools)
     setup = subagents.child_options(parent, subagents.BUILTIN_AGENTS["statusline-setup"], None)
     assert setup.tools == ["Read", "Edit"]
+
+
+def _settings(folder: Path, name: str, data: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(data))
+
+
+def test_settings_files_add_up_their_rules_and_the_last_one_sets_mode_and_style(
+    config: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    _settings(config, "settings.json", {"permissions": {"allow": ["Bash(make:*)"], "deny": ["WebFetch"]}})
+    _settings(
+        work / ".claude",
+        "settings.json",
+        {"permissions": {"deny": ["Read(./secrets/**)"], "ask": ["Bash(git push:*)"], "defaultMode": "plan"}},
+    )
+    _settings(
+        work / ".claude",
+        "settings.local.json",
+        {
+            "permissions": {"defaultMode": "acceptEdits", "additionalDirectories": ["../shared"]},
+            "outputStyle": "x",
+        },
+    )
+
+    found = setting_sources.read_settings(work, None)
+
+    assert found == setting_sources.Settings(
+        allow=("Bash(make:*)",),
+        deny=("WebFetch", "Read(./secrets/**)"),
+        ask=("Bash(git push:*)",),
+        default_mode="acceptEdits",
+        additional_directories=(str((tmp_path / "shared").resolve()),),
+        output_style="x",
+    )
+    assert setting_sources.read_settings(work, ["user"]).default_mode is None
+    assert setting_sources.read_settings(work, []) == setting_sources.Settings()
+    flag = setting_sources.read_settings(work, [], '{"outputStyle": "flagged"}')
+    assert flag.output_style == "flagged"
+    with pytest.raises(InvalidOptionError, match="not valid JSON"):
+        setting_sources.read_settings(work, [], "{oops")
+    with pytest.raises(InvalidOptionError, match="not a file"):
+        setting_sources.read_settings(work, [], "missing.json")
+
+
+def test_a_workspace_allows_nothing_until_it_is_trusted_but_its_denials_apply(
+    config: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    work = tmp_path / "work"
+    _settings(
+        work / ".claude", "settings.json", {"permissions": {"allow": ["Bash(rm:*)"], "deny": ["Write"]}}
+    )
+
+    with caplog.at_level(logging.WARNING, logger="claude_compat"):
+        untrusted = setting_sources.read_settings(work, None)
+
+    assert (untrusted.allow, untrusted.deny) == ((), ("Write",))
+    assert "Ignoring 1 permissions.allow entry from .claude/settings.json" in caplog.text
+    assert (
+        f'projects["{work.resolve()}"].hasTrustDialogAccepted: true in {config / ".claude.json"}'
+        in caplog.text
+    )
+    (config / ".claude.json").write_text(
+        json.dumps({"projects": {str(work.resolve()): {"hasTrustDialogAccepted": True}}})
+    )
+    assert setting_sources.read_settings(work, None).allow == ("Bash(rm:*)",)
+
+
+def test_folding_settings_into_the_options_keeps_the_programs_first_and_is_idempotent() -> None:
+    found = setting_sources.Settings(
+        allow=("Read",), deny=("Bash",), default_mode="plan", additional_directories=("/x",)
+    )
+    options = ClaudeAgentOptions(allowed_tools=["Grep"], permission_mode="default")
+
+    folded = setting_sources.with_settings(options, found)
+
+    assert folded.allowed_tools == ["Grep", "Read"] and folded.disallowed_tools == ["Bash"]
+    assert folded.permission_mode == "default" and folded.add_dirs == ["/x"]
+    assert setting_sources.with_settings(folded, found) == folded
+    assert setting_sources.with_settings(ClaudeAgentOptions(), found).permission_mode == "plan"
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_settings_files_decide_calls_and_the_init_message_as_in_the_cli(
+    scripted_model: ScriptedModel, config: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "a.txt").write_text("alpha\n")
+    _settings(
+        tmp_path / ".claude",
+        "settings.json",
+        {"permissions": {"deny": ["Read"], "ask": ["Bash(echo ask)"]}, "outputStyle": "Explanatory"},
+    )
+    asked: list[str] = []
+
+    async def can_use(name: str, tool_input: dict[str, Any], context: Any) -> Any:
+        from claude_compat import PermissionResultAllow
+
+        asked.append(str(tool_input.get("command")))
+        return PermissionResultAllow()
+
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "a.txt")})]),
+        Turn(tool_calls=[ToolCall("Bash", {"command": "echo ask"})]),
+        Turn(tool_calls=[ToolCall("Bash", {"command": "echo free"})]),
+        "done",
+    )
+
+    async def prompt() -> Any:
+        yield {"type": "user", "message": {"role": "user", "content": "go"}}
+
+    options = ClaudeAgentOptions(cwd=tmp_path, can_use_tool=can_use)
+    messages: list[Any] = [m async for m in query(prompt=prompt(), options=options)]
+
+    init = next(m for m in messages if isinstance(m, SystemMessage) and m.subtype == "init")
+    assert init.data["output_style"] == "Explanatory" and "Read" not in init.data["tools"]
+    results = [m.content[0] for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id is None]
+    assert results[0].is_error and "No such tool available: Read" in str(results[0].content)
+    assert [r.content for r in results[1:]] == ["ask", "free"]
+    assert asked == ["echo ask"]  # only the ask rule's command went to can_use_tool
+    assert messages[-1].result == "done"

@@ -430,3 +430,12 @@ LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent"}
 #: The prompt that replaces the conversation, as the CLI runs it: a ConversationResetMessage, a
 #: ``background_tasks_changed`` notice, then the new session's init and an empty success result.
 CLEAR_COMMAND = "/clear"
+
+# --- settings files ------------------------------------------------------------------------------
+
+#: Logged when a workspace's own settings file allows tools but the user never trusted the workspace.
+UNTRUSTED_ALLOW = (
+    "Ignoring {count} permissions.allow {entries} from {file}: this workspace has not been trusted. "
+    "Run Claude Code interactively here once and accept the trust dialog, or set "
+    'projects["{cwd}"].hasTrustDialogAccepted: true in {config}.'
+)

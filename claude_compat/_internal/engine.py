@@ -54,7 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, prices, structured, subagents, unoffered
+from . import cli_facts, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -167,14 +167,18 @@ class Engine:
         *,
         subagent_of: tuple[str, str] | None = None,
     ) -> None:
-        self.options = options
         _options.check_options(options)  # bad options fail before anything connects
+        settings = setting_sources.read_settings(
+            _options.cwd_of(options), options.setting_sources, options.settings
+        )
+        self.options = options = setting_sources.with_settings(options, settings)
+        self._output_style = settings.output_style or "default"
         self._subagent_of = subagent_of
         self._hook_errors: list[str] = []  # a UserPromptSubmit hook's invalid output ends the turn
         if tools is None:
             from .toolhost import ClaudeToolHost
 
-            tools = ClaudeToolHost(options, cwd=_options.cwd_of(options))
+            tools = ClaudeToolHost(options, cwd=_options.cwd_of(options), ask_rules=settings.ask)
         self.tools = tools
         self.backend: LettaBackend | None = None
         self.session: BackendSession | None = None
@@ -247,7 +251,7 @@ class Engine:
             "slash_commands": [],
             "apiKeySource": "none",
             "claude_code_version": f"claude-compat {_version}",
-            "output_style": "default",
+            "output_style": self._output_style,
             "agents": self._agent_names(),
             "skills": [],
             "plugins": [],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,7 @@ class PermissionGate:
         allowed_tools: list[str],
         disallowed_tools: list[str],
         mode: str | None,
+        ask_rules: Sequence[str] = (),
         can_use_tool: CanUseTool | None,
         hooks: HookRunner,
         cwd: Path,
@@ -109,6 +110,7 @@ class PermissionGate:
         # option rules are fixed for the session; permission updates change only the session's own
         self._allow_opts = [parse_rule(t) for t in allowed_tools]
         self._deny_opts = [parse_rule(t) for t in disallowed_tools]
+        self._ask_opts = [parse_rule(t) for t in ask_rules]  # settings files' ask rules
         self._session: dict[str, list[Rule]] = {"allow": [], "deny": [], "ask": []}
         self._mode = "default"
         self.mode = mode or "default"
@@ -145,7 +147,7 @@ class PermissionGate:
             return [*self._allow_opts, *self._session["allow"]]
         if behavior == "deny":
             return [*self._deny_opts, *self._session["deny"]]
-        return list(self._session["ask"])
+        return [*self._ask_opts, *self._session["ask"]]
 
     def _denied_by(self, tool_name: str, tool_input: dict[str, Any]) -> Rule | None:
         for rule in self._rules("deny"):

@@ -2,21 +2,27 @@
 
 ``setting_sources`` names which sources load: ``user`` (the Claude config folder), ``project``
 (``cwd`` and its parents up to the git root) and ``local`` (``CLAUDE.local.md`` there). None loads
-all three, as the Claude SDK does; ``[]`` loads nothing. Settings files themselves are not read.
+all three, as the Claude SDK does; ``[]`` loads nothing. Of the settings files, the permission
+rules, default mode, extra directories and output style are honoured.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
+import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..errors import InvalidOptionError
-from ..types import AgentDefinition
+from ..types import AgentDefinition, ClaudeAgentOptions, PermissionMode
+from . import cli_facts
 
 logger = logging.getLogger("claude_compat")
 
@@ -171,3 +177,158 @@ def file_agents(
             if agent is not None:
                 found[agent[0]] = agent[1]
     return found
+
+
+# ---------------------------------------------------------------------------
+# Settings files: permission rules, default mode, directories, output style
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What claude-compat takes from the CLI's settings files, merged (later sources win)."""
+
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    ask: tuple[str, ...] = ()
+    default_mode: str | None = None
+    additional_directories: tuple[str, ...] = ()
+    output_style: str | None = None
+
+
+def _settings_files(cwd: Path) -> dict[str, Path]:
+    """Each source's settings file, as the CLI names them."""
+    return {
+        "user": config_home() / "settings.json",
+        "project": cwd / ".claude" / "settings.json",
+        "local": cwd / ".claude" / "settings.local.json",
+    }
+
+
+def _global_config() -> Path:
+    """The CLI's global config file, where it records which workspaces the user trusted."""
+    override = os.environ.get("CLAUDE_CONFIG_DIR")
+    return Path(override) / ".claude.json" if override else Path.home() / ".claude.json"
+
+
+def _trusted(cwd: Path) -> bool:
+    """Whether the user accepted the CLI's trust dialog for this workspace."""
+    try:
+        projects = json.loads(_global_config().read_text(encoding="utf-8")).get("projects", {})
+        return bool(projects.get(str(cwd), {}).get("hasTrustDialogAccepted"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _read_json(path: Path) -> Mapping[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        logger.warning("settings file %s cannot be read (%s); it is skipped, as the CLI skips it", path, exc)
+        return None
+    if not isinstance(data, Mapping):
+        logger.warning("settings file %s does not hold a JSON object; it is skipped", path)
+        return None
+    return data
+
+
+def _flag_settings(value: str, cwd: Path) -> Mapping[str, Any] | None:
+    """``ClaudeAgentOptions.settings``: a JSON object, or the path of a settings file."""
+    text = value.strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidOptionError(
+                f"settings is not valid JSON ({exc}); pass a JSON object or a file path"
+            ) from None
+        return data if isinstance(data, Mapping) else None
+    path = (cwd / os.path.expanduser(text)).resolve()
+    if not path.is_file():
+        raise InvalidOptionError(
+            f"settings names {path}, which is not a file; pass a JSON object or a file path"
+        )
+    return _read_json(path)
+
+
+def read_settings(
+    cwd: str | os.PathLike[str] | None, setting_sources: Sequence[str] | None, flag: str | None = None
+) -> Settings:
+    """The settings of the loaded sources (user < project < local < the ``settings`` option).
+
+    Rule lists add up; ``defaultMode`` and ``outputStyle`` come from the last source that sets them.
+    As in the CLI, ``permissions.allow`` rules of an untrusted workspace's own files are ignored
+    (with the CLI's warning), while their deny and ask rules apply.
+    """
+    base = Path(cwd if cwd is not None else os.getcwd()).resolve()
+    files = _settings_files(base)
+    layers: list[tuple[str, Mapping[str, Any]]] = []
+    for source in effective(setting_sources):
+        data = _read_json(files[source])
+        if data is not None:
+            layers.append((source, data))
+    if flag:
+        data = _flag_settings(flag, base)
+        if data is not None:
+            layers.append(("flag", data))
+    rules: dict[str, list[str]] = {"allow": [], "deny": [], "ask": []}
+    scalars: dict[str, str] = {}
+    dirs: list[str] = []
+    for source, data in layers:
+        found_permissions = data.get("permissions")
+        permissions: Mapping[str, Any] = found_permissions if isinstance(found_permissions, Mapping) else {}
+        for behavior, found in rules.items():
+            entries = [str(e) for e in permissions.get(behavior) or [] if isinstance(e, str)]
+            if behavior == "allow" and entries and source in ("project", "local") and not _trusted(base):
+                logger.warning(
+                    cli_facts.UNTRUSTED_ALLOW.format(
+                        count=len(entries),
+                        entries="entry" if len(entries) == 1 else "entries",
+                        file=files[source].relative_to(base),
+                        cwd=base,
+                        config=_global_config(),
+                    )
+                )
+                continue
+            found += [e for e in entries if e not in found]
+        mode = permissions.get("defaultMode")
+        if mode in typing.get_args(PermissionMode):
+            scalars["defaultMode"] = str(mode)
+        elif mode is not None:
+            logger.warning(
+                "%s: permissions.defaultMode %r is not a permission mode; it is ignored", source, mode
+            )
+        style = data.get("outputStyle")
+        if isinstance(style, str):
+            scalars["outputStyle"] = style
+        for entry in permissions.get("additionalDirectories") or []:
+            if isinstance(entry, str):
+                resolved = str((base / os.path.expanduser(entry)).resolve())
+                if resolved not in dirs:
+                    dirs.append(resolved)
+    return Settings(
+        allow=tuple(rules["allow"]),
+        deny=tuple(rules["deny"]),
+        ask=tuple(rules["ask"]),
+        default_mode=scalars.get("defaultMode"),
+        additional_directories=tuple(dirs),
+        output_style=scalars.get("outputStyle"),
+    )
+
+
+def with_settings(options: ClaudeAgentOptions, settings: Settings) -> ClaudeAgentOptions:
+    """The options with the settings' rules, mode and directories folded in (the program's come first;
+    folding twice changes nothing)."""
+
+    def joined(mine: Sequence[Any], theirs: Sequence[Any]) -> list[Any]:
+        return [*mine, *(x for x in theirs if x not in mine)]
+
+    return dataclasses.replace(
+        options,
+        allowed_tools=joined(options.allowed_tools, settings.allow),
+        disallowed_tools=joined(options.disallowed_tools, settings.deny),
+        permission_mode=options.permission_mode or settings.default_mode,  # type: ignore[arg-type]
+        add_dirs=joined([str(d) for d in options.add_dirs], settings.additional_directories),
+    )

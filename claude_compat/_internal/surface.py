@@ -132,9 +132,8 @@ _NAME_ROWS: list[NameStatus] = [
     _row(
         _OPTIONS,
         "SettingSource",
-        "refused",
-        "Claude Code settings files are never read; the type exists for signatures",
-        "ignored",
+        "mapped",
+        "names a setting source (user, project, local), as in the Claude SDK",
     ),
     _row(
         _OPTIONS,
@@ -454,7 +453,12 @@ _OPTION_ROWS: list[NameStatus] = [
     ),
     _opt("cwd", "emulated", "built-in tools and stdio MCP servers run there; stored with the session"),
     _opt("cli_path", "refused", "there is no CLI", "warns"),
-    _opt("settings", "refused", "Claude Code settings files are not read", "warns"),
+    _opt(
+        "settings",
+        "emulated",
+        "a JSON object or settings file over the setting sources' files: permission rules, defaultMode, "
+        "additionalDirectories and outputStyle are honoured, other keys are not read",
+    ),
     _opt("add_dirs", "emulated", "extra directories the built-in file tools may reach"),
     _opt("env", "emulated", "environment of Bash and stdio MCP servers"),
     _opt("extra_args", "refused", "CLI flags have no meaning without the CLI", "warns"),
@@ -504,8 +508,9 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "setting_sources",
         "emulated",
-        "CLAUDE.md files of the named sources (None: all, as in the Claude SDK) become memory blocks and "
-        "their agents/*.md files subagents; settings files are never read",
+        "CLAUDE.md files of the named sources (None: all, as in the Claude SDK) become memory blocks, "
+        "their agents/*.md files subagents; of their settings files the permission rules (allow only in "
+        "trusted workspaces, as the CLI), defaultMode, additionalDirectories and outputStyle apply",
     ),
     _opt("skills", "refused", "Claude Code skills do not load on Letta", "warns"),
     _opt(

@@ -12,6 +12,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,9 @@ from .permissions import PermissionGate, ToolFacts
 class ClaudeToolHost(ToolHost):
     """Tools of one session, configured from ClaudeAgentOptions."""
 
-    def __init__(self, options: ClaudeAgentOptions, *, cwd: str) -> None:
+    def __init__(self, options: ClaudeAgentOptions, *, cwd: str, ask_rules: Sequence[str] = ()) -> None:
         self.options = options
+        self._ask_rules = list(ask_rules)  # from the settings files: calls that always ask
         self.cwd = Path(cwd)
         self.add_dirs = [Path(d).resolve() for d in options.add_dirs]
         self.session_id = ""
@@ -119,6 +121,7 @@ class ClaudeToolHost(ToolHost):
         self.gate = PermissionGate(
             allowed_tools=list(self.options.allowed_tools),
             disallowed_tools=list(self.options.disallowed_tools),
+            ask_rules=self._ask_rules,
             mode=self.options.permission_mode,
             can_use_tool=self.options.can_use_tool,
             hooks=self.hooks,
