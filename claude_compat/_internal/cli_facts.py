@@ -239,6 +239,9 @@ HOOK_WRONG_EVENT = (
     "Hook returned incorrect event name: expected '{expected}' but got '{got}'. Full stdout: {output}"
 )
 HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_error_status=none cause_name=none"
+#: Events whose SDK hook callbacks the CLI never calls (measured: query() and client, a new session
+#: and a resumed one); the program's SessionStart and SessionEnd callbacks stay silent.
+HOOK_EVENTS_NEVER_CALLED = frozenset({"SessionStart", "SessionEnd"})
 
 # --- observable input -----------------------------------------------------------------------------
 
