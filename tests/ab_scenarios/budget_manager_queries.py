@@ -60,9 +60,8 @@ class BudgetManager:
         print("\n" + "-" * 40)
         print("Budget")
         print("-" * 40)
-        print(
-            f"  cost:  ${self.total_cost:.4f} / ${self.max_cost_usd:.4f} ({remaining['cost_percentage']:.1f}%)"
-        )
+        share = remaining["cost_percentage"]
+        print(f"  cost:  ${self.total_cost:.4f} / ${self.max_cost_usd:.4f} ({share:.1f}%)")
         print(f"  turns: {self.total_turns} / {self.max_turns} ({remaining['turns_percentage']:.1f}%)")
         print(f"  left:  ${remaining['remaining_cost']:.4f}, {remaining['remaining_turns']} turns")
         print("-" * 40)

@@ -10,13 +10,22 @@ by type instead of whole (they hold ids and timings); the events are printed, no
 import asyncio
 from typing import Any
 
-from claude_agent_sdk import ClaudeAgentOptions, ClaudeSDKClient, HookContext, HookInput, HookJSONOutput, HookMatcher
+from claude_agent_sdk import (
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    HookContext,
+    HookInput,
+    HookJSONOutput,
+    HookMatcher,
+)
 
 
 async def main() -> None:
     all_invocations: list[dict[str, Any]] = []
 
-    async def track_hook(input_data: HookInput, tool_use_id: str | None, context: HookContext) -> HookJSONOutput:
+    async def track_hook(
+        input_data: HookInput, tool_use_id: str | None, context: HookContext
+    ) -> HookJSONOutput:
         """Generic hook that tracks all invocations."""
         all_invocations.append({"hook_event_name": input_data.get("hook_event_name")})
         return {}
