@@ -479,7 +479,8 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "hooks",
         "emulated",
-        "run by the local hook runner; events that do not exist on Letta never fire",
+        "run by the local hook runner; events that do not exist on Letta never fire; SessionStart and "
+        "SessionEnd callbacks are never called, as the CLI never calls them",
     ),
     _opt(
         "user",
