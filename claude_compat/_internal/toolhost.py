@@ -85,6 +85,8 @@ class ClaudeToolHost(ToolHost):
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
+        # MCP tools by full name, across servers, as the CLI lists them in the init message
+        mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         self._specs = (
             agent_spec
             + [
@@ -97,7 +99,7 @@ class ClaudeToolHost(ToolHost):
             ]
             + [
                 {"name": name, "description": spec.description, "parameters": spec.input_schema}
-                for name, (_, spec) in [*self._sdk.items(), *self._ext_tools.items()]
+                for name, (_, spec) in mcp_tools
                 if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
             ]
         )
