@@ -394,7 +394,7 @@ def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
     assert code == 0, printed.out + printed.err
     assert "claude_agent_sdk" in printed.out and "claude-compat" in printed.out
     assert "message kinds match over 2 runs" in printed.out
-    assert "'Hello there!'" in printed.out  # the result text, side by side
+    assert "'Readable syntax, dynamic" in printed.out  # the result text, side by side (clipped)
     assert "4/4" in printed.err  # the progress bar reached the end
     for run in ("run-1", "run-2"):
         for side in ("claude", "compat"):
@@ -403,7 +403,7 @@ def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
             assert types[0] == "ab.start" and "ResultMessage" in types and types[-1] == "ab.end"
             assert (
                 out / run / f"{side}.stdout.txt"
-            ).read_text() == "Claude: Hello there!\nresult: Hello there!\n"
+            ).read_text() == "Readable syntax, dynamic typing and a large standard library.\n"
     page = (out / "report.html").read_text()
     assert page.startswith("<!doctype html>") and "Sys:init" in page and "What the normaliser ignores" in page
     assert json.loads((out / "summary.json").read_text())["kinds_match"] is True

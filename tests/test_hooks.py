@@ -98,6 +98,19 @@ async def test_notification_matchers_compare_the_notification_type() -> None:
     assert [s["input"]["notification_type"] for s in seen] == ["permission_prompt"]
 
 
+async def test_session_start_and_session_end_callbacks_are_never_called_as_with_the_cli() -> None:
+    seen: list[dict[str, Any]] = []
+    hooks = runner(
+        {
+            "SessionStart": [HookMatcher(hooks=[answering({"systemMessage": "hi"}, seen)])],
+            "SessionEnd": [HookMatcher(hooks=[answering({}, seen)])],
+        }
+    )
+    started = await hooks.run("SessionStart", {"hook_event_name": "SessionStart", "source": "startup"})
+    ended = await hooks.run("SessionEnd", {"hook_event_name": "SessionEnd", "reason": "other"})
+    assert seen == [] and started == HookOutcome() and ended == HookOutcome()
+
+
 # --- what a callback receives --------------------------------------------------------------
 
 

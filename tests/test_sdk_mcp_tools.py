@@ -311,3 +311,23 @@ async def test_a_config_without_a_server_instance_is_a_clear_error() -> None:
         await list_sdk_tools(config)
     with pytest.raises(InvalidOptionError, match="create_sdk_mcp_server"):
         await call_sdk_tool(config, "add", {})
+
+
+async def test_the_init_message_lists_mcp_tools_by_full_name_across_servers_as_the_cli(tmp_path: Any) -> None:
+    from claude_compat._internal.toolhost import ClaudeToolHost
+
+    def named(name: str) -> Any:
+        return ours.tool(name, f"tool {name}", {"x": str})(add)
+
+    zz = ours.create_sdk_mcp_server("zz", tools=[named("zeta"), named("Alpha"), named("mid")])
+    aa = ours.create_sdk_mcp_server("aa", tools=[named("two"), named("one")])
+    host = ClaudeToolHost(
+        ours.ClaudeAgentOptions(tools=[], mcp_servers={"zz": zz, "aa": aa}), cwd=str(tmp_path)
+    )
+    await host.open("sess-1")
+    try:
+        names = host.tool_names()
+    finally:
+        await host.aclose()
+
+    assert names == ["mcp__aa__one", "mcp__aa__two", "mcp__zz__Alpha", "mcp__zz__mid", "mcp__zz__zeta"]

@@ -135,6 +135,44 @@ async def test_bypass_permissions_runs_bash_with_the_options_env(
     assert (tmp_path / "out.txt").read_text().strip() == "hello-env"
 
 
+async def test_a_bash_command_running_past_the_clis_threshold_is_shown_as_a_task_as_the_cli(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    slow = {"command": "sleep 3.5; echo slow", "description": "Wait, then say slow"}
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("Bash", slow, id="call_slow")]),
+        Turn(tool_calls=[ToolCall("Bash", {"command": "echo quick"}, id="call_quick")]),
+        Turn(text="done"),
+    )
+
+    messages = await run("slow, then quick", ClaudeAgentOptions(cwd=tmp_path, allowed_tools=["Bash"]))
+
+    assert [label(m) for m in messages] == [
+        "Sys:init",
+        "A[ToolUse]",
+        "Sys:task_started",
+        "Sys:task_notification",
+        "U[ToolResult]",
+        "A[ToolUse]",
+        "U[ToolResult]",  # a quick command is no task
+        "A[Text]",
+        "Result:success",
+    ]
+    started, note = messages[2], messages[3]
+    assert isinstance(started, TaskStartedMessage)
+    assert (started.tool_use_id, started.description, started.task_type) == (
+        "call_slow",
+        "Wait, then say slow",
+        "local_bash",
+    )
+    assert started.data["is_backgrounded"] is False and started.task_id.startswith("b")
+    assert (note.data["task_id"], note.data["status"], note.data["summary"]) == (
+        started.task_id,
+        "completed",
+        "Wait, then say slow",
+    )
+
+
 async def test_can_use_tool_deny_and_allow_with_updated_input(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:

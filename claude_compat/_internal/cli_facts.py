@@ -222,6 +222,16 @@ SUGGESTION_DESTINATIONS: dict[str, Destination] = {
 }
 
 
+# --- long foreground Bash commands ----------------------------------------------------------------
+
+#: A foreground Bash command still running this many seconds after it started becomes a task: the
+#: CLI shows ``task_started`` (is_backgrounded false) then, when it ends, ``task_notification``
+#: (measured: a 3.5 s sleep got both about 3 s in, a 2.5 s one neither).
+SHELL_TASK_AFTER_S = 3.0
+SHELL_TASK_TYPE = "local_bash"
+#: The CLI's id of such a task: this letter and eight base-36 characters (e.g. ``b3io89fg7``).
+SHELL_TASK_ID_PREFIX = "b"
+
 # --- hook outputs ---------------------------------------------------------------------------------
 
 #: The error result of a tool call whose PreToolUse hook answered invalid output (e.g. a
@@ -239,6 +249,9 @@ HOOK_WRONG_EVENT = (
     "Hook returned incorrect event name: expected '{expected}' but got '{got}'. Full stdout: {output}"
 )
 HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_error_status=none cause_name=none"
+#: Events whose SDK hook callbacks the CLI never calls (measured: query() and client, a new session
+#: and a resumed one); the program's SessionStart and SessionEnd callbacks stay silent.
+HOOK_EVENTS_NEVER_CALLED = frozenset({"SessionStart", "SessionEnd"})
 
 # --- observable input -----------------------------------------------------------------------------
 

@@ -217,7 +217,7 @@ class Engine:
         await self.tools.open(self.session.session_id)
 
     async def aclose(self) -> None:
-        """Release the HTTP connections and what the tools started (SessionEnd hooks run first)."""
+        """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
         hooks = self._hooks()
         if hooks is not None and self._session_started:
             await hooks.run("SessionEnd", {"hook_event_name": "SessionEnd", "reason": "other"})
@@ -645,7 +645,8 @@ class Engine:
     async def _prompt_hooks(
         self, content: str | list[dict[str, Any]]
     ) -> tuple[str | list[dict[str, Any]], str | None]:
-        """SessionStart (first turn) and UserPromptSubmit: extra context, or a blocked prompt."""
+        """SessionStart (first turn; a no-op, as the CLI never calls it) and UserPromptSubmit: extra context,
+        or a blocked prompt."""
         hooks = self._hooks()
         if hooks is None:
             return content, None

@@ -175,7 +175,7 @@ class HookRunner:
     ) -> HookOutcome:
         """Run the callbacks registered for ``event`` that match, and merge what they answer."""
         matchers = self.hooks.get(event)
-        if not matchers:
+        if not matchers or event in cli_facts.HOOK_EVENTS_NEVER_CALLED:
             return HookOutcome()
         if event in _TOOL_EVENTS:
             subject = tool_name if tool_name is not None else hook_input.get("tool_name")

@@ -216,8 +216,9 @@ _NAME_ROWS: list[NameStatus] = [
         _MESSAGES,
         "emulated",
         "a subagent task (the Agent tool) shows the CLI's task_started, its prompt, task_progress per "
-        "tool call, task_updated and task_notification, as the CLI shows a foreground task; tasks do not "
-        "run in the background",
+        "tool call, task_updated and task_notification, as the CLI shows a foreground task; a Bash command "
+        "still running after 3 s shows task_started and task_notification (local_bash), as the CLI; tasks "
+        "do not run in the background",
         "TaskStartedMessage TaskProgressMessage TaskUpdatedMessage TaskNotificationMessage "
         "TaskNotificationStatus TaskUpdatedStatus TERMINAL_TASK_STATUSES TaskUsage",
     ),
@@ -474,7 +475,8 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "hooks",
         "emulated",
-        "run by the local hook runner; events that do not exist on Letta never fire",
+        "run by the local hook runner; events that do not exist on Letta never fire; SessionStart and "
+        "SessionEnd callbacks are never called, as the CLI never calls them",
     ),
     _opt(
         "user",

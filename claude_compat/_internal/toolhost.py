@@ -23,6 +23,8 @@ from ..types import (
     McpSdkServerConfig,
     Message,
     SystemMessage,
+    TaskNotificationMessage,
+    TaskStartedMessage,
 )
 from . import cli_facts, sdk_mcp, subagents, unoffered
 from .bash_judge import Shell
@@ -95,6 +97,8 @@ class ClaudeToolHost(ToolHost):
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
+        # MCP tools by full name, across servers, as the CLI lists them in the init message
+        mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         self._specs = (
             agent_spec
             + [
@@ -107,7 +111,7 @@ class ClaudeToolHost(ToolHost):
             ]
             + [
                 {"name": name, "description": spec.description, "parameters": spec.input_schema}
-                for name, (_, spec) in [*self._sdk.items(), *self._ext_tools.items()]
+                for name, (_, spec) in mcp_tools
                 if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
             ]
         )
@@ -235,6 +239,9 @@ class ClaudeToolHost(ToolHost):
             outcome = await self._run_subagent(call.id, tool_input)
         else:
             outcome = await self._execute(call.name, tool_input)
+            if call.name == "Bash" and time.monotonic() - started >= cli_facts.SHELL_TASK_AFTER_S:
+                as_task = self._shell_task(call.id, tool_input, failed=outcome.is_error)
+                outcome = dataclasses.replace(outcome, messages=(*as_task, *outcome.messages))
         event = "PostToolUseFailure" if outcome.is_error else "PostToolUse"
         hook_input: dict[str, Any] = {
             "hook_event_name": event,
@@ -265,6 +272,63 @@ class ClaudeToolHost(ToolHost):
         elif post.system_messages:
             outcome = dataclasses.replace(outcome, after=self._said(event, call.name, post.system_messages))
         return outcome
+
+    def _shell_task(
+        self, tool_use_id: str, tool_input: dict[str, Any], *, failed: bool
+    ) -> tuple[Message, ...]:
+        """A long foreground Bash command as the CLI shows it: ``task_started``, ``task_notification``."""
+        if tool_input.get("run_in_background"):
+            return ()
+        alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+        task_id = cli_facts.SHELL_TASK_ID_PREFIX + "".join(alphabet[b % 36] for b in os.urandom(8))
+        run_id = uuid.uuid4().hex[:18]
+        description = str(tool_input.get("description") or tool_input.get("command") or "")
+        status: Any = "failed" if failed else "completed"
+        common = {"task_id": task_id, "run_id": run_id, "tool_use_id": tool_use_id}
+        started_uuid, note_uuid = str(uuid.uuid4()), str(uuid.uuid4())
+        started = {
+            "type": "system",
+            "subtype": "task_started",
+            **common,
+            "description": description,
+            "is_backgrounded": False,
+            "task_type": cli_facts.SHELL_TASK_TYPE,
+            "uuid": started_uuid,
+            "session_id": self.session_id,
+        }
+        note = {
+            "type": "system",
+            "subtype": "task_notification",
+            **common,
+            "status": status,
+            "output_file": "",
+            "summary": description,
+            "uuid": note_uuid,
+            "session_id": self.session_id,
+        }
+        return (
+            TaskStartedMessage(
+                subtype="task_started",
+                data=started,
+                task_id=task_id,
+                description=description,
+                uuid=started_uuid,
+                session_id=self.session_id,
+                tool_use_id=tool_use_id,
+                task_type=cli_facts.SHELL_TASK_TYPE,
+            ),
+            TaskNotificationMessage(
+                subtype="task_notification",
+                data=note,
+                task_id=task_id,
+                status=status,
+                output_file="",
+                summary=description,
+                uuid=note_uuid,
+                session_id=self.session_id,
+                tool_use_id=tool_use_id,
+            ),
+        )
 
     def _said(self, event: str, tool: str, texts: list[str]) -> tuple[SystemMessage, ...]:
         """Hooks' ``systemMessage`` texts as the CLI shows them: informational notices."""

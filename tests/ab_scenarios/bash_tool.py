@@ -1,17 +1,48 @@
-"""bash_tool: bypassPermissions lets a mutating Bash command run."""
+"""bash_tool: allowed_tools=["Bash"] in permission_mode="default"; the model runs two commands
+(the Python version, then the installed packages); the program shows each message.
 
-from pathlib import Path
+Adapted from mtmtnao-handson/claude-agent-sdk-handon, src/03_tools/02_bash_tool.py.
+Adapted: the prompt is in English; messages are printed by type, text and tool call instead of
+whole (they hold ids and timings).
+"""
 
-import anyio
-from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query
+import asyncio
+
+from claude_agent_sdk import (
+    AssistantMessage,
+    ClaudeAgentOptions,
+    ResultMessage,
+    TextBlock,
+    ToolUseBlock,
+    query,
+)
 
 
-async def main() -> None:
-    options = ClaudeAgentOptions(cwd=Path.cwd(), permission_mode="bypassPermissions")
-    async for message in query(prompt="Write hello to out.txt", options=options):
-        if isinstance(message, ResultMessage):
-            print("result:", message.result)
-    print("out.txt:", Path("out.txt").read_text().strip())
+async def main():
+    """Run shell commands with the Bash tool."""
+    options = ClaudeAgentOptions(
+        allowed_tools=["Bash"],
+        permission_mode="default",  # asks before anything not allowed (safe)
+    )
+
+    async for message in query(
+        prompt="""
+        Run the following commands:
+        1. Check the Python version
+        2. Show the packages installed with pip
+        """,
+        options=options,
+    ):
+        print(type(message).__name__)
+        if isinstance(message, AssistantMessage):
+            for block in message.content:
+                if isinstance(block, TextBlock):
+                    print("  text:", block.text)
+                elif isinstance(block, ToolUseBlock):
+                    print("  tool:", block.name, block.input.get("command"))
+        elif isinstance(message, ResultMessage):
+            print("  result:", message.subtype, message.result)
 
 
-anyio.run(main)
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,31 +1,50 @@
-"""can_use_tool_allow: the permission callback allows a Bash call with a rewritten input."""
+"""can_use_tool_allow: a can_use_tool callback that allows read-only tools, blocks destructive
+Bash commands and allows the rest with updated_input; the model runs a command that must ask
+(mkdir), the callback allows it and it runs.
 
+Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/permission_control.py.
+Adapted: the callback also prints what it was asked; the prompt asks for a directory to be
+created; the program prints whether it was.
+"""
+
+import asyncio
 from pathlib import Path
-from typing import Any
 
-import anyio
-from claude_agent_sdk import (
-    ClaudeAgentOptions,
+from claude_agent_sdk import ClaudeAgentOptions, query
+from claude_agent_sdk.types import (
     PermissionResultAllow,
-    ResultMessage,
+    PermissionResultDeny,
     ToolPermissionContext,
-    query,
 )
 
 
-async def decide(name: str, tool_input: dict[str, Any], context: ToolPermissionContext) -> Any:
-    print("asked:", name, tool_input.get("command"))
-    command = tool_input.get("command", "").replace("draft.txt", "final.txt")
-    return PermissionResultAllow(updated_input={**tool_input, "command": command})
+async def can_use_tool(
+    tool_name: str, tool_input: dict, context: ToolPermissionContext
+) -> PermissionResultAllow | PermissionResultDeny:
+    print("asked:", tool_name, tool_input.get("command"))
+    read_only = ["Read", "Grep", "Glob"]
+    if tool_name in read_only:
+        return PermissionResultAllow(updated_input=tool_input)
+    if tool_name == "Bash" and any(
+        cmd in tool_input.get("command", "") for cmd in ["rm -rf", "dd if=", "mkfs"]
+    ):
+        return PermissionResultDeny(message="Destructive command blocked")
+    return PermissionResultAllow(updated_input=tool_input)
 
 
-async def main() -> None:
-    options = ClaudeAgentOptions(cwd=Path.cwd(), can_use_tool=decide)
-    async for message in query(prompt="Create draft.txt", options=options):
-        if isinstance(message, ResultMessage):
-            print("result:", message.result)
-    print("draft.txt exists:", Path("draft.txt").exists())
-    print("final.txt exists:", Path("final.txt").exists())
+async def main():
+    from claude_agent_sdk import ResultMessage
+
+    options = ClaudeAgentOptions(
+        can_use_tool=can_use_tool,
+        permission_mode="default",
+        max_turns=10,
+    )
+
+    async for msg in query(prompt="Create a build directory here", options=options):
+        if isinstance(msg, ResultMessage) and msg.subtype == "success":
+            print(msg.result)
+    print("build exists:", Path("build").is_dir())
 
 
-anyio.run(main)
+asyncio.run(main())

@@ -1,26 +1,49 @@
-"""resume: a second query resumes the first one's session."""
+"""resume: a first query() with model="claude-sonnet-4-5" saves the session id from the init
+message (found by hasattr(message, "subtype")); a second query() resumes it with
+"Continue where we left off".
 
-from pathlib import Path
+Adapted from patrickcarmichael/claude-docs,
+docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md (the Python example of "Getting
+the Session ID", which resumes at the end). Adapted: wrapped in a program; messages are printed
+by type and text instead of whole (they hold ids and timings); the id itself is not printed,
+only whether the resumed session is the saved one.
+"""
 
-import anyio
-from claude_agent_sdk import ClaudeAgentOptions, ResultMessage, query
+import asyncio
 
-
-async def ask(prompt: str, options: ClaudeAgentOptions) -> ResultMessage:
-    result = None
-    async for message in query(prompt=prompt, options=options):
-        if isinstance(message, ResultMessage):
-            result = message
-    assert result is not None
-    return result
-
-
-async def main() -> None:
-    first = await ask("Remember the number 42.", ClaudeAgentOptions(cwd=Path.cwd()))
-    print("first:", first.result)
-    second = await ask("Which number?", ClaudeAgentOptions(cwd=Path.cwd(), resume=first.session_id))
-    print("second:", second.result)
-    print("same session:", first.session_id == second.session_id)
+from claude_agent_sdk import AssistantMessage, ClaudeAgentOptions, ResultMessage, TextBlock, query
 
 
-anyio.run(main)
+def show(message) -> None:
+    print(type(message).__name__)
+    if isinstance(message, AssistantMessage):
+        for block in message.content:
+            if isinstance(block, TextBlock):
+                print("  text:", block.text)
+
+
+async def main():
+    session_id = None
+
+    async for message in query(
+        prompt="Help me build a web application",
+        options=ClaudeAgentOptions(model="claude-sonnet-4-5"),
+    ):
+        # The first message is a system init message with the session ID
+        if hasattr(message, "subtype") and message.subtype == "init":
+            session_id = message.data.get("session_id")
+            print("Session started:", bool(session_id))
+        show(message)
+
+    # Later, the saved session_id resumes the conversation
+    if session_id:
+        async for message in query(
+            prompt="Continue where we left off",
+            options=ClaudeAgentOptions(resume=session_id),
+        ):
+            show(message)
+            if isinstance(message, ResultMessage):
+                print("same session:", message.session_id == session_id)
+
+
+asyncio.run(main())
