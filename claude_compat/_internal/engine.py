@@ -192,7 +192,6 @@ class Engine:
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._session_started = False
-        self._start_source: str | None = None  # SessionStart's source when not startup/resume ("clear")
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
@@ -379,9 +378,6 @@ class Engine:
                 new_conversation_id=reset_id, uuid=reset_id, session_id=self.session_id
             )
             yield self._system("background_tasks_changed", tasks=[])
-        hooks = self._hooks()
-        if hooks is not None and self._session_started:
-            await hooks.run("SessionEnd", {"hook_event_name": "SessionEnd", "reason": "clear"})
         fresh = dataclasses.replace(
             self.options, resume=None, continue_conversation=False, fork_session=False, session_id=None
         )
@@ -393,7 +389,7 @@ class Engine:
         self.tools.rebind(session.session_id)
         self.total_cost_usd, self.model_usage = 0.0, {}
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
-        self._session_started, self._start_source = False, "clear"
+        self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
         state = TurnState(deadline=self.backend.conn.timeouts.deadline(), started=started)
@@ -654,7 +650,6 @@ class Engine:
         if not self._session_started:
             self._session_started = True
             source = "resume" if self.session is not None and self.session.resumed else "startup"
-            source, self._start_source = self._start_source or source, None
             started = await hooks.run("SessionStart", {"hook_event_name": "SessionStart", "source": source})
             context += started.additional_context
         text = content if isinstance(content, str) else " ".join(str(p.get("text", "")) for p in content)
