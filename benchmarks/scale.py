@@ -679,7 +679,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.idle_child:  # the server environment comes from the parent
         return anyio.run(_idle_child, args, backend=args.backend)
     if args.quick:
-        args.sessions, args.cold, args.idle, args.traced = 20, 5, 20, 10
+        args.sessions, args.cold, args.idle, args.traced = 20, 5, 8, 4  # every phase, fewer idle opens
         args.records, args.lookups, args.letta_records = 10_000, 4_000, 10
     with _harness.server_pair(args) as pair:
         return anyio.run(run, args, pair, backend=args.backend)

@@ -16,7 +16,7 @@ from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import LettaServerStartError
 from claude_compat.testing import ScriptedModel
 from letta_backend import _tuning
-from letta_backend.server import LocalLettaServer
+from letta_backend.server import LocalLettaServer, _get_json
 
 UPSTREAM = Path(__file__).parent / "fixtures" / "letta_upstream"
 
@@ -140,6 +140,17 @@ def test_the_test_server_runs_with_each_patch_applied(local_server: LocalLettaSe
     log = local_server.log_path.read_text(errors="replace")
 
     assert f"claude-compat launcher: tuned {name}: " in log
+
+
+@pytest.mark.letta
+def test_the_test_server_wrote_no_openapi_file_and_still_serves_the_schema(
+    local_server: LocalLettaServer,
+) -> None:
+    if "openapi_file_off" not in chosen():
+        pytest.skip(f"{_tuning.SETTING} leaves openapi_file_off off")
+    assert not (local_server.data_dir / "openapi_letta.json").exists()  # the server's cwd
+    schema = _get_json(f"{local_server.base_url}/openapi.json", 120, local_server.api_key)
+    assert isinstance(schema, dict) and "/v1/agents/" in schema["paths"]
 
 
 @pytest.mark.letta

@@ -13,7 +13,7 @@ import pytest
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import LettaConnectionError
 from claude_compat.testing import ScriptedModelServer, Turn
-from letta_backend.server import LocalLettaServer, find_free_port
+from letta_backend.server import LocalLettaServer, _server_is_healthy
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta, pytest.mark.slow]
 
@@ -24,14 +24,17 @@ def anyio_backend() -> str:
 
 
 async def test_a_server_restart_mid_stream_is_a_typed_error_and_the_session_resumes(
-    scripted_model_server: ScriptedModelServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scripted_model_server: ScriptedModelServer,
+    own_letta_server: LocalLettaServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The session's killable server (the fault tests restart it too): a start of its own would
+    # cost a whole server start more than the one restart this test is about.
     model = scripted_model_server.model
     model.reset()
-    port = find_free_port()
-    data = tmp_path / "letta"
-    server = LocalLettaServer(port=port, data_dir=data, model_base_url=scripted_model_server.base_url)
-    await anyio.to_thread.run_sync(server.start)
+    server = own_letta_server
+    await anyio.to_thread.run_sync(server.start)  # running unless a test before left it down
     try:
         monkeypatch.setenv("LETTA_BASE_URL", server.base_url)
         monkeypatch.setenv("LETTA_API_KEY", server.api_key)
@@ -59,9 +62,13 @@ async def test_a_server_restart_mid_stream_is_a_typed_error_and_the_session_resu
         model.push("after restart")
         await anyio.to_thread.run_sync(server.stop)  # reap what the crash left
         await anyio.to_thread.run_sync(server.start)
+        monkeypatch.setenv("LETTA_BASE_URL", server.base_url)  # the same port unless it was taken
         again = [m async for m in query(prompt="still there?", options=ClaudeAgentOptions(resume=session_id))]
         assert isinstance(again[-1], ResultMessage) and again[-1].session_id == session_id
         assert again[-1].result == "after restart"
         assert "first answer" in str(model.completions[-1].messages)
     finally:
-        await anyio.to_thread.run_sync(server.stop)
+        # left running for the session (a failure above may have left it down: start it again)
+        if server.pid is None or not _server_is_healthy(server.base_url):
+            await anyio.to_thread.run_sync(server._kill)
+            await anyio.to_thread.run_sync(server.start)
