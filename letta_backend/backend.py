@@ -77,6 +77,7 @@ class SessionSpec:
     thinking: dict[str, Any] | None = None
     effort: str | None = None
     max_thinking_tokens: int | None = None
+    max_output_tokens: int | None = None  # the CLI's CLAUDE_CODE_MAX_OUTPUT_TOKENS, when set
     agent_id: str | None = None
     agent_name: str | None = None
     cwd: str | None = None
@@ -184,20 +185,23 @@ class LettaBackend:
             raise map_error(exc, self.conn) from None
 
     def _agent_spec(self, spec: SessionSpec, handle: str) -> agents.AgentSpec:
+        sampling = mapping.letta_sampling(
+            handle,
+            mapping.cli_sampling(
+                handle,
+                thinking=spec.thinking,
+                effort=spec.effort,
+                max_thinking_tokens=spec.max_thinking_tokens,
+                max_output_tokens=spec.max_output_tokens,
+            ),
+        )
         return agents.AgentSpec(
             system=well_formed(spec.system_prompt),
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
             memory_blocks=well_formed(spec.memory_blocks),
-            model_settings={
-                **mapping.reasoning_settings(
-                    handle,
-                    thinking=spec.thinking,
-                    effort=spec.effort,
-                    max_thinking_tokens=spec.max_thinking_tokens,
-                ),
-                **spec.model_settings,
-            },
+            model_settings={**sampling.model_settings, **spec.model_settings},
+            enable_reasoner=sampling.enable_reasoner,
             name=spec.agent_name,
             routed_tools=spec.routed_tools,
         )
