@@ -281,11 +281,13 @@ def cli_sampling(
         return _explicit_sampling(thinking, effort, max_thinking_tokens, max_output_tokens)
     row = next((r for p, r in CLI_SAMPLING.items() if name.startswith(p)), CLI_SAMPLING_UNKNOWN)
     limit = max_output_tokens or row.max_tokens
-    kind: Literal["adaptive", "enabled", "disabled"] | None = None if row.thinking == "off" else row.thinking
+    # "off": the CLI sends no thinking; said as "disabled", since Letta's default is to think
+    kind: Literal["adaptive", "enabled", "disabled"] = "disabled" if row.thinking == "off" else row.thinking
     budget = limit - 1 if row.thinking == "enabled" else None
+    temperature: float | None = None
     wanted, wanted_budget = _thinking_option(thinking, max_thinking_tokens)
     if row.takes_thinking and wanted == "disabled":
-        kind, budget = "disabled", None
+        kind, budget, temperature = "disabled", None, row.off_temperature
     elif row.takes_thinking and wanted is not None and row.thinking == "enabled" and wanted_budget:
         budget = min(wanted_budget, limit - 1)
     return Sampling(
@@ -293,7 +295,7 @@ def cli_sampling(
         thinking=kind,
         budget_tokens=budget,
         effort=(effort if row.takes_effort and effort else row.effort),
-        temperature=row.off_temperature if kind == "disabled" else None,
+        temperature=temperature,
     )
 
 
