@@ -102,6 +102,8 @@ class BackendSession:
     model_handle: str
     resumed: bool = False
     close_stream: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
+    #: What opened it: a model switch asks the new model for what the program's options ask.
+    spec: SessionSpec | None = field(default=None, repr=False, compare=False)
 
     def _on_open(self, closer: Callable[[], Awaitable[None]] | None) -> None:
         self.close_stream = closer
@@ -172,8 +174,11 @@ class LettaBackend:
         """Create a new session, or resume/continue/fork the one the spec names."""
         try:
             if spec.resume or spec.continue_conversation:
-                return await self._resume(spec)
-            return await self._create(spec)
+                session = await self._resume(spec)
+            else:
+                session = await self._create(spec)
+            session.spec = spec
+            return session
         except (SessionNotFoundError, letta_client.NotFoundError) as exc:
             if isinstance(exc, SessionNotFoundError):
                 raise
@@ -311,6 +316,7 @@ class LettaBackend:
         session = BackendSession(
             record.session_id, record.agent_id, record.conversation_id, record.model or "", resumed=True
         )
+        session.spec = spec
         if not await self._still_served(record.model):
             # The model it used is gone (a provider key was removed, the demo model renamed):
             # go on with the one this program would choose now, as a new session would.
@@ -571,13 +577,23 @@ class LettaBackend:
         self.registry.journal_done(conversation_key(session), tool_call_id, tool_name, content, is_error)
 
     async def set_model(self, session: BackendSession, model: str | None, handle: str | None) -> None:
-        """Switch the conversation's model (Letta keeps a model per conversation)."""
+        """Switch the conversation's model (Letta keeps a model per conversation).
+
+        The new model is asked for what the CLI asks it for (its sampling, under the session's
+        options), as a new session on it would be; Letta would otherwise use its own defaults.
+        """
         new = await self.resolve_model(model, handle)
+        spec = session.spec or SessionSpec()
+        settings = {**mapping.base_model_settings(new), **self._agent_spec(spec, new).model_settings}
         try:
             if session.conversation_id == "default":
-                await self.client.agents.update(session.agent_id, model=new)
+                await self.client.agents.update(session.agent_id, model=new, model_settings=settings)  # type: ignore[arg-type]
             else:
-                await self.client.conversations.update(session.conversation_id, model=new)
+                await self.client.conversations.update(
+                    session.conversation_id,
+                    model=new,
+                    model_settings=settings,  # type: ignore[arg-type]
+                )
         except Exception as exc:
             raise map_error(exc, self.conn) from None
         session.model_handle = new

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from claude_compat import ClaudeAgentOptions, ResultMessage, query
+from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from claude_compat.testing._anthropic import AnthropicScriptedServer
@@ -182,3 +182,26 @@ async def test_tool_results_reach_an_openai_model_as_plain_text_and_errors_keep_
     seen = from_openai(claude_named.completions[-1].body).tool_results
     assert not seen["call_ok"].is_error and not seen["call_ok"].wrapped
     assert seen["call_bad"].is_error and seen["call_bad"].wrapped
+
+
+async def test_a_model_switched_to_is_asked_for_what_the_cli_asks_it_for_under_the_sessions_options(
+    lane: Lane, on_anthropic: ScriptedModel, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("CLAUDE_COMPAT_MODEL")  # the switch names the handle itself
+    lane.openai.reset()
+    on_anthropic.push("first")
+    lane.openai.push("second")
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path),
+        letta_model_handle=f"anthropic/{CLAUDE_MODEL}",
+        env={"CLAUDE_CODE_MAX_OUTPUT_TOKENS": "8000"},
+    )
+    async with ClaudeSDKClient(options) as client:
+        await client.query("one")
+        [_ async for _ in client.receive_response()]
+        await client.set_model(f"openai-proxy/{CLAUDE_MODEL}")
+        await client.query("two")
+        [_ async for _ in client.receive_response()]
+    assert _sampling(on_anthropic)["max_output_tokens"] == 8000
+    [switched] = lane.openai.completions
+    assert switched.body["max_completion_tokens"] == 8000 and switched.body["temperature"] == 1.0
