@@ -53,11 +53,10 @@ def tool_return_content(text: str, *, is_error: bool) -> str | list[dict[str, An
     """A tool result as Letta should store it, so the model reads it as close to the CLI's as can be.
 
     Letta 0.16.8 wraps a string result in ``{"status": .., "message": .., "time": ..}`` before the
-    model sees it, but passes a list of content parts through as their plain text, as the CLI sends
-    a result. Neither form carries an error flag to the model, and a list is read back as a success,
-    so an error keeps the string form: its ``"status": "Failed"`` is the only error flag the model
-    (and the stored history) gets. An empty text stays a string too (no parts reach the model as
-    no content at all).
+    model sees it, but passes a list of text parts through as their plain text, as the CLI sends a
+    result. A list carries no error flag, to the model or in the stored history (it reads back as a
+    success), so an error keeps the string form: its ``"status": "Failed"`` is the only error flag
+    Letta has. An empty text stays a string too (no parts reach the model as no content at all).
     """
     return text if is_error or not text else [{"type": "text", "text": text}]
 
