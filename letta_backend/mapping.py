@@ -317,6 +317,7 @@ def _explicit_sampling(
     max_thinking_tokens: int | None,
     max_output_tokens: int | None,
 ) -> Sampling:
+    """What a model that is not Claude is asked for: only what the program set itself."""
     kind, budget = _thinking_option(thinking, max_thinking_tokens)
     return Sampling(
         max_output_tokens=max_output_tokens,
