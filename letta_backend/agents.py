@@ -44,10 +44,12 @@ class AgentSpec:
     model_settings: dict[str, Any] = field(default_factory=dict)
     name: str | None = None
     routed_tools: tuple[str, ...] = ()  # calls to these (not offered) go to the client
+    enable_reasoner: bool | None = None  # Letta's switch for Anthropic thinking (mapping.LettaSampling)
 
     def config_key(self) -> str:
         """A stable digest of everything that makes two agents interchangeable."""
         routed = [sorted(self.routed_tools)] if self.routed_tools else []  # older keys stay valid
+        reasoner = [] if self.enable_reasoner is None else [{"enable_reasoner": self.enable_reasoner}]
         payload = json.dumps(
             [
                 self.system,
@@ -56,6 +58,7 @@ class AgentSpec:
                 self.memory_blocks,
                 self.model_settings,
                 *routed,
+                *reasoner,
             ],
             sort_keys=True,
             default=str,
@@ -92,6 +95,8 @@ async def create_agent(client: AsyncLetta, spec: AgentSpec, *, tags: list[str]) 
     kwargs: dict[str, Any] = {}
     if spec.embedding_handle:
         kwargs["embedding"] = spec.embedding_handle
+    if spec.enable_reasoner is not None:
+        kwargs["enable_reasoner"] = spec.enable_reasoner
     agent = await client.agents.create(
         name=spec.name or "claude-compat-session",
         agent_type=mapping.AGENT_TYPE,

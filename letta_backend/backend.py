@@ -77,6 +77,7 @@ class SessionSpec:
     thinking: dict[str, Any] | None = None
     effort: str | None = None
     max_thinking_tokens: int | None = None
+    max_output_tokens: int | None = None  # the CLI's CLAUDE_CODE_MAX_OUTPUT_TOKENS, when set
     agent_id: str | None = None
     agent_name: str | None = None
     cwd: str | None = None
@@ -101,6 +102,8 @@ class BackendSession:
     model_handle: str
     resumed: bool = False
     close_stream: Callable[[], Awaitable[None]] | None = field(default=None, repr=False, compare=False)
+    #: What opened it: a model switch asks the new model for what the program's options ask.
+    spec: SessionSpec | None = field(default=None, repr=False, compare=False)
 
     def _on_open(self, closer: Callable[[], Awaitable[None]] | None) -> None:
         self.close_stream = closer
@@ -171,8 +174,11 @@ class LettaBackend:
         """Create a new session, or resume/continue/fork the one the spec names."""
         try:
             if spec.resume or spec.continue_conversation:
-                return await self._resume(spec)
-            return await self._create(spec)
+                session = await self._resume(spec)
+            else:
+                session = await self._create(spec)
+            session.spec = spec
+            return session
         except (SessionNotFoundError, letta_client.NotFoundError) as exc:
             if isinstance(exc, SessionNotFoundError):
                 raise
@@ -184,20 +190,23 @@ class LettaBackend:
             raise map_error(exc, self.conn) from None
 
     def _agent_spec(self, spec: SessionSpec, handle: str) -> agents.AgentSpec:
+        sampling = mapping.letta_sampling(
+            handle,
+            mapping.cli_sampling(
+                handle,
+                thinking=spec.thinking,
+                effort=spec.effort,
+                max_thinking_tokens=spec.max_thinking_tokens,
+                max_output_tokens=spec.max_output_tokens,
+            ),
+        )
         return agents.AgentSpec(
             system=well_formed(spec.system_prompt),
             model_handle=handle,
             embedding_handle=spec.embedding_handle,
             memory_blocks=well_formed(spec.memory_blocks),
-            model_settings={
-                **mapping.reasoning_settings(
-                    handle,
-                    thinking=spec.thinking,
-                    effort=spec.effort,
-                    max_thinking_tokens=spec.max_thinking_tokens,
-                ),
-                **spec.model_settings,
-            },
+            model_settings={**sampling.model_settings, **spec.model_settings},
+            enable_reasoner=sampling.enable_reasoner,
             name=spec.agent_name,
             routed_tools=spec.routed_tools,
         )
@@ -307,6 +316,7 @@ class LettaBackend:
         session = BackendSession(
             record.session_id, record.agent_id, record.conversation_id, record.model or "", resumed=True
         )
+        session.spec = spec
         if not await self._still_served(record.model):
             # The model it used is gone (a provider key was removed, the demo model renamed):
             # go on with the one this program would choose now, as a new session would.
@@ -567,13 +577,23 @@ class LettaBackend:
         self.registry.journal_done(conversation_key(session), tool_call_id, tool_name, content, is_error)
 
     async def set_model(self, session: BackendSession, model: str | None, handle: str | None) -> None:
-        """Switch the conversation's model (Letta keeps a model per conversation)."""
+        """Switch the conversation's model (Letta keeps a model per conversation).
+
+        The new model is asked for what the CLI asks it for (its sampling, under the session's
+        options), as a new session on it would be; Letta would otherwise use its own defaults.
+        """
         new = await self.resolve_model(model, handle)
+        spec = session.spec or SessionSpec()
+        settings = {**mapping.base_model_settings(new), **self._agent_spec(spec, new).model_settings}
         try:
             if session.conversation_id == "default":
-                await self.client.agents.update(session.agent_id, model=new)
+                await self.client.agents.update(session.agent_id, model=new, model_settings=settings)  # type: ignore[arg-type]
             else:
-                await self.client.conversations.update(session.conversation_id, model=new)
+                await self.client.conversations.update(
+                    session.conversation_id,
+                    model=new,
+                    model_settings=settings,  # type: ignore[arg-type]
+                )
         except Exception as exc:
             raise map_error(exc, self.conn) from None
         session.model_handle = new

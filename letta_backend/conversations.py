@@ -49,42 +49,38 @@ async def fork(client: AsyncLetta, conversation_id: str, *, agent_id: str | None
     return conv.id
 
 
+def tool_return_content(text: str, *, is_error: bool) -> str | list[dict[str, Any]]:
+    """A tool result as Letta should store it, so the model reads it as close to the CLI's as can be.
+
+    Letta 0.16.8 wraps a string result in ``{"status": .., "message": .., "time": ..}`` before the
+    model sees it, but passes a list of text parts through as their plain text, as the CLI sends a
+    result. A list carries no error flag, to the model or in the stored history (it reads back as a
+    success), so an error keeps the string form: its ``"status": "Failed"`` is the only error flag
+    Letta has. An empty text stays a string too (no parts reach the model as no content at all).
+    """
+    return text if is_error or not text else [{"type": "text", "text": text}]
+
+
 def tool_results_message(results: Sequence[ToolReturn | ToolDenial]) -> dict[str, Any]:
-    """One Letta message answering every pending tool call (returns and denials together)."""
-    if all(isinstance(r, ToolReturn) for r in results):
-        return {
-            "type": "tool_return",
-            "tool_returns": [
-                {
-                    "tool_call_id": r.tool_call_id,
-                    "tool_return": r.content,
-                    "status": "error" if r.is_error else "success",
-                }
-                for r in results
+    """One Letta message answering every pending tool call (a denial is an error result too).
+
+    A denial goes back as an error tool return carrying its reason, not as Letta's ``approve:
+    false`` (which the server rewrites into its own "request to call tool denied" text).
+    """
+    return {
+        "type": "tool_return",
+        "tool_returns": [
+            {
+                "type": "tool",
+                "tool_call_id": r.tool_call_id,
+                "tool_return": tool_return_content(r.content, is_error=r.is_error)
                 if isinstance(r, ToolReturn)
-            ],
-        }
-    approvals: list[dict[str, Any]] = []
-    for r in results:
-        if isinstance(r, ToolReturn):
-            approvals.append(
-                {
-                    "type": "tool",
-                    "tool_call_id": r.tool_call_id,
-                    "tool_return": r.content,
-                    "status": "error" if r.is_error else "success",
-                }
-            )
-        else:
-            approvals.append(
-                {
-                    "type": "approval",
-                    "tool_call_id": r.tool_call_id,
-                    "approve": False,
-                    "reason": r.reason,
-                }
-            )
-    return {"type": "approval", "approvals": approvals}
+                else r.reason,
+                "status": "error" if isinstance(r, ToolDenial) or r.is_error else "success",
+            }
+            for r in results
+        ],
+    }
 
 
 async def send(

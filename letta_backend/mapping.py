@@ -214,6 +214,130 @@ def base_model_settings(handle: str) -> dict[str, object]:
     return {"provider_type": provider_type(handle), "parallel_tool_calls": True}
 
 
+# --- Sampling and reasoning -----------------------------------------------------------------
+# What the model is asked for: the request the pinned CLI (2.1.331) sends a Claude model, measured
+# against a scripted Messages API, then put into Letta model settings for the handle's provider.
+
+
+@dataclass(frozen=True)
+class CliSampling:
+    """What the CLI asks one family of Claude models for, and which options change it."""
+
+    max_tokens: int
+    thinking: Literal["adaptive", "enabled", "off"]  # "enabled": a budget of max_tokens - 1
+    effort: str | None = None  # the output_config.effort it sends unasked
+    takes_effort: bool = False  # effort= changes the request
+    takes_thinking: bool = True  # thinking= / max_thinking_tokens= change the request
+    off_temperature: float | None = 1.0  # the temperature it sends when thinking is turned off
+
+
+#: Claude model-name prefix → what the CLI asks for (first matching prefix wins; measured).
+CLI_SAMPLING: dict[str, CliSampling] = {
+    "claude-opus-5": CliSampling(128_000, "adaptive", "medium", takes_effort=True, takes_thinking=False),
+    "claude-sonnet-5": CliSampling(128_000, "adaptive", "medium", takes_effort=True, takes_thinking=False),
+    "claude-haiku-5": CliSampling(128_000, "adaptive", "medium", takes_effort=True, takes_thinking=False),
+    "claude-opus-4-6": CliSampling(64_000, "adaptive", "high", takes_effort=True, takes_thinking=False),
+    "claude-sonnet-4-6": CliSampling(32_000, "adaptive", "high", takes_effort=True, takes_thinking=False),
+    "claude-opus-4-5": CliSampling(32_000, "enabled", "high", takes_effort=True),
+    "claude-sonnet-4": CliSampling(32_000, "enabled"),
+    "claude-haiku-4": CliSampling(32_000, "enabled"),
+    "claude-opus-4": CliSampling(32_000, "enabled"),
+    "claude-3-7-sonnet": CliSampling(32_000, "off", takes_thinking=False),
+    "claude-3-5-haiku": CliSampling(8_192, "off", takes_thinking=False),
+}
+
+#: A ``claude-*`` model the CLI does not know (it warns ``unrecognized_model``).
+CLI_SAMPLING_UNKNOWN = CliSampling(32_000, "adaptive", "high", takes_effort=True, off_temperature=None)
+
+#: The CLI's environment variable for the output token limit (thinking budgets shrink under it).
+MAX_OUTPUT_TOKENS_ENV = "CLAUDE_CODE_MAX_OUTPUT_TOKENS"
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """What one model request asks for, provider-neutral (``None``: not asked, the provider's own)."""
+
+    max_output_tokens: int | None = None
+    thinking: Literal["adaptive", "enabled", "disabled"] | None = None
+    budget_tokens: int | None = None
+    effort: str | None = None
+    temperature: float | None = None
+
+
+def cli_sampling(
+    handle: str,
+    *,
+    thinking: dict[str, Any] | None = None,
+    effort: str | None = None,
+    max_thinking_tokens: int | None = None,
+    max_output_tokens: int | None = None,
+) -> Sampling:
+    """What the CLI would ask the handle's model for, given the program's options.
+
+    For a Claude model: the CLI's request (CLI_SAMPLING). Any other model gets only what the
+    program set itself, since the CLI's token limits are Claude's.
+    """
+    name = handle.rsplit("/", 1)[-1]
+    if not name.startswith("claude-"):
+        return _explicit_sampling(thinking, effort, max_thinking_tokens, max_output_tokens)
+    row = next((r for p, r in CLI_SAMPLING.items() if name.startswith(p)), CLI_SAMPLING_UNKNOWN)
+    limit = max_output_tokens or row.max_tokens
+    # "off": the CLI sends no thinking; said as "disabled", since Letta's default is to think
+    kind: Literal["adaptive", "enabled", "disabled"] = "disabled" if row.thinking == "off" else row.thinking
+    budget = limit - 1 if row.thinking == "enabled" else None
+    temperature: float | None = None
+    wanted, wanted_budget = _thinking_option(thinking, max_thinking_tokens)
+    if row.takes_thinking and wanted == "disabled":
+        kind, budget, temperature = "disabled", None, row.off_temperature
+    elif row.takes_thinking and wanted is not None and row.thinking == "enabled" and wanted_budget:
+        budget = min(wanted_budget, limit - 1)
+    return Sampling(
+        max_output_tokens=limit,
+        thinking=kind,
+        budget_tokens=budget,
+        effort=(effort if row.takes_effort and effort else row.effort),
+        temperature=temperature,
+    )
+
+
+def _thinking_option(
+    thinking: dict[str, Any] | None, max_thinking_tokens: int | None
+) -> tuple[str | None, int | None]:
+    """The program's thinking choice and budget (``thinking`` wins over ``max_thinking_tokens``)."""
+    if thinking and thinking.get("type"):
+        budget = thinking.get("budget_tokens")
+        return str(thinking["type"]), int(budget) if isinstance(budget, int) else None
+    if max_thinking_tokens is not None:
+        return ("disabled", None) if max_thinking_tokens == 0 else ("enabled", max_thinking_tokens)
+    return None, None
+
+
+def _explicit_sampling(
+    thinking: dict[str, Any] | None,
+    effort: str | None,
+    max_thinking_tokens: int | None,
+    max_output_tokens: int | None,
+) -> Sampling:
+    """What a model that is not Claude is asked for: only what the program set itself."""
+    kind, budget = _thinking_option(thinking, max_thinking_tokens)
+    return Sampling(
+        max_output_tokens=max_output_tokens,
+        thinking=kind if kind in ("adaptive", "enabled", "disabled") else None,  # type: ignore[arg-type]
+        budget_tokens=budget if kind == "enabled" else None,
+        effort=effort,
+    )
+
+
+#: The temperature a provider's API uses when a request names none (Letta always sends one, 0.7
+#: unless told: sending this instead asks for what the CLI's request, which names none, gets).
+API_DEFAULT_TEMPERATURE: dict[str, float] = {
+    "anthropic": 1.0,
+    "openai": 1.0,
+    "azure": 1.0,
+    "google_ai": 1.0,
+    "google_vertex": 1.0,
+}
+
 #: Claude ``effort`` → OpenAI ``reasoning_effort``.
 OPENAI_EFFORT: dict[str, str] = {
     "low": "low",
@@ -223,32 +347,83 @@ OPENAI_EFFORT: dict[str, str] = {
     "max": "xhigh",
 }
 
+#: Claude ``effort`` → Letta's Anthropic ``effort`` (Letta has no ``xhigh``).
+ANTHROPIC_EFFORT: dict[str, str] = {
+    "low": "low",
+    "medium": "medium",
+    "high": "high",
+    "xhigh": "max",
+    "max": "max",
+}
 
-def reasoning_settings(
-    handle: str, *, thinking: dict[str, Any] | None, effort: str | None, max_thinking_tokens: int | None
-) -> dict[str, Any]:
-    """Claude ``thinking`` / ``effort`` / ``max_thinking_tokens`` → the provider's Letta model settings."""
-    kind = (thinking or {}).get("type")
-    budget = (thinking or {}).get("budget_tokens")
-    if max_thinking_tokens is not None and kind is None:
-        kind, budget = ("disabled", None) if max_thinking_tokens == 0 else ("enabled", max_thinking_tokens)
+#: Letta's Anthropic thinking needs at least this budget (it raises smaller ones to it).
+MIN_THINKING_BUDGET = 1024
+
+
+@dataclass(frozen=True)
+class LettaSampling:
+    """A Sampling as Letta takes it: agent ``model_settings`` plus ``enable_reasoner``.
+
+    Letta 0.16.8 reads an Anthropic ``thinking.type`` into a field its config lacks, so thinking is
+    switched on and off by the (deprecated, still accepted) agent-level ``enable_reasoner``.
+    """
+
+    model_settings: dict[str, Any]
+    enable_reasoner: bool | None = None
+
+
+def letta_sampling(handle: str, sampling: Sampling) -> LettaSampling:
+    """A Sampling → Letta model settings for the handle's provider (what Letta cannot send is dropped)."""
     provider = provider_type(handle)
     out: dict[str, Any] = {}
+    if sampling.max_output_tokens is not None:
+        out["max_output_tokens"] = sampling.max_output_tokens
+    temperature = sampling.temperature
+    if temperature is None:
+        temperature = API_DEFAULT_TEMPERATURE.get(provider)
+    if temperature is not None:
+        out["temperature"] = temperature
+    reasoner: bool | None = None
+    thinking_on = sampling.thinking in ("adaptive", "enabled")
+    budget = sampling.budget_tokens
+    if budget is None and thinking_on and sampling.max_output_tokens:
+        budget = sampling.max_output_tokens - 1
     if provider == "anthropic":
-        if kind == "enabled":
-            out["thinking"] = {"type": "enabled", "budget_tokens": int(budget or 1024)}
-        elif kind == "disabled":
-            out["thinking"] = {"type": "disabled"}
-        if effort:
-            out["effort"] = effort
+        if thinking_on:
+            out["thinking"] = {"type": "enabled", "budget_tokens": max(budget or 0, MIN_THINKING_BUDGET)}
+            reasoner = True
+        elif sampling.thinking == "disabled":
+            out["thinking"] = {"type": "disabled", "budget_tokens": MIN_THINKING_BUDGET}
+            reasoner = False
+        if sampling.effort:
+            out["effort"] = ANTHROPIC_EFFORT.get(sampling.effort, "high")
     elif provider in ("google_ai", "google_vertex"):
-        if kind == "enabled":
-            out["thinking_config"] = {"include_thoughts": True, "thinking_budget": int(budget or 1024)}
-        elif kind == "disabled":
+        if thinking_on:
+            out["thinking_config"] = {
+                "include_thoughts": True,
+                "thinking_budget": budget or MIN_THINKING_BUDGET,
+            }
+        elif sampling.thinking == "disabled":
             out["thinking_config"] = {"include_thoughts": False, "thinking_budget": 0}
-    elif effort:
-        out["reasoning"] = {"reasoning_effort": OPENAI_EFFORT.get(effort, "medium")}
-    return out
+    elif sampling.effort:
+        out["reasoning"] = {"reasoning_effort": OPENAI_EFFORT.get(sampling.effort, "medium")}
+    return LettaSampling(out, reasoner)
+
+
+#: What the CLI asks for that Letta 0.16.8 cannot send, per setting (MIGRATING.md lists these).
+SAMPLING_LIMITS: dict[str, str] = {
+    "temperature": "Letta always sends a temperature; where the CLI sends none, claude-compat sends "
+    "the provider API's own default (1.0) instead of Letta's 0.7",
+    "thinking (adaptive)": "Letta's Anthropic settings know only enabled/disabled: adaptive thinking "
+    "becomes enabled with a budget of the output limit less one (Letta itself sends adaptive to "
+    "claude-opus-4-6 and claude-sonnet-4-6)",
+    "thinking (models)": "Letta sends thinking only to the Claude models it knows as reasoners "
+    "(3-7 Sonnet, Sonnet 4.x, Opus 4.x, Haiku 4.5), and effort only to Opus 4.5/4.6 and Sonnet 4.6",
+    "thinking (OpenAI-compatible)": "through an OpenAI-compatible provider Letta sends reasoning_effort "
+    "only to o-series and gpt-5 models (over the Responses API); a thinking budget has no OpenAI form",
+    "display / context_management": "the CLI's thinking display and its clear_thinking context edit are "
+    "not Letta settings (Letta adds the same edit for Opus 4.5 itself)",
+}
 
 
 #: The Letta agent type that matches Claude's loop (native assistant text, client tools).

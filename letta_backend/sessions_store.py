@@ -305,6 +305,9 @@ def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
+    if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return_content)
+        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        content = "\n".join(str(t) for t in texts) if len(texts) == len(content) else content
     text = content if isinstance(content, str) else json.dumps(content)
     return {"type": "tool_result", "tool_use_id": tool_call_id, "content": text, "is_error": is_error}
 

@@ -188,6 +188,51 @@ def _models() -> list[str]:
     return lines
 
 
+def _sampling() -> list[str]:
+    lines = [
+        "### Sampling and reasoning",
+        "",
+        "A Claude model (a handle whose model name starts with `claude-`, through any provider) is "
+        "asked for what the CLI asks it for: the rows below, measured on the pinned CLI. The CLI's "
+        f"`{mapping.MAX_OUTPUT_TOKENS_ENV}` (in `ClaudeAgentOptions(env=...)` or the environment) "
+        "sets the output limit, and an `enabled` budget shrinks under it. `thinking=` and "
+        "`max_thinking_tokens=` change the request only where the CLI lets them (`disabled` also "
+        "sets temperature 1, as the CLI does), `effort=` likewise. Any other model gets only what the "
+        "program set itself: the CLI's limits are Claude's. `letta_model_settings` is applied last "
+        "and wins.",
+        "",
+    ]
+    rows = [
+        (
+            f"`{prefix}…`" if prefix else "any other `claude-…`",
+            f"{row.max_tokens:,}".replace(",", " "),
+            {"enabled": "enabled, budget = limit - 1", "off": "none"}.get(row.thinking, row.thinking),
+            _code(row.effort),
+            "yes" if row.takes_thinking else "no",
+            "yes" if row.takes_effort else "no",
+        )
+        for prefix, row in [*mapping.CLI_SAMPLING.items(), ("", mapping.CLI_SAMPLING_UNKNOWN)]
+    ]
+    lines += _table(
+        ["model", "output limit", "thinking", "effort", "`thinking=` applies", "`effort=` applies"], rows
+    )
+    lines += [
+        "",
+        "On Letta these become the agent's `model_settings` for the handle's provider: "
+        "`max_output_tokens`; on Anthropic `thinking` (with `enable_reasoner` on the agent) and "
+        "`effort`; on Google `thinking_config`; elsewhere `reasoning.reasoning_effort` from `effort`. "
+        "The temperature is the provider API's own default where the CLI sends none:",
+        "",
+    ]
+    lines += _table(
+        ["provider", "temperature sent"],
+        ((f"`{p}`", t) for p, t in mapping.API_DEFAULT_TEMPERATURE.items()),
+    )
+    lines += ["", "(other providers: Letta's own default). What Letta 0.16.8 cannot send:", ""]
+    lines += _table(["setting", "on Letta"], ((k, v) for k, v in mapping.SAMPLING_LIMITS.items()))
+    return lines
+
+
 def _stop_reasons() -> list[str]:
     lines = [
         "### Stop reasons",
@@ -260,6 +305,8 @@ def render() -> str:
         *_timeouts(),
         "",
         *_models(),
+        "",
+        *_sampling(),
         "",
         *_stop_reasons(),
         "",

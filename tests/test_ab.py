@@ -350,12 +350,28 @@ def test_the_report_compares_what_the_model_was_sent(ab_servers: AbServers) -> N
     assert diffs is not None, "a side's scripted model received no model request"
     keys = [d.key for d in diffs]
     assert "system" not in keys, [str(d) for d in diffs]  # the CLI's identity line on both sides
+    # the CLI's output limit and (no) temperature on both sides; what Letta cannot send stays named
+    assert "sampling max_output_tokens" not in keys and "sampling temperature" not in keys, keys
+    assert {"sampling thinking", "sampling thinking_budget"} <= set(keys), keys
     for side, view in (("claude", from_anthropic), ("compat", from_openai)):
         seen = view(report.runs[0].side(side).model_requests[0])
         told = [r for r in seen.reminders if r.startswith("# Environment")]
         assert told and "Primary working directory: <cwd>" in told[0], (side, seen.reminders)
         assert "Bash" in seen.tools
     assert "## What the model was sent" in render_markdown(report)
+
+
+@pytest.mark.letta
+def test_the_report_compares_the_tool_results_the_model_read(ab_servers: AbServers) -> None:
+    report = ab_servers.report("bash_tool")
+
+    diffs = report.request_differences()
+    assert diffs is not None, "a side's scripted model received no model request"
+    results = [str(d) for d in diffs if d.key.startswith("tool result")]
+    assert results == [], results  # the same plain text on both sides, no Letta wrapper
+    for side, view in (("claude", from_anthropic), ("compat", from_openai)):
+        seen = view(report.runs[0].side(side).model_requests[-1]).tool_results
+        assert seen["toolu_bash_1"].text == "(Bash completed with no output)", (side, seen)
 
 
 @pytest.mark.letta

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
@@ -73,6 +74,7 @@ def test_the_same_request_on_both_sides_has_only_the_deferred_tool_as_a_differen
     diffs = compare_views(from_anthropic(_claude()), from_openai(_compat()))
     assert [(d.key, d.claude, d.compat) for d in diffs] == [
         ("sampling effort", "(none)", "'medium'"),
+        ("sampling thinking_budget", "31999", "(none)"),  # chat completions has no budget
         ("tool NotebookEdit", "deferred", "(not offered)"),
     ]
 
@@ -90,7 +92,47 @@ def test_each_kind_of_difference_is_named() -> None:
         "sampling effort",
         "sampling max_output_tokens",
         "sampling temperature",
+        "sampling thinking_budget",
         "tool Bash: description",
         "tool Bash: input schema",
         "tool NotebookEdit",
+    ]
+
+
+def test_a_request_naming_no_temperature_reads_as_the_apis_default_of_one() -> None:
+    # Letta always names a temperature: 1.0 asks for what the CLI's request, naming none, gets
+    def temperature_diffs(compat_temperature: float) -> list[str]:
+        compat = from_openai(_compat(temperature=compat_temperature))
+        return [str(d) for d in compare_views(from_anthropic(_claude()), compat) if "temperature" in d.key]
+
+    assert temperature_diffs(1.0) == []
+    assert temperature_diffs(0.7) == ["sampling temperature: claude_agent_sdk=1.0 claude-compat=0.7"]
+    assert from_anthropic(_claude(temperature=1)).sampling["temperature"] == 1
+
+
+def _with_result(claude_result: dict[str, Any], compat_content: str) -> list[tuple[str, str, str]]:
+    claude, compat = _claude(), _compat()
+    result = {"type": "tool_result", "tool_use_id": "t1", **claude_result}
+    claude["messages"].append({"role": "user", "content": [result]})
+    compat["messages"].append({"role": "tool", "tool_call_id": "t1", "content": compat_content})
+    diffs = compare_views(from_anthropic(claude), from_openai(compat))
+    return [(d.key, d.claude, d.compat) for d in diffs if d.key.startswith("tool result")]
+
+
+def test_a_plain_tool_result_reads_as_the_clis_without_its_tokens_left_reminder() -> None:
+    reminder = "<system-reminder>\n<total_tokens>99 tokens left</total_tokens>\n</system-reminder>"
+    cli = {"content": f"done\n\n{reminder}"}
+    assert _with_result({**cli, "is_error": False}, "done") == []
+    assert _with_result({"content": [{"type": "text", "text": "done"}]}, "other") == [
+        ("tool result t1", "'done'", "'other'")
+    ]
+
+
+def test_a_result_in_lettas_status_json_is_named_and_its_error_flag_compared() -> None:
+    failed = json.dumps({"status": "Failed", "message": "Exit code 1", "time": "now"})
+    assert _with_result({"content": "Exit code 1", "is_error": True}, failed) == [
+        ("tool result t1: form", "plain text", "Letta's status JSON")
+    ]
+    assert _with_result({"content": "Exit code 1", "is_error": True}, "Exit code 1") == [
+        ("tool result t1: is_error", "True", "False")
     ]

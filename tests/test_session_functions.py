@@ -111,7 +111,7 @@ async def test_get_session_messages_shows_prompts_thinking_tool_calls_and_result
     assert use["name"] == "Read" and use["input"] == {"file_path": str(notes)}
     [block] = tool_result.message["content"]
     assert block["type"] == "tool_result" and block["tool_use_id"] == use["id"]
-    assert "swordfish" in block["content"] and block["is_error"] is False
+    assert block["content"] == "1\tthe password is swordfish\n2\t" and block["is_error"] is False
     assert answer.message["content"] == [{"type": "text", "text": "It says swordfish."}]
     assert all(m.session_id == result.session_id and m.uuid.startswith("message-") for m in messages)
     assert len({m.uuid for m in messages}) == 4

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from claude_compat.errors import UnknownModelError
@@ -208,42 +210,118 @@ def test_every_permission_mode_maps_to_a_claude_mode(mode: str) -> None:
     }
 
 
+S = mapping.Sampling
+
+
+# The CLI's request for each case, measured (claude-agent-sdk 0.2.188 against a scripted Messages API).
 @pytest.mark.parametrize(
-    ("handle", "thinking", "effort", "budget", "expected"),
+    ("model", "options", "expected"),
+    [
+        ("claude-sonnet-4-5", {}, S(32000, "enabled", 31999)),
+        ("claude-sonnet-4-5", {"thinking": {"type": "disabled"}}, S(32000, "disabled", temperature=1.0)),
+        ("claude-sonnet-4-5", {"max_thinking_tokens": 0}, S(32000, "disabled", temperature=1.0)),
+        (
+            "claude-sonnet-4-5",
+            {"thinking": {"type": "enabled", "budget_tokens": 5000}},
+            S(32000, "enabled", 5000),
+        ),
+        ("claude-sonnet-4-5", {"thinking": {"type": "adaptive"}}, S(32000, "enabled", 31999)),
+        ("claude-sonnet-4-5", {"max_thinking_tokens": 2000}, S(32000, "enabled", 2000)),
+        ("claude-sonnet-4-5", {"effort": "high"}, S(32000, "enabled", 31999)),
+        ("claude-sonnet-4-5", {"max_output_tokens": 8000}, S(8000, "enabled", 7999)),
+        (
+            "claude-sonnet-4-5",
+            {"max_output_tokens": 8000, "thinking": {"type": "enabled", "budget_tokens": 20000}},
+            S(8000, "enabled", 7999),
+        ),
+        ("claude-haiku-4-5", {}, S(32000, "enabled", 31999)),
+        ("claude-sonnet-4-0", {}, S(32000, "enabled", 31999)),
+        ("claude-opus-4-5", {}, S(32000, "enabled", 31999, "high")),
+        ("claude-opus-4-5", {"effort": "low"}, S(32000, "enabled", 31999, "low")),
+        ("claude-opus-4-5", {"thinking": {"type": "disabled"}}, S(32000, "disabled", None, "high", 1.0)),
+        ("claude-opus-4-6", {}, S(64000, "adaptive", None, "high")),
+        ("claude-sonnet-4-6", {}, S(32000, "adaptive", None, "high")),
+        ("claude-opus-5-5", {}, S(128000, "adaptive", None, "medium")),
+        ("claude-opus-5-5", {"effort": "max"}, S(128000, "adaptive", None, "max")),
+        ("claude-opus-5-5", {"thinking": {"type": "disabled"}}, S(128000, "adaptive", None, "medium")),
+        (
+            "claude-3-7-sonnet-latest",
+            {"thinking": {"type": "enabled", "budget_tokens": 5000}},
+            S(32000, "disabled"),
+        ),
+        ("claude-3-5-haiku-latest", {}, S(8192, "disabled")),
+        ("claude-made-up-model", {"thinking": {"type": "disabled"}}, S(32000, "disabled", None, "high")),
+    ],
+)
+def test_a_claude_model_is_asked_for_what_the_cli_asks_it_for(
+    model: str, options: dict[str, Any], expected: mapping.Sampling
+) -> None:
+    for handle in (f"anthropic/{model}", f"openai-proxy/{model}"):
+        assert mapping.cli_sampling(handle, **options) == expected
+
+
+def test_another_model_gets_only_what_the_program_set_not_the_clis_claude_limits() -> None:
+    assert mapping.cli_sampling("openai/gpt-4o-mini") == S()
+    assert mapping.cli_sampling("openai/gpt-5", effort="low", max_output_tokens=900) == S(900, effort="low")
+
+
+@pytest.mark.parametrize(
+    ("handle", "sampling", "settings", "reasoner"),
     [
         (
             "anthropic/claude-sonnet-4-5",
-            {"type": "enabled", "budget_tokens": 2048},
-            None,
-            None,
-            {"thinking": {"type": "enabled", "budget_tokens": 2048}},
+            S(32000, "enabled", 31999),
+            {
+                "max_output_tokens": 32000,
+                "temperature": 1.0,
+                "thinking": {"type": "enabled", "budget_tokens": 31999},
+            },
+            True,
         ),
         (
-            "anthropic/claude-sonnet-4-5",
-            None,
-            "high",
-            0,
-            {"thinking": {"type": "disabled"}, "effort": "high"},
+            "anthropic/claude-opus-4-5",
+            S(32000, "disabled", None, "xhigh", 1.0),
+            {
+                "max_output_tokens": 32000,
+                "temperature": 1.0,
+                "thinking": {"type": "disabled", "budget_tokens": 1024},
+                "effort": "max",
+            },
+            False,
         ),
-        ("openai/gpt-4.1", None, "max", None, {"reasoning": {"reasoning_effort": "xhigh"}}),
+        (
+            "anthropic/claude-opus-5-5",
+            S(128000, "adaptive", None, "medium"),
+            {
+                "max_output_tokens": 128000,
+                "temperature": 1.0,
+                "thinking": {"type": "enabled", "budget_tokens": 127999},
+                "effort": "medium",
+            },
+            True,
+        ),
+        (
+            "openai/gpt-5",
+            S(effort="max"),
+            {"temperature": 1.0, "reasoning": {"reasoning_effort": "xhigh"}},
+            None,
+        ),
+        (
+            "openai-proxy/claude-sonnet-4-5",
+            S(32000, "enabled", 31999),
+            {"max_output_tokens": 32000, "temperature": 1.0},
+            None,
+        ),
         (
             "google_ai/gemini-2.5-flash",
+            S(thinking="enabled", budget_tokens=512),
+            {"temperature": 1.0, "thinking_config": {"include_thoughts": True, "thinking_budget": 512}},
             None,
-            None,
-            512,
-            {"thinking_config": {"include_thoughts": True, "thinking_budget": 512}},
         ),
-        ("openai-proxy/scripted-model", None, None, None, {}),
+        ("groq/llama-3.3-70b", S(), {}, None),  # no known API default: Letta's own temperature stays
     ],
 )
-def test_thinking_and_effort_become_provider_model_settings(
-    handle: str,
-    thinking: dict[str, object] | None,
-    effort: str | None,
-    budget: int | None,
-    expected: dict[str, object],
+def test_sampling_becomes_the_providers_letta_model_settings(
+    handle: str, sampling: mapping.Sampling, settings: dict[str, Any], reasoner: bool | None
 ) -> None:
-    assert (
-        mapping.reasoning_settings(handle, thinking=thinking, effort=effort, max_thinking_tokens=budget)
-        == expected
-    )
+    assert mapping.letta_sampling(handle, sampling) == mapping.LettaSampling(settings, reasoner)

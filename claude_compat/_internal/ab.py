@@ -1310,15 +1310,23 @@ class ABReport:
         return self._diffs[run]
 
     def request_differences(self, run: int = 0) -> list[RequestDifference] | None:
-        """How the first model requests of both sides differ (None: a side sent none, or live)."""
+        """How the model requests of both sides differ (None: a side sent none, or live).
+
+        The first requests are compared (context, tools, sampling), and the tool results the
+        last ones carry, which by then hold every result of the run.
+        """
         # imported here: the child's bootstrap loads this file on its own, outside the package
         from .model_view import compare_views, from_anthropic, from_openai
 
         pair = self.runs[run]
-        if not pair.claude.model_requests or not pair.compat.model_requests:
+        claude, compat = pair.claude.model_requests, pair.compat.model_requests
+        if not claude or not compat:
             return None
+        claude_results = from_anthropic(claude[-1]).tool_results
+        compat_results = from_openai(compat[-1]).tool_results
         return compare_views(
-            from_anthropic(pair.claude.model_requests[0]), from_openai(pair.compat.model_requests[0])
+            dataclasses.replace(from_anthropic(claude[0]), tool_results=claude_results),
+            dataclasses.replace(from_openai(compat[0]), tool_results=compat_results),
         )
 
     def kinds(self, side: Side, run: int = 0) -> list[str]:
@@ -1482,7 +1490,7 @@ def _document(report: ABReport) -> list[_Block]:
             doc.append(("list", [f"{text} ({n} runs)" for text, n in later.items()]))
     requests = report.request_differences(0)
     if requests is not None:
-        from .model_view import LETTA_FRAMING
+        from .model_view import LETTA_FRAMING, NORMALISED
 
         doc.append(("h2", "What the model was sent (first model request" + (", run 1)" if runs > 1 else ")")))
         doc.append(
@@ -1490,6 +1498,8 @@ def _document(report: ABReport) -> list[_Block]:
                 "p",
                 f"traces: {report.out_dir}/run-1/<side>.requests.json. Letta's own framing is left out: "
                 + "; ".join(LETTA_FRAMING.values())
+                + ". Read alike: "
+                + "; ".join(NORMALISED.values())
                 + ".",
             )
         )

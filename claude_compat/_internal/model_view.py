@@ -19,6 +19,7 @@ __all__ = [
     "LETTA_FRAMING",
     "ModelView",
     "RequestDifference",
+    "NORMALISED",
     "compare_views",
     "from_anthropic",
     "from_openai",
@@ -33,10 +34,21 @@ LETTA_FRAMING: dict[str, str] = {
     "tool_choice": "Letta asks for tool_choice=auto",
     "parallel_tool_calls": "Letta allows parallel tool calls (the CLI does too, by default)",
 }
+#: How a value is read before comparing, where the two APIs say one thing two ways.
+NORMALISED: dict[str, str] = {
+    "temperature": "a request naming no temperature is read as 1.0, the default of both the Anthropic "
+    "and the OpenAI API (Letta always names one)",
+    "tool results": "the CLI's <system-reminder> blocks after a tool result (tokens left) are left out; "
+    "a result in Letta's status/message/time JSON is read as its message and status",
+}
+#: The temperature both APIs use when a request names none.
+_API_DEFAULT_TEMPERATURE = 1.0
 _FRAMING_BLOCK = re.compile(r"<(memory_metadata|memory_blocks)>.*?</\1>", re.S)
 #: Leading system text of the CLI that is request bookkeeping, not instructions.
 _CLI_BOOKKEEPING = ("x-anthropic-billing-header:",)
 _REMINDER = re.compile(r"\A\s*<system-reminder>\n?(.*?)\n?</system-reminder>\s*", re.S)
+_TRAILING_REMINDERS = re.compile(r"(\s*<system-reminder>.*?</system-reminder>)+\s*\Z", re.S)
+_LETTA_RESULT_KEYS = frozenset({"status", "message", "time"})
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,15 @@ class ToolView:
 
 
 @dataclass(frozen=True)
+class ToolResultView:
+    """One tool result as the model reads it: its text, error flag, and whether Letta wrapped it."""
+
+    text: str
+    is_error: bool
+    wrapped: bool = False
+
+
+@dataclass(frozen=True)
 class ModelView:
     """The parts of a model request that decide what the model does, in one shape."""
 
@@ -56,6 +77,8 @@ class ModelView:
     reminders: tuple[str, ...]
     tools: Mapping[str, ToolView]
     sampling: Mapping[str, Any] = field(default_factory=dict)
+    #: The tool results the request carries, by tool call id.
+    tool_results: Mapping[str, ToolResultView] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,14 +135,47 @@ def from_anthropic(body: Mapping[str, Any]) -> ModelView:
         for t in body.get("tools") or []
         if isinstance(t, Mapping) and "name" in t
     }
-    thinking = body.get("thinking")
+    raw_thinking = body.get("thinking")
+    thinking: Mapping[str, Any] = raw_thinking if isinstance(raw_thinking, Mapping) else {}
     sampling = {
         "max_output_tokens": body.get("max_tokens"),
-        "temperature": body.get("temperature"),
-        "thinking": (thinking or {}).get("type") if isinstance(thinking, Mapping) else None,
+        "temperature": _temperature(body.get("temperature")),
+        "thinking": thinking.get("type"),
+        "thinking_budget": thinking.get("budget_tokens"),
         "effort": (body.get("output_config") or {}).get("effort"),
     }
-    return ModelView("\n\n".join(system).strip(), reminders, tools, sampling)
+    results = {
+        str(part.get("tool_use_id")): ToolResultView(
+            _TRAILING_REMINDERS.sub("", _text(part.get("content"))), bool(part.get("is_error"))
+        )
+        for message in body.get("messages") or []
+        if isinstance(message, Mapping) and isinstance(message.get("content"), list)
+        for part in message["content"]
+        if isinstance(part, Mapping) and part.get("type") == "tool_result"
+    }
+    return ModelView("\n\n".join(system).strip(), reminders, tools, sampling, results)
+
+
+def _temperature(value: Any) -> Any:
+    """A request's temperature, the APIs' default where it names none (see NORMALISED)."""
+    return _API_DEFAULT_TEMPERATURE if value is None else value
+
+
+def _openai_result(content: Any) -> ToolResultView:
+    """A chat-completions tool message's content, read out of Letta's wrapper where it has one."""
+    text = _text(content)
+    try:
+        packaged = json.loads(text)
+    except ValueError:
+        packaged = None
+    if isinstance(packaged, dict) and set(packaged) == _LETTA_RESULT_KEYS:
+        message = packaged["message"]
+        return ToolResultView(
+            message if isinstance(message, str) else json.dumps(message),
+            packaged["status"] != "OK",
+            wrapped=True,
+        )
+    return ToolResultView(text, False)
 
 
 def from_openai(body: Mapping[str, Any]) -> ModelView:
@@ -137,11 +193,17 @@ def from_openai(body: Mapping[str, Any]) -> ModelView:
     effort = body.get("reasoning_effort")
     sampling = {
         "max_output_tokens": body.get("max_completion_tokens", body.get("max_tokens")),
-        "temperature": body.get("temperature"),
+        "temperature": _temperature(body.get("temperature")),
         "thinking": "enabled" if effort else None,
+        "thinking_budget": None,  # the chat-completions API has no thinking budget
         "effort": effort,
     }
-    return ModelView(_FRAMING_BLOCK.sub("", system).strip(), reminders, tools, sampling)
+    results = {
+        str(m.get("tool_call_id")): _openai_result(m.get("content"))
+        for m in messages
+        if isinstance(m, Mapping) and m.get("role") == "tool"
+    }
+    return ModelView(_FRAMING_BLOCK.sub("", system).strip(), reminders, tools, sampling, results)
 
 
 def _short(value: Any) -> str:
@@ -201,6 +263,20 @@ def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifferenc
         a_value, b_value = claude.sampling.get(key), compat.sampling.get(key)
         if a_value != b_value:
             out.append(RequestDifference(f"sampling {key}", _short(a_value), _short(b_value)))
+    for call_id in sorted(claude.tool_results.keys() & compat.tool_results.keys()):
+        a_result, b_result = claude.tool_results[call_id], compat.tool_results[call_id]
+        if a_result.text != b_result.text:
+            out.append(
+                RequestDifference(f"tool result {call_id}", _short(a_result.text), _short(b_result.text))
+            )
+        if a_result.is_error != b_result.is_error:
+            out.append(
+                RequestDifference(
+                    f"tool result {call_id}: is_error", str(a_result.is_error), str(b_result.is_error)
+                )
+            )
+        if b_result.wrapped:
+            out.append(RequestDifference(f"tool result {call_id}: form", "plain text", "Letta's status JSON"))
     out.sort(key=lambda d: (d.key.split(" ")[0] != "system", d.key))
     return out
 

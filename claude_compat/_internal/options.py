@@ -14,7 +14,7 @@ from typing import Any
 
 from letta_backend.agents import normalise_blocks
 from letta_backend.backend import SessionSpec
-from letta_backend.mapping import PERMISSION_MODES
+from letta_backend.mapping import MAX_OUTPUT_TOKENS_ENV, PERMISSION_MODES
 from letta_backend.timeouts import Timeouts
 
 from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
@@ -179,6 +179,7 @@ def session_spec(
         thinking=dict(options.thinking) if options.thinking else None,
         effort=options.effort,
         max_thinking_tokens=options.max_thinking_tokens,
+        max_output_tokens=max_output_tokens(options),
         agent_id=options.letta_agent_id,
         agent_name=options.letta_agent_name,
         cwd=cwd_of(options),
@@ -191,6 +192,16 @@ def session_spec(
         first_prompt=first_prompt[:200] if first_prompt else None,
         claude_sessions=_claude_sessions(options) if subagent_of is None else None,
     )
+
+
+def max_output_tokens(options: ClaudeAgentOptions) -> int | None:
+    """The output token limit the program set for the CLI (its env, else this process's), if any.
+
+    A value that is not a positive whole number leaves the model's default, as no limit set.
+    """
+    raw = (options.env or {}).get(MAX_OUTPUT_TOKENS_ENV) or os.environ.get(MAX_OUTPUT_TOKENS_ENV)
+    value = str(raw or "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else None
 
 
 def _claude_sessions(options: ClaudeAgentOptions) -> Any:

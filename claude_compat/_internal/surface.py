@@ -530,12 +530,14 @@ _OPTION_ROWS: list[NameStatus] = [
     _opt(
         "max_thinking_tokens",
         "mapped",
-        "the agent's reasoning budget (0 = off), per provider (mapping.reasoning_settings)",
+        "the thinking budget (0 = off) where the CLI honours it for the model, then per provider "
+        "(see Sampling and reasoning)",
     ),
     _opt(
         "thinking",
         "mapped",
-        "the agent's reasoning model settings (Anthropic thinking, Gemini thinking_config)",
+        "as the CLI applies it to the model, then the agent's reasoning model settings (Anthropic "
+        "thinking, Gemini thinking_config; see Sampling and reasoning)",
     ),
     _opt("effort", "mapped", "Anthropic effort / OpenAI reasoning_effort on the agent's model settings"),
     _opt(
