@@ -63,6 +63,12 @@ async def call(ctx: ToolContext, name: str, tool_input: dict[str, Any]) -> ToolO
     return await BUILTIN_TOOLS[name].run(tool_input, ctx)
 
 
+async def read_first(ctx: ToolContext, path: Path) -> None:
+    """Read ``path`` whole, as the CLI requires before a Write or Edit replaces an existing file."""
+    read = await call(ctx, "Read", {"file_path": str(path)})
+    assert not read.is_error, read.content
+
+
 def text_of(result: ToolOutcome) -> str:
     assert isinstance(result.content, str), result.content
     return result.content
@@ -395,6 +401,7 @@ async def test_write_creates_parent_directories_and_reports_a_create(ctx: ToolCo
 
 async def test_write_over_a_file_reports_an_update_with_its_patch(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "w.txt", "old content\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Write", {"file_path": str(path), "content": "new content\nline2\n"})
     assert result.content == f"The file {path} has been updated successfully.{IN_CONTEXT}"
     assert result.structured == {
@@ -429,6 +436,7 @@ async def test_write_to_a_directory_is_refused(ctx: ToolContext) -> None:
 
 async def test_edit_replaces_a_unique_string_and_returns_the_patch(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "l.txt", "".join(f"l{i}\n" for i in range(1, 21)))
+    await call(ctx, "Read", {"file_path": str(path), "offset": 9, "limit": 2})  # part of it
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": "l10\n", "new_string": "L10\nnew\n"}
     )
@@ -444,7 +452,7 @@ async def test_edit_replaces_a_unique_string_and_returns_the_patch(ctx: ToolCont
             "lines": [" l7", " l8", " l9", "-l10", "+L10", "+new", " l11", " l12", " l13"],
         }
     ]
-    assert structured["contentNotInModelContext"] is True  # edited without reading it first
+    assert structured["contentNotInModelContext"] is True  # edited having read part of it
     assert structured["replaceAll"] is False and structured["userModified"] is False
     assert structured["oldString"] == "l10\n" and structured["originalFile"].startswith("l1\nl2\n")
     assert "L10\nnew\nl11" in path.read_text()
@@ -460,6 +468,7 @@ async def test_edit_after_read_says_the_file_state_is_current(ctx: ToolContext) 
 
 async def test_edit_of_a_non_unique_string_is_refused_and_changes_nothing(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha beta\ngamma beta\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "beta", "new_string": "BETA"})
     assert result.is_error
     assert result.content == (
@@ -472,10 +481,13 @@ async def test_edit_of_a_non_unique_string_is_refused_and_changes_nothing(ctx: T
 
 async def test_edit_replace_all_changes_every_occurrence(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha beta\ngamma beta\n")
+    await read_first(ctx, path)
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": "beta", "new_string": "BETA", "replace_all": True}
     )
-    assert result.content == f"The file {path} has been updated. All occurrences were successfully replaced."
+    assert result.content == (
+        f"The file {path} has been updated. All occurrences were successfully replaced.{IN_CONTEXT}"
+    )
     assert result.structured["structuredPatch"][0]["lines"] == [
         "-alpha beta",
         "-gamma beta",
@@ -487,6 +499,7 @@ async def test_edit_replace_all_changes_every_occurrence(ctx: ToolContext) -> No
 
 async def test_edit_errors_are_worded_as_the_cli_words_them(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha\n")
+    await read_first(ctx, path)
     missing = await call(ctx, "Edit", {"file_path": str(path), "old_string": "zzz", "new_string": "y"})
     assert (
         missing.content
@@ -526,6 +539,7 @@ async def test_edit_with_an_empty_old_string_creates_a_file(ctx: ToolContext) ->
 
 async def test_edit_keeps_windows_line_endings(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "crlf.txt", "a\r\nb\r\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "a\nb", "new_string": "A\nB"})
     assert not result.is_error
     assert path.read_bytes() == b"A\r\nB\r\n"
@@ -534,11 +548,120 @@ async def test_edit_keeps_windows_line_endings(ctx: ToolContext) -> None:
 
 async def test_edit_matches_curly_quotes_in_the_file_with_straight_ones(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "q.txt", "say \u201chello\u201d\n")
+    await read_first(ctx, path)
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": 'say "hello"', "new_string": "bye"}
     )
     assert not result.is_error
     assert path.read_text() == "bye\n"
+
+
+# --- the read-before-write rule (measured on the CLI: see cli_facts.FILE_NOT_READ) ---
+
+NOT_READ = "File has not been read yet. Read it first before writing to it."
+MODIFIED = (
+    "File has been modified since read, either by the user or by a linter. Read it again before "
+    "attempting to write it."
+)
+STALE_NOTE = (
+    " (note: the file had been modified on disk since you last read it \u2014 the edit applied cleanly, "
+    "but the file contains other changes not in your context. Read it before edits that depend on "
+    "surrounding content.)"
+)
+
+
+async def test_write_and_edit_refuse_an_existing_file_the_session_has_not_read(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "kept.txt", "hello\n")
+    for name, tool_input in (
+        ("Edit", {"file_path": "kept.txt", "old_string": "hello", "new_string": "bye"}),
+        ("Edit", {"file_path": "kept.txt", "old_string": "absent", "new_string": "bye"}),
+        ("Write", {"file_path": "kept.txt", "content": "x"}),
+    ):
+        result = await call(ctx, name, tool_input)
+        assert result.is_error, name
+        assert result.content == f"<tool_use_error>{NOT_READ}</tool_use_error>"
+        assert result.structured == f"Error: {NOT_READ}"
+    assert path.read_text() == "hello\n"
+    # the checks that come first in the CLI still do
+    same = await call(ctx, "Edit", {"file_path": "kept.txt", "old_string": "a", "new_string": "a"})
+    assert "No changes to make" in text_of(same)
+    exists = await call(ctx, "Edit", {"file_path": "kept.txt", "old_string": "", "new_string": "x"})
+    assert exists.content == "<tool_use_error>Cannot create new file - file already exists.</tool_use_error>"
+
+
+async def test_an_unread_empty_file_is_refused_in_plain_text(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "empty.txt", "")
+    result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "", "new_string": "fill"})
+    assert result.is_error and result.content == NOT_READ and result.structured == f"Error: {NOT_READ}"
+    assert path.read_text() == ""
+
+
+async def test_new_files_need_no_read_and_what_the_session_wrote_counts_as_read(ctx: ToolContext) -> None:
+    created = await call(ctx, "Write", {"file_path": "new.txt", "content": "one\n"})
+    made = await call(ctx, "Edit", {"file_path": "made.txt", "old_string": "", "new_string": "two\n"})
+    assert not created.is_error and not made.is_error
+    rewritten = await call(ctx, "Write", {"file_path": "made.txt", "content": "three\n"})
+    edited = await call(ctx, "Edit", {"file_path": "new.txt", "old_string": "one", "new_string": "ONE"})
+    assert edited.content == f"The file new.txt has been updated successfully.{IN_CONTEXT}"
+    assert not rewritten.is_error and (ctx.cwd / "made.txt").read_text() == "three\n"
+
+
+async def test_a_partial_read_allows_edits_that_say_the_content_is_not_in_context(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "p.txt", "hello\nworld\nthree\n")
+    await call(ctx, "Read", {"file_path": str(path), "offset": 2, "limit": 1})
+    first = await call(ctx, "Edit", {"file_path": str(path), "old_string": "world", "new_string": "W"})
+    second = await call(ctx, "Edit", {"file_path": str(path), "old_string": "hello", "new_string": "H"})
+    for result in (first, second):
+        assert result.content == f"The file {path} has been updated successfully."
+        assert result.structured["contentNotInModelContext"] is True
+    assert path.read_text() == "H\nW\nthree\n"
+
+
+async def test_a_file_changed_since_it_was_read_is_refused_unless_the_edit_applies_cleanly(
+    ctx: ToolContext,
+) -> None:
+    path = write(ctx.cwd / "s.txt", "eee\n")
+    await read_first(ctx, path)
+    write(path, "zz\nzz\n")  # changed on disk after the Read
+    gone = await call(ctx, "Edit", {"file_path": str(path), "old_string": "eee", "new_string": "E"})
+    twice = await call(ctx, "Edit", {"file_path": str(path), "old_string": "zz", "new_string": "E"})
+    rewrite = await call(ctx, "Write", {"file_path": str(path), "content": "w"})
+    for result in (gone, twice, rewrite):
+        assert result.is_error and result.content == f"<tool_use_error>{MODIFIED}</tool_use_error>"
+    assert path.read_text() == "zz\nzz\n"
+    applied = await call(
+        ctx, "Edit", {"file_path": str(path), "old_string": "zz", "new_string": "E", "replace_all": True}
+    )
+    assert applied.content == (
+        f"The file {path} has been updated. All occurrences were successfully replaced.{STALE_NOTE}"
+    )
+    assert applied.structured["staleRecovered"] is True
+    assert applied.structured["contentNotInModelContext"] is True
+    assert path.read_text() == "E\nE\n"
+
+
+async def test_a_file_rewritten_with_the_same_content_is_not_changed(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "same.txt", "dee\n")
+    await read_first(ctx, path)
+    write(path, "dee\n", mtime=path.stat().st_mtime + 5)
+    result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "dee", "new_string": "DEE"})
+    assert result.content == f"The file {path} has been updated successfully.{IN_CONTEXT}"
+
+
+async def test_a_partly_read_file_that_changed_on_disk_is_refused_by_write(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "b.txt", "bee\nsecond\n")
+    await call(ctx, "Read", {"file_path": str(path), "offset": 1, "limit": 1})
+    write(path, "bee\nsecond\nx\n")
+    result = await call(ctx, "Write", {"file_path": str(path), "content": "w"})
+    assert result.content == f"<tool_use_error>{MODIFIED}</tool_use_error>"
+
+
+async def test_the_read_state_belongs_to_the_session(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "own.txt", "mine\n")
+    await read_first(ctx, path)
+    other = ToolContext(cwd=ctx.cwd, add_dirs=[], env=ctx.env, session_id=str(uuid.uuid4()), state={})
+    result = await call(other, "Edit", {"file_path": str(path), "old_string": "mine", "new_string": "x"})
+    assert result.content == f"<tool_use_error>{NOT_READ}</tool_use_error>"
 
 
 # --- Bash ---

@@ -279,6 +279,31 @@ def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[s
     return {**tool_input, **missing} if missing else tool_input
 
 
+# --- the file tools' read-before-write rule --------------------------------------------------------
+
+#: Write, and Edit of an existing file, refuse a file the session has not Read (any range counts;
+#: a Write or Edit that made the file counts too). Shown inside ``<tool_use_error>`` tags, except
+#: for an Edit with an empty ``old_string`` of an existing empty file (the CLI throws it while
+#: running: plain text). A new file needs no Read.
+FILE_NOT_READ = "File has not been read yet. Read it first before writing to it."
+#: The file changed on disk since the session last saw it (content compared when the whole file was
+#: read, else its modification time): Write refuses it, and so does an Edit whose ``old_string`` does
+#: not apply cleanly (absent, or ambiguous without ``replace_all``) to the current content.
+FILE_MODIFIED_SINCE_READ = (
+    "File has been modified since read, either by the user or by a linter. Read it again before "
+    "attempting to write it."
+)
+#: An Edit of a changed file that applies cleanly: this follows the result text, and
+#: ``tool_use_result`` gains ``staleRecovered`` (and ``contentNotInModelContext``).
+FILE_STALE_EDIT_NOTE = (
+    " (note: the file had been modified on disk since you last read it \u2014 the edit applied cleanly, "
+    "but the file contains other changes not in your context. Read it before edits that depend on "
+    "surrounding content.)"
+)
+#: Follows a Write's result, and an Edit's when the session knew the whole file before the edit.
+FILE_IN_CONTEXT_NOTE = " (file state is current in your context \u2014 no need to Read it back)"
+
+
 #: What ``set_model`` shows in the stream before the next turn (a UserMessage, as the CLI's /model).
 SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-stdout>"
 
