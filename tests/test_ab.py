@@ -92,10 +92,6 @@ _OUTPUT_STYLE = "outputStyle from .claude/settings.local.json: claude-compat rep
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
 )
-_READ_BEFORE_EDIT = (
-    "the CLI refuses to Edit a file not Read in the session ('File has not been read yet. Read it first "
-    "before writing to it.'); claude-compat edits it"
-)
 #: A KNOWN_DIFFERENCES key: the scenario's fields differ for the named reason, in a set that varies.
 ANY_FIELDS = "*"
 
@@ -121,7 +117,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "kinds": _TOOLSET,
         "message 1 (Sys:init): data.tools (of those called)": _TOOLSET,
         "message 7 (Sys:init): data.tools (of those called)": _TOOLSET,
-        "stdout": _READ_BEFORE_EDIT,
     },
     "conversation_reset": {
         "kinds": _CLEAR,
