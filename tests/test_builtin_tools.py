@@ -24,14 +24,15 @@ from typing import Any
 import anyio
 import pytest
 
+from claude_compat._internal import cli_facts
 from claude_compat._internal.builtins import (
     BUILTIN_TOOLS,
-    DEFAULT_TOOL_NAMES,
-    INTERACTIVE_TOOL_NAMES,
+    RUN_HERE,
     ToolContext,
-    available_tools,
+    cli_tool_set,
     client_tool_spec,
     scratch_dir,
+    shown_name,
     shutdown,
 )
 from claude_compat._internal.builtins import files as files_module
@@ -115,7 +116,6 @@ def test_every_tool_offers_a_claude_schema_and_a_client_tool_spec() -> None:
         "WebFetch": ["url", "prompt"],
         "WebSearch": ["query"],
         "AskUserQuestion": ["questions"],
-        "TaskOutput": ["task_id"],
     }
     for name, tool in BUILTIN_TOOLS.items():
         schema = tool.input_schema
@@ -146,7 +146,7 @@ def test_every_tool_offers_a_claude_schema_and_a_client_tool_spec() -> None:
 
 def test_read_only_and_file_editing_tools_are_marked_for_the_permission_gate() -> None:
     assert {n for n, t in BUILTIN_TOOLS.items() if t.edits_files} == {"Write", "Edit", "NotebookEdit"}
-    for name in ("Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "TaskOutput"):
+    for name in ("Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite"):
         assert BUILTIN_TOOLS[name].read_only
     for name in ("Write", "Edit", "NotebookEdit", "Bash", "TaskStop"):
         assert not BUILTIN_TOOLS[name].read_only
@@ -162,39 +162,85 @@ def test_paths_are_absolute_and_resolved_against_the_cwd(ctx: ToolContext) -> No
     assert BUILTIN_TOOLS["Read"].paths({}, ctx) == []
 
 
-def test_tools_none_or_the_preset_gives_the_claude_code_set() -> None:
-    assert available_tools(None, []) == list(DEFAULT_TOOL_NAMES)
-    assert available_tools({"type": "preset", "preset": "claude_code"}, []) == list(DEFAULT_TOOL_NAMES)
-    assert set(DEFAULT_TOOL_NAMES) == set(BUILTIN_TOOLS)
-    assert set(INTERACTIVE_TOOL_NAMES) <= set(DEFAULT_TOOL_NAMES)
+#: The pinned CLI's default set (measured: init message of a session without tools=), by model names.
+CLI_DEFAULT = [
+    "Agent", "Bash", "CronCreate", "CronDelete", "CronList", "Edit", "EnterWorktree", "ExitWorktree",
+    "ListAgents", "Monitor", "NotebookEdit", "Read", "ReportFindings", "ScheduleWakeup", "SendMessage",
+    "Skill", "TaskCreate", "TaskGet", "TaskList", "TaskStop", "TaskUpdate", "ToolSearch", "WebFetch",
+    "WebSearch", "Workflow", "Write",
+]  # fmt: skip
 
 
-def test_tools_list_chooses_tools_and_accepts_the_old_names() -> None:
-    assert available_tools([], []) == []
-    assert available_tools(["Read", "Bash", "Read"], []) == ["Bash", "Read"]  # the CLI's order
-    assert available_tools(["BashOutput", "KillShell", "Task"], []) == ["Agent", "TaskOutput", "TaskStop"]
-    assert available_tools(["mcp__calc__add", "Read", "mcp__calc__sub"], []) == [
-        "Read",
-        "mcp__calc__add",
-        "mcp__calc__sub",
-    ]
+def tool_set(
+    tools: Any = None,
+    *,
+    allowed: tuple[str, ...] = (),
+    disallowed: tuple[str, ...] = (),
+    interactive: bool = False,
+    env: dict[str, str] | None = None,
+) -> list[str]:
+    return cli_tool_set(
+        tools, allowed=list(allowed), disallowed=list(disallowed), interactive=interactive, env=env or {}
+    )
+
+
+def test_without_tools_or_with_the_preset_a_session_has_the_clis_default_set() -> None:
+    assert tool_set() == CLI_DEFAULT
+    assert tool_set({"type": "preset", "preset": "claude_code"}) == CLI_DEFAULT
+    assert "Glob" not in CLI_DEFAULT and "Grep" not in CLI_DEFAULT and "TodoWrite" not in CLI_DEFAULT
+    assert [shown_name(n) for n in CLI_DEFAULT[:2]] == ["Task", "Bash"]  # the init message's names
+
+
+def test_can_use_tool_adds_the_interactive_tools() -> None:
+    assert set(tool_set(interactive=True)) - set(CLI_DEFAULT) == {
+        "AskUserQuestion",
+        "EnterPlanMode",
+        "ExitPlanMode",
+    }
+
+
+def test_glob_and_grep_come_in_without_bash_or_when_allowed_by_name() -> None:
+    no_shell = tool_set(disallowed=("Bash", "Task", "WebSearch"))
+    assert {"Glob", "Grep"} <= set(no_shell)
+    assert not {"Bash", "Monitor", "Agent", "WebSearch"} & set(no_shell)  # Monitor needs Bash
+    assert {"Glob", "Grep"} <= set(tool_set(allowed=("Glob", "Grep", "TodoWrite")))
+    assert "TodoWrite" not in tool_set(allowed=("TodoWrite",))
+    assert tool_set(["Read"], allowed=("Glob",)) == ["Read"]  # allowed_tools does not add to a list
+
+
+def test_claude_code_enable_tasks_off_swaps_the_task_tools_for_todo_write() -> None:
+    for off in ("0", "false"):
+        names = tool_set(env={"CLAUDE_CODE_ENABLE_TASKS": off})
+        assert "TodoWrite" in names and "TaskStop" in names
+        assert not {"TaskCreate", "TaskGet", "TaskList", "TaskUpdate"} & set(names)
+    assert tool_set(["TodoWrite", "Read"], env={"CLAUDE_CODE_ENABLE_TASKS": "0"}) == ["Read", "TodoWrite"]
+
+
+def test_a_tools_list_names_exactly_the_tools_in_the_clis_order() -> None:
+    assert tool_set([]) == []
+    assert tool_set(["Read", "Bash", "Read"]) == ["Bash", "Read"]
+    assert tool_set(["Read", "Glob", "Grep", "Agent", "Bash"]) == ["Agent", "Bash", "Glob", "Grep", "Read"]
+    assert tool_set(["KillShell", "Task", "Monitor"]) == ["Agent", "Monitor", "TaskStop"]  # legacy names
+    assert tool_set(["mcp__calc__add", "Read"]) == ["Read"]  # MCP tools come from their servers
+    assert tool_set(["Read", "Agent"], disallowed=("Task",)) == ["Read"]
+
+
+def test_names_the_cli_does_not_offer_are_dropped_with_a_warning() -> None:
+    with pytest.warns(UserWarning, match="TodoWrite, TaskOutput, BashOutput, Raed"):
+        assert tool_set(["Read", "TodoWrite", "TaskOutput", "BashOutput", "Raed"]) == ["Read"]
+    with pytest.raises(InvalidOptionError, match="preset"):
+        tool_set({"type": "preset", "preset": "other"})
 
 
 def test_disallowed_bare_names_remove_tools_but_patterns_do_not() -> None:
-    names = available_tools(None, ["Bash", "WebSearch", "Edit(*.py)", "Read(/etc/**)"])
+    names = tool_set(disallowed=("Bash", "WebSearch", "Edit(*.py)", "Read(/etc/**)"))
     assert "Bash" not in names and "WebSearch" not in names
     assert "Edit" in names and "Read" in names
-    assert available_tools(["Read", "Agent"], ["Task"]) == ["Read"]
 
 
-def test_unknown_tool_names_raise_and_name_the_valid_ones() -> None:
-    with pytest.raises(InvalidOptionError) as err:
-        available_tools(["Read", "Raed"], [])
-    assert "Raed" in str(err.value) and "Grep" in str(err.value) and "WebFetch" in str(err.value)
-    with pytest.raises(InvalidOptionError, match="Skill is not available on Letta yet"):
-        available_tools(["Skill"], [])
-    with pytest.raises(InvalidOptionError, match="preset"):
-        available_tools({"type": "preset", "preset": "other"}, [])
+def test_the_tools_claude_compat_runs_are_the_clis_or_offered_on_request() -> None:
+    assert RUN_HERE <= {t.name for t in cli_facts.CLI_TOOLS}
+    assert {"Agent", "Bash", "Edit", "Read", "Write", "NotebookEdit", "WebFetch", "WebSearch"} <= RUN_HERE
 
 
 # --- every tool: no exception escapes ---
@@ -764,35 +810,23 @@ async def test_bash_output_over_the_limit_is_saved_to_a_file(ctx: ToolContext) -
     assert result.structured["stdout"] == "y" * 40000
 
 
-async def test_bash_in_the_background_returns_a_task_id_for_task_output(ctx: ToolContext) -> None:
+async def test_bash_in_the_background_names_its_output_file_for_read(ctx: ToolContext) -> None:
     started = await call(ctx, "Bash", {"command": "echo bg-done", "run_in_background": True})
     task_id = started.structured["backgroundTaskId"]
-    assert text_of(started).startswith(f"Command running in background with ID: {task_id}. Output is being")
-    result = await call(ctx, "TaskOutput", {"task_id": task_id, "block": True, "timeout": 10000})
-    assert result.content == (
-        f"<retrieval_status>success</retrieval_status>\n\n<task_id>{task_id}</task_id>\n\n"
-        "<task_type>local_bash</task_type>\n\n<status>completed</status>\n\n<exit_code>0</exit_code>\n\n"
-        "<output>\nbg-done\n</output>"
-    )
-    assert result.structured == {
-        "retrieval_status": "success",
-        "task": {
-            "task_id": task_id,
-            "task_type": "local_bash",
-            "status": "completed",
-            "description": "echo bg-done",
-            "output": "bg-done",
-            "exitCode": 0,
-        },
-    }
+    text = text_of(started)
+    assert text.startswith(f"Command running in background with ID: {task_id}. Output is being written to: ")
+    assert text.endswith(". To check interim output, use Read on that file path.")  # the CLI's words
+    output = text.split("Output is being written to: ")[1].split(". To check")[0]
+    await anyio.to_thread.run_sync(ctx.state["background_tasks"][task_id].process.wait)
+    read = await call(ctx, "Read", {"file_path": output})
+    assert text_of(read) == "1\tbg-done\n2\t"
 
 
 async def test_task_stop_ends_a_background_task(ctx: ToolContext) -> None:
     started = await call(ctx, "Bash", {"command": "sleep 60", "run_in_background": True})
     task_id = started.structured["backgroundTaskId"]
-    waiting = await call(ctx, "TaskOutput", {"task_id": task_id, "block": False})
-    assert waiting.structured["retrieval_status"] == "not_ready"
-    assert waiting.structured["task"]["status"] == "running"
+    task = ctx.state["background_tasks"][task_id]
+    assert task.status == "running"
     stopped = await call(ctx, "TaskStop", {"task_id": task_id})
     assert json.loads(text_of(stopped)) == {
         "message": f"Successfully stopped task: {task_id} (sleep 60)",
@@ -800,17 +834,15 @@ async def test_task_stop_ends_a_background_task(ctx: ToolContext) -> None:
         "task_type": "local_bash",
         "command": "sleep 60",
     }
-    after = await call(ctx, "TaskOutput", {"task_id": task_id})
-    assert after.structured["task"]["status"] == "killed"
+    assert task.status == "killed"
     again = await call(ctx, "TaskStop", {"shell_id": task_id})
     assert again.is_error and "is not running" in text_of(again)
 
 
-async def test_task_tools_name_an_unknown_task(ctx: ToolContext) -> None:
-    for name, tool_input in (("TaskStop", {"task_id": "nope"}), ("TaskOutput", {"task_id": "nope"})):
-        result = await call(ctx, name, tool_input)
-        assert result.is_error
-        assert result.content == "<tool_use_error>No task found with ID: nope</tool_use_error>"
+async def test_task_stop_names_an_unknown_task(ctx: ToolContext) -> None:
+    result = await call(ctx, "TaskStop", {"task_id": "nope"})
+    assert result.is_error
+    assert result.content == "<tool_use_error>No task found with ID: nope</tool_use_error>"
 
 
 async def test_shutdown_kills_background_tasks_left_running(ctx: ToolContext) -> None:

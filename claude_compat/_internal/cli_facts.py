@@ -435,17 +435,76 @@ NO_SUCH_TOOL_SEARCH: dict[str, str] = {
     ),
 }
 NO_SUCH_TOOL_SEARCH_NO_SHELL = ". {name} is disabled for this session."
-#: Names of the pinned CLI's own tools (its legacy ``Task`` for ``Agent`` included): a call to one
-#: the session does not offer is answered with the "disabled" detail.
+# --- the tool set ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliTool:
+    """One tool of the pinned CLI, and when a session has it (measured with tools=, allowed_tools,
+    disallowed_tools, can_use_tool and the environment)."""
+
+    name: str  # as the model calls it
+    shown_as: str = ""  # the init message's name when it differs
+    default: bool = True  # in the set without ``tools=`` and with the ``claude_code`` preset
+    unless: str = ""  # default only when this tool is not in the set, or when allowed_tools names it
+    needs: str = ""  # default only when this tool is in the set
+    interactive: bool = False  # default only when ``can_use_tool`` can answer it
+    tasks: bool | None = None  # exists only when CLAUDE_CODE_ENABLE_TASKS is on (True) / off (False)
+
+
+#: The pinned CLI's tools. The init message lists a session's in this order: the subagent tool
+#: first, then by name (MCP tools follow). ``tools=[…]`` names exactly the tools (``unless`` and
+#: ``needs`` do not apply; a name the CLI does not know is dropped); ``disallowed_tools`` removes
+#: bare names from any set.
+CLI_TOOLS: tuple[CliTool, ...] = (
+    CliTool("Agent", shown_as="Task"),
+    CliTool("AskUserQuestion", interactive=True),
+    CliTool("Bash"),
+    CliTool("CronCreate"),
+    CliTool("CronDelete"),
+    CliTool("CronList"),
+    CliTool("Edit"),
+    CliTool("EnterPlanMode", interactive=True),
+    CliTool("EnterWorktree"),
+    CliTool("ExitPlanMode", interactive=True),
+    CliTool("ExitWorktree"),
+    CliTool("Glob", unless="Bash"),
+    CliTool("Grep", unless="Bash"),
+    CliTool("ListAgents"),
+    CliTool("Monitor", needs="Bash"),
+    CliTool("NotebookEdit"),
+    CliTool("Read"),
+    CliTool("ReportFindings"),
+    CliTool("ScheduleWakeup"),
+    CliTool("SendMessage"),
+    CliTool("Skill"),
+    CliTool("TaskCreate", tasks=True),
+    CliTool("TaskGet", tasks=True),
+    CliTool("TaskList", tasks=True),
+    CliTool("TaskStop"),
+    CliTool("TaskUpdate", tasks=True),
+    CliTool("TodoWrite", tasks=False),
+    CliTool("ToolSearch"),
+    CliTool("WebFetch"),
+    CliTool("WebSearch"),
+    CliTool("Workflow"),
+    CliTool("Write"),
+)
+#: The environment setting that swaps the task tools (TaskCreate, TaskGet, TaskList, TaskUpdate; on
+#: unless set to one of TASKS_OFF_VALUES) for TodoWrite.
+TASKS_ENV = "CLAUDE_CODE_ENABLE_TASKS"
+TASKS_OFF_VALUES = frozenset({"0", "false", "no", "off"})
+#: Old names the CLI still takes, in ``tools=`` and in calls, for the tools they name today.
+LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent", "KillShell": "TaskStop"}
+#: Names the CLI knows that are never in a session's set here (MCP resource tools without such servers).
+CLI_OTHER_TOOL_NAMES: frozenset[str] = frozenset({"ListMcpResourcesTool", "ReadMcpResourceTool"})
+#: Names of the pinned CLI's own tools (legacy names included): a call to one the session does not
+#: offer is answered with the "disabled" detail; any other name gets none.
 CLI_TOOL_NAMES: frozenset[str] = frozenset(
-    {
-        "Agent", "AskUserQuestion", "Bash", "BashOutput", "CronCreate", "CronDelete", "CronList",
-        "Edit", "EnterPlanMode", "EnterWorktree", "ExitPlanMode", "ExitWorktree", "KillShell",
-        "ListAgents", "ListMcpResourcesTool", "Monitor", "MultiEdit", "NotebookEdit", "Read",
-        "ReadMcpResourceTool", "ReportFindings", "ScheduleWakeup", "SendMessage", "Skill",
-        "SlashCommand", "Task", "TaskOutput", "TaskStop", "TodoWrite", "ToolSearch", "WebFetch",
-        "WebSearch", "Workflow", "Write",
-    }
-)  # fmt: skip
-#: The CLI's legacy tool names and the tools they name today.
-LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent"}
+    {t.name for t in CLI_TOOLS} | set(LEGACY_TOOL_NAMES) | CLI_OTHER_TOOL_NAMES
+)
+
+
+def tasks_enabled(env: dict[str, str]) -> bool:
+    """Whether the CLI's task tools (not TodoWrite) exist for a session with this environment."""
+    return env.get(TASKS_ENV, "").strip().lower() not in TASKS_OFF_VALUES
