@@ -401,7 +401,8 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
         if "subagent" in str(r.messages[0]["content"])
     ]
     assert child_system and "You are the reader subagent." in child_system[0]
-    assert "Agent" in messages[0].data["tools"]
+    assert "Task" in messages[0].data["tools"]  # the CLI lists the subagent tool as Task
+    assert "Agent" in [t["function"]["name"] for t in scripted_model.completions[0].tools]  # model: Agent
 
 
 async def test_ask_user_question_is_answered_through_can_use_tool(
