@@ -70,11 +70,6 @@ _BUILTIN_AGENTS = (
     "the init message's agents: the CLI adds its built-in agents (claude, Explore, general-purpose, "
     "Plan, statusline-setup) and those of .claude/agents files; claude-compat lists the program's only"
 )
-_TOOLSET = (
-    "the built-in toolset: the CLI 2.1.331 offers Task, Cron*, worktree, Monitor… and no Glob or Grep "
-    "(a Glob call is an error there); claude-compat offers its own set, with Glob and Grep"
-)
-_AGENT_TOOL_NAME = "the init message names the subagent tool Task (the CLI) or Agent (claude-compat)"
 _SUBAGENT_BACKGROUND = (
     "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
     "result first, the report later); claude-compat runs it in the foreground"
@@ -113,11 +108,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "kinds": _SUBAGENT_BACKGROUND,
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
     },
-    "change_settings": {
-        "kinds": _TOOLSET,
-        "message 1 (Sys:init): data.tools (of those called)": _TOOLSET,
-        "message 7 (Sys:init): data.tools (of those called)": _TOOLSET,
-    },
     "conversation_reset": {
         "kinds": _CLEAR,
         "message 7/6 (Result:success): num_turns": _CLEAR,
@@ -131,7 +121,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "stdout": _BUILTIN_AGENTS,
     },
     "forward_subagent_text_off": {
-        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
         "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
         "message 7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
         "message 7 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
@@ -146,7 +135,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 7 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
     },
     "forward_subagent_text_on": {
-        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
         "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
@@ -162,9 +150,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     },
     "setting_sources_local_style": {
         "stdout": _OUTPUT_STYLE,
-    },
-    "tools_option_preset": {
-        "stdout": _TOOLSET,
     },
 }
 
