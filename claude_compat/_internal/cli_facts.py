@@ -505,6 +505,11 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 )
 
 
+#: Tools whose description and input schema the model gets from the installed real SDK's CLI (read at
+#: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
+CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Write"})
+
+
 def tasks_enabled(env: dict[str, str]) -> bool:
     """Whether the CLI's task tools (not TodoWrite) exist for a session with this environment."""
     return env.get(TASKS_ENV, "").strip().lower() not in TASKS_OFF_VALUES

@@ -23,7 +23,7 @@ from ..types import (
     Message,
     SystemMessage,
 )
-from . import cli_facts, sdk_mcp, subagents, unoffered
+from . import cli_facts, cli_request, sdk_mcp, subagents, unoffered
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -89,6 +89,7 @@ class ClaudeToolHost(ToolHost):
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
+        cli_texts = await cli_request.cli_tool_texts({**os.environ, **self.options.env})
         self._specs = (
             agent_spec
             + [
@@ -96,6 +97,7 @@ class ClaudeToolHost(ToolHost):
                     "name": name,
                     "description": BUILTIN_TOOLS[name].description,
                     "parameters": BUILTIN_TOOLS[name].input_schema,
+                    **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
                 }
                 for name in self._builtin
             ]
