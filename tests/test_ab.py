@@ -66,11 +66,6 @@ DEFAULT_LANES = 2
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
-_TOOLSET = (
-    "the built-in toolset: the CLI 2.1.331 offers Task, Cron*, worktree, Monitor… and no Glob or Grep "
-    "(a Glob call is an error there); claude-compat offers its own set, with Glob and Grep"
-)
-_AGENT_TOOL_NAME = "the init message names the subagent tool Task (the CLI) or Agent (claude-compat)"
 _SUBAGENT_BACKGROUND = (
     "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
     "result first, the report later); claude-compat runs it in the foreground"
@@ -79,13 +74,8 @@ _SUBAGENT_REPORT = (
     "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
     "usage and harness counters to tool_use_result"
 )
-
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
-)
-_READ_BEFORE_EDIT = (
-    "the CLI refuses to Edit a file not Read in the session ('File has not been read yet. Read it first "
-    "before writing to it.'); claude-compat edits it"
 )
 #: A KNOWN_DIFFERENCES key: the scenario's fields differ for the named reason, in a set that varies.
 ANY_FIELDS = "*"
@@ -102,14 +92,7 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "kinds": _SUBAGENT_BACKGROUND,
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
     },
-    "change_settings": {
-        "kinds": _TOOLSET,
-        "message 1 (Sys:init): data.tools (of those called)": _TOOLSET,
-        "message 7 (Sys:init): data.tools (of those called)": _TOOLSET,
-        "stdout": _READ_BEFORE_EDIT,
-    },
     "forward_subagent_text_off": {
-        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
         "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
         "message 7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
         "message 7 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
@@ -124,7 +107,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 7 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
     },
     "forward_subagent_text_on": {
-        "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
         "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
@@ -137,9 +119,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
         "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
-    },
-    "tools_option_preset": {
-        "stdout": _TOOLSET,
     },
 }
 

@@ -24,14 +24,15 @@ from typing import Any
 import anyio
 import pytest
 
+from claude_compat._internal import cli_facts
 from claude_compat._internal.builtins import (
     BUILTIN_TOOLS,
-    DEFAULT_TOOL_NAMES,
-    INTERACTIVE_TOOL_NAMES,
+    RUN_HERE,
     ToolContext,
-    available_tools,
+    cli_tool_set,
     client_tool_spec,
     scratch_dir,
+    shown_name,
     shutdown,
 )
 from claude_compat._internal.builtins import files as files_module
@@ -61,6 +62,12 @@ def ctx(tmp_path: Path) -> Iterator[ToolContext]:
 
 async def call(ctx: ToolContext, name: str, tool_input: dict[str, Any]) -> ToolOutcome:
     return await BUILTIN_TOOLS[name].run(tool_input, ctx)
+
+
+async def read_first(ctx: ToolContext, path: Path) -> None:
+    """Read ``path`` whole, as the CLI requires before a Write or Edit replaces an existing file."""
+    read = await call(ctx, "Read", {"file_path": str(path)})
+    assert not read.is_error, read.content
 
 
 def text_of(result: ToolOutcome) -> str:
@@ -109,7 +116,6 @@ def test_every_tool_offers_a_claude_schema_and_a_client_tool_spec() -> None:
         "WebFetch": ["url", "prompt"],
         "WebSearch": ["query"],
         "AskUserQuestion": ["questions"],
-        "TaskOutput": ["task_id"],
     }
     for name, tool in BUILTIN_TOOLS.items():
         schema = tool.input_schema
@@ -140,7 +146,7 @@ def test_every_tool_offers_a_claude_schema_and_a_client_tool_spec() -> None:
 
 def test_read_only_and_file_editing_tools_are_marked_for_the_permission_gate() -> None:
     assert {n for n, t in BUILTIN_TOOLS.items() if t.edits_files} == {"Write", "Edit", "NotebookEdit"}
-    for name in ("Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite", "TaskOutput"):
+    for name in ("Read", "Glob", "Grep", "WebFetch", "WebSearch", "TodoWrite"):
         assert BUILTIN_TOOLS[name].read_only
     for name in ("Write", "Edit", "NotebookEdit", "Bash", "TaskStop"):
         assert not BUILTIN_TOOLS[name].read_only
@@ -156,39 +162,85 @@ def test_paths_are_absolute_and_resolved_against_the_cwd(ctx: ToolContext) -> No
     assert BUILTIN_TOOLS["Read"].paths({}, ctx) == []
 
 
-def test_tools_none_or_the_preset_gives_the_claude_code_set() -> None:
-    assert available_tools(None, []) == list(DEFAULT_TOOL_NAMES)
-    assert available_tools({"type": "preset", "preset": "claude_code"}, []) == list(DEFAULT_TOOL_NAMES)
-    assert set(DEFAULT_TOOL_NAMES) == set(BUILTIN_TOOLS)
-    assert set(INTERACTIVE_TOOL_NAMES) <= set(DEFAULT_TOOL_NAMES)
+#: The pinned CLI's default set (measured: init message of a session without tools=), by model names.
+CLI_DEFAULT = [
+    "Agent", "Bash", "CronCreate", "CronDelete", "CronList", "Edit", "EnterWorktree", "ExitWorktree",
+    "ListAgents", "Monitor", "NotebookEdit", "Read", "ReportFindings", "ScheduleWakeup", "SendMessage",
+    "Skill", "TaskCreate", "TaskGet", "TaskList", "TaskStop", "TaskUpdate", "ToolSearch", "WebFetch",
+    "WebSearch", "Workflow", "Write",
+]  # fmt: skip
 
 
-def test_tools_list_chooses_tools_and_accepts_the_old_names() -> None:
-    assert available_tools([], []) == []
-    assert available_tools(["Read", "Bash", "Read"], []) == ["Bash", "Read"]  # the CLI's order
-    assert available_tools(["BashOutput", "KillShell", "Task"], []) == ["Agent", "TaskOutput", "TaskStop"]
-    assert available_tools(["mcp__calc__add", "Read", "mcp__calc__sub"], []) == [
-        "Read",
-        "mcp__calc__add",
-        "mcp__calc__sub",
-    ]
+def tool_set(
+    tools: Any = None,
+    *,
+    allowed: tuple[str, ...] = (),
+    disallowed: tuple[str, ...] = (),
+    interactive: bool = False,
+    env: dict[str, str] | None = None,
+) -> list[str]:
+    return cli_tool_set(
+        tools, allowed=list(allowed), disallowed=list(disallowed), interactive=interactive, env=env or {}
+    )
+
+
+def test_without_tools_or_with_the_preset_a_session_has_the_clis_default_set() -> None:
+    assert tool_set() == CLI_DEFAULT
+    assert tool_set({"type": "preset", "preset": "claude_code"}) == CLI_DEFAULT
+    assert "Glob" not in CLI_DEFAULT and "Grep" not in CLI_DEFAULT and "TodoWrite" not in CLI_DEFAULT
+    assert [shown_name(n) for n in CLI_DEFAULT[:2]] == ["Task", "Bash"]  # the init message's names
+
+
+def test_can_use_tool_adds_the_interactive_tools() -> None:
+    assert set(tool_set(interactive=True)) - set(CLI_DEFAULT) == {
+        "AskUserQuestion",
+        "EnterPlanMode",
+        "ExitPlanMode",
+    }
+
+
+def test_glob_and_grep_come_in_without_bash_or_when_allowed_by_name() -> None:
+    no_shell = tool_set(disallowed=("Bash", "Task", "WebSearch"))
+    assert {"Glob", "Grep"} <= set(no_shell)
+    assert not {"Bash", "Monitor", "Agent", "WebSearch"} & set(no_shell)  # Monitor needs Bash
+    assert {"Glob", "Grep"} <= set(tool_set(allowed=("Glob", "Grep", "TodoWrite")))
+    assert "TodoWrite" not in tool_set(allowed=("TodoWrite",))
+    assert tool_set(["Read"], allowed=("Glob",)) == ["Read"]  # allowed_tools does not add to a list
+
+
+def test_claude_code_enable_tasks_off_swaps_the_task_tools_for_todo_write() -> None:
+    for off in ("0", "false"):
+        names = tool_set(env={"CLAUDE_CODE_ENABLE_TASKS": off})
+        assert "TodoWrite" in names and "TaskStop" in names
+        assert not {"TaskCreate", "TaskGet", "TaskList", "TaskUpdate"} & set(names)
+    assert tool_set(["TodoWrite", "Read"], env={"CLAUDE_CODE_ENABLE_TASKS": "0"}) == ["Read", "TodoWrite"]
+
+
+def test_a_tools_list_names_exactly_the_tools_in_the_clis_order() -> None:
+    assert tool_set([]) == []
+    assert tool_set(["Read", "Bash", "Read"]) == ["Bash", "Read"]
+    assert tool_set(["Read", "Glob", "Grep", "Agent", "Bash"]) == ["Agent", "Bash", "Glob", "Grep", "Read"]
+    assert tool_set(["KillShell", "Task", "Monitor"]) == ["Agent", "Monitor", "TaskStop"]  # legacy names
+    assert tool_set(["mcp__calc__add", "Read"]) == ["Read"]  # MCP tools come from their servers
+    assert tool_set(["Read", "Agent"], disallowed=("Task",)) == ["Read"]
+
+
+def test_names_the_cli_does_not_offer_are_dropped_with_a_warning() -> None:
+    with pytest.warns(UserWarning, match="TodoWrite, TaskOutput, BashOutput, Raed"):
+        assert tool_set(["Read", "TodoWrite", "TaskOutput", "BashOutput", "Raed"]) == ["Read"]
+    with pytest.raises(InvalidOptionError, match="preset"):
+        tool_set({"type": "preset", "preset": "other"})
 
 
 def test_disallowed_bare_names_remove_tools_but_patterns_do_not() -> None:
-    names = available_tools(None, ["Bash", "WebSearch", "Edit(*.py)", "Read(/etc/**)"])
+    names = tool_set(disallowed=("Bash", "WebSearch", "Edit(*.py)", "Read(/etc/**)"))
     assert "Bash" not in names and "WebSearch" not in names
     assert "Edit" in names and "Read" in names
-    assert available_tools(["Read", "Agent"], ["Task"]) == ["Read"]
 
 
-def test_unknown_tool_names_raise_and_name_the_valid_ones() -> None:
-    with pytest.raises(InvalidOptionError) as err:
-        available_tools(["Read", "Raed"], [])
-    assert "Raed" in str(err.value) and "Grep" in str(err.value) and "WebFetch" in str(err.value)
-    with pytest.raises(InvalidOptionError, match="Skill is not available on Letta yet"):
-        available_tools(["Skill"], [])
-    with pytest.raises(InvalidOptionError, match="preset"):
-        available_tools({"type": "preset", "preset": "other"}, [])
+def test_the_tools_claude_compat_runs_are_the_clis_or_offered_on_request() -> None:
+    assert RUN_HERE <= {t.name for t in cli_facts.CLI_TOOLS}
+    assert {"Agent", "Bash", "Edit", "Read", "Write", "NotebookEdit", "WebFetch", "WebSearch"} <= RUN_HERE
 
 
 # --- every tool: no exception escapes ---
@@ -395,6 +447,7 @@ async def test_write_creates_parent_directories_and_reports_a_create(ctx: ToolCo
 
 async def test_write_over_a_file_reports_an_update_with_its_patch(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "w.txt", "old content\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Write", {"file_path": str(path), "content": "new content\nline2\n"})
     assert result.content == f"The file {path} has been updated successfully.{IN_CONTEXT}"
     assert result.structured == {
@@ -429,6 +482,7 @@ async def test_write_to_a_directory_is_refused(ctx: ToolContext) -> None:
 
 async def test_edit_replaces_a_unique_string_and_returns_the_patch(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "l.txt", "".join(f"l{i}\n" for i in range(1, 21)))
+    await call(ctx, "Read", {"file_path": str(path), "offset": 9, "limit": 2})  # part of it
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": "l10\n", "new_string": "L10\nnew\n"}
     )
@@ -444,7 +498,7 @@ async def test_edit_replaces_a_unique_string_and_returns_the_patch(ctx: ToolCont
             "lines": [" l7", " l8", " l9", "-l10", "+L10", "+new", " l11", " l12", " l13"],
         }
     ]
-    assert structured["contentNotInModelContext"] is True  # edited without reading it first
+    assert structured["contentNotInModelContext"] is True  # edited having read part of it
     assert structured["replaceAll"] is False and structured["userModified"] is False
     assert structured["oldString"] == "l10\n" and structured["originalFile"].startswith("l1\nl2\n")
     assert "L10\nnew\nl11" in path.read_text()
@@ -460,6 +514,7 @@ async def test_edit_after_read_says_the_file_state_is_current(ctx: ToolContext) 
 
 async def test_edit_of_a_non_unique_string_is_refused_and_changes_nothing(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha beta\ngamma beta\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "beta", "new_string": "BETA"})
     assert result.is_error
     assert result.content == (
@@ -472,10 +527,13 @@ async def test_edit_of_a_non_unique_string_is_refused_and_changes_nothing(ctx: T
 
 async def test_edit_replace_all_changes_every_occurrence(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha beta\ngamma beta\n")
+    await read_first(ctx, path)
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": "beta", "new_string": "BETA", "replace_all": True}
     )
-    assert result.content == f"The file {path} has been updated. All occurrences were successfully replaced."
+    assert result.content == (
+        f"The file {path} has been updated. All occurrences were successfully replaced.{IN_CONTEXT}"
+    )
     assert result.structured["structuredPatch"][0]["lines"] == [
         "-alpha beta",
         "-gamma beta",
@@ -487,6 +545,7 @@ async def test_edit_replace_all_changes_every_occurrence(ctx: ToolContext) -> No
 
 async def test_edit_errors_are_worded_as_the_cli_words_them(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "e.txt", "alpha\n")
+    await read_first(ctx, path)
     missing = await call(ctx, "Edit", {"file_path": str(path), "old_string": "zzz", "new_string": "y"})
     assert (
         missing.content
@@ -526,6 +585,7 @@ async def test_edit_with_an_empty_old_string_creates_a_file(ctx: ToolContext) ->
 
 async def test_edit_keeps_windows_line_endings(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "crlf.txt", "a\r\nb\r\n")
+    await read_first(ctx, path)
     result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "a\nb", "new_string": "A\nB"})
     assert not result.is_error
     assert path.read_bytes() == b"A\r\nB\r\n"
@@ -534,11 +594,120 @@ async def test_edit_keeps_windows_line_endings(ctx: ToolContext) -> None:
 
 async def test_edit_matches_curly_quotes_in_the_file_with_straight_ones(ctx: ToolContext) -> None:
     path = write(ctx.cwd / "q.txt", "say \u201chello\u201d\n")
+    await read_first(ctx, path)
     result = await call(
         ctx, "Edit", {"file_path": str(path), "old_string": 'say "hello"', "new_string": "bye"}
     )
     assert not result.is_error
     assert path.read_text() == "bye\n"
+
+
+# --- the read-before-write rule (measured on the CLI: see cli_facts.FILE_NOT_READ) ---
+
+NOT_READ = "File has not been read yet. Read it first before writing to it."
+MODIFIED = (
+    "File has been modified since read, either by the user or by a linter. Read it again before "
+    "attempting to write it."
+)
+STALE_NOTE = (
+    " (note: the file had been modified on disk since you last read it \u2014 the edit applied cleanly, "
+    "but the file contains other changes not in your context. Read it before edits that depend on "
+    "surrounding content.)"
+)
+
+
+async def test_write_and_edit_refuse_an_existing_file_the_session_has_not_read(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "kept.txt", "hello\n")
+    for name, tool_input in (
+        ("Edit", {"file_path": "kept.txt", "old_string": "hello", "new_string": "bye"}),
+        ("Edit", {"file_path": "kept.txt", "old_string": "absent", "new_string": "bye"}),
+        ("Write", {"file_path": "kept.txt", "content": "x"}),
+    ):
+        result = await call(ctx, name, tool_input)
+        assert result.is_error, name
+        assert result.content == f"<tool_use_error>{NOT_READ}</tool_use_error>"
+        assert result.structured == f"Error: {NOT_READ}"
+    assert path.read_text() == "hello\n"
+    # the checks that come first in the CLI still do
+    same = await call(ctx, "Edit", {"file_path": "kept.txt", "old_string": "a", "new_string": "a"})
+    assert "No changes to make" in text_of(same)
+    exists = await call(ctx, "Edit", {"file_path": "kept.txt", "old_string": "", "new_string": "x"})
+    assert exists.content == "<tool_use_error>Cannot create new file - file already exists.</tool_use_error>"
+
+
+async def test_an_unread_empty_file_is_refused_in_plain_text(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "empty.txt", "")
+    result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "", "new_string": "fill"})
+    assert result.is_error and result.content == NOT_READ and result.structured == f"Error: {NOT_READ}"
+    assert path.read_text() == ""
+
+
+async def test_new_files_need_no_read_and_what_the_session_wrote_counts_as_read(ctx: ToolContext) -> None:
+    created = await call(ctx, "Write", {"file_path": "new.txt", "content": "one\n"})
+    made = await call(ctx, "Edit", {"file_path": "made.txt", "old_string": "", "new_string": "two\n"})
+    assert not created.is_error and not made.is_error
+    rewritten = await call(ctx, "Write", {"file_path": "made.txt", "content": "three\n"})
+    edited = await call(ctx, "Edit", {"file_path": "new.txt", "old_string": "one", "new_string": "ONE"})
+    assert edited.content == f"The file new.txt has been updated successfully.{IN_CONTEXT}"
+    assert not rewritten.is_error and (ctx.cwd / "made.txt").read_text() == "three\n"
+
+
+async def test_a_partial_read_allows_edits_that_say_the_content_is_not_in_context(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "p.txt", "hello\nworld\nthree\n")
+    await call(ctx, "Read", {"file_path": str(path), "offset": 2, "limit": 1})
+    first = await call(ctx, "Edit", {"file_path": str(path), "old_string": "world", "new_string": "W"})
+    second = await call(ctx, "Edit", {"file_path": str(path), "old_string": "hello", "new_string": "H"})
+    for result in (first, second):
+        assert result.content == f"The file {path} has been updated successfully."
+        assert result.structured["contentNotInModelContext"] is True
+    assert path.read_text() == "H\nW\nthree\n"
+
+
+async def test_a_file_changed_since_it_was_read_is_refused_unless_the_edit_applies_cleanly(
+    ctx: ToolContext,
+) -> None:
+    path = write(ctx.cwd / "s.txt", "eee\n")
+    await read_first(ctx, path)
+    write(path, "zz\nzz\n")  # changed on disk after the Read
+    gone = await call(ctx, "Edit", {"file_path": str(path), "old_string": "eee", "new_string": "E"})
+    twice = await call(ctx, "Edit", {"file_path": str(path), "old_string": "zz", "new_string": "E"})
+    rewrite = await call(ctx, "Write", {"file_path": str(path), "content": "w"})
+    for result in (gone, twice, rewrite):
+        assert result.is_error and result.content == f"<tool_use_error>{MODIFIED}</tool_use_error>"
+    assert path.read_text() == "zz\nzz\n"
+    applied = await call(
+        ctx, "Edit", {"file_path": str(path), "old_string": "zz", "new_string": "E", "replace_all": True}
+    )
+    assert applied.content == (
+        f"The file {path} has been updated. All occurrences were successfully replaced.{STALE_NOTE}"
+    )
+    assert applied.structured["staleRecovered"] is True
+    assert applied.structured["contentNotInModelContext"] is True
+    assert path.read_text() == "E\nE\n"
+
+
+async def test_a_file_rewritten_with_the_same_content_is_not_changed(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "same.txt", "dee\n")
+    await read_first(ctx, path)
+    write(path, "dee\n", mtime=path.stat().st_mtime + 5)
+    result = await call(ctx, "Edit", {"file_path": str(path), "old_string": "dee", "new_string": "DEE"})
+    assert result.content == f"The file {path} has been updated successfully.{IN_CONTEXT}"
+
+
+async def test_a_partly_read_file_that_changed_on_disk_is_refused_by_write(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "b.txt", "bee\nsecond\n")
+    await call(ctx, "Read", {"file_path": str(path), "offset": 1, "limit": 1})
+    write(path, "bee\nsecond\nx\n")
+    result = await call(ctx, "Write", {"file_path": str(path), "content": "w"})
+    assert result.content == f"<tool_use_error>{MODIFIED}</tool_use_error>"
+
+
+async def test_the_read_state_belongs_to_the_session(ctx: ToolContext) -> None:
+    path = write(ctx.cwd / "own.txt", "mine\n")
+    await read_first(ctx, path)
+    other = ToolContext(cwd=ctx.cwd, add_dirs=[], env=ctx.env, session_id=str(uuid.uuid4()), state={})
+    result = await call(other, "Edit", {"file_path": str(path), "old_string": "mine", "new_string": "x"})
+    assert result.content == f"<tool_use_error>{NOT_READ}</tool_use_error>"
 
 
 # --- Bash ---
@@ -641,35 +810,23 @@ async def test_bash_output_over_the_limit_is_saved_to_a_file(ctx: ToolContext) -
     assert result.structured["stdout"] == "y" * 40000
 
 
-async def test_bash_in_the_background_returns_a_task_id_for_task_output(ctx: ToolContext) -> None:
+async def test_bash_in_the_background_names_its_output_file_for_read(ctx: ToolContext) -> None:
     started = await call(ctx, "Bash", {"command": "echo bg-done", "run_in_background": True})
     task_id = started.structured["backgroundTaskId"]
-    assert text_of(started).startswith(f"Command running in background with ID: {task_id}. Output is being")
-    result = await call(ctx, "TaskOutput", {"task_id": task_id, "block": True, "timeout": 10000})
-    assert result.content == (
-        f"<retrieval_status>success</retrieval_status>\n\n<task_id>{task_id}</task_id>\n\n"
-        "<task_type>local_bash</task_type>\n\n<status>completed</status>\n\n<exit_code>0</exit_code>\n\n"
-        "<output>\nbg-done\n</output>"
-    )
-    assert result.structured == {
-        "retrieval_status": "success",
-        "task": {
-            "task_id": task_id,
-            "task_type": "local_bash",
-            "status": "completed",
-            "description": "echo bg-done",
-            "output": "bg-done",
-            "exitCode": 0,
-        },
-    }
+    text = text_of(started)
+    assert text.startswith(f"Command running in background with ID: {task_id}. Output is being written to: ")
+    assert text.endswith(". To check interim output, use Read on that file path.")  # the CLI's words
+    output = text.split("Output is being written to: ")[1].split(". To check")[0]
+    await anyio.to_thread.run_sync(ctx.state["background_tasks"][task_id].process.wait)
+    read = await call(ctx, "Read", {"file_path": output})
+    assert text_of(read) == "1\tbg-done\n2\t"
 
 
 async def test_task_stop_ends_a_background_task(ctx: ToolContext) -> None:
     started = await call(ctx, "Bash", {"command": "sleep 60", "run_in_background": True})
     task_id = started.structured["backgroundTaskId"]
-    waiting = await call(ctx, "TaskOutput", {"task_id": task_id, "block": False})
-    assert waiting.structured["retrieval_status"] == "not_ready"
-    assert waiting.structured["task"]["status"] == "running"
+    task = ctx.state["background_tasks"][task_id]
+    assert task.status == "running"
     stopped = await call(ctx, "TaskStop", {"task_id": task_id})
     assert json.loads(text_of(stopped)) == {
         "message": f"Successfully stopped task: {task_id} (sleep 60)",
@@ -677,17 +834,15 @@ async def test_task_stop_ends_a_background_task(ctx: ToolContext) -> None:
         "task_type": "local_bash",
         "command": "sleep 60",
     }
-    after = await call(ctx, "TaskOutput", {"task_id": task_id})
-    assert after.structured["task"]["status"] == "killed"
+    assert task.status == "killed"
     again = await call(ctx, "TaskStop", {"shell_id": task_id})
     assert again.is_error and "is not running" in text_of(again)
 
 
-async def test_task_tools_name_an_unknown_task(ctx: ToolContext) -> None:
-    for name, tool_input in (("TaskStop", {"task_id": "nope"}), ("TaskOutput", {"task_id": "nope"})):
-        result = await call(ctx, name, tool_input)
-        assert result.is_error
-        assert result.content == "<tool_use_error>No task found with ID: nope</tool_use_error>"
+async def test_task_stop_names_an_unknown_task(ctx: ToolContext) -> None:
+    result = await call(ctx, "TaskStop", {"task_id": "nope"})
+    assert result.is_error
+    assert result.content == "<tool_use_error>No task found with ID: nope</tool_use_error>"
 
 
 async def test_shutdown_kills_background_tasks_left_running(ctx: ToolContext) -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from claude_compat._internal import cli_request
+from claude_compat import ClaudeAgentOptions, query
+from claude_compat._internal import cli_facts, cli_request
+from claude_compat._internal.builtins import BUILTIN_TOOLS
+from claude_compat.testing import ScriptedModel
 
 pytestmark = pytest.mark.anyio
 
@@ -50,3 +53,76 @@ async def test_the_cli_request_is_recorded_once_per_version_with_volatile_parts_
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
     path.write_text('{"tools": [], "marker": true}')  # the second call reads the cache, no new run
     assert await cli_request.recorded_request() == {"tools": [], "marker": True}
+
+
+# --- the CLI's tool texts, as the model gets them ---------------------------------------------------
+
+
+@pytest.fixture
+def fresh_texts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A private cache and no texts remembered by this process yet."""
+    monkeypatch.setenv("CLAUDE_COMPAT_CACHE", str(tmp_path))
+    monkeypatch.setattr(cli_request, "_texts", {})
+    monkeypatch.setattr(cli_request, "_said_failed", False)
+    return tmp_path
+
+
+async def test_the_cli_tool_texts_are_those_of_its_recorded_request(fresh_texts: Path) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    texts = await cli_request.cli_tool_texts({})
+    body = await cli_request.recorded_request()
+    assert body is not None
+    recorded = {t["name"]: t for t in body["tools"] if not t.get("defer_loading")}
+    assert cli_facts.CLI_TEXT_TOOLS <= set(texts)
+    for name in cli_facts.CLI_TEXT_TOOLS:
+        assert texts[name]["description"] == recorded[name]["description"] != BUILTIN_TOOLS[name].description
+        assert "$schema" not in texts[name]["parameters"]
+        assert texts[name]["parameters"]["properties"] == recorded[name]["input_schema"]["properties"]
+        # claude-compat's implementation takes every field the CLI requires
+        assert set(texts[name]["parameters"].get("required", [])) <= set(
+            BUILTIN_TOOLS[name].input_schema["properties"]
+        )
+
+
+async def test_the_cli_tool_texts_can_be_turned_off(fresh_texts: Path) -> None:
+    assert await cli_request.cli_tool_texts({cli_request.TEXTS_ENV: "0"}) == {}
+    assert not list(fresh_texts.rglob("*.json"))  # and the CLI was not run for them
+
+
+async def test_a_failed_recording_leaves_the_project_texts_and_is_said_once(
+    fresh_texts: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(cli_request, "cli_version", lambda: "0.0.0-test")
+
+    async def broken(model: str | None) -> dict[str, object]:
+        raise RuntimeError("no CLI here")
+
+    monkeypatch.setattr(cli_request, "_record", broken)
+    with caplog.at_level(logging.WARNING, logger="claude_compat"):
+        assert await cli_request.cli_tool_texts({}) == {}
+        assert await cli_request.cli_tool_texts({}) == {}
+    said = [r for r in caplog.records if "could not record the Claude CLI's tool texts" in r.getMessage()]
+    assert len(said) == 1 and "no CLI here" in said[0].getMessage()
+
+
+async def test_without_the_real_sdk_there_are_no_cli_tool_texts(
+    fresh_texts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_request.importlib.util, "find_spec", lambda name: None)
+    assert await cli_request.cli_tool_texts({}) == {}
+
+
+@pytest.mark.letta
+async def test_the_model_gets_the_clis_tool_texts_or_the_projects_own(
+    fresh_texts: Path, scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    texts = await cli_request.cli_tool_texts({})
+    scripted_model.push("one", "two")
+    for env, expected in (({}, texts["Read"]["description"]), ({cli_request.TEXTS_ENV: "0"}, None)):
+        options = ClaudeAgentOptions(cwd=tmp_path, env=env)
+        messages = [m async for m in query(prompt="hi", options=options)]
+        assert messages[-1].subtype == "success"
+        offered = {t["function"]["name"]: t["function"] for t in scripted_model.completions[-1].tools}
+        assert offered["Read"]["description"] == (expected or BUILTIN_TOOLS["Read"].description)
+        assert offered["Agent"]["description"].startswith("Launch a subagent")  # the others keep theirs

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from claude_compat._internal.builtins import cli_tool_set
 from claude_compat._internal.options import CLAUDE_CODE_PRESET
 from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, ToolCall, Turn
 from claude_compat.testing._demo import SCRIPTED_NOTICE, demo_reply
@@ -306,7 +307,11 @@ def test_tools_option_offers_exactly_the_listed_tools_none_or_the_preset(
     assert match is not None, out
     offered = [{t["function"]["name"] for t in r.tools} for r in scripted_model.completions]
     assert offered[0] == {"Read", "Glob"} and offered[2] == set()  # what the model saw, per session
-    assert len(offered[3]) == int(match.group(1)) and {"Read", "Write", "Edit", "Bash"} <= offered[3]
+    assert int(match.group(1)) == len(
+        cli_tool_set(None, allowed=[], disallowed=[], interactive=False, env={})
+    )
+    assert {"Agent", "Read", "Write", "Edit", "Bash"} <= offered[3]  # the CLI's, those claude-compat runs
+    assert not {"Glob", "Grep", "TodoWrite"} & offered[3]  # not in the CLI's default set
 
 
 @pytest.mark.letta

@@ -11,6 +11,7 @@ import pytest
 from claude_compat import (
     AssistantMessage,
     ClaudeAgentOptions,
+    ClaudeSDKClient,
     HookMatcher,
     PermissionResultAllow,
     PermissionResultDeny,
@@ -438,7 +439,8 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
         if "subagent" in str(r.messages[0]["content"])
     ]
     assert child_system and "You are the reader subagent." in child_system[0]
-    assert "Agent" in messages[0].data["tools"]
+    assert "Task" in messages[0].data["tools"]  # the CLI lists the subagent tool as Task
+    assert "Agent" in [t["function"]["name"] for t in scripted_model.completions[0].tools]  # model: Agent
 
 
 async def test_ask_user_question_is_answered_through_can_use_tool(
@@ -520,11 +522,80 @@ async def test_an_edit_call_shows_the_clis_schema_defaults_in_its_input(
     target = tmp_path / "a.txt"
     target.write_text("alpha\n")
     given = {"file_path": str(target), "old_string": "alpha", "new_string": "beta"}
-    scripted_model.push(Turn(tool_calls=[ToolCall("Edit", given, id="call_e")]))
-    then_say(scripted_model, "done")
+    read = ToolCall("Read", {"file_path": str(target)}, id="call_r")  # the CLI edits only what was read
+    scripted_model.push(
+        Turn(tool_calls=[read]), Turn(tool_calls=[ToolCall("Edit", given, id="call_e")]), "done"
+    )
 
     messages = await run("Edit it", ClaudeAgentOptions(cwd=tmp_path, permission_mode="acceptEdits"))
 
-    use = messages[1].content[0]
+    use = messages[3].content[0]
     assert isinstance(use, ToolUseBlock) and use.input == {**given, "replace_all": False}
     assert target.read_text() == "beta\n"
+
+
+NOT_READ = "File has not been read yet. Read it first before writing to it."
+MODIFIED = (
+    "File has been modified since read, either by the user or by a linter. Read it again before "
+    "attempting to write it."
+)
+
+
+async def test_an_edit_of_a_file_not_read_in_the_session_is_refused_until_the_model_reads_it(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    target = tmp_path / "README.md"
+    target.write_text("# Demo\n")
+    edit = {"file_path": str(target), "old_string": "# Demo\n", "new_string": "# Demo\n\nMore.\n"}
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("Edit", edit, id="call_e1")]),
+        Turn(tool_calls=[ToolCall("Read", {"file_path": str(target)}, id="call_r")]),
+        Turn(tool_calls=[ToolCall("Edit", edit, id="call_e2")]),
+        "added",
+    )
+
+    messages = await run("Add a line", ClaudeAgentOptions(cwd=tmp_path, permission_mode="acceptEdits"))
+
+    assert [label(m) for m in messages] == [
+        "Sys:init",
+        "A[ToolUse]",
+        "U[ToolResult!]",
+        "A[ToolUse]",
+        "U[ToolResult]",
+        "A[ToolUse]",
+        "U[ToolResult]",
+        "A[Text]",
+        "Result:success",
+    ]
+    refused = messages[2]
+    assert refused.content[0].content == f"<tool_use_error>{NOT_READ}</tool_use_error>"
+    assert refused.tool_use_result == f"Error: {NOT_READ}"
+    assert messages[-1].permission_denials == []  # a tool error, not a permission denial
+    assert NOT_READ in str(scripted_model.completions[1].messages[-1]["content"])  # the model saw why
+    assert messages[6].tool_use_result["originalFile"] == "# Demo\n"
+    assert target.read_text() == "# Demo\n\nMore.\n"
+
+
+async def test_a_write_over_a_file_changed_since_the_session_read_it_is_refused(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    target = tmp_path / "notes.txt"
+    target.write_text("first\n")
+    write = ToolCall("Write", {"file_path": str(target), "content": "mine\n"}, id="call_w")
+    scripted_model.push(Turn(tool_calls=[ToolCall("Read", {"file_path": str(target)})]), "read it")
+    scripted_model.push(Turn(tool_calls=[write]), "could not")
+
+    options = ClaudeAgentOptions(cwd=tmp_path, permission_mode="acceptEdits")
+    async with ClaudeSDKClient(options) as client:
+        await client.query("Read notes.txt")
+        first = [m async for m in client.receive_response()]
+        target.write_text("someone else's\n")  # changed on disk between the turns
+        await client.query("Replace it")
+        second = [m async for m in client.receive_response()]
+
+    assert label(first[-1]) == "Result:success"
+    refused = next(m for m in second if isinstance(m, UserMessage))
+    assert refused.content[0].is_error and refused.content[0].content == (
+        f"<tool_use_error>{MODIFIED}</tool_use_error>"
+    )
+    assert target.read_text() == "someone else's\n"

@@ -292,6 +292,31 @@ def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[s
     return {**tool_input, **missing} if missing else tool_input
 
 
+# --- the file tools' read-before-write rule --------------------------------------------------------
+
+#: Write, and Edit of an existing file, refuse a file the session has not Read (any range counts;
+#: a Write or Edit that made the file counts too). Shown inside ``<tool_use_error>`` tags, except
+#: for an Edit with an empty ``old_string`` of an existing empty file (the CLI throws it while
+#: running: plain text). A new file needs no Read.
+FILE_NOT_READ = "File has not been read yet. Read it first before writing to it."
+#: The file changed on disk since the session last saw it (content compared when the whole file was
+#: read, else its modification time): Write refuses it, and so does an Edit whose ``old_string`` does
+#: not apply cleanly (absent, or ambiguous without ``replace_all``) to the current content.
+FILE_MODIFIED_SINCE_READ = (
+    "File has been modified since read, either by the user or by a linter. Read it again before "
+    "attempting to write it."
+)
+#: An Edit of a changed file that applies cleanly: this follows the result text, and
+#: ``tool_use_result`` gains ``staleRecovered`` (and ``contentNotInModelContext``).
+FILE_STALE_EDIT_NOTE = (
+    " (note: the file had been modified on disk since you last read it \u2014 the edit applied cleanly, "
+    "but the file contains other changes not in your context. Read it before edits that depend on "
+    "surrounding content.)"
+)
+#: Follows a Write's result, and an Edit's when the session knew the whole file before the edit.
+FILE_IN_CONTEXT_NOTE = " (file state is current in your context \u2014 no need to Read it back)"
+
+
 #: What ``set_model`` shows in the stream before the next turn (a UserMessage, as the CLI's /model).
 SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-stdout>"
 
@@ -423,20 +448,85 @@ NO_SUCH_TOOL_SEARCH: dict[str, str] = {
     ),
 }
 NO_SUCH_TOOL_SEARCH_NO_SHELL = ". {name} is disabled for this session."
-#: Names of the pinned CLI's own tools (its legacy ``Task`` for ``Agent`` included): a call to one
-#: the session does not offer is answered with the "disabled" detail.
+# --- the tool set ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliTool:
+    """One tool of the pinned CLI, and when a session has it (measured with tools=, allowed_tools,
+    disallowed_tools, can_use_tool and the environment)."""
+
+    name: str  # as the model calls it
+    shown_as: str = ""  # the init message's name when it differs
+    default: bool = True  # in the set without ``tools=`` and with the ``claude_code`` preset
+    unless: str = ""  # default only when this tool is not in the set, or when allowed_tools names it
+    needs: str = ""  # default only when this tool is in the set
+    interactive: bool = False  # default only when ``can_use_tool`` can answer it
+    tasks: bool | None = None  # exists only when CLAUDE_CODE_ENABLE_TASKS is on (True) / off (False)
+
+
+#: The pinned CLI's tools. The init message lists a session's in this order: the subagent tool
+#: first, then by name (MCP tools follow). ``tools=[…]`` names exactly the tools (``unless`` and
+#: ``needs`` do not apply; a name the CLI does not know is dropped); ``disallowed_tools`` removes
+#: bare names from any set.
+CLI_TOOLS: tuple[CliTool, ...] = (
+    CliTool("Agent", shown_as="Task"),
+    CliTool("AskUserQuestion", interactive=True),
+    CliTool("Bash"),
+    CliTool("CronCreate"),
+    CliTool("CronDelete"),
+    CliTool("CronList"),
+    CliTool("Edit"),
+    CliTool("EnterPlanMode", interactive=True),
+    CliTool("EnterWorktree"),
+    CliTool("ExitPlanMode", interactive=True),
+    CliTool("ExitWorktree"),
+    CliTool("Glob", unless="Bash"),
+    CliTool("Grep", unless="Bash"),
+    CliTool("ListAgents"),
+    CliTool("Monitor", needs="Bash"),
+    CliTool("NotebookEdit"),
+    CliTool("Read"),
+    CliTool("ReportFindings"),
+    CliTool("ScheduleWakeup"),
+    CliTool("SendMessage"),
+    CliTool("Skill"),
+    CliTool("TaskCreate", tasks=True),
+    CliTool("TaskGet", tasks=True),
+    CliTool("TaskList", tasks=True),
+    CliTool("TaskStop"),
+    CliTool("TaskUpdate", tasks=True),
+    CliTool("TodoWrite", tasks=False),
+    CliTool("ToolSearch"),
+    CliTool("WebFetch"),
+    CliTool("WebSearch"),
+    CliTool("Workflow"),
+    CliTool("Write"),
+)
+#: The environment setting that swaps the task tools (TaskCreate, TaskGet, TaskList, TaskUpdate; on
+#: unless set to one of TASKS_OFF_VALUES) for TodoWrite.
+TASKS_ENV = "CLAUDE_CODE_ENABLE_TASKS"
+TASKS_OFF_VALUES = frozenset({"0", "false", "no", "off"})
+#: Old names the CLI still takes, in ``tools=`` and in calls, for the tools they name today.
+LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent", "KillShell": "TaskStop"}
+#: Names the CLI knows that are never in a session's set here (MCP resource tools without such servers).
+CLI_OTHER_TOOL_NAMES: frozenset[str] = frozenset({"ListMcpResourcesTool", "ReadMcpResourceTool"})
+#: Names of the pinned CLI's own tools (legacy names included): a call to one the session does not
+#: offer is answered with the "disabled" detail; any other name gets none.
 CLI_TOOL_NAMES: frozenset[str] = frozenset(
-    {
-        "Agent", "AskUserQuestion", "Bash", "BashOutput", "CronCreate", "CronDelete", "CronList",
-        "Edit", "EnterPlanMode", "EnterWorktree", "ExitPlanMode", "ExitWorktree", "KillShell",
-        "ListAgents", "ListMcpResourcesTool", "Monitor", "MultiEdit", "NotebookEdit", "Read",
-        "ReadMcpResourceTool", "ReportFindings", "ScheduleWakeup", "SendMessage", "Skill",
-        "SlashCommand", "Task", "TaskOutput", "TaskStop", "TodoWrite", "ToolSearch", "WebFetch",
-        "WebSearch", "Workflow", "Write",
-    }
-)  # fmt: skip
-#: The CLI's legacy tool names and the tools they name today.
-LEGACY_TOOL_NAMES: dict[str, str] = {"Task": "Agent"}
+    {t.name for t in CLI_TOOLS} | set(LEGACY_TOOL_NAMES) | CLI_OTHER_TOOL_NAMES
+)
+
+
+#: Tools whose description and input schema the model gets from the installed real SDK's CLI (read at
+#: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
+CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Write"})
+
+
+def tasks_enabled(env: dict[str, str]) -> bool:
+    """Whether the CLI's task tools (not TodoWrite) exist for a session with this environment."""
+    return env.get(TASKS_ENV, "").strip().lower() not in TASKS_OFF_VALUES
+
 
 # --- slash commands ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ import platformdirs
 
 from .._private_files import private_dir, write_private_text
 
-__all__ = ["CWD", "DATE", "cache_path", "cli_version", "recorded_request"]
+__all__ = ["CWD", "DATE", "TEXTS_ENV", "cache_path", "cli_tool_texts", "cli_version", "recorded_request"]
 
 log = logging.getLogger("claude_compat")
 
@@ -46,7 +46,12 @@ _OFFLINE_ENV = {
 #: The longest a recording may take (the CLI answers one scripted turn in about a second).
 _RECORD_TIMEOUT_S = 60.0
 
+#: Set to 0 / false to give the model claude-compat's own tool texts even when the real SDK is installed.
+TEXTS_ENV = "CLAUDE_COMPAT_CLI_TOOL_TEXTS"
+
 _said_missing = False
+_said_failed = False
+_texts: dict[str, dict[str, dict[str, Any]]] = {}  # CLI version → its tool texts, once per process
 
 
 def cli_version() -> str | None:
@@ -93,6 +98,10 @@ async def _record(model: str | None) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
     import claude_agent_sdk as sdk
 
+    if sdk.__name__ != "claude_agent_sdk":  # claude-compat run's import hook: the name is ours here
+        raise RuntimeError(
+            "claude_agent_sdk is mapped to claude-compat in this process; the real CLI cannot run"
+        )
     from ..testing._anthropic import AnthropicScriptedServer
     from ..testing._script import ScriptedModel
 
@@ -128,3 +137,40 @@ def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
     text = text.replace(datetime.date.today().isoformat(), DATE)
     out: dict[str, Any] = json.loads(text)
     return out
+
+
+async def cli_tool_texts(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """The CLI's own description and input schema of each tool its request carries whole, by name.
+
+    Empty when the real SDK is not installed (said once by :func:`recorded_request`), when ``env``
+    turns it off with :data:`TEXTS_ENV`, or when recording fails (said once): the project's texts serve.
+    """
+    global _said_failed
+    if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return {}
+    version = cli_version()
+    if version is not None and version in _texts:
+        return _texts[version]
+    try:
+        body = await recorded_request()
+    except Exception as exc:  # the project's own texts serve; say why once
+        if not _said_failed:
+            _said_failed = True
+            log.warning(
+                "could not record the Claude CLI's tool texts (%s: %s): the model gets claude-compat's "
+                "own; set %s=0 to stop trying",
+                type(exc).__name__,
+                exc,
+                TEXTS_ENV,
+            )
+        return {}
+    if body is None or version is None:
+        return {}
+    texts: dict[str, dict[str, Any]] = {}
+    for tool in body.get("tools", []):
+        if tool.get("defer_loading") or not isinstance(tool.get("input_schema"), dict):
+            continue
+        schema = {k: v for k, v in tool["input_schema"].items() if k != "$schema"}
+        texts[str(tool.get("name"))] = {"description": str(tool.get("description", "")), "parameters": schema}
+    _texts[version] = texts
+    return texts

@@ -107,6 +107,10 @@ class ToolHost:
 
     def tool_names(self) -> list[str]:
         """Names listed in the init message."""
+        return self.offered_names()
+
+    def offered_names(self) -> list[str]:
+        """Names of the tools the model can call."""
         return [t["name"] for t in self.client_tools()]
 
     async def open(self, session_id: str) -> None:
@@ -127,7 +131,7 @@ class ToolHost:
 
     async def run(self, call: ToolCall) -> ToolOutcome:
         """Run one call; never raises (failures become error outcomes)."""
-        content, shown = unoffered.no_such_tool(call.name, self.tool_names())
+        content, shown = unoffered.no_such_tool(call.name, self.offered_names())
         return ToolOutcome(content, is_error=True, structured=shown)
 
 
@@ -243,7 +247,8 @@ class Engine:
             "subtype": "init",
             "cwd": _options.cwd_of(opts),
             "session_id": self.session_id,
-            "tools": [t["name"] for t in self._client_tools()],
+            "tools": self.tools.tool_names()
+            + ([cli_facts.STRUCTURED_OUTPUT_TOOL] if self.options.output_format else []),
             "mcp_servers": self.tools.mcp_servers_status(),
             "model": self.model,
             "permissionMode": getattr(self.tools, "mode", None) or opts.permission_mode or "default",

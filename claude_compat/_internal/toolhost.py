@@ -26,14 +26,15 @@ from ..types import (
     TaskNotificationMessage,
     TaskStartedMessage,
 )
-from . import cli_facts, sdk_mcp, subagents, unoffered
+from . import cli_facts, cli_request, sdk_mcp, subagents, unoffered
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
-    INTERACTIVE_TOOL_NAMES,
+    RUN_HERE,
     ToolContext,
-    available_tools,
+    cli_tool_set,
     shell_cwd,
+    shown_name,
     shutdown,
 )
 from .engine import ToolCall, ToolHost, ToolOutcome
@@ -51,18 +52,19 @@ class ClaudeToolHost(ToolHost):
         self.cwd = Path(cwd)
         self.add_dirs = [Path(d).resolve() for d in options.add_dirs]
         self.session_id = ""
-        builtin = available_tools(options.tools, list(options.disallowed_tools))  # type: ignore[arg-type]
-        if options.can_use_tool is None and options.tools is None:
-            # like the Claude SDK: interactive tools are offered only when someone can answer
-            builtin = [n for n in builtin if n not in INTERACTIVE_TOOL_NAMES]
-        self._builtin = [n for n in builtin if n in BUILTIN_TOOLS]
+        #: the pinned CLI's tool set for these options (what the init message lists)
+        self._cli_tools = cli_tool_set(
+            options.tools,  # type: ignore[arg-type]
+            allowed=list(options.allowed_tools),
+            disallowed=list(options.disallowed_tools),
+            interactive=options.can_use_tool is not None,
+            env={**os.environ, **options.env},
+        )
+        #: those claude-compat runs, offered to the model (the others are listed only: see MIGRATING.md)
+        self._builtin = [n for n in self._cli_tools if n in BUILTIN_TOOLS]
+        #: every subagent the session has (built-in, agent files, the program's), as the init lists them
         self.agents = subagents.available_agents(options, cwd)
-        own = any(
-            self.agents[n] is not subagents.BUILTIN_AGENTS.get(n) for n in self.agents
-        )  # program or files
-        wants_agent = own or any(t in ("Agent", "Task") for t in (options.tools or []))
-        blocked = {d for d in options.disallowed_tools if d in ("Agent", "Task")}
-        self._agents: dict[str, AgentDefinition] | None = self.agents if wants_agent and not blocked else None
+        self._agents: dict[str, AgentDefinition] | None = self.agents if "Agent" in self._cli_tools else None
         self._sdk: dict[str, tuple[McpSdkServerConfig, sdk_mcp.SdkToolSpec]] = {}
         self._specs: list[dict[str, Any]] = []
         self._state: dict[str, Any] = {}
@@ -99,6 +101,7 @@ class ClaudeToolHost(ToolHost):
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
         # MCP tools by full name, across servers, as the CLI lists them in the init message
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
+        cli_texts = await cli_request.cli_tool_texts({**os.environ, **self.options.env})
         self._specs = (
             agent_spec
             + [
@@ -106,6 +109,7 @@ class ClaudeToolHost(ToolHost):
                     "name": name,
                     "description": BUILTIN_TOOLS[name].description,
                     "parameters": BUILTIN_TOOLS[name].input_schema,
+                    **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
                 }
                 for name in self._builtin
             ]
@@ -143,6 +147,15 @@ class ClaudeToolHost(ToolHost):
 
     def client_tools(self) -> list[dict[str, Any]]:
         return self._specs
+
+    def tool_names(self) -> list[str]:
+        """The init message's list: the CLI's tool set by its shown names, then the MCP tools."""
+        mcp = [t["name"] for t in self._specs if t["name"] not in RUN_HERE]
+        return [shown_name(n) for n in self._cli_tools] + mcp
+
+    def offered_names(self) -> list[str]:
+        """The tools the model can call."""
+        return [t["name"] for t in self._specs]
 
     def mcp_servers_status(self) -> list[dict[str, Any]]:
         return list(self._status)
@@ -189,8 +202,8 @@ class ClaudeToolHost(ToolHost):
     async def run(self, call: ToolCall) -> ToolOutcome:
         if call.name == "Task" and self._agents is not None:
             call = ToolCall(call.id, "Agent", call.input, call.input_error)
-        if call.name not in self.tool_names():  # a disallowed tool routed here, or one never offered
-            content, shown = unoffered.no_such_tool(call.name, self.tool_names())
+        if call.name not in self.offered_names():  # a disallowed tool routed here, or one never offered
+            content, shown = unoffered.no_such_tool(call.name, self.offered_names())
             return ToolOutcome(content, is_error=True, structured=shown)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))

@@ -7,11 +7,13 @@ Result texts and ``tool_use_result`` shapes follow what the Claude CLI returns.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ...errors import InvalidOptionError
+from .. import cli_facts
 from ._base import BuiltinTool, ToolContext, scratch_dir
-from .bash import BASH, TASK_OUTPUT, TASK_STOP, shell_cwd, stop_background_tasks
+from .bash import BASH, TASK_STOP, shell_cwd, stop_background_tasks
 from .files import EDIT, READ, WRITE
 from .interactive import ASK_USER_QUESTION, ENTER_PLAN_MODE, EXIT_PLAN_MODE
 from .notebook import NOTEBOOK_EDIT
@@ -21,16 +23,14 @@ from .web import WEB_FETCH, WEB_SEARCH
 
 __all__ = [
     "BUILTIN_TOOLS",
-    "DEFAULT_TOOL_NAMES",
-    "INTERACTIVE_TOOL_NAMES",
-    "OTHER_TOOL_NAMES",
-    "TOOL_ALIASES",
+    "RUN_HERE",
     "BuiltinTool",
     "ToolContext",
-    "available_tools",
+    "cli_tool_set",
     "client_tool_spec",
     "scratch_dir",
     "shell_cwd",
+    "shown_name",
     "shutdown",
 ]
 
@@ -46,7 +46,6 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
         GREP,
         NOTEBOOK_EDIT,
         READ,
-        TASK_OUTPUT,
         TASK_STOP,
         TODO_WRITE,
         WEB_FETCH,
@@ -55,93 +54,89 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
     )
 }
 
-#: The ``claude_code`` preset: every built-in tool here (the subagent tool ``Agent`` is added by its runner).
-DEFAULT_TOOL_NAMES: tuple[str, ...] = tuple(BUILTIN_TOOLS)
+#: Tools of the CLI that claude-compat runs: the built-ins here and the subagent tool (its runner).
+RUN_HERE: frozenset[str] = frozenset({*BUILTIN_TOOLS, "Agent"})
 
-#: Tools that need someone to answer; the Claude SDK lists them only when ``can_use_tool`` is set.
-INTERACTIVE_TOOL_NAMES: tuple[str, ...] = ("AskUserQuestion", "EnterPlanMode", "ExitPlanMode")
-
-#: Claude tool names that are valid in ``tools=`` but implemented outside this package.
-OTHER_TOOL_NAMES: tuple[str, ...] = ("Agent",)
-
-#: Old or alternative names the Claude SDK still accepts, mapped to the current ones.
-TOOL_ALIASES: dict[str, str] = {"Task": "Agent", "BashOutput": "TaskOutput", "KillShell": "TaskStop"}
-
-#: Claude CLI tools with no local implementation yet (named in the error instead of "unknown").
-_NOT_YET = frozenset(
-    {
-        "Skill",
-        "SlashCommand",
-        "ListMcpResourcesTool",
-        "ReadMcpResourceTool",
-        "TaskCreate",
-        "TaskGet",
-        "TaskUpdate",
-        "TaskList",
-        "EnterWorktree",
-        "ExitWorktree",
-        "MultiEdit",
-        "LSP",
-        "ToolSearch",
-    }
-)
+_CLI_TOOLS = {t.name: t for t in cli_facts.CLI_TOOLS}
 
 
 def _canonical(name: str) -> str:
-    return TOOL_ALIASES.get(name, name)
+    return cli_facts.LEGACY_TOOL_NAMES.get(name, name)
 
 
-def _cli_order(name: str) -> tuple[bool, bool, str]:
-    """The CLI's order of a ``tools=`` list: the subagent tool, built-ins by name, MCP tools as given."""
-    mcp = name.startswith("mcp__")
-    return (name != "Agent", mcp, "" if mcp else name)
+def _cli_order(name: str) -> tuple[bool, str]:
+    """The CLI's order of a session's tools: the subagent tool first, then by name."""
+    return (name != "Agent", name)
 
 
-def available_tools(tools: list[str] | dict[str, Any] | None, disallowed: list[str]) -> list[str]:
-    """The tool names a session offers, from ``options.tools`` minus bare names in ``disallowed_tools``.
+def shown_name(name: str) -> str:
+    """The name the init message gives a tool (the CLI lists the subagent tool as ``Task``)."""
+    tool = _CLI_TOOLS.get(name)
+    return tool.shown_as or name if tool is not None else name
 
-    ``None`` or the ``claude_code`` preset gives :data:`DEFAULT_TOOL_NAMES`; ``[]`` gives none; a list
-    gives those tools in the CLI's order (aliases such as ``Task`` or ``BashOutput`` resolved). Rules
-    with a pattern, such as ``Bash(rm:*)``, do not remove a tool: the permission gate applies them per
-    call.
+
+def cli_tool_set(
+    tools: list[str] | dict[str, Any] | None,
+    *,
+    allowed: list[str],
+    disallowed: list[str],
+    interactive: bool,
+    env: dict[str, str],
+) -> list[str]:
+    """The pinned CLI's tools a session has, by the names the model calls, in the CLI's order.
+
+    ``None`` or the ``claude_code`` preset gives the CLI's default set (see :data:`cli_facts.CLI_TOOLS`:
+    Glob and Grep only without Bash or when ``allowed`` names them, the interactive tools only when
+    ``interactive``); a list gives the CLI tools it names (legacy names resolved; MCP names are the MCP
+    servers' business; a name the CLI does not know is dropped with a warning, as the CLI drops it).
+    Bare names in ``disallowed`` remove tools; patterns such as ``Bash(rm:*)`` are per-call rules.
     """
-    if tools is None:
-        names = list(DEFAULT_TOOL_NAMES)
-    elif isinstance(tools, dict):
-        if tools.get("type") != "preset" or tools.get("preset") != "claude_code":
+    tasks = cli_facts.tasks_enabled(env)
+    exists = {n for n, t in _CLI_TOOLS.items() if t.tasks is None or t.tasks == tasks}
+    removed = {_canonical(d.strip()) for d in disallowed if "(" not in d}
+    if tools is None or isinstance(tools, dict):
+        if isinstance(tools, dict) and (
+            tools.get("type") != "preset" or tools.get("preset") != "claude_code"
+        ):
             raise InvalidOptionError(
                 f"tools={tools!r} is not a known preset: use a list of tool names or "
                 '{"type": "preset", "preset": "claude_code"}'
             )
-        names = list(DEFAULT_TOOL_NAMES)
+        named = {_canonical(a.strip()) for a in allowed if "(" not in a}
+        base = {
+            n
+            for n in exists - removed
+            if _CLI_TOOLS[n].default
+            and not _CLI_TOOLS[n].unless
+            and (interactive or not _CLI_TOOLS[n].interactive)
+        }
+        names = {n for n in base if not _CLI_TOOLS[n].needs or _CLI_TOOLS[n].needs in base}
+        for n in exists - removed:  # the search tools: where there is no shell, or when allowed by name
+            unless = _CLI_TOOLS[n].unless
+            if unless and (unless not in base or n in named):
+                names.add(n)
     elif isinstance(tools, (list, tuple)):
-        names = []
-        unknown: list[str] = []
+        names = set()
+        dropped: list[str] = []
         for raw in tools:
             name = _canonical(str(raw))
-            if name in BUILTIN_TOOLS or name in OTHER_TOOL_NAMES or name.startswith("mcp__"):
-                if name not in names:
-                    names.append(name)
-            else:
-                unknown.append(str(raw))
-        if unknown:
-            valid = ", ".join(sorted([*BUILTIN_TOOLS, *OTHER_TOOL_NAMES, *TOOL_ALIASES]))
-            not_yet = [n for n in unknown if n in _NOT_YET]
-            detail = (
-                f"{', '.join(not_yet)} {'is' if len(not_yet) == 1 else 'are'} not available on Letta yet"
-                if not_yet
-                else f"unknown tool name(s): {', '.join(unknown)}"
+            if name in exists:
+                names.add(name)
+            elif not name.startswith("mcp__"):
+                dropped.append(str(raw))
+        if dropped:
+            warnings.warn(
+                f"tools= names {', '.join(dropped)}, which the Claude CLI does not offer: it "
+                "leaves them out, and so does claude-compat. Its tools: " + ", ".join(sorted(exists)),
+                UserWarning,
+                stacklevel=2,
             )
-            raise InvalidOptionError(
-                f"tools= has {detail}. Remove them from tools=; valid built-in tool names: {valid}"
-            )
-        names.sort(key=_cli_order)  # as the CLI: its own order, whatever the program's
+        names -= removed
     else:
         raise InvalidOptionError(
             f"tools= must be a list of tool names, a preset dict or None, not {type(tools).__name__}"
         )
-    removed = {_canonical(d.strip()) for d in disallowed if "(" not in d}
-    return [n for n in names if n not in removed]
+    return sorted(names, key=_cli_order)
 
 
 def client_tool_spec(tool: BuiltinTool) -> dict[str, Any]:

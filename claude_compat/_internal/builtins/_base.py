@@ -243,27 +243,52 @@ def scratch_dir(ctx: ToolContext) -> Path:
     return private_dir(root / ctx.session_id)
 
 
-def read_files(ctx: ToolContext) -> dict[str, int]:
-    """Files whose whole current content the model has seen (path → mtime_ns)."""
-    state: dict[str, int] = ctx.state.setdefault("read_files", {})
+@dataclass(frozen=True)
+class FileView:
+    """What the session has seen of a file: its on-disk stamp then, and its text when seen whole."""
+
+    mtime_ns: int
+    size: int
+    text: str | None  # the whole decoded text, when the model saw all of it (else None)
+
+    @property
+    def whole(self) -> bool:
+        """Whether the model saw the whole file (a Read without a range, a Write, a known Edit)."""
+        return self.text is not None
+
+
+def read_files(ctx: ToolContext) -> dict[str, FileView]:
+    """The session's view of each file it has Read, written or edited (path → :class:`FileView`)."""
+    state: dict[str, FileView] = ctx.state.setdefault("read_files", {})
     return state
 
 
-def remember_file(ctx: ToolContext, path: Path) -> None:
-    """Record that the model now knows ``path``'s content (after a full Read, a Write or an Edit)."""
+def remember_file(ctx: ToolContext, path: Path, text: str | None) -> None:
+    """Record that the model has seen ``path`` as it is now: all of it as ``text``, or part (None)."""
     try:
-        read_files(ctx)[str(path)] = path.stat().st_mtime_ns
+        st = path.stat()
     except OSError:
-        pass
+        return
+    read_files(ctx)[str(path)] = FileView(st.st_mtime_ns, st.st_size, text)
 
 
-def knows_file(ctx: ToolContext, path: Path) -> bool:
-    """Whether the model's view of ``path`` is current (seen whole and not changed since)."""
-    seen = read_files(ctx).get(str(path))
+def file_view(ctx: ToolContext, path: Path) -> FileView | None:
+    """The session's view of ``path``, or None when it has not been Read (the CLI's rule for writes)."""
+    return read_files(ctx).get(str(path))
+
+
+def is_stale(view: FileView, path: Path, current: str | None) -> bool:
+    """Whether ``path`` changed since ``view``: by content when seen whole, else by its stamp.
+
+    As the CLI: a file rewritten with the same content is not changed when the model saw all of it.
+    """
+    if view.text is not None:
+        return current != view.text
     try:
-        return seen is not None and seen == path.stat().st_mtime_ns
+        st = path.stat()
     except OSError:
-        return False
+        return True
+    return (st.st_mtime_ns, st.st_size) != (view.mtime_ns, view.size)
 
 
 def format_size(n: int) -> str:

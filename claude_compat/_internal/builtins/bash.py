@@ -1,4 +1,4 @@
-"""Bash and its background tasks (TaskOutput, TaskStop), run on the user's machine.
+"""Bash and its background tasks (their output in a file, TaskStop to end them), on the user's machine.
 
 Commands run with ``/bin/bash -c`` in their own process group, so a timeout or TaskStop ends
 everything they started. Like the Claude CLI, the shell's working directory carries over between
@@ -54,8 +54,8 @@ BASH_SCHEMA: dict[str, Any] = {
         },
         "run_in_background": {
             "type": "boolean",
-            "description": "Set to true to run this command in the background. Use TaskOutput to read its "
-            "output later and TaskStop to stop it.",
+            "description": "Set to true to run this command in the background. Read its output file "
+            "later and stop it with TaskStop.",
         },
         "dangerouslyDisableSandbox": {
             "type": "boolean",
@@ -68,23 +68,9 @@ BASH_DESCRIPTION = (
     "Executes a bash command on the user's machine and returns its combined stdout and stderr. The "
     "working directory persists between commands while it stays inside the project; prefer absolute "
     "paths. Commands time out after 2 minutes unless timeout (ms, max 600000) says otherwise. Use "
-    "run_in_background for long-running commands, then TaskOutput and TaskStop. A non-zero exit code "
-    "is reported as an error with the output. Output over 30000 characters is saved to a file and "
-    "previewed. Prefer the Read, Edit, Write, Glob and Grep tools over cat, sed, find and grep."
-)
-
-TASK_OUTPUT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "task_id": {"type": "string", "description": "The ID of the background task"},
-        "block": {"type": "boolean", "description": "Wait for the task to finish (default true)"},
-        "timeout": {"type": "number", "description": "How long to wait in ms when blocking (default 30000)"},
-    },
-    "required": ["task_id"],
-}
-TASK_OUTPUT_DESCRIPTION = (
-    "Gets the output and status of a background task started with Bash run_in_background. With block "
-    "(the default) it waits up to timeout ms for the task to finish; with block=false it returns at once."
+    "run_in_background for long-running commands (Read their output file; TaskStop stops them). A "
+    "non-zero exit code is reported as an error with the output. Output over 30000 characters is saved "
+    "to a file and previewed. Prefer the Read, Edit and Write tools over cat, sed and echo redirection."
 )
 
 TASK_STOP_SCHEMA: dict[str, Any] = {
@@ -372,7 +358,7 @@ def _start_background(command: str, description: Any, ctx: ToolContext) -> ToolO
     )
     text = (
         f"Command running in background with ID: {task_id}. Output is being written to: {output_path}. "
-        f'Check on it with TaskOutput (task_id "{task_id}") or Read that file; stop it with TaskStop.'
+        "To check interim output, use Read on that file path."
     )
     structured = {
         "stdout": "",
@@ -390,43 +376,6 @@ def _task(ctx: ToolContext, task_id: str) -> BackgroundTask:
     if task is None:
         raise InputError(f"No task found with ID: {task_id}")
     return task
-
-
-async def _task_output(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
-    task = _task(ctx, tool_input["task_id"])
-    block = tool_input.get("block", True) is not False
-    timeout_ms = min(float(tool_input.get("timeout") or 30_000), MAX_TIMEOUT_MS)
-    if block:
-        deadline = time.monotonic() + timeout_ms / 1000
-        delay = 0.01
-        while task.exit_code is None and time.monotonic() < deadline:
-            await anyio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-            delay = min(delay * 2, 0.2)
-    running = task.exit_code is None
-    retrieval = "success" if not running else ("timeout" if block else "not_ready")
-    output = task.output()
-    parts = [
-        f"<retrieval_status>{retrieval}</retrieval_status>",
-        f"<task_id>{task.task_id}</task_id>",
-        "<task_type>local_bash</task_type>",
-        f"<status>{task.status}</status>",
-    ]
-    if not running:
-        parts.append(f"<exit_code>{task.exit_code}</exit_code>")
-    if output:
-        parts.append(f"<output>\n{output}\n</output>")
-    structured = {
-        "retrieval_status": retrieval,
-        "task": {
-            "task_id": task.task_id,
-            "task_type": "local_bash",
-            "status": task.status,
-            "description": task.description,
-            "output": output,
-            "exitCode": task.exit_code,
-        },
-    }
-    return outcome("\n\n".join(parts), structured)
 
 
 async def _task_stop(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
@@ -466,7 +415,4 @@ def stop_background_tasks(state: dict[str, Any]) -> None:
 
 
 BASH = make_tool("Bash", BASH_DESCRIPTION, BASH_SCHEMA, _bash, read_only=False)
-TASK_OUTPUT = make_tool(
-    "TaskOutput", TASK_OUTPUT_DESCRIPTION, TASK_OUTPUT_SCHEMA, _task_output, read_only=True
-)
 TASK_STOP = make_tool("TaskStop", TASK_STOP_DESCRIPTION, TASK_STOP_SCHEMA, _task_stop, read_only=False)

@@ -9,13 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 
+from .. import cli_facts
 from ._base import (
     InputError,
     ToolContext,
     ToolFailure,
     cwd_note,
+    file_view,
     format_size,
-    knows_file,
+    is_stale,
     make_tool,
     outcome,
     path_field,
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 MAX_READ_BYTES = 256 * 1024  # a whole-file Read larger than this needs offset/limit
 MAX_READ_TOKENS = 25_000  # estimated at 4 characters a token
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
-IN_CONTEXT = " (file state is current in your context — no need to Read it back)"
+IN_CONTEXT = cli_facts.FILE_IN_CONTEXT_NOTE
 NOT_UTF8_NOTE = (
     "[This file is not valid UTF-8: it uses a legacy encoding such as Windows-1252, Shift-JIS or GBK, "
     "or it is binary. Its undecodable bytes show above as U+FFFD. Edit and Write will refuse it: change "
@@ -212,7 +214,9 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     if path.is_dir():
         raise ToolFailure(f"EISDIR: illegal operation on a directory, read '{path}'")
     if suffix in IMAGE_TYPES:
-        return _read_image(path)
+        read = _read_image(path)
+        remember_file(ctx, path, None)  # seen, so Write may replace it
+        return read
     if suffix == ".pdf":
         raise ToolFailure(
             "Reading PDF files is not supported here yet. Extract the text with a shell command through "
@@ -221,7 +225,7 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     if suffix == ".ipynb":
         _, nb = load_notebook(path)
         text, structured = render_notebook(path, nb)
-        remember_file(ctx, path)
+        remember_file(ctx, path, None)
         return outcome([{"type": "text", "text": text}], structured)
     offset, limit = tool_input.get("offset"), tool_input.get("limit")
     size = path.stat().st_size
@@ -265,8 +269,8 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         )
     if not valid_utf8:
         shown += "\n\n" + NOT_UTF8_NOTE
-    if start == 1 and end >= len(lines) and valid_utf8:
-        remember_file(ctx, path)
+    whole = start == 1 and end >= len(lines) and valid_utf8
+    remember_file(ctx, path, text if whole else None)  # any range counts as read for Write and Edit
     file = {
         "filePath": _as_given(tool_input, path),
         "content": content,
@@ -292,6 +296,23 @@ def _existing_text(path: Path, verb: str) -> str:
         ) from None
 
 
+def _current_text(path: Path) -> str | None:
+    """``path``'s text as Read decodes it, or None when it is not UTF-8 (for the staleness check)."""
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+def _check_seen(path: Path, ctx: ToolContext) -> None:
+    """The CLI's rule for replacing an existing file: Read first, and not changed since."""
+    view = file_view(ctx, path)
+    if view is None:
+        raise InputError(cli_facts.FILE_NOT_READ)
+    if is_stale(view, path, _current_text(path)):
+        raise InputError(cli_facts.FILE_MODIFIED_SINCE_READ)
+
+
 def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     path = resolve_path(tool_input["file_path"], ctx)
     content: str = tool_input["content"]
@@ -300,10 +321,12 @@ def _write(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
             f"{path} is a directory, not a file. To create a file inside it, include the file name in "
             "file_path."
         )
+    if path.exists():
+        _check_seen(path, ctx)
     original = _existing_text(path, "Write") if path.exists() else None
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content, encoding="utf-8", newline="")
-    remember_file(ctx, path)
+    remember_file(ctx, path, content)
     structured: dict[str, Any]
     if original is None:
         structured = {
@@ -347,15 +370,18 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         raise InputError("File is a Jupyter Notebook. Use the NotebookEdit to edit this file.")
     if old == new:
         raise InputError("No changes to make: old_string and new_string are exactly the same.")
-    known = knows_file(ctx, path)
     if path.is_dir():
         raise InputError(f"{path} is a directory, not a file.")
+    view = file_view(ctx, path)
+    known = False  # the model knew the whole file before this edit
+    stale = False  # changed on disk since the model saw it, and the edit still applies cleanly
     crlf = False
     if not path.exists():
         if old != "":
             raise InputError(f"File does not exist. {cwd_note(ctx)}")
         original = ""
         updated = new
+        known = True
     else:
         raw = _existing_text(path, "Edit")
         crlf = "\r\n" in raw
@@ -363,12 +389,21 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         if old == "":
             if original.strip():
                 raise InputError("Cannot create new file - file already exists.")
+            if view is None:  # the CLI finds this while running, not while checking the input
+                raise ToolFailure(cli_facts.FILE_NOT_READ)
             updated = new
+            known = True
         else:
+            if view is None:
+                raise InputError(cli_facts.FILE_NOT_READ)
+            stale = is_stale(view, path, raw)
+            known = view.whole and not stale
             actual = _find_actual(original, old)
+            count = original.count(actual) if actual is not None else 0
+            if stale and (actual is None or (count > 1 and not replace_all)):
+                raise InputError(cli_facts.FILE_MODIFIED_SINCE_READ)
             if actual is None:
                 raise InputError(f"String to replace not found in file.\nString: {old}")
-            count = original.count(actual)
             if count > 1 and not replace_all:
                 raise InputError(
                     f"Found {count} matches of the string to replace, but replace_all is false. "
@@ -376,11 +411,10 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
                     f"please provide more context to uniquely identify the instance.\nString: {old}"
                 )
             updated = original.replace(actual, new) if replace_all else original.replace(actual, new, 1)
+    written = updated.replace("\n", "\r\n") if crlf else updated
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated.replace("\n", "\r\n") if crlf else updated, encoding="utf-8", newline="")
-    if known or not original:
-        remember_file(ctx, path)
-        known = True
+    path.write_text(written, encoding="utf-8", newline="")
+    remember_file(ctx, path, written if known else None)
     structured: dict[str, Any] = {
         "filePath": _as_given(tool_input, path),
         "oldString": old,
@@ -390,6 +424,8 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         "userModified": False,
         "replaceAll": replace_all,
     }
+    if stale:
+        structured["staleRecovered"] = True
     if not known:
         structured["contentNotInModelContext"] = True
     given = structured["filePath"]
@@ -397,7 +433,8 @@ def _edit(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         text = f"The file {given} has been updated. All occurrences were successfully replaced."
     else:
         text = f"The file {given} has been updated successfully."
-    return outcome(text + (IN_CONTEXT if known else ""), structured)
+    note = IN_CONTEXT if known else cli_facts.FILE_STALE_EDIT_NOTE if stale else ""
+    return outcome(text + note, structured)
 
 
 async def _run_read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
