@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,35 @@ def test_fork_session_errors_of_a_claude_transcript_are_claude_compat_errors(wor
         ours.fork_session(GREETING, str(work), up_to_message_id="00000000-0000-4000-8000-000000000000")
     with pytest.raises(InvalidOptionError, match="Invalid up_to_message_id"):
         ours.fork_session(GREETING, str(work), up_to_message_id="message-1")
+
+
+def test_a_git_worktrees_sessions_are_found_from_another_worktree_as_the_claude_sdk_finds_them(
+    work: Path, tmp_path: Path
+) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=work, check=True, capture_output=True)
+
+    git("init", "-q")
+    git(
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "start",
+    )
+    other = tmp_path / "other-worktree"
+    git("worktree", "add", "-q", str(other))
+
+    assert ours.list_subagents(GREETING, str(other)) == claude_agent_sdk.list_subagents(GREETING, str(other))
+    assert ours.list_subagents(GREETING, str(other))
+    agent = ours.list_subagents(GREETING, str(other))[0]
+    assert fields(ours.get_subagent_messages(GREETING, agent, str(other))) == fields(
+        claude_agent_sdk.get_subagent_messages(GREETING, agent, str(other))
+    )
+    assert fields([ours.get_session_info(SECOND, str(other))]) == fields(
+        [claude_agent_sdk.get_session_info(SECOND, str(other))]
+    )
