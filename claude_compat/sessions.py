@@ -245,7 +245,12 @@ def get_session_messages(
 
 
 def list_subagents(session_id: str, directory: str | None = None) -> list[str]:
-    """Ids of the subagents (Agent tool calls) that ran in a session; [] when none or unknown."""
+    """Ids of the subagents (Agent tool calls) that ran in a session; [] when none or unknown.
+
+    For a Claude transcript not imported yet: its subagent transcripts' ids, as the Claude SDK lists them.
+    """
+    if _store.is_session_key(session_id) and _claude_only(session_id, directory):
+        return _claude_listing.subagent_ids(session_id, directory) or []
     return _with_registry(lambda reg: _store.subagent_ids(reg, session_id, directory))
 
 
@@ -256,9 +261,13 @@ def get_subagent_messages(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[SessionMessage]:
-    """The messages of one subagent of a session ([] when unknown)."""
+    """The messages of one subagent of a session ([] when unknown); for a Claude transcript not
+    imported yet, its subagent transcript's messages as the Claude SDK reads them."""
     if not agent_id:
         return []
+    if _store.is_session_key(session_id) and _claude_only(session_id, directory):
+        found = _claude_listing.subagent_messages(session_id, agent_id, directory)
+        return _transcripts.page(found or [], limit, offset)
     return _read(
         session_id,
         directory,
@@ -310,8 +319,16 @@ def fork_session(
 
     The fork is a new Letta conversation on the same agent; its title defaults to the original's
     plus " (fork)". ``up_to_message_id`` is a ``SessionMessage.uuid`` (a Letta message id).
+    A Claude transcript not imported yet is forked as the Claude SDK forks it: a new transcript
+    in the same project folder (``up_to_message_id`` then is an entry uuid).
     """
     _store.check_session_id(session_id)
+    if _claude_only(session_id, directory):
+        path = _transcripts.session_file(session_id, directory)
+        if path is not None:
+            if up_to_message_id and not _is_store_uuid(up_to_message_id):
+                raise InvalidOptionError(f"Invalid up_to_message_id: {up_to_message_id}")
+            return ForkSessionResult(_claude_listing.fork(path, session_id, up_to_message_id, title))
     if up_to_message_id:
         _store.normalise_message_id(up_to_message_id)
     new_id = _change(
@@ -580,21 +597,9 @@ async def get_subagent_messages_from_store(
     lines = [e for e in entries or [] if not (isinstance(e, dict) and e.get("type") == "agent_metadata")]
     if not lines:
         return []
-    meta = metadata[-1] if metadata else {}
-    tool_use_id, parent_agent_id = meta.get("toolUseId"), meta.get("parentAgentId")
-    transcript = _transcripts.transcript_of_entries(session_id, _key_string(key), lines, strict=False)
-    found = [
-        SessionMessage(
-            type="user" if e["type"] == "user" else "assistant",
-            uuid=e.get("uuid", ""),
-            session_id=e.get("sessionId", ""),
-            message=e.get("message"),
-            parent_tool_use_id=tool_use_id if isinstance(tool_use_id, str) else None,
-            parent_agent_id=parent_agent_id if isinstance(parent_agent_id, str) else None,
-        )
-        for e in _transcripts.subagent_chain(transcript.entries)
-        if e.get("type") in ("user", "assistant")
-    ]
+    found = _claude_listing.subagent_session_messages(
+        [e for e in lines if isinstance(e, dict)], metadata[-1] if metadata else None
+    )
     return _transcripts.page(found, limit, offset)
 
 
@@ -732,7 +737,8 @@ async def _letta_export_plan(
 # Project keys
 # ---------------------------------------------------------------------------
 
-_MAX_SANITIZED_LENGTH = 200
+#: Longest project key kept whole; longer ones are cut and get a hash suffix (as the Claude CLI's).
+MAX_SANITIZED_LENGTH = 200
 _NON_ALNUM = re.compile(r"[^a-zA-Z0-9]")
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -755,9 +761,9 @@ def _js_string_hash(text: str) -> str:
 def _sanitize_path(path: str) -> str:
     """Non-alphanumerics become '-'; long paths are cut and suffixed with a hash."""
     sanitized = _NON_ALNUM.sub("-", path)
-    if len(sanitized) <= _MAX_SANITIZED_LENGTH:
+    if len(sanitized) <= MAX_SANITIZED_LENGTH:
         return sanitized
-    return f"{sanitized[:_MAX_SANITIZED_LENGTH]}-{_js_string_hash(path)}"
+    return f"{sanitized[:MAX_SANITIZED_LENGTH]}-{_js_string_hash(path)}"
 
 
 def project_key_for_directory(directory: str | Path | None = None) -> str:

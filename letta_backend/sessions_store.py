@@ -79,7 +79,7 @@ def _canonical(directory: str) -> str:
         return unicodedata.normalize("NFC", directory)
 
 
-def _worktree_paths(directory: str) -> list[str]:
+def worktree_paths(directory: str) -> list[str]:
     """The git worktrees of the repository holding ``directory`` (empty outside git)."""
     try:
         done = subprocess.run(
@@ -106,7 +106,7 @@ def directory_filter(directory: str | None, include_worktrees: bool = True) -> s
     if not directory:
         return None
     canonical = _canonical(directory)
-    return {canonical, *(_worktree_paths(canonical) if include_worktrees else [])}
+    return {canonical, *(worktree_paths(canonical) if include_worktrees else [])}
 
 
 def _in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:

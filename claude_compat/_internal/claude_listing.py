@@ -1,4 +1,4 @@
-"""Session functions over the Claude CLI's own transcripts: what the real SDK's list/info/messages return.
+"""Session functions over the Claude CLI's own transcripts: what the real SDK's session functions return.
 
 Used for sessions the real Claude SDK wrote that claude-compat has not imported yet; reading is
 lenient here (bad lines are skipped, as the Claude SDK does), strict only when importing.
@@ -7,12 +7,15 @@ lenient here (bad lines are skipped, as the Claude SDK does), strict only when i
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import TranscriptError
 from ..types import SDKSessionInfo, SessionMessage
 from . import transcripts
+from .transcript_fork import fork_entries
 
 
 def _last_field(entries: list[dict[str, Any]], key: str) -> str | None:
@@ -50,6 +53,16 @@ def _windows(
     return head, tail
 
 
+def _window_title(head: list[dict[str, Any]], tail: list[dict[str, Any]]) -> str | None:
+    """A transcript's title from its windows: the custom title (tail first), else the AI title."""
+    return (
+        _last_field(tail, "customTitle")
+        or _last_field(head, "customTitle")
+        or _last_field(tail, "aiTitle")
+        or _last_field(head, "aiTitle")
+    )
+
+
 def _first_field(entries: list[dict[str, Any]], key: str) -> str | None:
     return next((e[key] for e in entries if isinstance(e.get(key), str) and e[key]), None)
 
@@ -66,12 +79,7 @@ def info_of_transcript(
         return None
     head, tail = _windows(transcript, file_size)
     start = transcripts.Transcript(transcript.session_id, transcript.source, head)
-    custom_title = (
-        _last_field(tail, "customTitle")
-        or _last_field(head, "customTitle")
-        or _last_field(tail, "aiTitle")
-        or _last_field(head, "aiTitle")
-    )
+    custom_title = _window_title(head, tail)
     first_prompt = start.first_prompt
     summary = custom_title or _last_field(tail, "lastPrompt") or _last_field(tail, "summary") or first_prompt
     if not summary:
@@ -128,7 +136,7 @@ def list_infos(directory: str | None) -> list[SDKSessionInfo]:
 
 def info(session_id: str, directory: str | None) -> SDKSessionInfo | None:
     """One Claude transcript's info, or None."""
-    path = transcripts.find_transcript(session_id, directory)
+    path = transcripts.session_file(session_id, directory)
     if path is None:
         return None
     return info_of(path, transcripts.canonical_cwd(directory) if directory else None)
@@ -136,7 +144,7 @@ def info(session_id: str, directory: str | None) -> SDKSessionInfo | None:
 
 def messages(session_id: str, directory: str | None) -> list[SessionMessage] | None:
     """The visible messages of a Claude transcript, as the real SDK returns them; None when absent."""
-    path = transcripts.find_transcript(session_id, directory)
+    path = transcripts.session_file(session_id, directory)
     if path is None:
         return None
     return session_messages(transcripts.read_transcript(path, strict=False))
@@ -157,7 +165,7 @@ def session_messages(transcript: transcripts.Transcript) -> list[SessionMessage]
 
 def _append(session_id: str, directory: str | None, entry: dict[str, Any]) -> bool:
     """Append one metadata line to a Claude transcript, as the Claude SDK does; False when absent."""
-    path = transcripts.find_transcript(session_id, directory)
+    path = transcripts.session_file(session_id, directory)
     if path is None:
         return False
     with path.open("a", encoding="utf-8") as out:
@@ -179,9 +187,91 @@ def tag(session_id: str, value: str | None, directory: str | None) -> bool:
 
 def delete(session_id: str, directory: str | None) -> bool:
     """Delete a Claude transcript and its subagent transcripts; False when there is none."""
-    path = transcripts.find_transcript(session_id, directory)
+    path = transcripts.session_file(session_id, directory)
     if path is None:
         return False
     path.unlink(missing_ok=True)
     shutil.rmtree(path.with_suffix(""), ignore_errors=True)
     return True
+
+
+# ---------------------------------------------------------------------------
+# Subagents and forks
+# ---------------------------------------------------------------------------
+
+
+def _agent_files(session_id: str, directory: str | None) -> list[tuple[str, Path]] | None:
+    """The subagent transcripts of a Claude session; None when there is no such session."""
+    path = transcripts.session_file(session_id, directory)
+    return None if path is None else transcripts.agent_files(path.with_suffix("") / "subagents")
+
+
+def subagent_ids(session_id: str, directory: str | None) -> list[str] | None:
+    """Ids of a Claude session's subagents (nested folders included); None when there is no such session."""
+    found = _agent_files(session_id, directory)
+    return None if found is None else [agent_id for agent_id, _ in found]
+
+
+def subagent_session_messages(
+    entries: list[dict[str, Any]], metadata: dict[str, Any] | None
+) -> list[SessionMessage]:
+    """A subagent transcript's user and assistant messages, as the Claude SDK returns them.
+
+    Each carries the Agent call that started the subagent (``parent_tool_use_id``) and the
+    subagent that started it (``parent_agent_id``), from its metadata: the ``.meta.json``
+    sidecar of a file, the ``agent_metadata`` entry of a store.
+    """
+    tool_use_id = (metadata or {}).get("toolUseId")
+    parent_agent_id = (metadata or {}).get("parentAgentId")
+    return [
+        SessionMessage(
+            type="user" if e["type"] == "user" else "assistant",
+            uuid=e.get("uuid", ""),
+            session_id=e.get("sessionId", ""),
+            message=e.get("message"),
+            parent_tool_use_id=tool_use_id if isinstance(tool_use_id, str) else None,
+            parent_agent_id=parent_agent_id if isinstance(parent_agent_id, str) else None,
+        )
+        for e in transcripts.subagent_chain(entries)
+        if e.get("type") in ("user", "assistant")
+    ]
+
+
+def subagent_messages(session_id: str, agent_id: str, directory: str | None) -> list[SessionMessage] | None:
+    """The messages of one subagent of a Claude session ([] when it has no such subagent); None
+    when there is no such session."""
+    found = _agent_files(session_id, directory)
+    if found is None:
+        return None
+    path = next((p for a, p in found if a == agent_id), None)
+    if path is None:
+        return []
+    try:
+        transcript = transcripts.read_transcript(path, strict=False)
+    except TranscriptError:  # unreadable: no messages, as the Claude SDK reads it
+        return []
+    return subagent_session_messages(transcript.entries, transcripts.agent_metadata(path))
+
+
+def fork(path: Path, session_id: str, up_to_message_id: str | None, title: str | None) -> str:
+    """Fork a Claude transcript file into a new one beside it, as the Claude SDK does; the new id.
+
+    An untitled fork's title derives from the first and last 64 KiB of the source, as the Claude
+    SDK reads it. TranscriptError (a ValueError) when it has no messages, InvalidOptionError (a
+    ValueError) when ``up_to_message_id`` is not one of its entries.
+    """
+    size = path.stat().st_size
+    transcript = transcripts.read_transcript(path, strict=False)
+    head, tail = _windows(transcript, size)
+
+    def derived() -> str | None:
+        return _window_title(head, tail) or transcripts.Transcript(session_id, "", head).first_prompt
+
+    fork_id, entries = fork_entries(
+        transcript.entries, session_id, str(path), up_to_message_id, title, derived
+    )
+    text = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries)
+    descriptor = os.open(path.parent / f"{fork_id}.jsonl", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(text.encode("utf-8"))
+    return fork_id

@@ -31,16 +31,6 @@ def _jsonl_files(base: Path) -> list[Path]:
     return out
 
 
-def _sidecar(path: Path) -> dict[str, Any] | None:
-    try:
-        meta = json.loads(
-            path.with_name(path.name[: -len(".jsonl")] + ".meta.json").read_text(encoding="utf-8")
-        )
-    except (FileNotFoundError, ValueError):
-        return None
-    return meta if isinstance(meta, dict) else None
-
-
 def _batches(path: Path, batch_size: int) -> list[list[SessionStoreEntry]]:
     """The file's entries in append batches (strictly read: TranscriptError on a bad line)."""
     batches: list[list[SessionStoreEntry]] = []
@@ -81,7 +71,7 @@ async def import_to_store(
                 "subpath": "/".join(parts),
             }
             batches = _batches(file, batch_size)
-            meta = _sidecar(file)
+            meta = transcripts.agent_metadata(file)
             if meta is not None:
                 batches.append([cast("SessionStoreEntry", {**meta, "type": "agent_metadata"})])
             plan.append((key, batches))

@@ -332,7 +332,8 @@ _NAME_ROWS: list[NameStatus] = [
         "mapped",
         "sessions from the registry (local SQLite or, with letta_registry='letta', the server); messages "
         "are the Letta conversation's history; rename/tag/delete/fork act on the conversation too; Claude "
-        "transcripts not imported yet are listed, read, renamed, tagged and deleted as the Claude SDK does",
+        "transcripts not imported yet are listed, read, renamed, tagged, forked and deleted, and their "
+        "subagents listed and read, as the Claude SDK does",
         "list_sessions get_session_info get_session_messages list_subagents get_subagent_messages "
         "rename_session tag_session delete_session fork_session",
     ),

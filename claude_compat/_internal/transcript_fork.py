@@ -9,6 +9,7 @@ last entry gets the fork's time; ``content-replacement`` records follow; a ``cus
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,15 +23,20 @@ SOURCE_ONLY_FIELDS = ("teamName", "agentName", "slug", "sourceToolAssistantUUID"
 UNTITLED = "Forked session"
 
 
-def fork_title(entries: list[dict[str, Any]], session_id: str) -> str:
-    """The title a fork gets without an explicit one: custom title, else AI title, else first prompt."""
+def source_title(entries: list[dict[str, Any]], session_id: str) -> str | None:
+    """What a fork's title derives from, over a whole transcript (a store's entries): the last
+    custom title, else the last AI title, else the first prompt; None when there is none."""
     custom = ai = None
     for entry in entries:
         if isinstance(entry.get("customTitle"), str) and entry["customTitle"]:
             custom = entry["customTitle"]
         if isinstance(entry.get("aiTitle"), str) and entry["aiTitle"]:
             ai = entry["aiTitle"]
-    derived = custom or ai or transcripts.Transcript(session_id, "", entries).first_prompt
+    return custom or ai or transcripts.Transcript(session_id, "", entries).first_prompt
+
+
+def fork_title(derived: str | None) -> str:
+    """The title a fork gets without an explicit one: what it derives from, plus " (fork)"."""
     return f"{derived or UNTITLED} (fork)"
 
 
@@ -40,11 +46,14 @@ def fork_entries(
     source: str,
     up_to_message_id: str | None = None,
     title: str | None = None,
+    derive_title: Callable[[], str | None] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """The new session id and the entries of a fork of ``entries`` (a session's whole transcript).
 
-    ``source`` names the transcript in errors. TranscriptError when there is nothing to fork,
-    InvalidOptionError when ``up_to_message_id`` is not one of the transcript's entries.
+    ``source`` names the transcript in errors; ``derive_title`` gives what an untitled fork's
+    title derives from (default: ``source_title`` of all entries; a file's fork reads only its
+    first and last 64 KiB, as the Claude SDK does). TranscriptError when there is nothing to
+    fork, InvalidOptionError when ``up_to_message_id`` is not one of the transcript's entries.
     """
     chain: list[dict[str, Any]] = []
     replacements: list[Any] = []
@@ -67,7 +76,8 @@ def fork_entries(
         if cut is None:
             raise InvalidOptionError(
                 f"Message {up_to_message_id} not found in session {session_id}; "
-                "pass the uuid of one of its messages (get_session_messages_from_store lists them)"
+                "pass the uuid of one of its messages (get_session_messages or "
+                "get_session_messages_from_store lists them)"
             )
         chain = chain[: cut + 1]
     new_uuid = {e["uuid"]: str(uuid.uuid4()) for e in chain}
@@ -114,11 +124,13 @@ def fork_entries(
             }
         )
     given = title.strip() if title else None
+    if not given:
+        given = fork_title(derive_title() if derive_title else source_title(entries, session_id))
     out.append(
         {
             "type": "custom-title",
             "sessionId": fork_id,
-            "customTitle": given or fork_title(entries, session_id),
+            "customTitle": given,
             "uuid": str(uuid.uuid4()),
             "timestamp": now,
         }

@@ -98,13 +98,84 @@ def transcript_files(root: Path | None = None) -> list[Path]:
     return files
 
 
+def _project_folder(project_path: str) -> Path | None:
+    """A project's transcript folder as the Claude SDK finds it: the exact key, else, for a path
+    long enough for its key to carry a hash (writers hash differently), a folder of the same prefix."""
+    from ..sessions import MAX_SANITIZED_LENGTH
+
+    key = _project_key(project_path)
+    exact = projects_dir() / key
+    if exact.is_dir():
+        return exact
+    if len(key) <= MAX_SANITIZED_LENGTH:
+        return None
+    prefix = key[:MAX_SANITIZED_LENGTH] + "-"
+    try:
+        return next((p for p in projects_dir().iterdir() if p.is_dir() and p.name.startswith(prefix)), None)
+    except OSError:
+        return None
+
+
+def session_file(session_id: str, directory: str | None) -> Path | None:
+    """A session's non-empty transcript file, found as the Claude SDK's session functions find it:
+    in ``directory``'s project folder, else in those of its git worktrees (never another
+    project's); with no directory, in any project folder."""
+    from letta_backend.sessions_store import worktree_paths
+
+    name = f"{session_id}.jsonl"
+
+    def usable(folder: Path | None) -> Path | None:
+        try:
+            return folder / name if folder is not None and (folder / name).stat().st_size > 0 else None
+        except OSError:
+            return None
+
+    if directory:
+        canonical = canonical_cwd(directory)
+        found = usable(_project_folder(canonical))
+        for other in [] if found else [w for w in worktree_paths(canonical) if w != canonical]:
+            found = usable(_project_folder(other))
+            if found:
+                break
+        return found
+    try:
+        folders = sorted(p for p in projects_dir().iterdir() if p.is_dir())
+    except OSError:
+        return None
+    return next((f for f in map(usable, folders) if f is not None), None)
+
+
+def agent_files(folder: Path) -> list[tuple[str, Path]]:
+    """``(agent id, path)`` of every ``agent-<id>.jsonl`` under a session's ``subagents`` folder,
+    nested ones included (e.g. ``workflows/<run>/``), in the Claude SDK's order (by name, depth first)."""
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []
+    found: list[tuple[str, Path]] = []
+    for child in children:
+        if child.is_file() and child.name.startswith("agent-") and child.name.endswith(".jsonl"):
+            found.append((child.name[len("agent-") : -len(".jsonl")], child))
+        elif child.is_dir():
+            found.extend(agent_files(child))
+    return found
+
+
 def subagent_files(transcript: Path) -> dict[str, Path]:
     """The subagent transcripts of a session file: agent id -> path."""
-    folder = transcript.with_suffix("") / "subagents"
-    found: dict[str, Path] = {}
-    for path in sorted(folder.rglob("agent-*.jsonl")) if folder.is_dir() else []:
-        found[path.stem.removeprefix("agent-")] = path
-    return found
+    return dict(agent_files(transcript.with_suffix("") / "subagents"))
+
+
+def agent_metadata(transcript: Path) -> dict[str, Any] | None:
+    """The ``agent-<id>.meta.json`` sidecar of a subagent transcript (the Agent call that started
+    it); None when missing, not JSON or not an object, as the Claude SDK treats it."""
+    try:
+        meta = json.loads(
+            transcript.with_name(transcript.name[: -len(".jsonl")] + ".meta.json").read_text(encoding="utf-8")
+        )
+    except (FileNotFoundError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
 
 
 # ---------------------------------------------------------------------------
@@ -174,9 +245,10 @@ def check_entry(entry: Any, source: str, number: int) -> None:
 
 
 def read_transcript(path: Path, *, strict: bool = True) -> Transcript:
-    """Read one transcript file (strict: TranscriptError for anything that would lose conversation)."""
+    """Read one transcript file (strict: TranscriptError for anything that would lose conversation;
+    lenient: undecodable bytes replaced and bad lines skipped, as the Claude SDK reads)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8", errors="strict" if strict else "replace")
     except UnicodeDecodeError as exc:
         raise TranscriptError(f"not UTF-8 text ({exc.reason})", source=str(path)) from None
     except OSError as exc:
