@@ -75,9 +75,9 @@ _SUBAGENT_BACKGROUND = (
     "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
     "result first, the report later); claude-compat runs it in the foreground"
 )
-_SUBAGENT_REPORT = (
-    "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
-    "usage and harness counters to tool_use_result"
+_SUBAGENT_CONTINUE = (
+    "a finished subagent: the CLI offers to continue it with SendMessage (canContinueAgent, the hint in "
+    "its hand-back text); claude-compat runs no SendMessage tool, so it says the subagent cannot be continued"
 )
 _CLEAR = (
     "/clear: the CLI resets the conversation (a ConversationResetMessage, a new session, no model call); "
@@ -124,33 +124,13 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     },
     "forward_subagent_text_off": {
         "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
-        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
+        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
     },
     "forward_subagent_text_on": {
         "message 1 (Sys:init): data.tools (of those called)": _AGENT_TOOL_NAME,
-        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
+        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
     },
     "setting_sources_local_style": {
         "stdout": _OUTPUT_STYLE,
