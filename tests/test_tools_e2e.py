@@ -519,6 +519,7 @@ async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
         "SubagentStop", agent_id, report
     )  # fmt: skip
     assert stop["stop_hook_active"] is False and "agent_transcript_path" in stop
+    assert "permission_mode" not in start and "permission_mode" in stop  # as the CLI sends them
     assert messages[-1].result == "It is 42."
 
 

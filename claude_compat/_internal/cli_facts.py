@@ -232,6 +232,9 @@ HOOK_FAILED_RESULT = (
 )
 #: A hook's ``systemMessage`` is shown as an ``informational`` SystemMessage with this content and level.
 HOOK_SYSTEM_MESSAGE = "{event}:{tool} says: {message}"
+#: Hook events whose input has no ``permission_mode`` (SubagentStart: agent_id, agent_type, cwd,
+#: hook_event_name, prompt_id, session_id, transcript_path).
+HOOK_EVENTS_WITHOUT_PERMISSION_MODE = frozenset({"SubagentStart"})
 HOOK_SYSTEM_MESSAGE_LEVEL = "notice"
 #: A UserPromptSubmit hook whose hookSpecificOutput names another event ends the turn before any
 #: model call: an ``error_during_execution`` result (no turns) with these errors, then ResultError.
