@@ -493,6 +493,12 @@ async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
     }  # fmt: skip
     assert isinstance(result["totalDurationMs"], int) and result["totalDurationMs"] >= 0
     assert result["canContinueAgent"] is False  # no SendMessage tool runs here
+    # the subagent's own tool result is shown without its tool_use_result, as the CLI shows it
+    child_results = [
+        m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id == "parent_call"
+    ]
+    shown_results = [m for m in child_results if isinstance(m.content[0], ToolResultBlock)]
+    assert [m.tool_use_result for m in shown_results] == [None]
     # the text: notes and report indented under the CLI's frame, then the trailer (no SendMessage hint)
     block = handed.content[0]
     assert isinstance(block, ToolResultBlock) and isinstance(block.content, list)

@@ -173,8 +173,8 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
         if not text and all(isinstance(b, (TextBlock, ThinkingBlock)) for b in message.content):
             return None
         return dataclasses.replace(message, parent_tool_use_id=tool_use_id, session_id=session_id)
-    if isinstance(message, UserMessage):
-        return dataclasses.replace(message, parent_tool_use_id=tool_use_id)
+    if isinstance(message, UserMessage):  # the CLI shows a subagent's tool results without tool_use_result
+        return dataclasses.replace(message, parent_tool_use_id=tool_use_id, tool_use_result=None)
     return None
 
 
