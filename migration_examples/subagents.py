@@ -51,13 +51,16 @@ async def main():
                 elif isinstance(block, ToolUseBlock):
                     print(f"{who} uses {block.name}: {block.input.get('subagent_type') or block.input}")
         elif isinstance(message, UserMessage) and not message.parent_tool_use_id:
-            # The subagent's final answer comes back as the result of the main agent's Agent call.
-            for block in message.content:
-                if isinstance(block, ToolResultBlock):
-                    content = block.content
-                    if isinstance(content, list):
-                        content = " ".join(item.get("text", "") for item in content)
-                    print(f"Subagent report: {content}")
+            # The subagent's final answer comes back as the result of the main agent's Agent call:
+            # the ToolResultBlock holds it framed for the model, tool_use_result["content"] ends with
+            # the report itself.
+            result = message.tool_use_result
+            if isinstance(result, dict) and result.get("content"):
+                print(f"Subagent report: {result['content'][-1]['text']}")
+            else:
+                for block in message.content:
+                    if isinstance(block, ToolResultBlock):
+                        print(f"Subagent report: {block.content}")
         elif isinstance(message, ResultMessage):
             print(f"Result: {message.subtype} after {message.num_turns} turn(s)")
 

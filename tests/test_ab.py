@@ -70,9 +70,9 @@ _SUBAGENT_BACKGROUND = (
     "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
     "result first, the report later); claude-compat runs it in the foreground"
 )
-_SUBAGENT_REPORT = (
-    "a foreground subagent's result: the CLI wraps the report in its hand-back note and adds agentId, "
-    "usage and harness counters to tool_use_result"
+_SUBAGENT_CONTINUE = (
+    "a finished subagent: the CLI offers to continue it with SendMessage (canContinueAgent, the hint in "
+    "its hand-back text); claude-compat runs no SendMessage tool, so it says the subagent cannot be continued"
 )
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
@@ -93,32 +93,12 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
     },
     "forward_subagent_text_off": {
-        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
-        "message 7 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
+        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
     },
     "forward_subagent_text_on": {
-        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.agentId": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.agentType": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessNoteCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessSectionHash": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.harnessTailCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.resolvedModel": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalDurationMs": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalTokens": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.totalToolUseCount": _SUBAGENT_REPORT,
-        "message 8 (U[ToolResult]): tool_use_result.usage": _SUBAGENT_REPORT,
+        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
+        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
     },
 }
 
@@ -635,6 +615,46 @@ def test_the_normaliser_numbers_ids_replaces_paths_and_keeps_only_what_compares(
     assert "duration_ms" not in result
     assert result["permission_denials"] == [{"tool_name": "Read", "tool_use_id": "<tool-1>"}]
     assert {row.action for row in NORMALISATIONS} >= {"drop", "number", "keys", "presence", "collapse"}
+
+
+def test_the_normaliser_numbers_a_subagents_id_with_its_task_and_drops_its_wall_clock() -> None:
+    def trace(agent_id: str, duration: int) -> list[dict[str, Any]]:
+        text = (
+            "[Subagent hand-back] … The report follows:\n  hi\n"
+            f"agentId: {agent_id} (use SendMessage with to: '{agent_id}', summary: 'x' to continue)\n"
+            f"<usage>subagent_tokens: 15\ntool_uses: 0\nduration_ms: {duration}</usage>"
+        )
+        return [
+            {"type": "TaskStartedMessage", "task_id": agent_id, "description": "Greet"},
+            {
+                "type": "UserMessage",
+                "content": [{"type": "ToolResultBlock", "content": [{"type": "text", "text": text}]}],
+                "tool_use_result": {
+                    "agentId": agent_id,
+                    "harnessSectionHash": "95b6907f8518410c",
+                    "resolvedModel": "some-model",
+                    "totalDurationMs": duration,
+                    "totalTokens": 15,
+                },
+            },
+        ]
+
+    claude = normalise(trace("a449962e9f99483a1", 2387))
+    compat = normalise(trace("aa0f864a673ed4254", 226))
+
+    assert claude == compat
+    started, result = claude
+    assert started["task_id"] == "<task-1>" and result["tool_use_result"]["agentId"] == "<task-1>"
+    shown = result["content"][0]["content"][0]["text"]
+    assert "agentId: <task-1> (use SendMessage with to: '<task-1>', summary" in shown
+    assert shown.endswith("tool_uses: 0\nduration_ms: <duration></usage>")
+    # deterministic fields still compare as they are
+    assert result["tool_use_result"]["harnessSectionHash"] == "95b6907f8518410c"
+    assert result["tool_use_result"]["totalTokens"] == 15
+    # an id that is not its task's does not compare equal
+    stray = trace("a449962e9f99483a1", 1)
+    stray[1]["tool_use_result"]["agentId"] = "a0000000000000000"
+    assert normalise(stray)[1]["tool_use_result"]["agentId"] == "<task-2>"
 
 
 def test_compare_finds_kind_field_and_output_differences_and_the_reports_show_them(tmp_path: Path) -> None:

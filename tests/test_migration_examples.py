@@ -497,7 +497,7 @@ def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
     out = succeeded(run_example("subagents.py", tmp_path, str(tmp_path)))
 
     assert out == (
-        "Agents: ['code-reviewer']\n"
+        "Agents: ['claude', 'code-reviewer', 'Explore', 'general-purpose', 'Plan', 'statusline-setup']\n"
         "Claude uses Agent: code-reviewer\n"
         f"code-reviewer uses Read: {{'file_path': {str(tmp_path / 'app.py')!r}}}\n"
         "Subagent report: div() fails when b is 0.\n"

@@ -443,6 +443,131 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
     assert "Agent" in [t["function"]["name"] for t in scripted_model.completions[0].tools]  # model: Agent
 
 
+async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    import hashlib
+    import re
+
+    from claude_compat import AgentDefinition
+    from claude_compat.testing import Usage
+
+    (tmp_path / "data.txt").write_text("42\n")
+    scripted_model.push(
+        Turn(
+            tool_calls=[
+                ToolCall(
+                    "Agent",
+                    {"description": "read data", "prompt": "Read data.txt", "subagent_type": "reader"},
+                    id="parent_call",
+                )
+            ]
+        )
+    )
+    scripted_model.add_rule(
+        Rule(
+            last_user="Read data.txt",
+            reply=Turn(
+                tool_calls=[ToolCall("Read", {"file_path": str(tmp_path / "data.txt")}, id="child_call")]
+            ),
+            times=1,
+        )
+    )
+    report = "The file holds 42.\nNothing else."
+    scripted_model.add_rule(
+        Rule(last_tool="42", reply=Turn(text=report, usage=Usage(input_tokens=70, output_tokens=11)), times=1)
+    )
+    scripted_model.add_rule(Rule(last_tool="Subagent hand-back", reply=Turn(text="It is 42."), times=1))
+    hook_inputs: list[dict[str, Any]] = []
+
+    async def record(hook_input: Any, tool_use_id: Any, context: Any) -> dict[str, Any]:
+        hook_inputs.append(dict(hook_input))
+        return {}
+
+    messages = await run(
+        "what is in data.txt?",
+        ClaudeAgentOptions(
+            cwd=tmp_path,
+            agents={"reader": AgentDefinition(description="Reads files", prompt="You read.", tools=["Read"])},
+            hooks={
+                "SubagentStart": [HookMatcher(hooks=[record])],
+                "SubagentStop": [HookMatcher(hooks=[record])],
+            },
+        ),
+    )
+
+    started = next(m for m in messages if isinstance(m, TaskStartedMessage))
+    agent_id = started.task_id
+    assert re.fullmatch(r"a[0-9a-f]{16}", agent_id)
+    child_reply = [
+        m for m in messages if isinstance(m, AssistantMessage) and m.parent_tool_use_id == "parent_call"
+    ]
+    handed = next(m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id is None)
+    result = handed.tool_use_result
+    assert isinstance(result, dict)
+    # the CLI's fields, in its order; the notes above the report name the tools the subagent used
+    assert list(result) == [
+        "status", "prompt", "agentId", "agentType", "toolsUsed", "harnessNoteCount", "harnessTailCount",
+        "harnessSectionHash", "content", "resolvedModel", "totalDurationMs", "totalTokens",
+        "totalToolUseCount", "usage", "toolStats", "canContinueAgent",
+    ]  # fmt: skip
+    note = "<tools-used-before-summary>Read</tools-used-before-summary>\n"
+    assert result["content"] == [{"type": "text", "text": note}, {"type": "text", "text": report}]
+    assert (result["status"], result["prompt"], result["agentId"], result["agentType"]) == (
+        "completed", "Read data.txt", agent_id, "reader"
+    )  # fmt: skip
+    assert (result["toolsUsed"], result["harnessNoteCount"], result["harnessTailCount"]) == (["Read"], 1, 0)
+    fingerprint = hashlib.sha256(f"2:{len(note)}:{note}:{len(report)}:{report}".encode()).hexdigest()[:16]
+    assert result["harnessSectionHash"] == fingerprint
+    assert (
+        result["resolvedModel"] == child_reply[-1].model
+    )  # the model the subagent ran, as its messages name it
+    # totals: the subagent's last reply's tokens, its tool calls; usage in the CLI's shape
+    assert (result["totalTokens"], result["totalToolUseCount"]) == (81, 1)
+    assert (result["usage"]["input_tokens"], result["usage"]["output_tokens"]) == (70, 11)
+    assert {"server_tool_use", "output_tokens_details", "iterations", "speed"} <= set(result["usage"])
+    assert result["toolStats"] == {
+        "readCount": 1, "searchCount": 0, "bashCount": 0, "editFileCount": 0, "linesAdded": 0,
+        "linesRemoved": 0, "otherToolCount": 0,
+    }  # fmt: skip
+    assert isinstance(result["totalDurationMs"], int) and result["totalDurationMs"] >= 0
+    assert result["canContinueAgent"] is False  # no SendMessage tool runs here
+    # the subagent's own tool result is shown without its tool_use_result, as the CLI shows it
+    child_results = [
+        m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id == "parent_call"
+    ]
+    shown_results = [m for m in child_results if isinstance(m.content[0], ToolResultBlock)]
+    assert [m.tool_use_result for m in shown_results] == [None]
+    # the text: notes and report indented under the CLI's frame, then the trailer (no SendMessage hint)
+    block = handed.content[0]
+    assert isinstance(block, ToolResultBlock) and isinstance(block.content, list)
+    text = block.content[0]["text"]
+    head, trailer = text.split("\nagentId: ")
+    lines = head.split("\n")
+    assert lines[:2] == ["  <tools-used-before-summary>Read</tools-used-before-summary>", "  "]
+    assert lines[2].startswith("[Subagent hand-back] The text below is the final report of a subagent")
+    assert lines[2].endswith("The report follows:")
+    assert lines[3:] == ["  The file holds 42.", "  Nothing else."]
+    assert trailer == (
+        f"{agent_id}\n<usage>subagent_tokens: 81\ntool_uses: 1\n"
+        f"duration_ms: {result['totalDurationMs']}</usage>"
+    )
+    # the parent's model reads the same text
+    returns = [last_tool_text(r.messages) for r in scripted_model.completions]
+    assert text in returns  # as plain text, as the CLI sends it
+    # the hooks name the subagent by the same id; SubagentStop carries its last text
+    start, stop = hook_inputs
+    assert (start["hook_event_name"], start["agent_id"], start["agent_type"]) == (
+        "SubagentStart", agent_id, "reader"
+    )  # fmt: skip
+    assert (stop["hook_event_name"], stop["agent_id"], stop["last_assistant_message"]) == (
+        "SubagentStop", agent_id, report
+    )  # fmt: skip
+    assert stop["stop_hook_active"] is False and "agent_transcript_path" in stop
+    assert "permission_mode" not in start and "permission_mode" in stop  # as the CLI sends them
+    assert messages[-1].result == "It is 42."
+
+
 async def test_ask_user_question_is_answered_through_can_use_tool(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:

@@ -24,6 +24,7 @@ import importlib.util
 import json
 import os
 import queue
+import re
 import shutil
 import statistics
 import subprocess
@@ -792,7 +793,15 @@ class Normalisation:
 
     field: str
     action: Literal[
-        "drop", "number", "keys", "model-keys", "presence", "init-subset", "event-type", "collapse"
+        "drop",
+        "number",
+        "keys",
+        "model-keys",
+        "presence",
+        "init-subset",
+        "event-type",
+        "collapse",
+        "handback-text",
     ]
     reason: str
 
@@ -856,6 +865,23 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
     ),
     Normalisation("run_id", "number", "random per subagent run: numbered (<run-1>)"),
     Normalisation("new_conversation_id", "number", "random per /clear: numbered (<conversation-1>)"),
+    Normalisation(
+        "agentId",
+        "number",
+        "a subagent's id is its task's (random): numbered with the task ids, so it must name its task",
+    ),
+    Normalisation("totalDurationMs", "presence", "a subagent's wall clock: compare that it is reported"),
+    Normalisation(
+        "resolvedModel",
+        "presence",
+        "the model a subagent ran: each side names its own (a Claude id, a Letta handle)",
+    ),
+    Normalisation(
+        "text.text",
+        "handback-text",
+        "in a tool result's text, a subagent's id (after 'agentId: ' and 'to: ') is numbered with the "
+        "task ids and the wall clock in its '<usage>' trailer is dropped; the rest compares as is",
+    ),
     Normalisation("end_time", "drop", "wall clock (a subagent task's end)"),
     Normalisation("output_file", "presence", "a file under the temporary directory, named by the task id"),
     Normalisation("retry_delay_ms", "drop", "api_retry backoff carries random jitter"),
@@ -886,7 +912,11 @@ _NUMBER_SPACES = {
     "task_id": "task",
     "run_id": "run",
     "new_conversation_id": "conversation",
+    "agentId": "task",
 }
+#: A subagent's id where the CLI's hand-back and launch texts name it, and the hand-back's wall clock.
+_AGENT_ID_IN_TEXT = re.compile(r"(?<=agentId: )a[0-9a-f]{16}\b|(?<=to: ')a[0-9a-f]{16}\b")
+_HANDBACK_DURATION = re.compile(r"(?<=\nduration_ms: )\d+(?=</usage>)")
 _HIDDEN = ("ab.start", "ab.call", "ab.end")  # recorder bookkeeping, not messages
 
 
@@ -937,6 +967,8 @@ class _Normaliser:
                 out[key] = self._system_data(value, subtype=top.get("subtype"))
             elif rule.action == "event-type":
                 out[key] = _event_shape(value)
+            elif rule.action == "handback-text":
+                out[key] = self._handback_text(self._value(value, top=top))
             # "drop": leave it out
         return out
 
@@ -950,6 +982,12 @@ class _Normaliser:
             for raw, placeholder in self._paths:
                 value = value.replace(raw, placeholder)
         return value
+
+    def _handback_text(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        value = _AGENT_ID_IN_TEXT.sub(lambda m: self._number("task", m.group(0)), value)
+        return _HANDBACK_DURATION.sub("<duration>", value)
 
     def _system_data(self, data: Any, *, subtype: Any) -> Any:
         if not isinstance(data, Mapping):

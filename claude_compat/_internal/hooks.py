@@ -159,6 +159,8 @@ class HookRunner:
             "cwd": self.cwd,
             "permission_mode": self._permission_mode(),
         }
+        if event in cli_facts.HOOK_EVENTS_WITHOUT_PERMISSION_MODE:
+            del full["permission_mode"]
         if self.prompt_id is not None:
             full["prompt_id"] = self.prompt_id
         full.update(hook_input)

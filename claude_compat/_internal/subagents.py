@@ -7,7 +7,9 @@ same permission gate rules and hooks. Its messages are forwarded with ``parent_t
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import hashlib
 import os
 import re
 import tempfile
@@ -32,7 +34,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import setting_sources
+from . import cli_facts, setting_sources
 
 #: The ``task_type`` the CLI gives a subagent task.
 TASK_TYPE = "local_agent"
@@ -171,8 +173,8 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
         if not text and all(isinstance(b, (TextBlock, ThinkingBlock)) for b in message.content):
             return None
         return dataclasses.replace(message, parent_tool_use_id=tool_use_id, session_id=session_id)
-    if isinstance(message, UserMessage):
-        return dataclasses.replace(message, parent_tool_use_id=tool_use_id)
+    if isinstance(message, UserMessage):  # the CLI shows a subagent's tool results without tool_use_result
+        return dataclasses.replace(message, parent_tool_use_id=tool_use_id, tool_use_result=None)
     return None
 
 
@@ -330,3 +332,160 @@ class TaskMessages:
                 usage=usage,
             ),
         ]
+
+
+# --- the hand-back: the Agent tool's result when a foreground subagent finishes ----------------
+
+
+def _last_reply(messages: list[Message]) -> list[AssistantMessage]:
+    """The child's last model reply that has text: its AssistantMessages (one per block)."""
+    replies: list[list[AssistantMessage]] = []
+    for message in messages:
+        if not isinstance(message, AssistantMessage):
+            continue
+        same = replies and message.message_id is not None and replies[-1][0].message_id == message.message_id
+        if same:
+            replies[-1].append(message)
+        else:
+            replies.append([message])
+    for reply in reversed(replies):
+        if any(isinstance(b, TextBlock) for m in reply for b in m.content):
+            return reply
+    return replies[-1] if replies else []
+
+
+def _tool_calls(messages: list[Message]) -> list[ToolUseBlock]:
+    return [
+        b
+        for m in messages
+        if isinstance(m, AssistantMessage)
+        for b in m.content
+        if isinstance(b, ToolUseBlock)
+    ]
+
+
+def _lines(value: Any) -> int:
+    return len(value.split("\n")) if isinstance(value, str) and value else 0
+
+
+def tool_stats(calls: list[ToolUseBlock]) -> dict[str, int] | None:
+    """``toolStats`` as the CLI counts a subagent's tool calls, or None when it called none."""
+    stats = dict.fromkeys(
+        (
+            "readCount",
+            "searchCount",
+            "bashCount",
+            "editFileCount",
+            "linesAdded",
+            "linesRemoved",
+            "otherToolCount",
+        ),
+        0,
+    )
+    for call in calls:
+        if call.name in cli_facts.SUBAGENT_TOOL_STAT_SKIPPED:
+            continue
+        stats[cli_facts.SUBAGENT_TOOL_STAT.get(call.name, "otherToolCount")] += 1
+        added, removed = cli_facts.SUBAGENT_EDIT_LINES.get(call.name, (None, None))
+        if added is not None and isinstance(call.input, dict):
+            stats["linesAdded"] += _lines(call.input.get(added))
+            stats["linesRemoved"] += _lines(call.input.get(removed)) if removed else 0
+    counted = sum(v for k, v in stats.items() if not k.startswith("lines"))
+    return stats if counted else None
+
+
+def section_hash(blocks: list[dict[str, Any]]) -> str:
+    """``harnessSectionHash``: the CLI's fingerprint of the result's text blocks (sha256 over the
+    count and each text's length and text; lengths in UTF-16 units, as JavaScript counts them)."""
+    digest = hashlib.sha256(str(len(blocks)).encode())
+    for block in blocks:
+        text = str(block.get("text", ""))
+        digest.update(f":{len(text.encode('utf-16-le')) // 2}:".encode())
+        digest.update(text.encode())
+    return digest.hexdigest()[:16]
+
+
+def _indented(text: str) -> str:
+    lines = re.sub(r"\r\n?|[\u2028\u2029\u0085\v\f\x1c-\x1e]", "\n", text).split("\n")
+    return cli_facts.HANDBACK_INDENT + ("\n" + cli_facts.HANDBACK_INDENT).join(lines)
+
+
+@dataclasses.dataclass(frozen=True)
+class Handback:
+    """A finished foreground subagent as the CLI hands it back: the text the model (and the
+    program's ToolResultBlock) gets, and the structured ``tool_use_result``."""
+
+    text: str
+    structured: dict[str, Any]
+
+
+def handback(
+    messages: list[Message],
+    *,
+    prompt: str,
+    agent_id: str,
+    agent_type: str,
+    duration_ms: int,
+    can_continue: bool,
+) -> Handback:
+    """The Agent tool's result for a child that finished: its last reply's text under the CLI's
+    frame, harness notes above it (the tools it used), and the trailer with its totals."""
+    reply = _last_reply(messages)
+    report = [{"type": "text", "text": b.text} for m in reply for b in m.content if isinstance(b, TextBlock)]
+    calls = _tool_calls(messages)
+    used = list(dict.fromkeys(c.name for c in calls))
+    notes = (
+        [{"type": "text", "text": cli_facts.HANDBACK_TOOLS_USED.format(tools=", ".join(used))}]
+        if used
+        else []
+    )
+    content = [*notes, *report]
+    last_usage = next(
+        (
+            m.usage
+            for m in reversed(messages)
+            if isinstance(m, AssistantMessage) and isinstance(m.usage, dict)
+        ),
+        {},
+    )
+    usage: dict[str, Any] = {**copy.deepcopy(cli_facts.SUBAGENT_USAGE_DEFAULTS), **last_usage}
+    tokens = sum(
+        int(usage.get(k) or 0)
+        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+    )
+    model = next((m.model for m in reversed(messages) if isinstance(m, AssistantMessage) and m.model), "")
+    structured: dict[str, Any] = {
+        "status": "completed",
+        "prompt": prompt,
+        "agentId": agent_id,
+        "agentType": agent_type,
+        **({"toolsUsed": used} if used else {}),
+        "harnessNoteCount": len(notes),
+        "harnessTailCount": 0,
+        "harnessSectionHash": section_hash(content),
+        "content": content,
+        "resolvedModel": model,
+        "totalDurationMs": duration_ms,
+        "totalTokens": tokens,
+        "totalToolUseCount": len(calls),
+        "usage": usage,
+    }
+    stats = tool_stats(calls)
+    if stats is not None:
+        structured["toolStats"] = stats
+    structured["canContinueAgent"] = can_continue
+    shown = content or [{"type": "text", "text": cli_facts.HANDBACK_NO_OUTPUT}]
+    above = [_indented(n["text"]) for n in shown[: len(notes) if content else 0]]
+    below = [b["text"] for b in shown[len(above) :]]
+    if not below and above:  # notes only: the CLI shows them without the frame
+        framed = "\n".join(above)
+    else:
+        body = "\n".join(below) or cli_facts.HANDBACK_NO_TEXT
+        framed = "\n".join([*above, cli_facts.HANDBACK_FRAME + "\n" + _indented(body)])
+    if agent_type in cli_facts.HANDBACK_REPORT_ONLY_AGENTS:
+        return Handback(framed, structured)
+    hint = cli_facts.HANDBACK_CONTINUE_HINT.format(agent_id=agent_id) if can_continue else ""
+    trailer = cli_facts.HANDBACK_TRAILER.format(
+        agent_id=agent_id, continue_hint=hint, tokens=tokens, tool_uses=len(calls), duration_ms=duration_ms
+    )
+    return Handback(framed + "\n" + trailer, structured)

@@ -312,12 +312,18 @@ _NAME_ROWS: list[NameStatus] = [
     ),
     *_rows(
         _HOOKS,
+        "emulated",
+        "fire around a subagent (the Agent tool) with the CLI's fields; agent_id is the subagent's "
+        "task id (as agentId in its result); SubagentStop has last_assistant_message and an empty "
+        "session_crons, no background_tasks, and agent_transcript_path is empty (no transcript file "
+        "on Letta)",
+        "SubagentStartHookInput SubagentStopHookInput SessionCronSummary",
+    ),
+    *_rows(
+        _HOOKS,
         "not-yet",
-        "these events never fire on Letta yet (no subagents, compaction, notifications or "
-        "permission prompts)",
-        "SubagentStopHookInput PreCompactHookInput NotificationHookInput SubagentStartHookInput "
-        "PermissionRequestHookInput "
-        "BackgroundTaskSummary SessionCronSummary",
+        "these events never fire on Letta yet (no compaction, notifications or permission prompts)",
+        "PreCompactHookInput NotificationHookInput PermissionRequestHookInput BackgroundTaskSummary",
         "ignored",
     ),
     *_rows(

@@ -386,12 +386,6 @@ class ClaudeToolHost(ToolHost):
             names = ", ".join(subagents.listed_names(self._agents))
             return ToolOutcome(f"Error: unknown subagent_type {kind!r}; available: {names}", is_error=True)
         prompt = str(tool_input.get("prompt") or "")
-        agent_id = f"subagent-{tool_use_id}"
-        await self.hooks.run(
-            "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
-        )
-        options = subagents.child_options(self.options, definition, tool_input.get("model"))
-        child = Engine(options, subagent_of=(self.session_id, agent_id))
         task = subagents.TaskMessages(
             self.session_id,
             tool_use_id,
@@ -399,6 +393,13 @@ class ClaudeToolHost(ToolHost):
             kind,
             subagents.task_output_dir(self.cwd, self.session_id),
         )
+        agent_id = task.task_id  # as the CLI: the subagent's id is its task's
+        await self.hooks.run(
+            "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
+        )
+        options = subagents.child_options(self.options, definition, tool_input.get("model"))
+        # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
+        child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
         collected: list[Message] = []
         forwarded: list[Message] = task.started_messages(prompt)
         try:
@@ -423,20 +424,34 @@ class ClaudeToolHost(ToolHost):
             "SubagentStop",
             {
                 "hook_event_name": "SubagentStop",
-                "agent_id": agent_id,
-                "agent_type": kind,
                 "stop_hook_active": False,
+                "agent_id": agent_id,
+                "agent_transcript_path": "",
+                "agent_type": kind,
+                **({"last_assistant_message": text} if not failed else {}),
+                "session_crons": [],
             },
         )
-        structured = {
-            "status": "failed" if failed else "completed",
-            "prompt": prompt,
-            "content": [{"type": "text", "text": text}],
-        }
+        if failed:
+            structured = {"status": "failed", "prompt": prompt, "content": [{"type": "text", "text": text}]}
+            return ToolOutcome(
+                [{"type": "text", "text": text}],
+                is_error=True,
+                structured=structured,
+                messages=tuple(forwarded),
+            )
+        report = subagents.handback(
+            collected,
+            prompt=prompt,
+            agent_id=agent_id,
+            agent_type=kind,
+            duration_ms=task.usage()["duration_ms"],
+            can_continue=cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names(),
+        )
         return ToolOutcome(
-            [{"type": "text", "text": text}],
-            is_error=failed,
-            structured=structured,
+            [{"type": "text", "text": report.text}],
+            is_error=False,
+            structured=report.structured,
             messages=tuple(forwarded),
         )
 
