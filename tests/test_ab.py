@@ -330,7 +330,7 @@ def test_the_report_compares_the_tool_results_the_model_read(ab_servers: AbServe
     assert results == [], results  # the same plain text on both sides, no Letta wrapper
     for side, view in (("claude", from_anthropic), ("compat", from_openai)):
         seen = view(report.runs[0].side(side).model_requests[-1]).tool_results
-        assert seen["toolu_bash_1"].text == "(Bash completed with no output)", (side, seen)
+        assert seen["toolu_bash_1"].text == "3", (side, seen)  # the command's output, as it printed it
 
 
 @pytest.mark.letta

@@ -87,12 +87,6 @@ CASES: list[tuple[str, Callable[[], Awaitable[Any]], type[Exception], str]] = [
         "label",
     ),
     (
-        "unknown tool name in tools=",
-        lambda: drain(prompt="hi", options=ClaudeAgentOptions(tools=["Teleport"])),
-        InvalidOptionError,
-        "Teleport",
-    ),
-    (
         "custom transport",
         lambda: drain(prompt="hi", transport=object()),
         NotSupportedOnLettaError,
