@@ -14,6 +14,7 @@ packages only; never claude-compat) and, for :func:`parse_selection` only, by th
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import hashlib
 import importlib
@@ -24,6 +25,7 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -299,6 +301,75 @@ def _apply_uvloop(ctx: Context) -> str:
     return "uvloop installed: uvicorn runs it" if found else "uvloop not installed: asyncio loop"
 
 
+#: True while ``RunManager.update_run_by_id_async`` runs (the run bookkeeping patches key on it).
+_IN_RUN_UPDATE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "claude_compat_in_run_update", default=False
+)
+
+
+def _mark_run_updates(run_manager_cls: Any) -> None:
+    """Wrap ``RunManager.update_run_by_id_async`` once so that code under it sees ``_IN_RUN_UPDATE``."""
+    original = run_manager_cls.update_run_by_id_async
+    if getattr(original, MARK, False):
+        return
+
+    @functools.wraps(original)
+    async def update_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _IN_RUN_UPDATE.set(True)
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            _IN_RUN_UPDATE.reset(token)
+
+    _swap(run_manager_cls, "update_run_by_id_async", update_run)
+
+
+def _apply_stop_reason_update(ctx: Context) -> str:
+    """The run's stop reason is written to its agent by one UPDATE, not a full agent update."""
+    db = _db_module(ctx)
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    agent_orm: Any = importlib.import_module("letta.orm.agent").Agent
+    run_manager: Any = importlib.import_module("letta.services.run_manager")
+    agent_manager: Any = importlib.import_module("letta.services.agent_manager")
+    no_result: Any = importlib.import_module("letta.orm.errors").NoResultFound
+    original = agent_manager.AgentManager.update_agent_async
+
+    @functools.wraps(original)
+    async def update_agent(self: Any, *args: Any, **kwargs: Any) -> Any:
+        update: Any = kwargs.get("agent_update")
+        if (
+            args
+            or not _IN_RUN_UPDATE.get()
+            or set(kwargs) != {"agent_id", "agent_update", "actor"}
+            or update.model_fields_set != {"last_stop_reason"}
+            or update.last_stop_reason is None
+        ):
+            return await original(self, *args, **kwargs)
+        actor = kwargs["actor"]
+        # what upstream's flush writes for this update: the field, updated_at, last_updated_by_id,
+        # on the row AgentModel.read_async finds (the id within the actor's organization)
+        statement = (
+            sqlalchemy.update(agent_orm)
+            .where(agent_orm.id == kwargs["agent_id"], agent_orm.organization_id == actor.organization_id)
+            .values(
+                last_stop_reason=update.last_stop_reason,
+                updated_at=datetime.now(timezone.utc),
+                _last_updated_by_id=actor.id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        async with db.db_registry.async_session() as session, session.begin():
+            result = await session.execute(statement)
+        if result.rowcount != 1:
+            # as AgentModel.read_async would; the caller logs it
+            raise no_result(f"Agent with id {kwargs['agent_id']} not found")
+        return None  # the caller (update_run_by_id_async) does not use the agent state
+
+    _mark_run_updates(run_manager.RunManager)
+    _swap(agent_manager.AgentManager, "update_agent_async", update_agent)
+    return "a run's terminal stop reason: one UPDATE of the agent row (was a full agent load, update, reload)"
+
+
 _ALL = frozenset({SQLITE, POSTGRES})
 
 #: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
@@ -375,6 +446,23 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.step_manager:StepManager.record_step_metrics_async", "a202d8e1399e2002"),
         ),
         apply=_apply_step_metrics_lock,
+    ),
+    Patch(
+        name="stop_reason_update",
+        what="when a run ends, its stop reason is written to the agent row by one UPDATE (the same "
+        "columns: last_stop_reason, updated_at, last_updated_by_id) instead of "
+        "AgentManager.update_agent_async",
+        why="RunManager.update_run_by_id_async records the stop reason through a full agent update: "
+        "it loads the agent, flushes, refreshes it and builds the whole AgentState with its "
+        "relationships (~18 SELECTs), then throws that state away; every request ends a run",
+        effect="(measured in benchmarks/README.md)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target("letta.services.run_manager:RunManager.update_run_by_id_async", "660378bdd069f741"),
+            Target("letta.services.agent_manager:AgentManager.update_agent_async", "903dc90625094417"),
+        ),
+        apply=_apply_stop_reason_update,
     ),
     Patch(
         name="uvloop",

@@ -7,14 +7,17 @@ letta 0.16.8 and its httpx); the launcher refuses to start when the installed co
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import LettaServerStartError
-from claude_compat.testing import ScriptedModel
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend import _tuning
 from letta_backend.server import LocalLettaServer
 
@@ -42,6 +45,28 @@ def test_the_quoted_code_is_what_each_patch_replaces() -> None:
     assert 'logging.getLogger("Letta")' in quoted("letta.log:get_logger")
     metrics = quoted("letta.services.step_manager:StepManager.record_step_metrics_async")
     assert "except NoResultFound:" in metrics and '"id": step_id' in metrics
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).replace("( ", "(").replace(" )", ")")
+
+
+def test_stop_reason_update_writes_what_the_full_agent_update_wrote() -> None:
+    run = quoted("letta.services.run_manager:RunManager.update_run_by_id_async")
+    # the one agent update of a run's end: only last_stop_reason, its result thrown away
+    assert run.count("update_agent_async(") == 1
+    assert _one_line(
+        "await self.agent_manager.update_agent_async( agent_id=pydantic_run.agent_id, "
+        "agent_update=UpdateAgent(last_stop_reason=update.stop_reason), actor=actor,)"
+    ) in _one_line(run)
+    assert "except Exception as e:" in run.split("update_agent_async(")[1][:400]
+    agent = quoted("letta.services.agent_manager:AgentManager.update_agent_async")
+    # what that update changes on the row the patch's UPDATE names (read by id within the actor)
+    assert "AgentModel.read_async(db_session=session, identifier=agent_id, actor=actor)" in agent
+    assert "agent.updated_at = datetime.now(timezone.utc)" in agent
+    assert "agent.last_updated_by_id = actor.id" in agent
+    assert '"last_stop_reason": agent_update.last_stop_reason,' in agent
+    assert "if val is not None:" in agent and "setattr(agent, col, val)" in agent
 
 
 def test_a_patch_whose_upstream_code_changed_fails_loudly_naming_itself_and_the_switch() -> None:
@@ -98,7 +123,8 @@ def test_one_setting_picks_the_patches(setting: str | None, expected: set[str]) 
 def test_postgres_skips_the_sqlite_only_patches_and_says_so() -> None:
     tuning = _tuning.Tuning("all", _tuning.POSTGRES)
 
-    assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - {"sqlite_pool", "sqlite_wal"}
+    sqlite_only = {"sqlite_pool", "sqlite_wal"}
+    assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - sqlite_only
     assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal"
 
 
@@ -164,3 +190,68 @@ async def test_a_turn_on_the_tuned_server_logs_no_info_and_no_failed_insert_and_
     if "sqlite_wal" in chosen():
         with sqlite3.connect(local_server.data_dir / ".letta" / "letta.sqlite") as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _agent_and_conversation(client: Any, model_id: str) -> tuple[str, str]:
+    handles = [m.handle for m in client.models.list() if m.handle and model_id in m.handle]
+    agent = client.agents.create(
+        name="tuning-check",
+        agent_type="letta_v1_agent",
+        model=handles[0],
+        system="tuning check",
+        include_base_tools=False,
+        tools=[],
+    )
+    return agent.id, client.conversations.create(agent_id=agent.id).id
+
+
+@pytest.mark.letta
+def test_runs_end_with_the_stop_reason_on_the_agent_and_messages_in_order(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    def agent_once(stop_reason: str) -> Any:
+        """The agent once the run's end is recorded (Letta records it after the stream closes)."""
+        for _ in range(200):
+            agent = client.agents.retrieve(agent_id)
+            if agent.last_stop_reason == stop_reason:
+                return agent
+            time.sleep(0.05)
+        raise AssertionError(f"last_stop_reason stayed {agent.last_stop_reason!r}, not {stop_reason!r}")
+
+    created = client.agents.retrieve(agent_id).updated_at
+    scripted_model.push("first", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    after_plain = agent_once("end_turn")
+    events = send([{"role": "user", "content": "two"}])
+    after_call = agent_once("requires_approval")
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+    after_return = agent_once("end_turn")
+
+    # as the full agent update wrote it: each run's end bumps updated_at (and its author)
+    assert created < after_plain.updated_at < after_call.updated_at < after_return.updated_at
+    assert after_return.last_updated_by_id == after_plain.last_updated_by_id is not None
+    history = client.conversations.messages.list(conversation, order="asc", limit=50)
+    kinds = {"user_message", "assistant_message", "approval_request_message", "tool_return_message"}
+    # in the order the sequence ids give
+    assert [m.message_type for m in history if m.message_type in kinds] == [
+        "user_message",
+        "assistant_message",
+        "user_message",
+        "approval_request_message",
+        "tool_return_message",
+        "assistant_message",
+    ]
+    answers = [m.content for m in history if m.message_type == "assistant_message"]
+    assert answers == ["first", "after the tool"]
