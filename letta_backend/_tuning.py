@@ -301,6 +301,72 @@ def _apply_uvloop(ctx: Context) -> str:
     return "uvloop installed: uvicorn runs it" if found else "uvloop not installed: asyncio loop"
 
 
+_SEQUENCE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS message_sequence "
+    "(id INTEGER PRIMARY KEY, next_val INTEGER NOT NULL DEFAULT 1)"
+)
+_SEQUENCE_START = (
+    "INSERT OR IGNORE INTO message_sequence (id, next_val) "
+    "SELECT 1, COALESCE(MAX(sequence_id), 0) + 1 FROM messages"
+)
+_SEQUENCE_TAKE = (
+    "UPDATE message_sequence SET next_val = next_val + :count WHERE id = 1 RETURNING next_val - :count"
+)
+_SEQUENCE_BUMP = "UPDATE message_sequence SET next_val = next_val + :count WHERE id = 1"
+_SEQUENCE_READ = "SELECT next_val - :count FROM message_sequence WHERE id = 1"
+
+
+def _apply_sequence_once(ctx: Context) -> str:
+    """The message sequence table and its first row are made at start; the listeners only take ids."""
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    orm: Any = importlib.import_module("sqlalchemy.orm")
+    message: Any = importlib.import_module("letta.orm.message")
+    url = _db_module(ctx).engine.url.set(drivername="sqlite")
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as conn:  # what each upstream listener ran before taking an id, once
+            conn.execute(sqlalchemy.text(_SEQUENCE_TABLE))
+            conn.execute(sqlalchemy.text(_SEQUENCE_START))
+    finally:
+        engine.dispose()
+    take, bump, read = (sqlalchemy.text(q) for q in (_SEQUENCE_TAKE, _SEQUENCE_BUMP, _SEQUENCE_READ))
+
+    def reserve(executor: Any, count: int) -> Any:
+        """Upstream's reservation: ``count`` ids from the sequence row; the first one."""
+        first = executor.execute(take, {"count": count}).scalar()
+        if first is None:  # upstream's fallback for an SQLite without RETURNING
+            executor.execute(bump, {"count": count})
+            first = executor.execute(read, {"count": count}).scalar()
+        return first
+
+    def bulk(session: Any, _flush_context: Any, _instances: Any) -> None:
+        if message.settings.database_engine is not message.DatabaseChoice.SQLITE:
+            return
+        new = [obj for obj in session.new if isinstance(obj, message.Message) and obj.sequence_id is None]
+        if new:
+            first = reserve(session, len(new))
+            for i, obj in enumerate(new):
+                obj.sequence_id = first + i
+
+    def one(_mapper: Any, connection: Any, target: Any) -> None:
+        if message.settings.database_engine is message.DatabaseChoice.SQLITE:
+            target.sequence_id = reserve(connection, 1)
+
+    for owner, event, old, new_listener in (
+        (orm.Session, "before_flush", message.set_sequence_id_for_sqlite_bulk, bulk),
+        (message.Message, "before_insert", message.set_sequence_id_for_sqlite, one),
+    ):
+        if not sqlalchemy.event.contains(owner, event, old):
+            raise TuningError(
+                f"tuning patch 'sequence_once': letta.orm.message no longer listens to {event} with "
+                f"{old.__name__}; {_switch_off_hint('sequence_once')}"
+            )
+        sqlalchemy.event.remove(owner, event, old)
+        setattr(new_listener, MARK, True)
+        sqlalchemy.event.listen(owner, event, new_listener)
+    return "message_sequence made at start; a message insert runs one UPDATE … RETURNING (was 3 statements)"
+
+
 #: True while ``RunManager.update_run_by_id_async`` runs (the run bookkeeping patches key on it).
 _IN_RUN_UPDATE: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "claude_compat_in_run_update", default=False
@@ -446,6 +512,23 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.step_manager:StepManager.record_step_metrics_async", "a202d8e1399e2002"),
         ),
         apply=_apply_step_metrics_lock,
+    ),
+    Patch(
+        name="sequence_once",
+        what="the SQLite message_sequence table and its first row are created once at start; "
+        "letta.orm.message's two listeners are replaced by ones that only reserve ids "
+        "(the same UPDATE ... RETURNING, with upstream's fallback)",
+        why="before every flush with new messages, and before every message insert, upstream runs "
+        "CREATE TABLE IF NOT EXISTS and INSERT OR IGNORE ... SELECT MAX(sequence_id) again "
+        "(6 of a plain turn's statements); nothing ever drops that table or its row",
+        effect="(measured in benchmarks/README.md)",
+        stage=APP,
+        databases=frozenset({SQLITE}),
+        targets=(
+            Target("letta.orm.message:set_sequence_id_for_sqlite_bulk", "ec0bbd445c69171d"),
+            Target("letta.orm.message:set_sequence_id_for_sqlite", "2680b9158a185208"),
+        ),
+        apply=_apply_sequence_once,
     ),
     Patch(
         name="stop_reason_update",

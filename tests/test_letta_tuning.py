@@ -69,6 +69,21 @@ def test_stop_reason_update_writes_what_the_full_agent_update_wrote() -> None:
     assert "if val is not None:" in agent and "setattr(agent, col, val)" in agent
 
 
+def test_sequence_once_runs_the_statements_upstream_runs() -> None:
+    bulk = _one_line(quoted("letta.orm.message:set_sequence_id_for_sqlite_bulk"))
+    one = _one_line(quoted("letta.orm.message:set_sequence_id_for_sqlite"))
+    for text in (bulk, one):
+        assert _one_line(_tuning._SEQUENCE_TABLE) in text
+        assert _one_line(_tuning._SEQUENCE_START) in text
+    for statement in (_tuning._SEQUENCE_TAKE, _tuning._SEQUENCE_BUMP, _tuning._SEQUENCE_READ):
+        assert _one_line(statement) in bulk
+        assert _one_line(statement.replace(":count", "1")) in one
+    # the bulk listener numbers the new messages without one; the per-insert one always overwrites
+    assert "isinstance(obj, Message) and obj.sequence_id is None" in bulk
+    assert "obj.sequence_id = start_sequence_id + i" in bulk
+    assert "target.sequence_id = sequence_id" in one
+
+
 def test_a_patch_whose_upstream_code_changed_fails_loudly_naming_itself_and_the_switch() -> None:
     patch = _tuning.Patch(
         name="demo",
@@ -123,9 +138,9 @@ def test_one_setting_picks_the_patches(setting: str | None, expected: set[str]) 
 def test_postgres_skips_the_sqlite_only_patches_and_says_so() -> None:
     tuning = _tuning.Tuning("all", _tuning.POSTGRES)
 
-    sqlite_only = {"sqlite_pool", "sqlite_wal"}
+    sqlite_only = {"sqlite_pool", "sqlite_wal", "sequence_once"}
     assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - sqlite_only
-    assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal"
+    assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal, sequence_once"
 
 
 def test_a_bad_tuning_setting_is_refused_before_a_server_starts(tmp_path: Path) -> None:
