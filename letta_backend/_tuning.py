@@ -367,6 +367,95 @@ def _apply_sequence_once(ctx: Context) -> str:
     return "message_sequence made at start; a message insert runs one UPDATE … RETURNING (was 3 statements)"
 
 
+_JSON_LEAVES = (str, int, float, bool, type(None))
+
+
+def _plain_json(value: object) -> bool:
+    """Whether ``value`` is only dicts with str keys, lists, str, int, float, bool and None."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in _JSON_LEAVES:
+            continue
+        if kind is dict:
+            mapping: dict[Any, Any] = item  # type: ignore[assignment]
+            if not all(type(key) is str for key in mapping):
+                return False
+            stack.extend(mapping.values())
+        elif kind is list:
+            stack.extend(item)  # type: ignore[arg-type]
+        else:
+            return False
+    return True
+
+
+def _renaming_annotations(root: Any, property_info: Any) -> list[str]:
+    """Every field under the TypedDict ``root`` whose openai ``PropertyInfo`` renames or formats it."""
+    typing: Any = importlib.import_module("typing")
+    found: list[str] = []
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [(getattr(root, "__name__", "params"), root)]
+    while stack:
+        where, tp = stack.pop()
+        if id(tp) in seen:
+            continue
+        seen.add(id(tp))
+        metadata: tuple[Any, ...] = getattr(tp, "__metadata__", ())
+        for meta in metadata:
+            if isinstance(meta, property_info) and (meta.alias or meta.format or meta.format_template):
+                found.append(where)
+        if typing.is_typeddict(tp):
+            hints = typing.get_type_hints(tp, include_extras=True)
+            stack.extend((f"{where}.{key}", hint) for key, hint in hints.items())
+        stack.extend((where, arg) for arg in typing.get_args(tp))
+        origin = typing.get_origin(tp)
+        if origin is not None:
+            stack.append((where, origin))
+    return found
+
+
+def _apply_openai_plain_body(ctx: Context) -> str:
+    """A chat completion request of plain JSON data skips openai's type-driven transform."""
+    del ctx
+    completions: Any = importlib.import_module("openai.resources.chat.completions.completions")
+    transform: Any = importlib.import_module("openai._utils._transform")
+    params: Any = importlib.import_module("openai.types.chat.completion_create_params")
+    original = completions.async_maybe_transform
+    if original is not transform.async_maybe_transform:
+        raise TuningError(
+            "tuning patch 'openai_plain_body': openai's chat completions no longer call "
+            f"openai._utils._transform.async_maybe_transform; {_switch_off_hint('openai_plain_body')}"
+        )
+    plain_types = (params.CompletionCreateParamsNonStreaming, params.CompletionCreateParamsStreaming)
+    renamed = [w for t in plain_types for w in _renaming_annotations(t, transform.PropertyInfo)]
+    if renamed:
+        raise TuningError(
+            f"tuning patch 'openai_plain_body': openai now renames or formats {', '.join(renamed)}, "
+            f"so its transform is needed; {_switch_off_hint('openai_plain_body')}"
+        )
+    is_given = transform.is_given
+    taken = [0, 0]
+
+    @functools.wraps(original)
+    async def plain_body(data: Any, expected_type: Any) -> Any:
+        # the transform drops omitted top-level values and otherwise, with no alias or format
+        # anywhere in these types, returns plain JSON data as it is (a copy)
+        if expected_type in plain_types and type(data) is dict:
+            body = {key: value for key, value in data.items() if is_given(value)}
+            if _plain_json(body):
+                taken[0] += 1
+                return body
+        taken[1] += 1
+        return await original(data, expected_type)
+
+    plain_body.__dict__["taken"] = taken  # [plain bodies, transformed]: for the differential test
+    _swap(completions, "async_maybe_transform", plain_body)
+    return (
+        "chat completion bodies of plain JSON data skip openai's transform (no alias or format in its types)"
+    )
+
+
 #: True while ``RunManager.update_run_by_id_async`` runs (the run bookkeeping patches key on it).
 _IN_RUN_UPDATE: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "claude_compat_in_run_update", default=False
@@ -546,6 +635,23 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.agent_manager:AgentManager.update_agent_async", "903dc90625094417"),
         ),
         apply=_apply_stop_reason_update,
+    ),
+    Patch(
+        name="openai_plain_body",
+        what="a chat completion request whose arguments are plain JSON data (dicts, lists, str, "
+        "numbers, bool, None) is sent without openai's async_maybe_transform: the omitted "
+        "arguments are dropped, the rest passed as is; anything else goes through the transform",
+        why="the transform walks the whole request (messages, 13 tool schemas) against openai's "
+        "TypedDicts on every LLM call (~10 ms) and, as no field of these types has an alias or a "
+        "format (checked at start), returns the same data",
+        effect="(measured in benchmarks/README.md)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target("openai._utils._transform:_async_transform_typeddict", "57e55e72789d5e01"),
+            Target("openai._utils._transform:_async_transform_recursive", "5c66275ac0ba23fa"),
+        ),
+        apply=_apply_openai_plain_body,
     ),
     Patch(
         name="uvloop",

@@ -84,6 +84,86 @@ def test_sequence_once_runs_the_statements_upstream_runs() -> None:
     assert "target.sequence_id = sequence_id" in one
 
 
+def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
+    typeddict = _one_line(quoted("openai._utils._transform:_async_transform_typeddict"))
+    assert "if not is_given(value): # we don't need to include omitted values" in typeddict
+    assert "if type_ is None: # we do not have a type annotation for this field, leave it as is" in typeddict
+    assert "result[_maybe_transform_key(key, type_)] = await _async_transform_recursive(" in typeddict
+    recursive = quoted("openai._utils._transform:_async_transform_recursive")
+    assert "model_dump(" in recursive and "_async_format_data(" in recursive
+
+
+# Run in the server venv: a request shaped as Letta's, through the patched and the upstream transform.
+_DIFFERENTIAL = """
+import asyncio, json, typing
+import _tuning
+from openai import omit
+from openai._utils import _transform
+from openai.resources.chat.completions import completions
+from openai.types.chat import completion_create_params as params
+
+upstream = completions.async_maybe_transform
+_tuning._apply_openai_plain_body(_tuning.Context("sqlite"))
+patched = completions.async_maybe_transform
+tools = [{"type": "function", "function": {"name": f"tool_{i}", "description": "d", "strict": False,
+          "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
+         for i in range(13)]
+messages = [
+    {"role": "system", "content": "system prompt"},
+    {"role": "user", "content": [{"type": "text", "text": "hello"}]},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "tool_0", "arguments": "{}"}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": "42"},
+]
+base = {"messages": messages, "model": "m", "tools": tools, "tool_choice": "auto",
+        "parallel_tool_calls": True, "temperature": 0.7, "max_completion_tokens": 512,
+        "user": "user-1", "audio": omit, "metadata": omit, "stop": omit}
+class Item(typing.NamedTuple):
+    role: str
+bodies = [
+    (base, params.CompletionCreateParamsNonStreaming),
+    ({**base, "stream": True, "stream_options": {"include_usage": True}},
+     params.CompletionCreateParamsStreaming),
+    ({**base, "messages": tuple(messages)}, params.CompletionCreateParamsNonStreaming),
+]
+async def main():
+    same = [await patched(b, t) == await upstream(b, t) for b, t in bodies]
+    class Renamed(typing.TypedDict):
+        card_id: typing.Annotated[str, _transform.PropertyInfo(alias="cardID")]
+    class Outer(typing.TypedDict):
+        inner: typing.Iterable[typing.Union[Renamed, str]]
+    omitted = "audio" in await patched(base, bodies[0][1])
+    renamed = _tuning._renaming_annotations(Outer, _transform.PropertyInfo)
+    print(json.dumps({"same": same, "taken": patched.taken, "omitted": omitted, "renamed": renamed}))
+asyncio.run(main())
+"""
+
+
+def test_openai_plain_body_gives_the_body_the_transform_gives() -> None:
+    import json
+    import subprocess
+
+    from letta_backend.server import ensure_server_venv
+
+    ran = subprocess.run(
+        [str(ensure_server_venv()), "-c", _DIFFERENTIAL],
+        cwd=Path(_tuning.__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    # plain bodies skip the transform and equal its output; a tuple of messages takes the transform
+    assert found == {
+        "same": [True, True, True],
+        "taken": [3, 1],
+        "omitted": False,
+        "renamed": ["Outer.inner.card_id"],
+    }
+
+
 def test_a_patch_whose_upstream_code_changed_fails_loudly_naming_itself_and_the_switch() -> None:
     patch = _tuning.Patch(
         name="demo",
