@@ -610,7 +610,7 @@ PATCHES: tuple[Patch, ...] = (
         why="before every flush with new messages, and before every message insert, upstream runs "
         "CREATE TABLE IF NOT EXISTS and INSERT OR IGNORE ... SELECT MAX(sequence_id) again "
         "(6 of a plain turn's statements); nothing ever drops that table or its row",
-        effect="(measured in benchmarks/README.md)",
+        effect="SQL per plain turn 83 -> 77, per tool round trip 179 -> 165; CPU: see stop_reason_update",
         stage=APP,
         databases=frozenset({SQLITE}),
         targets=(
@@ -627,7 +627,8 @@ PATCHES: tuple[Patch, ...] = (
         why="RunManager.update_run_by_id_async records the stop reason through a full agent update: "
         "it loads the agent, flushes, refreshes it and builds the whole AgentState with its "
         "relationships (~18 SELECTs), then throws that state away; every request ends a run",
-        effect="(measured in benchmarks/README.md)",
+        effect="SQL per plain turn 101 -> 83, per tool round trip 215 -> 179; with sequence_once "
+        "1.00x plain (inside the noise), 0.95x tool round trip",
         stage=APP,
         databases=_ALL,
         targets=(
@@ -644,7 +645,8 @@ PATCHES: tuple[Patch, ...] = (
         why="the transform walks the whole request (messages, 13 tool schemas) against openai's "
         "TypedDicts on every LLM call (~10 ms) and, as no field of these types has an alias or a "
         "format (checked at start), returns the same data",
-        effect="(measured in benchmarks/README.md)",
+        effect="all vs stock went 0.75x -> 0.54x per plain turn, 0.64x -> 0.48x per tool round trip "
+        "(two runs)",
         stage=APP,
         databases=_ALL,
         targets=(
