@@ -132,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     rounds, warmup = (3, 1) if args.quick else (args.rounds, args.warmup)
     model = ScriptedModel()
     model.default = _reply
-    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="cc-tuning-") as home:
+    # the servers stop (ExitStack) before their data directory is removed
+    with (
+        tempfile.TemporaryDirectory(prefix="cc-tuning-", ignore_cleanup_errors=True) as home,
+        ExitStack() as stack,
+    ):
         model_server = ScriptedModelServer(model).start()
         stack.callback(model_server.stop)
         sides = []

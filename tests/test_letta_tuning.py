@@ -7,14 +7,17 @@ letta 0.16.8 and its httpx); the launcher refuses to start when the installed co
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import LettaServerStartError
-from claude_compat.testing import ScriptedModel
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend import _tuning
 from letta_backend.server import LocalLettaServer, _get_json
 
@@ -42,6 +45,123 @@ def test_the_quoted_code_is_what_each_patch_replaces() -> None:
     assert 'logging.getLogger("Letta")' in quoted("letta.log:get_logger")
     metrics = quoted("letta.services.step_manager:StepManager.record_step_metrics_async")
     assert "except NoResultFound:" in metrics and '"id": step_id' in metrics
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).replace("( ", "(").replace(" )", ")")
+
+
+def test_stop_reason_update_writes_what_the_full_agent_update_wrote() -> None:
+    run = quoted("letta.services.run_manager:RunManager.update_run_by_id_async")
+    # the one agent update of a run's end: only last_stop_reason, its result thrown away
+    assert run.count("update_agent_async(") == 1
+    assert _one_line(
+        "await self.agent_manager.update_agent_async( agent_id=pydantic_run.agent_id, "
+        "agent_update=UpdateAgent(last_stop_reason=update.stop_reason), actor=actor,)"
+    ) in _one_line(run)
+    assert "except Exception as e:" in run.split("update_agent_async(")[1][:400]
+    agent = quoted("letta.services.agent_manager:AgentManager.update_agent_async")
+    # what that update changes on the row the patch's UPDATE names (read by id within the actor)
+    assert "AgentModel.read_async(db_session=session, identifier=agent_id, actor=actor)" in agent
+    assert "agent.updated_at = datetime.now(timezone.utc)" in agent
+    assert "agent.last_updated_by_id = actor.id" in agent
+    assert '"last_stop_reason": agent_update.last_stop_reason,' in agent
+    assert "if val is not None:" in agent and "setattr(agent, col, val)" in agent
+
+
+def test_sequence_once_runs_the_statements_upstream_runs() -> None:
+    bulk = _one_line(quoted("letta.orm.message:set_sequence_id_for_sqlite_bulk"))
+    one = _one_line(quoted("letta.orm.message:set_sequence_id_for_sqlite"))
+    for text in (bulk, one):
+        assert _one_line(_tuning._SEQUENCE_TABLE) in text
+        assert _one_line(_tuning._SEQUENCE_START) in text
+    for statement in (_tuning._SEQUENCE_TAKE, _tuning._SEQUENCE_BUMP, _tuning._SEQUENCE_READ):
+        assert _one_line(statement) in bulk
+        assert _one_line(statement.replace(":count", "1")) in one
+    # the bulk listener numbers the new messages without one; the per-insert one always overwrites
+    assert "isinstance(obj, Message) and obj.sequence_id is None" in bulk
+    assert "obj.sequence_id = start_sequence_id + i" in bulk
+    assert "target.sequence_id = sequence_id" in one
+
+
+def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
+    typeddict = _one_line(quoted("openai._utils._transform:_async_transform_typeddict"))
+    assert "if not is_given(value): # we don't need to include omitted values" in typeddict
+    assert "if type_ is None: # we do not have a type annotation for this field, leave it as is" in typeddict
+    assert "result[_maybe_transform_key(key, type_)] = await _async_transform_recursive(" in typeddict
+    recursive = quoted("openai._utils._transform:_async_transform_recursive")
+    assert "model_dump(" in recursive and "_async_format_data(" in recursive
+
+
+# Run in the server venv: a request shaped as Letta's, through the patched and the upstream transform.
+_DIFFERENTIAL = """
+import asyncio, json, typing
+import _tuning
+from openai import omit
+from openai._utils import _transform
+from openai.resources.chat.completions import completions
+from openai.types.chat import completion_create_params as params
+
+upstream = completions.async_maybe_transform
+_tuning._apply_openai_plain_body(_tuning.Context("sqlite"))
+patched = completions.async_maybe_transform
+tools = [{"type": "function", "function": {"name": f"tool_{i}", "description": "d", "strict": False,
+          "parameters": {"type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
+         for i in range(13)]
+messages = [
+    {"role": "system", "content": "system prompt"},
+    {"role": "user", "content": [{"type": "text", "text": "hello"}]},
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "tool_0", "arguments": "{}"}}]},
+    {"role": "tool", "tool_call_id": "call_1", "content": "42"},
+]
+base = {"messages": messages, "model": "m", "tools": tools, "tool_choice": "auto",
+        "parallel_tool_calls": True, "temperature": 0.7, "max_completion_tokens": 512,
+        "user": "user-1", "audio": omit, "metadata": omit, "stop": omit}
+class Item(typing.NamedTuple):
+    role: str
+bodies = [
+    (base, params.CompletionCreateParamsNonStreaming),
+    ({**base, "stream": True, "stream_options": {"include_usage": True}},
+     params.CompletionCreateParamsStreaming),
+    ({**base, "messages": tuple(messages)}, params.CompletionCreateParamsNonStreaming),
+]
+async def main():
+    same = [await patched(b, t) == await upstream(b, t) for b, t in bodies]
+    class Renamed(typing.TypedDict):
+        card_id: typing.Annotated[str, _transform.PropertyInfo(alias="cardID")]
+    class Outer(typing.TypedDict):
+        inner: typing.Iterable[typing.Union[Renamed, str]]
+    omitted = "audio" in await patched(base, bodies[0][1])
+    renamed = _tuning._renaming_annotations(Outer, _transform.PropertyInfo)
+    print(json.dumps({"same": same, "taken": patched.taken, "omitted": omitted, "renamed": renamed}))
+asyncio.run(main())
+"""
+
+
+def test_openai_plain_body_gives_the_body_the_transform_gives() -> None:
+    import json
+    import subprocess
+
+    from letta_backend.server import ensure_server_venv
+
+    ran = subprocess.run(
+        [str(ensure_server_venv()), "-c", _DIFFERENTIAL],
+        cwd=Path(_tuning.__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    # plain bodies skip the transform and equal its output; a tuple of messages takes the transform
+    assert found == {
+        "same": [True, True, True],
+        "taken": [3, 1],
+        "omitted": False,
+        "renamed": ["Outer.inner.card_id"],
+    }
 
 
 def test_a_patch_whose_upstream_code_changed_fails_loudly_naming_itself_and_the_switch() -> None:
@@ -98,8 +218,9 @@ def test_one_setting_picks_the_patches(setting: str | None, expected: set[str]) 
 def test_postgres_skips_the_sqlite_only_patches_and_says_so() -> None:
     tuning = _tuning.Tuning("all", _tuning.POSTGRES)
 
-    assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - {"sqlite_pool", "sqlite_wal"}
-    assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal"
+    sqlite_only = {"sqlite_pool", "sqlite_wal", "sequence_once"}
+    assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - sqlite_only
+    assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal, sequence_once"
 
 
 def test_a_bad_tuning_setting_is_refused_before_a_server_starts(tmp_path: Path) -> None:
@@ -175,3 +296,68 @@ async def test_a_turn_on_the_tuned_server_logs_no_info_and_no_failed_insert_and_
     if "sqlite_wal" in chosen():
         with sqlite3.connect(local_server.data_dir / ".letta" / "letta.sqlite") as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _agent_and_conversation(client: Any, model_id: str) -> tuple[str, str]:
+    handles = [m.handle for m in client.models.list() if m.handle and model_id in m.handle]
+    agent = client.agents.create(
+        name="tuning-check",
+        agent_type="letta_v1_agent",
+        model=handles[0],
+        system="tuning check",
+        include_base_tools=False,
+        tools=[],
+    )
+    return agent.id, client.conversations.create(agent_id=agent.id).id
+
+
+@pytest.mark.letta
+def test_runs_end_with_the_stop_reason_on_the_agent_and_messages_in_order(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    def agent_once(stop_reason: str) -> Any:
+        """The agent once the run's end is recorded (Letta records it after the stream closes)."""
+        for _ in range(200):
+            agent = client.agents.retrieve(agent_id)
+            if agent.last_stop_reason == stop_reason:
+                return agent
+            time.sleep(0.05)
+        raise AssertionError(f"last_stop_reason stayed {agent.last_stop_reason!r}, not {stop_reason!r}")
+
+    created = client.agents.retrieve(agent_id).updated_at
+    scripted_model.push("first", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    after_plain = agent_once("end_turn")
+    events = send([{"role": "user", "content": "two"}])
+    after_call = agent_once("requires_approval")
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+    after_return = agent_once("end_turn")
+
+    # as the full agent update wrote it: each run's end bumps updated_at (and its author)
+    assert created < after_plain.updated_at < after_call.updated_at < after_return.updated_at
+    assert after_return.last_updated_by_id == after_plain.last_updated_by_id is not None
+    history = client.conversations.messages.list(conversation, order="asc", limit=50)
+    kinds = {"user_message", "assistant_message", "approval_request_message", "tool_return_message"}
+    # in the order the sequence ids give
+    assert [m.message_type for m in history if m.message_type in kinds] == [
+        "user_message",
+        "assistant_message",
+        "user_message",
+        "approval_request_message",
+        "tool_return_message",
+        "assistant_message",
+    ]
+    answers = [m.content for m in history if m.message_type == "assistant_message"]
+    assert answers == ["first", "after the tool"]
