@@ -232,7 +232,8 @@ def test_folding_settings_into_the_options_keeps_the_programs_first_and_is_idemp
 
     assert folded.allowed_tools == ["Grep", "Read"] and folded.disallowed_tools == ["Bash"]
     assert folded.permission_mode == "default" and folded.add_dirs == ["/x"]
-    assert setting_sources.with_settings(folded, found) == folded
+    assert setting_sources.with_settings(folded, found) is folded
+    assert setting_sources.with_settings(options, setting_sources.Settings()) is options
     assert setting_sources.with_settings(ClaudeAgentOptions(), found).permission_mode == "plan"
 
 

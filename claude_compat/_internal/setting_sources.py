@@ -320,11 +320,19 @@ def read_settings(
 
 def with_settings(options: ClaudeAgentOptions, settings: Settings) -> ClaudeAgentOptions:
     """The options with the settings' rules, mode and directories folded in (the program's come first;
-    folding twice changes nothing)."""
+    folding twice changes nothing; with nothing to fold, the very same options)."""
 
     def joined(mine: Sequence[Any], theirs: Sequence[Any]) -> list[Any]:
         return [*mine, *(x for x in theirs if x not in mine)]
 
+    adds = (
+        set(settings.allow) - set(options.allowed_tools)
+        or set(settings.deny) - set(options.disallowed_tools)
+        or (settings.default_mode and not options.permission_mode)
+        or set(settings.additional_directories) - {str(d) for d in options.add_dirs}
+    )
+    if not adds:  # the program's own object, so what it changes later still reaches the session
+        return options
     return dataclasses.replace(
         options,
         allowed_tools=joined(options.allowed_tools, settings.allow),
