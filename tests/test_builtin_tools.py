@@ -795,7 +795,7 @@ async def test_cancelling_a_bash_call_stops_its_processes(ctx: ToolContext) -> N
                 await anyio.sleep(0.02)
         tg.cancel_scope.cancel()
     child = int(pid_file.read_text())
-    with anyio.fail_after(10):
+    with anyio.fail_after(30):  # generous: the fast core may run at a low priority beside the suite
         while _alive(child):
             await anyio.sleep(0.05)
 

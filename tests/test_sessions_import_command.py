@@ -243,14 +243,14 @@ def test_ctrl_c_leaves_no_half_imported_session_and_the_next_run_imports_the_res
     config = tmp_path / "claude-config"
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
     ids: list[str] = []
-    for n in range(4):
+    for n in range(8):  # enough sessions, imported one at a time, that the interrupt lands mid-run
         work = tmp_path / f"work{n}"
         work.mkdir()
         ids += Sessions(config, work).ids.values()
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claude_compat", "sessions", "import", "--jobs", "2"],
+        [sys.executable, "-m", "claude_compat", "sessions", "import", "--jobs", "1"],
         cwd=root,
         env=env,
         stdout=subprocess.PIPE,
