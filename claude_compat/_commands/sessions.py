@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -151,16 +153,36 @@ async def _import(args: argparse.Namespace, seen: list[Outcome]) -> Summary:
         bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in counts.items() if n), refresh=False)
         bar.update(1)
 
+    interrupted = False
+    result: Summary | None = None
     try:
-        return await bulk_import.import_sessions(
-            sources,
-            backend=backend,
-            sessions=sessions,
-            dry_run=args.dry_run,
-            jobs=args.jobs,
-            options=options,
-            on_done=done,
-        )
+        async with anyio.create_task_group() as group:
+
+            async def on_ctrl_c() -> None:
+                # our own handler: a cancel scope's cancellation waits out a session being
+                # written and then stops the rest, where the event loop's own one could be lost
+                nonlocal interrupted
+                with anyio.open_signal_receiver(signal.SIGINT) as signals:
+                    async for _ in signals:
+                        interrupted = True
+                        group.cancel_scope.cancel()
+                        return
+
+            if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+                group.start_soon(on_ctrl_c)
+            result = await bulk_import.import_sessions(
+                sources,
+                backend=backend,
+                sessions=sessions,
+                dry_run=args.dry_run,
+                jobs=args.jobs,
+                options=options,
+                on_done=done,
+            )
+            group.cancel_scope.cancel()
+        if interrupted or result is None:
+            raise KeyboardInterrupt
+        return result
     finally:
         bar.close()
         if backend is not None:
