@@ -4,6 +4,9 @@ the retried call answers. With CLAUDE_CODE_MAX_RETRIES=1 as a program sets it to
 Adapted from the "Error Handling" section of anshumanbh/securevibes
 docs/references/claude-agent-sdk-guide.md (a query() loop that reports system notices and the
 result, catching ProcessError), with the retry limit set through ``env``.
+
+Source URL:
+https://github.com/anshumanbh/securevibes/blob/HEAD/docs/references/claude-agent-sdk-guide.md
 """
 
 import anyio

@@ -4,6 +4,9 @@ file, reads it and fixes a crash; the program prints text, tool names and the re
 Adapted from jbcodeforce/MyAIAssistant, .cursor/skills/claude-agent-sdk/reference.md
 ("Bug-fixing agent with query()"). Adapted: the program writes the utils.py it asks about and
 prints it afterwards.
+
+Source URL:
+https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """
 
 import asyncio

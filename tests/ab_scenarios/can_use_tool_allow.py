@@ -5,6 +5,9 @@ Bash commands and allows the rest with updated_input; the model runs a command t
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/permission_control.py.
 Adapted: the callback also prints what it was asked; the prompt asks for a directory to be
 created; the program prints whether it was.
+
+Source URL:
+https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """
 
 import asyncio

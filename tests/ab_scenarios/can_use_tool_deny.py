@@ -6,6 +6,9 @@ Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/permis
 Adapted: the callback also prints what it was asked; the prompt asks to clean up a build
 directory the program creates first; the program prints the result's denials and whether the
 directory is still there.
+
+Source URL:
+https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """
 
 import asyncio

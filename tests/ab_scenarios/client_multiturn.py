@@ -3,6 +3,9 @@
 
 Adapted from khangtran24/nasus, playground/example_claude_sdk.py. Adapted: the unused
 ResultMessage import is left out.
+
+Source URL:
+https://github.com/khangtran24/nasus/blob/HEAD/playground/example_claude_sdk.py
 """
 
 import asyncio

@@ -5,6 +5,9 @@ Adapted from mtmtnao-handson/claude-agent-sdk-handon, src/03_tools/01_file_opera
 Adapted: the prompt is in English; the work happens in the program's working directory instead
 of a fresh temporary one (whose random path would differ between runs); messages are printed by
 type, text and tool call instead of whole (they hold ids and timings), and the file at the end.
+
+Source URL:
+https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/03_tools/01_file_operations.py
 """
 
 import asyncio

@@ -5,6 +5,9 @@ messages it received.
 Source: anthropics/claude-agent-sdk-python, examples/filesystem_agents.py. Adapted: the program
 writes the agent file into its own work dir (the example reads the SDK repository's); the cost
 is not printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/filesystem_agents.py
 """
 
 import asyncio

@@ -4,6 +4,9 @@ suppressOutput and hookSpecificOutput.additionalContext together.
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hooks.py
 (test_hook_with_additional_context). Adapted: a program instead of a test; messages are printed
 by type (and the result's text).
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """
 
 import anyio

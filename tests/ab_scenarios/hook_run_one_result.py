@@ -5,6 +5,9 @@ session_state_changed system message reaches the program.
 Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_run_end.py
 (test_hook_run_ends_with_one_result with its _options and _record_hook). Adapted: a program
 instead of a test; what the test asserts is printed, with the kinds of the messages.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_run_end.py
 """
 
 from pathlib import Path

@@ -4,6 +4,9 @@ every tool (writing audit.jsonl), plus a PreToolUse Bash guard that denies dange
 Source: mtmtnao-handson/claude-agent-sdk-handon, src/04_advanced/03_hooks.py. Adapted: messages
 are printed by type instead of whole (they hold ids and timings); the audit log's events are
 printed at the end without their timestamps.
+
+Source URL:
+https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/03_hooks.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ named important…) or allow, with reason and systemMessage, on two questions of
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (strict_approval_hook,
 example_decision_fields). Adapted: logging without timestamps.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ it holds an error, answers systemMessage, reason and additionalContext.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (review_tool_output,
 example_posttooluse). Adapted: only this example of the file runs.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

@@ -6,6 +6,9 @@ Adapted from anthropics/claude-agent-sdk-python, examples/safety_guardrails.py (
 sentinel_safety_hook, display_message). Adapted: the Sentinel AI scanner (a third-party package)
 is replaced by a small list of dangerous patterns with the same deny answer; the result line
 leaves out the duration (a timing).
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/safety_guardrails.py
 """
 
 import asyncio

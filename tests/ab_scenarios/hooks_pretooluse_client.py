@@ -3,6 +3,9 @@ same client a second question's echo runs.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (check_bash_command,
 example_pretooluse). Adapted: logging without timestamps.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

@@ -5,6 +5,9 @@ the program prints the events in the order they fired.
 Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_new_hooks.py
 (test_multiple_new_hooks_together). Adapted: a program instead of a test; messages are printed
 by type instead of whole (they hold ids and timings); the events are printed, not asserted.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_new_hooks.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ naming SessionStart; the CLI rejects it and ends the turn with an error result b
 
 Adapted from anthropics/claude-agent-sdk-python examples/hooks.py (example_userpromptsubmit:
 its add_custom_instructions hook, registered for UserPromptSubmit, names "SessionStart").
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 from typing import Any

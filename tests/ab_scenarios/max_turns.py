@@ -5,6 +5,9 @@ Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/error_
 Adapted: the program prints whether the init message carried a session id, not the id itself
 (it differs per run); the loop is wrapped in try/except ResultError, which the SDK raises after
 an error result.
+
+Source URL:
+https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/error_handling.py
 """
 
 import asyncio

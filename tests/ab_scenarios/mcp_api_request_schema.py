@@ -4,6 +4,9 @@ object and optional arguments; the model calls it with five arguments.
 Adapted from jbcodeforce/MyAIAssistant, .cursor/skills/claude-agent-sdk/reference.md ("Tool
 with JSON Schema": the api_request tool). Adapted: offline, the tool answers with the request
 it would send instead of calling the service; a client runs one question.
+
+Source URL:
+https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """
 
 import json

@@ -3,6 +3,9 @@ ClaudeSDKClient, including an error result (division by zero, is_error) and a te
 
 Source: anthropics/claude-agent-sdk-python, examples/mcp_calculator.py. Adapted: the prompt
 list ends with a division by zero instead of a second compound calculation.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/mcp_calculator.py
 """
 
 import asyncio

@@ -6,6 +6,9 @@ Source: anthropics/claude-agent-sdk-python, e2e-tests/test_sdk_mcp_tools.py
 (test_sdk_mcp_permission_enforcement). Adapted: a program instead of a test; messages are
 printed by type with the tool results' text; the scripted model calls greet, then echo, then
 answers.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """
 
 from typing import Any

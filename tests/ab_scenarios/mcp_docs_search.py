@@ -4,6 +4,9 @@ bypassPermissions; the model searches, then fetches one document.
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/custom_mcp_server.py.
 Unchanged but for the model script.
+
+Source URL:
+https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/custom_mcp_server.py
 """
 
 import asyncio

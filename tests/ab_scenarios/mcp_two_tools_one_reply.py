@@ -3,6 +3,9 @@
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_sdk_mcp_tools.py
 (test_sdk_mcp_multiple_tools). Adapted: a program instead of a test; messages are printed by
 type.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """
 
 from typing import Any

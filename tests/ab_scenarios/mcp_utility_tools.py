@@ -5,6 +5,9 @@ Source: mtmtnao-handson/claude-agent-sdk-handon, src/04_advanced/04_custom_tools
 messages are printed by type and tool results by their text instead of whole (they hold ids and
 timings); the scripted model does not call the clock and uuid tools, whose answers change on
 every run.
+
+Source URL:
+https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/04_custom_tools.py
 """
 
 import asyncio

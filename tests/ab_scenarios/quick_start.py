@@ -3,6 +3,9 @@ max_turns=1, then Read/Write allowed and the model writes a file; the cost is pr
 
 Source: anthropics/claude-agent-sdk-python, examples/quick_start.py. Unchanged but for the
 model script.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """
 
 import anyio

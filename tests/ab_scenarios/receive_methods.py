@@ -4,6 +4,9 @@
 Source: mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/04_claude_sdk_client/docs_samples/04_06_receive_methods.py. Unchanged but for
 the model script.
+
+Source URL:
+https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/04_claude_sdk_client/docs_samples/04_06_receive_methods.py
 """
 
 import asyncio

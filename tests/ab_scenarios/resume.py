@@ -7,6 +7,9 @@ docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md (the Python examp
 the Session ID", which resumes at the end). Adapted: wrapped in a program; messages are printed
 by type and text instead of whole (they hold ids and timings); the id itself is not printed,
 only whether the resumed session is the saved one.
+
+Source URL:
+https://github.com/patrickcarmichael/claude-docs/blob/HEAD/docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md
 """
 
 import asyncio

@@ -3,6 +3,9 @@ a description) in bypassPermissions; the model calls mcp__weather__get_weather a
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/query_with_tools.py.
 Unchanged but for the model script.
+
+Source URL:
+https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/query_with_tools.py
 """
 
 import asyncio

@@ -7,6 +7,9 @@ Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_persist_session.
 _session_id_via_client and _listed_session_ids). Adapted: a program instead of a test; the
 persist_session option is left out (the pinned SDK does not have it; sessions persist by
 default), so the client run is a second control case; what the test asserts is printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_persist_session.py
 """
 
 from pathlib import Path

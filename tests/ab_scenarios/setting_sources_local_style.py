@@ -4,6 +4,9 @@
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_agents_and_settings.py
 (test_setting_sources_project_included). Adapted: a program instead of a test; the project is
 the program's work dir; the output style is printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """
 
 from pathlib import Path

@@ -4,6 +4,9 @@ breaks on the ResultMessage, printing the cost.
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_bash_command). Adapted: the set of message types is printed sorted (a set's order
 changes from run to run).
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ while a 5-second Bash sleep runs; the program reports the timeout and disconnect
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py (example_error_handling).
 Adapted: only this example of the file runs.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

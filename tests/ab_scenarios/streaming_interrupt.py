@@ -4,6 +4,9 @@ answering; a new question follows on the same client.
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_with_interrupt). Unchanged but for the model script (its first reply is slow, so the
 interrupt lands while the model is answering).
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ ResultMessage.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_manual_message_handling). Unchanged but for the model script.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

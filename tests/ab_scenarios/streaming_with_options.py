@@ -3,6 +3,9 @@ program collects the names of the tools used.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_with_options). Unchanged but for the model script.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -6,6 +6,9 @@ Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_simple_structured_output). Adapted: a program instead of a test; the refusals are printed,
 and the error result and ResultError are caught and printed instead of asserted away; the
 scripted model keeps sending a count as text.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 from pathlib import Path

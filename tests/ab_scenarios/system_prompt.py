@@ -3,6 +3,9 @@ the preset with an append.
 
 Source: anthropics/claude-agent-sdk-python, examples/system_prompt.py. Unchanged but for the
 model script.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/system_prompt.py
 """
 
 import anyio

@@ -3,6 +3,9 @@
 
 Adapted from relyky/ClaudeAgentSDKLab, basic_query.py (basic_query). Adapted: a main block runs
 it (the module only defines the function).
+
+Source URL:
+https://github.com/relyky/ClaudeAgentSDKLab/blob/HEAD/basic_query.py
 """
 
 import asyncio

@@ -3,6 +3,9 @@ prints every thinking block, text block and tool use, and the result's turns and
 
 Adapted from juanhuttemann/claude-tdd-agent, poc_thinking.py (the whole proof of concept).
 Adapted: the result line leaves out the duration (a timing).
+
+Source URL:
+https://github.com/juanhuttemann/claude-tdd-agent/blob/HEAD/poc_thinking.py
 """
 
 import asyncio

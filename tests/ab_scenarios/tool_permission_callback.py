@@ -4,6 +4,9 @@ outside ./ into ./safe_output/, allows safe Bash commands, and logs every reques
 Source: anthropics/claude-agent-sdk-python, examples/tool_permission_callback.py. Adapted: the
 result's duration (wall clock) is not printed, and the summary prints how many suggestions
 each request had instead of their full text.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tool_permission_callback.py
 """
 
 import asyncio

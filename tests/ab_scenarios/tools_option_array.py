@@ -3,6 +3,9 @@ tools the init message lists and the answer.
 
 Source: anthropics/claude-agent-sdk-python, examples/tools_option.py (tools_array_example).
 Adapted: only this example of the file runs; the cost is not printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """
 
 import anyio

@@ -3,6 +3,9 @@ program prints how many tools the init message lists, the first five, and the an
 
 Source: anthropics/claude-agent-sdk-python, examples/tools_option.py (tools_preset_example).
 Adapted: only this example of the file runs; the cost is not printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """
 
 import anyio

@@ -5,6 +5,9 @@ model goes on (here: to say so).
 Source: anthropics/claude-agent-sdk-python, examples/quick_start.py (with_tools_example).
 Adapted: tool calls and tool results are printed too; the scripted model calls a made-up
 CreateFile tool, then answers.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """
 
 import anyio

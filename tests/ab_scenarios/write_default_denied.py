@@ -6,6 +6,9 @@ Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_permission_promp
 (test_query_none_denies_and_finishes with its _options). Adapted: a program instead of a test;
 the permission_prompts="none" option is left out (the pinned SDK does not have it: without a
 callback a prompt is already denied); the result and its denials are printed.
+
+Source URL:
+https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_permission_prompts.py
 """
 
 from pathlib import Path
