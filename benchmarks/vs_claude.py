@@ -46,6 +46,7 @@ from scale import listening_pid, self_kib, status_kib
 
 import claude_compat
 from claude_compat._internal import engine as _engine
+from claude_compat._internal.ab import offline_claude_env
 from letta_backend import conversations
 
 SYSTEM_PROMPT = "You are a benchmark agent. Answer briefly."
@@ -132,22 +133,6 @@ def anthropic_fake() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def oracle_env(base_url: str, home: Path) -> dict[str, str]:
-    """The environment that runs the real CLI offline against the fake (reference/claude-oracle.md)."""
-    return {
-        "ANTHROPIC_BASE_URL": base_url,
-        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_ERROR_REPORTING": "1",
-        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-        "IS_SANDBOX": "1",
-        "HOME": str(home),
-        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-    }
 
 
 # --- /proc ------------------------------------------------------------------------------------------
@@ -497,7 +482,7 @@ async def run(args: argparse.Namespace, pair: _harness.Pair, anthropic_url: str,
     (home / ".claude").mkdir(parents=True, exist_ok=True)
     cwd = work / "cwd"
     cwd.mkdir(exist_ok=True)
-    env = oracle_env(anthropic_url, home)
+    env = offline_claude_env(anthropic_url, home)
     real = Side("claude_agent_sdk", claude_agent_sdk, env, str(cwd))
     compat = Side("claude-compat", claude_compat, env, str(cwd))
     port = urlsplit(pair.letta_url).port

@@ -14,6 +14,7 @@ import claude_agent_sdk as real
 import pytest
 
 import claude_compat as compat
+from claude_compat._internal.ab import offline_claude_env
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from claude_compat.testing._anthropic import AnthropicScriptedServer
 
@@ -35,22 +36,6 @@ def _assert_in_order(sent: object, texts: list[str]) -> None:
     seen = str(sent)
     places = [seen.find(text) for text in texts]
     assert -1 not in places and places == sorted(places), dict(zip(texts, places, strict=True))
-
-
-def _offline_env(server: AnthropicScriptedServer, home: Path) -> dict[str, str]:
-    """The variables that run the real SDK's CLI offline against `server` (see the oracle recipe)."""
-    return {
-        "ANTHROPIC_BASE_URL": server.base_url,
-        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_ERROR_REPORTING": "1",
-        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-        "IS_SANDBOX": "1",
-        "HOME": str(home),
-        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-    }
 
 
 async def test_a_session_started_on_claude_compat_is_resumed_by_the_real_sdk_from_the_store(
@@ -83,7 +68,7 @@ async def test_a_session_started_on_claude_compat_is_resumed_by_the_real_sdk_fro
                 cwd=work,
                 session_store=store,
                 resume=session_id,
-                env=_offline_env(anthropic, tmp_path / "home"),
+                env=offline_claude_env(anthropic.base_url, tmp_path / "home"),
             ),
         )
     ]
@@ -108,7 +93,7 @@ async def test_one_live_session_moves_from_the_real_sdk_to_claude_compat_and_bac
     work = tmp_path / "work"
     work.mkdir()
     store = real.InMemorySessionStore()
-    env = _offline_env(anthropic, tmp_path / "home")
+    env = offline_claude_env(anthropic.base_url, tmp_path / "home")
 
     anthropic.model.push("Noted: pelican.")
     started = [

@@ -301,6 +301,23 @@ def lane_model_ids(lanes: int, model_id: str = SCRIPTED_MODEL_ID) -> list[str]:
     return [model_id] + [f"{model_id}-lane{n}" for n in range(2, lanes + 1)]
 
 
+def offline_claude_env(base_url: str, home: Path) -> dict[str, str]:
+    """The variables that run the real SDK's CLI offline against a scripted Anthropic API at
+    `base_url`, with `home` as its home and config folder (see the oracle recipe)."""
+    return {
+        "ANTHROPIC_BASE_URL": base_url,
+        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
+        "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
+        "HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+    }
+
+
 class ScriptedLane:
     """One run's own pair of scripted models: its Anthropic fake, and its model id on the shared
     OpenAI-compatible server (Letta stores that server's port, so lanes share it and are told
@@ -344,20 +361,11 @@ class ScriptedLane:
     def env(self, side: Side, home: Path) -> dict[str, str]:
         """Variables that point one side at its fake (merged over the child's environment)."""
         if side == "claude":
+            # the CLI's default model is the Claude model the lane's Letta handle stands for, so
+            # both sides run (and price) one model where the program names none
             return {
-                "ANTHROPIC_BASE_URL": self._anthropic.base_url,
-                "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-                "DISABLE_TELEMETRY": "1",
-                "DISABLE_AUTOUPDATER": "1",
-                "DISABLE_ERROR_REPORTING": "1",
-                "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-                "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
-                # the CLI's default model is the Claude model the lane's Letta handle stands for, so
-                # both sides run (and price) one model where the program names none
+                **offline_claude_env(self._anthropic.base_url, home),
                 "ANTHROPIC_MODEL": self._backends.claude_model,
-                "HOME": str(home),
-                "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             }
         env = {
             "LETTA_BASE_URL": self._backends.letta_url,
