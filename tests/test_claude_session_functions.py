@@ -49,6 +49,17 @@ def test_list_sessions_shows_claude_transcripts_as_the_claude_sdk_does(work: Pat
     assert greeting.summary == greeting.custom_title == "My greeting session" and greeting.tag == "migrate-me"
 
 
+def test_sessions_modified_at_the_same_moment_are_listed_in_the_claude_sdks_order(work: Path) -> None:
+    """Ties on ``last_modified`` keep the Claude SDK's order (the folder's), not one of our own."""
+    config = Path(os.environ["CLAUDE_CONFIG_DIR"]) / "projects"
+    for transcript in config.rglob("*.jsonl"):
+        os.utime(transcript, (1_800_000_000, 1_800_000_000))
+    for kwargs in ({"directory": str(work)}, {}):
+        listed = fields(ours.list_sessions(**kwargs))
+        assert len({info["last_modified"] for info in listed}) == 1, listed
+        assert listed == fields(claude_agent_sdk.list_sessions(**kwargs)), kwargs
+
+
 def test_get_session_info_and_messages_of_a_claude_transcript_match_the_claude_sdk(work: Path) -> None:
     for session_id in (GREETING, SECOND):
         assert fields([ours.get_session_info(session_id, str(work))]) == fields(

@@ -126,12 +126,18 @@ def list_infos(directory: str | None) -> list[SDKSessionInfo]:
     root = transcripts.projects_dir()
     if directory:
         folder = root / project_key_for_directory(directory)
-        files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+        files = list(transcripts.folder_transcripts(folder))
         project_path: str | None = transcripts.canonical_cwd(directory)
     else:
-        files = transcripts.transcript_files(root)
+        files = transcripts.transcript_files(root, ordered=False)
         project_path = None
-    return [info for info in (info_of(f, project_path) for f in files) if info is not None]
+    newest: dict[str, SDKSessionInfo] = {}  # one per session id, the newest, where it was first seen
+    for info in (info_of(f, project_path) for f in files):
+        if info is not None and (
+            info.session_id not in newest or info.last_modified > newest[info.session_id].last_modified
+        ):
+            newest[info.session_id] = info
+    return list(newest.values())
 
 
 def info(session_id: str, directory: str | None) -> SDKSessionInfo | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,17 +85,31 @@ def find_transcript(session_id: str, directory: str | None = None) -> Path | Non
     return None
 
 
-def transcript_files(root: Path | None = None) -> list[Path]:
-    """Every main transcript under a projects folder (subagent transcripts excluded), sorted."""
+def transcript_files(root: Path | None = None, *, ordered: bool = True) -> list[Path]:
+    """Every main transcript under a projects folder (subagent transcripts excluded).
+
+    Sorted by path, or with ``ordered=False`` in directory order: the order the Claude SDK lists
+    sessions in, which decides where sessions of the same ``last_modified`` fall.
+    """
     base = root if root is not None else projects_dir()
+    arrange: Callable[[Iterable[Path]], list[Path]] = sorted if ordered else list
     try:
-        folders = sorted(p for p in base.iterdir() if p.is_dir())
+        folders = arrange(p for p in base.iterdir() if p.is_dir())
     except OSError:
         return []
-    files = [f for folder in folders for f in sorted(folder.glob("*.jsonl")) if f.is_file()]
-    if not files and any(base.glob("*.jsonl")):  # a single project folder was given
-        files = sorted(f for f in base.glob("*.jsonl") if f.is_file())
+    files = [f for folder in folders for f in arrange(folder_transcripts(folder)) if f.is_file()]
+    if not files and any(folder_transcripts(base)):  # a single project folder was given
+        files = arrange(f for f in folder_transcripts(base) if f.is_file())
     return files
+
+
+def folder_transcripts(folder: Path) -> Iterator[Path]:
+    """The ``.jsonl`` files of one project folder, in directory order (none if it is missing)."""
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return iter(())
+    return (child for child in children if child.name.endswith(".jsonl"))
 
 
 def _project_folder(project_path: str) -> Path | None:
