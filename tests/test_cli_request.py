@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,6 +57,28 @@ async def test_the_cli_request_is_recorded_once_per_version_with_volatile_parts_
     assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
     path.write_text('{"tools": [], "marker": true}')  # the second call reads the cache, no new run
     assert await cli_request.recorded_request() == {"tools": [], "marker": True}
+
+
+def test_the_cli_request_is_recorded_where_claude_agent_sdk_is_mapped_to_claude_compat(
+    tmp_path: Path,
+) -> None:
+    """Under ``claude-compat run`` (and the ab lane) the real SDK cannot load in-process: a child records."""
+    pytest.importorskip("claude_agent_sdk")
+    program = (
+        "import json, anyio\n"
+        "from claude_compat._internal import cli_request, importhook\n"
+        "importhook.install()\n"
+        "import claude_agent_sdk\n"
+        "assert claude_agent_sdk.__name__ == 'claude_compat'\n"
+        "print(json.dumps(sorted(anyio.run(cli_request.cli_tool_texts, {}))))\n"
+    )
+    env = {**os.environ, "CLAUDE_COMPAT_CACHE": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert cli_facts.CLI_TEXT_TOOLS <= set(json.loads(done.stdout.splitlines()[-1]))
+    assert "could not record" not in done.stderr
 
 
 # --- the CLI's tool texts, as the model gets them ---------------------------------------------------
@@ -126,3 +152,18 @@ async def test_the_model_gets_the_clis_tool_texts_or_the_projects_own(
         offered = {t["function"]["name"]: t["function"] for t in scripted_model.completions[-1].tools}
         assert offered["Read"]["description"] == (expected or BUILTIN_TOOLS["Read"].description)
         assert offered["Agent"]["description"].startswith("Launch a subagent")  # the others keep theirs
+
+
+async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fresh_texts: Path) -> None:
+    """The CLI words its tools per model (older models get longer texts): the handle's model decides."""
+    pytest.importorskip("claude_agent_sdk")
+    model = cli_request.claude_model_of("openai-proxy/claude-sonnet-4-5")
+    assert model == "claude-sonnet-4-5" and cli_request.claude_model_of("openai/gpt-4o") is None
+    texts = await cli_request.cli_tool_texts({}, model)
+    body = await cli_request.recorded_request(model)
+    assert body is not None
+    recorded = {t["name"]: t for t in body["tools"] if not t.get("defer_loading")}
+    default = await cli_request.cli_tool_texts({})
+    for name in cli_facts.CLI_TEXT_TOOLS:
+        assert texts[name]["description"] == recorded[name]["description"]
+    assert texts["Bash"]["description"] != default["Bash"]["description"]

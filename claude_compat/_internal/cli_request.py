@@ -25,7 +25,16 @@ import platformdirs
 
 from .._private_files import private_dir, write_private_text
 
-__all__ = ["CWD", "DATE", "TEXTS_ENV", "cache_path", "cli_tool_texts", "cli_version", "recorded_request"]
+__all__ = [
+    "CWD",
+    "DATE",
+    "TEXTS_ENV",
+    "cache_path",
+    "claude_model_of",
+    "cli_tool_texts",
+    "cli_version",
+    "recorded_request",
+]
 
 log = logging.getLogger("claude_compat")
 
@@ -51,7 +60,7 @@ TEXTS_ENV = "CLAUDE_COMPAT_CLI_TOOL_TEXTS"
 
 _said_missing = False
 _said_failed = False
-_texts: dict[str, dict[str, dict[str, Any]]] = {}  # CLI version → its tool texts, once per process
+_texts: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = {}  # (CLI version, model) → tool texts
 
 
 def cli_version() -> str | None:
@@ -95,10 +104,30 @@ async def recorded_request(model: str | None = None) -> dict[str, Any] | None:
 
 
 async def _record(model: str | None) -> dict[str, Any]:
+    """The CLI's first main-loop request, normalised, recorded in a child interpreter.
+
+    A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
+    (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
+    """
+    import sys
+
+    command = [sys.executable, "-m", __name__, model or ""]
+    done = await anyio.run_process(command, check=False)
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"recording the Claude CLI's request failed (exit {done.returncode}): {tail[0]}")
+    lines = done.stdout.decode().strip().splitlines()
+    body: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    if not body:
+        raise RuntimeError("recording the Claude CLI's request printed nothing")
+    return body
+
+
+async def _record_here(model: str | None) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
     import claude_agent_sdk as sdk
 
-    if sdk.__name__ != "claude_agent_sdk":  # claude-compat run's import hook: the name is ours here
+    if sdk.__name__ != "claude_agent_sdk":  # an import hook maps the name to claude-compat here
         raise RuntimeError(
             "claude_agent_sdk is mapped to claude-compat in this process; the real CLI cannot run"
         )
@@ -139,8 +168,19 @@ def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
     return out
 
 
-async def cli_tool_texts(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+def claude_model_of(handle: str | None) -> str | None:
+    """The Claude model a Letta handle names (``provider/claude-…``), else None: the CLI's default.
+
+    The CLI's tool texts differ by model (older models get longer ones), so they are recorded per model.
+    """
+    name = (handle or "").rsplit("/", 1)[-1]
+    return name if name.startswith("claude-") else None
+
+
+async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[str, dict[str, Any]]:
     """The CLI's own description and input schema of each tool its request carries whole, by name.
+
+    ``model`` is the Claude model the CLI would run (None: its default), see :func:`claude_model_of`.
 
     Empty when the real SDK is not installed (said once by :func:`recorded_request`), when ``env``
     turns it off with :data:`TEXTS_ENV`, or when recording fails (said once): the project's texts serve.
@@ -149,10 +189,10 @@ async def cli_tool_texts(env: dict[str, str]) -> dict[str, dict[str, Any]]:
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return {}
     version = cli_version()
-    if version is not None and version in _texts:
-        return _texts[version]
+    if version is not None and (version, model) in _texts:
+        return _texts[version, model]
     try:
-        body = await recorded_request()
+        body = await recorded_request(model)
     except Exception as exc:  # the project's own texts serve; say why once
         if not _said_failed:
             _said_failed = True
@@ -172,5 +212,11 @@ async def cli_tool_texts(env: dict[str, str]) -> dict[str, dict[str, Any]]:
             continue
         schema = {k: v for k, v in tool["input_schema"].items() if k != "$schema"}
         texts[str(tool.get("name"))] = {"description": str(tool.get("description", "")), "parameters": schema}
-    _texts[version] = texts
+    _texts[version, model] = texts
     return texts
+
+
+if __name__ == "__main__":  # the child of _record: print the recorded request as one JSON line
+    import sys
+
+    print(json.dumps(anyio.run(_record_here, sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None)))

@@ -113,8 +113,8 @@ class ToolHost:
         """Names of the tools the model can call."""
         return [t["name"] for t in self.client_tools()]
 
-    async def open(self, session_id: str) -> None:
-        """Prepare the tools of a session (list MCP tools, build the permission gate)."""
+    async def open(self, session_id: str, model_handle: str | None = None) -> None:
+        """Prepare the tools of a session on a model (list MCP tools, build the permission gate)."""
 
     def mcp_servers_status(self) -> list[dict[str, Any]]:
         """The init message's ``mcp_servers`` entries."""
@@ -217,7 +217,7 @@ class Engine:
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
-        await self.tools.open(self.session.session_id)
+        await self.tools.open(self.session.session_id, self.session.model_handle)
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""

@@ -81,8 +81,8 @@ class ClaudeToolHost(ToolHost):
         if self.hooks is not None:
             self.hooks.session_id = session_id
 
-    async def open(self, session_id: str) -> None:
-        """List the SDK MCP servers' tools and build the gate for this session."""
+    async def open(self, session_id: str, model_handle: str | None = None) -> None:
+        """List the SDK MCP servers' tools and build the gate for this session (on ``model_handle``)."""
         self.session_id = session_id
         for server_name, config in _servers(self.options.mcp_servers).items():
             if config.get("type") == "sdk":
@@ -101,7 +101,9 @@ class ClaudeToolHost(ToolHost):
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
         # MCP tools by full name, across servers, as the CLI lists them in the init message
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
-        cli_texts = await cli_request.cli_tool_texts({**os.environ, **self.options.env})
+        cli_texts = await cli_request.cli_tool_texts(
+            {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
+        )
         self._specs = (
             agent_spec
             + [
