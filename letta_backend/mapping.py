@@ -116,6 +116,12 @@ STOP_REASONS: dict[str, StopMapping] = {
 #: Fallback for a stop reason this table does not know (a newer server).
 UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)
 
+
+def stop_mapping(reason: str) -> StopMapping:
+    """The Claude ending of a Letta stop reason (unknown reasons end as execution errors)."""
+    return STOP_REASONS.get(reason, UNKNOWN_STOP)
+
+
 #: The model provider's HTTP status → Claude ``AssistantMessage.error`` (as the Claude CLI sets it).
 ASSISTANT_ERRORS_BY_STATUS: dict[int, str] = {
     401: "authentication_failed",

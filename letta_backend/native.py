@@ -48,7 +48,8 @@ class NativeSession(Session):
     def agent_id(self) -> str | None:
         """The Letta agent (known at once when given; else after the first ``send()``)."""
         if self._engine is not None and self._engine.session is not None:
-            return self._engine.session.agent_id or self._agent_id
+            agent_id: str | None = getattr(self._engine.session, "agent_id", None)  # a Letta session's
+            return agent_id or self._agent_id
         if self._resume is not None and self._resume.startswith("agent-"):
             return self._resume
         return self._agent_id
@@ -57,7 +58,8 @@ class NativeSession(Session):
     def conversation_id(self) -> str | None:
         """The Letta conversation (``"default"`` for an agent's default one); known after ``send()``."""
         if self._engine is not None and self._engine.session is not None:
-            return self._engine.session.conversation_id
+            conversation_id: str | None = getattr(self._engine.session, "conversation_id", None)
+            return conversation_id
         if self._resume is not None and self._resume.startswith("conv-"):
             return self._resume
         return None

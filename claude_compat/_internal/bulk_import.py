@@ -20,10 +20,10 @@ from typing import Any, Literal
 import anyio
 
 from letta_backend.backend import LettaBackend
-from letta_backend.claude_import import ClaudeHistory
 from letta_backend.client import map_error
 from letta_backend.registry import SessionRegistry
 
+from .._backend import ClaudeHistory
 from ..errors import ClaudeSDKError, InvalidOptionError, TranscriptError
 from ..types import ClaudeAgentOptions
 from . import transcripts
