@@ -31,6 +31,7 @@ from .registry import (
     SessionRegistry,
     default_registry,
 )
+from .sessions_store import fork_conversation_at
 from .text import well_formed
 from .timeouts import Stalled, Timeouts, next_wait, stall_error
 from .translate import RunTranslator
@@ -261,8 +262,6 @@ class LettaBackend:
             return await self._create(spec)
         fork_point: str | None = None
         if spec.resume_session_at:
-            from .sessions_store import fork_conversation_at  # sessions_store imports claude_compat
-
             fork_point = spec.resume_session_at
             new_conv = await fork_conversation_at(
                 self.client,
