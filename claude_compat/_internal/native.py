@@ -4,6 +4,9 @@
 on it, ``resume_session(agent_id | conversation_id)`` continues one (an agent id means the agent's
 default conversation), ``prompt`` is one turn on a new session. Sessions speak claude_compat
 messages and run turns with the same engine as ``query()`` and the V2 sessions.
+
+Programs import it as ``letta_backend.native`` (the migration guide's path), which re-exports it:
+it is Claude-shaped (a V2 Session underneath), so it lives on the Claude side.
 """
 
 from __future__ import annotations
@@ -11,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from claude_compat._internal.camel import to_options
-from claude_compat.errors import InvalidOptionError
-from claude_compat.types import ClaudeAgentOptions, ResultMessage
-from claude_compat.v2 import Session
+from letta_backend import agents
+from letta_backend.backend import LettaBackend
+from letta_backend.client import map_error
 
-from . import agents
-from .backend import LettaBackend
-from .client import map_error
+from ..errors import InvalidOptionError
+from ..types import ClaudeAgentOptions, ResultMessage
+from ..v2 import Session
+from .camel import to_options
 
 __all__ = ["NativeSession", "create_agent", "create_session", "prompt", "resume_session"]
 
