@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+from anyio.lowlevel import checkpoint
 
 from claude_compat._backend import (
     Block,
@@ -245,7 +246,7 @@ class FakeBackend:
         events = script.events(self._played) if isinstance(script, FakeRun) else script
         for event in events:
             yield event
-            await anyio.lowlevel.checkpoint()
+            await checkpoint()
 
     def turn_lease(self, session: FakeSession) -> AbstractAsyncContextManager[None]:
         """One turn at a time per session."""
