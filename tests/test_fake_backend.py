@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from claude_compat import (
@@ -230,6 +231,35 @@ async def test_a_run_the_server_stopped_at_its_step_limit_ends_as_max_turns(tmp_
     result = seen[-1]
     assert result.is_error and result.terminal_reason == "max_turns" and result.stop_reason == "tool_use"
     assert info.value.session_id == result.session_id
+
+
+async def test_interrupt_ends_the_model_call_in_flight_and_the_next_turn_goes_on(tmp_path: Path) -> None:
+    fake = FakeBackend(FakeRun(hold=True), FakeRun(text="after the interrupt"))
+    seen: list[Any] = []
+
+    with fake.installed():
+        async with ClaudeSDKClient(ClaudeAgentOptions(cwd=tmp_path)) as client:
+            await client.query("take your time")
+            async with anyio.create_task_group() as tg:
+
+                async def read() -> None:
+                    async for m in client.receive_response():
+                        seen.append(m)
+
+                tg.start_soon(read)
+                await fake.holding()
+                await client.interrupt()
+            await client.query("next")
+            after = [m async for m in client.receive_response()]
+
+    assert fake.cancels == 1
+    result, notice = seen[-1], seen[-2]
+    assert isinstance(notice, UserMessage) and notice.content == [TextBlock("[Request interrupted by user]")]
+    assert isinstance(result, ResultMessage) and result.terminal_reason == "aborted_streaming"
+    assert result.subtype == "error_during_execution" and result.num_turns == 2
+    assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
+    assert after[-1].session_id == result.session_id
+    assert str(fake.prompts[-1]).endswith("next")
 
 
 async def test_raw_neutral_events_are_played_as_given(tmp_path: Path) -> None:

@@ -71,7 +71,9 @@ class FakeRun:
     ``stop_reason`` defaults to ``requires_approval`` with tool calls (the engine runs them and
     sends their results in the next request), else ``end_turn``. ``error`` makes the model call
     fail with that message (``error_status``: the provider's HTTP status, which decides, as in
-    the Claude CLI, whether it is retried); the tokens count toward cost and ``usage``.
+    the Claude CLI, whether it is retried); the tokens count toward cost and ``usage``. ``hold``
+    keeps the run going after its blocks, as a model call in flight, until the session is
+    cancelled (``interrupt()``); :meth:`FakeBackend.holding` waits until it holds.
     """
 
     text: str = ""
@@ -82,6 +84,7 @@ class FakeRun:
     error_status: int | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    hold: bool = False
 
     def events(self, number: int) -> Iterator[Event]:
         """The neutral events of this run, the ``number``-th of its backend (from 1)."""
@@ -103,6 +106,8 @@ class FakeRun:
                 block.text = content
             yield BlockDelta(index, block, content)
             yield BlockFinished(index, block)
+        if self.hold:
+            return  # the backend holds the run here; a cancelled run reports nothing more
         if self.error is not None:
             status = f"Error code: {self.error_status} - " if self.error_status is not None else ""
             detail = f"{status}{{'error': {{'message': {self.error!r}}}}}"
@@ -151,6 +156,8 @@ class FakeBackend:
         self.closes = 0
         self._played = 0
         self._locks: dict[str, anyio.Lock] = {}
+        self._held: anyio.Event | None = None  # set while a run holds (made in the event loop)
+        self._release: dict[str, anyio.Event] = {}  # session id → the cancel its held run waits for
 
     def add(self, *runs: FakeRun | Iterable[Event]) -> None:
         """Queue more runs after those not played yet."""
@@ -169,6 +176,15 @@ class FakeBackend:
 
         with backends.installed(factory):
             yield self
+
+    async def holding(self) -> None:
+        """Wait until a run with ``hold=True`` holds (then ``interrupt()`` ends it)."""
+        await self._hold_event().wait()
+
+    def _hold_event(self) -> anyio.Event:
+        if self._held is None:
+            self._held = anyio.Event()
+        return self._held
 
     @property
     def tool_answers(self) -> list[ToolReturn | ToolDenial]:
@@ -247,6 +263,10 @@ class FakeBackend:
         for event in events:
             yield event
             await checkpoint()
+        if isinstance(script, FakeRun) and script.hold:
+            release = self._release[session.session_id] = anyio.Event()
+            self._hold_event().set()
+            await release.wait()
 
     def turn_lease(self, session: FakeSession) -> AbstractAsyncContextManager[None]:
         """One turn at a time per session."""
@@ -263,8 +283,12 @@ class FakeBackend:
         """Nothing to wait for: a fake run is over when cancelled."""
 
     async def cancel(self, session: FakeSession) -> None:
-        """Count the cancel (the engine ends the turn as interrupted)."""
+        """Count the cancel and end the session's held run, if any (the turn ends as interrupted)."""
         self.cancels += 1
+        release = self._release.pop(session.session_id, None)
+        if release is not None:
+            self._held = None
+            release.set()
 
     async def set_model(self, session: FakeSession, model: str | None, handle: str | None) -> None:
         """Switch the session's model: the handle, else the model name, else the backend's model."""
