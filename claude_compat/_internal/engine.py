@@ -62,6 +62,7 @@ from ..types import (
 from . import backends, cli_facts, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
+from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
 try:
@@ -271,9 +272,9 @@ class Engine:
 
     def set_permission_mode(self, mode: str) -> None:
         """Change the permission mode (Claude or Letta vocabulary)."""
-        if mode not in mapping.PERMISSION_MODES:
+        if mode not in PERMISSION_MODES:
             raise InvalidOptionError(
-                f"unknown permission mode {mode!r}; use one of {sorted(mapping.PERMISSION_MODES)}"
+                f"unknown permission mode {mode!r}; use one of {sorted(PERMISSION_MODES)}"
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
         self.tools.set_permission_mode(mode)
