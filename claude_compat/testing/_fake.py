@@ -6,7 +6,7 @@ Each model request the engine sends plays the next :class:`FakeRun`; what the en
 (prompts, tool results, denials) is recorded::
 
     fake = FakeBackend(
-        FakeRun(tool_calls=[FakeToolCall("Read", {"file_path": "notes.txt"})]),
+        FakeRun(tool_calls=[FakeToolCall("Read", {"file_path": "/home/me/notes.txt"})]),
         FakeRun(text="The notes say hello."),
     )
     with fake.installed():
