@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import pytest
 from claude_compat import ClaudeAgentOptions, query
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal.builtins import BUILTIN_TOOLS
+from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
 
 pytestmark = pytest.mark.anyio
@@ -120,7 +122,7 @@ async def test_a_failed_recording_leaves_the_project_texts_and_is_said_once(
 ) -> None:
     monkeypatch.setattr(cli_request, "cli_version", lambda: "0.0.0-test")
 
-    async def broken(model: str | None) -> dict[str, object]:
+    async def broken(model: str | None, preset: bool = False) -> dict[str, object]:
         raise RuntimeError("no CLI here")
 
     monkeypatch.setattr(cli_request, "_record", broken)
@@ -167,3 +169,31 @@ async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fre
     for name in cli_facts.CLI_TEXT_TOOLS:
         assert texts[name]["description"] == recorded[name]["description"]
     assert texts["Bash"]["description"] != default["Bash"]["description"]
+
+
+async def test_a_claude_model_is_told_its_environment_in_the_clis_words(fresh_texts: Path) -> None:
+    """The CLI's guidance lines, its words for the model and its git attribution, read from the CLI."""
+    pytest.importorskip("claude_agent_sdk")
+    cli = await cli_request.cli_reminders({}, "claude-sonnet-4-5")
+    assert (
+        cli is not None
+        and cli.environment_lines
+        and all(line.startswith(" - ") for line in cli.environment_lines)
+    )
+    assert cli.model_line is not None and "claude-sonnet-4-5" in cli.model_line
+    assert cli.attribution is not None and cli.attribution.startswith("Attribution for git commits")
+    env = Environment(
+        "/work/x", (), False, "linux", "bash", "Linux 6", "2026-12-06", "openai/claude-sonnet-4-5"
+    )
+    note = environment_reminder(env, cli)
+    order = [
+        note.index(part) for part in (" - OS Version: Linux 6", cli.environment_lines[0], cli.model_line)
+    ]
+    assert order == sorted(order) and note.index("Today's date is 2026-12-06.") < note.index(cli.attribution)
+    assert "You are powered by the model openai/" not in note
+    # any other model, or the CLI's texts turned off: the project's own words
+    assert await cli_request.cli_reminders({}, None) is None
+    assert await cli_request.cli_reminders({cli_request.TEXTS_ENV: "off"}, "claude-sonnet-4-5") is None
+    assert "You are powered by the model openai/gpt-4o." in environment_reminder(
+        dataclasses.replace(env, model="openai/gpt-4o")
+    )

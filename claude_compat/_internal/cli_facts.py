@@ -328,6 +328,10 @@ SET_MODEL_ECHO = "<local-command-stdout>Set model to `{model}`</local-command-st
 #: The CLI's first system text for an agent without the ``claude_code`` preset; a ``system_prompt``
 #: string (or custom or file prompt) follows it as a text of its own.
 AGENT_IDENTITY = "You are a Claude agent, built on Anthropic's Claude Agent SDK."
+#: The identity line the CLI puts before the ``claude_code`` preset when the program appends to it.
+PRESET_APPEND_IDENTITY = (
+    "You are Claude Code, Anthropic's official CLI for Claude, running within the Claude Agent SDK."
+)
 
 # --- structured output (output_format) -------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from letta_backend import mapping
-from letta_backend.backend import BackendSession, LettaBackend
+from letta_backend.backend import BackendSession, LettaBackend, SessionSpec
 from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
 from letta_backend.text import well_formed
 from letta_backend.timeouts import next_wait, stall_error
@@ -54,7 +54,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, prices, setting_sources, structured, subagents, unoffered
+from . import cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -205,9 +205,7 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to Letta and create or resume the session."""
-        spec = _options.session_spec(
-            self.options, first_prompt=well_formed(first_prompt), subagent_of=self._subagent_of
-        )
+        spec = await self._session_spec(self.options, well_formed(first_prompt))
         self.backend = await LettaBackend.connect(
             base_url=self.options.letta_base_url,
             api_key=self.options.letta_api_key,
@@ -218,6 +216,16 @@ class Engine:
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         await self.tools.open(self.session.session_id, self.session.model_handle)
+
+    async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
+        """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
+        preset: str | None = None
+        if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
+            env = {**os.environ, **options.env}
+            preset = await cli_request.preset_prompt(env, cli_request.claude_model_of(options.model))
+        return _options.session_spec(
+            options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
+        )
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
@@ -386,9 +394,7 @@ class Engine:
         fresh = dataclasses.replace(
             self.options, resume=None, continue_conversation=False, fork_session=False, session_id=None
         )
-        self.session = await self.backend.open_session(
-            _options.session_spec(fresh, first_prompt=None, subagent_of=self._subagent_of)
-        )
+        self.session = await self.backend.open_session(await self._session_spec(fresh, None))
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         self.tools.rebind(session.session_id)
@@ -561,7 +567,10 @@ class Engine:
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
-        note = environment_reminder(env)
+        model = cli_request.claude_model_of(self.model)
+        note = environment_reminder(
+            env, await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
+        )
         if isinstance(content, str):
             return f"{note}\n\n{content}"
         return [{"type": "text", "text": note}, *content]
