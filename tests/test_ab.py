@@ -70,10 +70,6 @@ _SUBAGENT_BACKGROUND = (
     "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
     "result first, the report later); claude-compat runs it in the foreground"
 )
-_SUBAGENT_CONTINUE = (
-    "a finished subagent: the CLI offers to continue it with SendMessage (canContinueAgent, the hint in "
-    "its hand-back text); claude-compat runs no SendMessage tool, so it says the subagent cannot be continued"
-)
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
 )
@@ -91,14 +87,6 @@ KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
     "agents_multiple": {
         "kinds": _SUBAGENT_BACKGROUND,
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
-    },
-    "forward_subagent_text_off": {
-        "message 7 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
-        "message 7 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
-    },
-    "forward_subagent_text_on": {
-        "message 8 (U[ToolResult]): content[0].content[0].text": _SUBAGENT_CONTINUE,
-        "message 8 (U[ToolResult]): tool_use_result.canContinueAgent": _SUBAGENT_CONTINUE,
     },
 }
 
