@@ -22,6 +22,7 @@ from claude_compat import (
     ResultMessage,
     SystemMessage,
     TaskNotificationMessage,
+    TaskProgressMessage,
     TaskStartedMessage,
     TaskUpdatedMessage,
     TextBlock,
@@ -37,7 +38,9 @@ GREETER = {"greeter": AgentDefinition(description="Greets.", prompt="You greet."
 
 
 def _kind(message: Any) -> str:
-    if isinstance(message, (TaskStartedMessage, TaskUpdatedMessage, TaskNotificationMessage)):
+    if isinstance(
+        message, (TaskStartedMessage, TaskProgressMessage, TaskUpdatedMessage, TaskNotificationMessage)
+    ):
         return type(message).__name__
     if isinstance(message, SystemMessage):
         return f"Sys:{message.subtype}"
@@ -111,20 +114,25 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
     launch = ToolCall(
         "Agent", {"description": "Greet", "prompt": "say hi", "subagent_type": "greeter"}, id="call_a"
     )
+    (tmp_path / "name.txt").write_text("Ada\n")
+    look = ToolCall("Read", {"file_path": str(tmp_path / "name.txt")}, id="call_r")
     scripted_model.push(Turn(tool_calls=[launch]))
-    scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(text="Hi there!"), times=1))
+    scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(tool_calls=[look]), times=1))
+    scripted_model.add_rule(Rule(last_tool="Ada", reply=Turn(text="Hi there!"), times=1))
     scripted_model.add_rule(Rule(last_tool="<task-notification>", reply=Turn(text="DONE"), times=1))
 
     messages = [
         m
         async for m in query(
-            prompt="greet", options=ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent"])
+            prompt="greet",
+            options=ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent", "Read"]),
         )
     ]
 
     assert [_kind(m) for m in messages] == [
         "Sys:init", "A[ToolUseBlock]:main", "Sys:background_tasks_changed", "TaskStartedMessage",
-        "U[ToolResultBlock]", "A[TextBlock]:child", "TaskUpdatedMessage", "TaskNotificationMessage",
+        "U[ToolResultBlock]", "A[ToolUseBlock]:child", "TaskProgressMessage", "U[ToolResultBlock]",
+        "A[TextBlock]:child", "TaskUpdatedMessage", "TaskNotificationMessage",
         "Sys:background_tasks_changed", "A[TextBlock]:main", "Result:success",
     ]  # fmt: skip
     listed, started = messages[2], messages[3]
@@ -149,14 +157,19 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
     ]  # fmt: skip
     assert launched.tool_use_result["status"] == "async_launched"  # type: ignore[index]
     assert launched.tool_use_result["canContinueAgent"] is True  # type: ignore[index]
-    child = messages[5]
+    progress = messages[6]
+    assert isinstance(progress, TaskProgressMessage)  # after the call it reports, in the background
+    assert (progress.description, progress.last_tool_name, progress.tool_use_id) == (
+        "Reading name.txt", "Read", "call_a"
+    )  # fmt: skip
+    child = messages[8]
     assert isinstance(child, AssistantMessage) and child.parent_tool_use_id == "call_a"
     assert child.content == [TextBlock(text="Hi there!")]  # shown without forward_subagent_text
-    note = messages[7]
+    note = messages[10]
     assert isinstance(note, TaskNotificationMessage)
     assert (note.summary, note.tool_use_id, note.output_file) == ("Hi there!", "call_a", output_file)
     assert note.data["summary_is_report"] is True
-    assert messages[8].data["tasks"] == []
+    assert messages[11].data["tasks"] == []
     assert messages[-1].result == "DONE"
     # the main agent's model reads the launch, then the notification with the report
     told = [last_tool_text(r.messages) or "" for r in scripted_model.completions]
@@ -165,6 +178,8 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
     assert f"<task-id>{agent_id}</task-id>\n<tool-use-id>call_a</tool-use-id>" in reported
     assert '<summary>Agent "Greet" finished</summary>' in reported
     assert "<result>Hi there!</result>" in reported
+    # the tools it used come first, as the CLI notes them
+    assert "\n\n<system-reminder>\n<tools-used-before-summary>Read</tools-used-before-summary>\n" in reported
 
 
 def _continue_the_greeter(request: RecordedRequest) -> Turn:
@@ -268,3 +283,25 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
         "display": "Not sent \u2014 no agent named 'nobody' is reachable.",
     }
     assert messages[-1].result == "DONE"
+
+
+@pytest.mark.parametrize(
+    ("name", "tool_input", "said"),
+    [
+        ("Read", {"file_path": "/w/src/a.txt"}, "Reading a.txt"),
+        ("Write", {"file_path": "/w/b.txt", "content": "x"}, "Writing b.txt"),
+        ("Edit", {"file_path": "/w/a.txt", "old_string": "a", "new_string": "b"}, "Editing a.txt"),
+        ("Grep", {"pattern": "hello"}, "Searching for hello"),
+        ("Glob", {"pattern": "*.txt"}, "Finding *.txt"),
+        ("Bash", {"command": "echo hi", "description": "Say hi"}, "Running Say hi"),
+        ("Bash", {"command": "echo ho"}, "Running echo ho"),
+        ("WebFetch", {"url": "http://127.0.0.1:1/", "prompt": "x"}, "Fetching http://127.0.0.1:1/"),
+        ("ToolSearch", {"query": "select:SendMessage"}, None),  # the task's own description then
+    ],
+)
+def test_task_progress_says_what_the_subagent_is_doing_in_the_clis_words(
+    name: str, tool_input: dict[str, Any], said: str | None
+) -> None:
+    from claude_compat import ToolUseBlock
+
+    assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input)) == said

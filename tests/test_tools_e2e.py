@@ -428,7 +428,7 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
     assert started.description == "read data" and started.task_type == "local_agent"
     assert prompt.content == [TextBlock(text="Read data.txt")] and prompt.parent_tool_use_id == "parent_call"
     assert progress.last_tool_name == "Read" and progress.usage["tool_uses"] == 1
-    assert progress.description == "Running Read"
+    assert progress.description == "Reading data.txt"  # as the CLI words a Read
     assert updated.status == "completed" and updated.patch["status"] == "completed"
     assert note.status == "completed" and note.summary == "The file holds 42."
     assert note.output_file.endswith(f"/tasks/{started.task_id}.output")

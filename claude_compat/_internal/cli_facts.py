@@ -680,3 +680,15 @@ SEND_MESSAGE_SHORT_ID = 7
 #: (``tool_use_result`` adds ``display``).
 SEND_MESSAGE_UNKNOWN = "No agent named '{to}' is reachable.\nUse ListAgents to see everyone you can message."
 SEND_MESSAGE_UNKNOWN_DISPLAY = "Not sent \u2014 no agent named '{to}' is reachable."
+#: A subagent task's ``task_progress`` description for a tool call (foreground and background):
+#: the text with the first non-empty of the input fields (a path's file name when marked); other
+#: tools show the task's own description.
+TASK_ACTIVITY: dict[str, tuple[str, tuple[str, ...], bool]] = {
+    "Read": ("Reading {}", ("file_path",), True),
+    "Write": ("Writing {}", ("file_path",), True),
+    "Edit": ("Editing {}", ("file_path",), True),
+    "Grep": ("Searching for {}", ("pattern",), False),
+    "Glob": ("Finding {}", ("pattern",), False),
+    "Bash": ("Running {}", ("description", "command"), False),
+    "WebFetch": ("Fetching {}", ("url",), False),
+}

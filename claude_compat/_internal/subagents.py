@@ -239,6 +239,18 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
     return None
 
 
+def activity(call: ToolUseBlock) -> str | None:
+    """What a subagent's tool call is doing, as the CLI's task_progress says it (None: not said)."""
+    fact = cli_facts.TASK_ACTIVITY.get(call.name)
+    if fact is None or not isinstance(call.input, dict):
+        return None
+    text, fields, file_name = fact
+    value = next((v for f in fields if isinstance(v := call.input.get(f), str) and v), None)
+    if value is None:
+        return None
+    return text.format(Path(value).name if file_name else value)
+
+
 def final_text(messages: list[Message]) -> tuple[str, bool]:
     """The child's answer and whether it ended in error."""
     result = next((m for m in reversed(messages) if isinstance(m, ResultMessage)), None)
@@ -368,10 +380,7 @@ class TaskMessages:
             if not isinstance(block, ToolUseBlock):
                 continue
             self.tool_uses += 1
-            what = block.input.get("description") if isinstance(block.input, dict) else None
-            description = f"Running {what}" if isinstance(what, str) and what else f"Running {block.name}"
-            if self.background:  # the CLI names a background task's progress by the task
-                description = self.description
+            description = activity(block) or self.description
             usage = self.usage()
             data = self._data(
                 "task_progress",
