@@ -67,8 +67,9 @@ DEFAULT_LANES = 2
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
 _SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
 _SUBAGENT_BACKGROUND = (
-    "a subagent not marked background=False: the CLI launches it in the background (an async_launched "
-    "result first, the report later); claude-compat runs it in the foreground"
+    "a background subagent: the CLI runs it beside the main agent, so which of the two takes each turn "
+    "of the shared model script (and so the messages' order) depends on timing and varies between the "
+    "CLI's own runs; claude-compat runs it before the main agent's next model call"
 )
 _SUBAGENT_BACKGROUND_RACE = (
     _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
