@@ -27,6 +27,7 @@ from claude_compat import (
     TaskUpdatedMessage,
     TextBlock,
     ToolResultBlock,
+    ToolUseBlock,
     UserMessage,
     query,
 )
@@ -223,6 +224,12 @@ async def test_send_message_continues_a_finished_subagents_conversation(
     ]  # fmt: skip
     first = next(m for m in messages if isinstance(m, TaskStartedMessage))
     agent_id = first.task_id
+    asked = messages[sent]
+    assert isinstance(asked, AssistantMessage) and isinstance(asked.content[0], ToolUseBlock)
+    assert asked.content[0].input == {  # the fields the CLI derives are shown too
+        "to": agent_id, "summary": "ask for a goodbye", "message": "say bye", "type": "message",
+        "recipient": agent_id, "recipient_kind": "agent", "content": "say bye",
+    }  # fmt: skip
     handed = _result_of(messages, "call_a")
     assert handed.tool_use_result["canContinueAgent"] is True  # type: ignore[index]
     assert f"agentId: {agent_id} (use SendMessage with to: '{agent_id}'" in _text(handed)
@@ -264,8 +271,16 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
     ask = {"to": "nobody", "summary": "x", "message": "hi"}
+    never = {"to": "a0123456789abcdef", "summary": "x", "message": "hi"}
     scripted_model.push(Turn(tool_calls=[ToolCall("SendMessage", ask, id="call_sm")]))
-    scripted_model.add_rule(Rule(last_tool="reachable", reply=Turn(text="DONE"), times=1))
+    scripted_model.add_rule(
+        Rule(
+            last_tool="reachable",
+            reply=Turn(tool_calls=[ToolCall("SendMessage", never, id="call_id")]),
+            times=1,
+        )
+    )
+    scripted_model.add_rule(Rule(last_tool="No transcript found", reply=Turn(text="DONE"), times=1))
     options = ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["SendMessage"])
 
     messages = [m async for m in query(prompt="message nobody", options=options)]
@@ -282,6 +297,17 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
         "message": "No agent named 'nobody' is reachable.\nUse ListAgents to see everyone you can message.",
         "display": "Not sent \u2014 no agent named 'nobody' is reachable.",
     }
+    asked = next(m for m in messages if isinstance(m, AssistantMessage))
+    assert isinstance(asked.content[0], ToolUseBlock) and asked.content[0].input["recipient_kind"] == "name"
+    # an agentId the session never ran: the CLI's other answer
+    by_id = _result_of(messages, "call_id")
+    assert by_id.tool_use_result == {
+        "success": False,
+        "message": cli_facts.SEND_MESSAGE_NO_TRANSCRIPT.format(to="a0123456789abcdef"),
+    }
+    assert _text(by_id).startswith(
+        '{"success":false,"message":"Agent \\"a0123456789abcdef\\" could not be resumed'
+    )
     assert messages[-1].result == "DONE"
 
 
@@ -302,6 +328,4 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
 def test_task_progress_says_what_the_subagent_is_doing_in_the_clis_words(
     name: str, tool_input: dict[str, Any], said: str | None
 ) -> None:
-    from claude_compat import ToolUseBlock
-
     assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input)) == said

@@ -290,9 +290,28 @@ INPUT_DEFAULTS: dict[str, dict[str, object]] = {
 
 
 def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[str, object]:
-    """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing."""
+    """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing (and
+    the fields the CLI derives for SendMessage, see send_message_fields)."""
     missing = {k: v for k, v in INPUT_DEFAULTS.get(tool_name, {}).items() if k not in tool_input}
+    if tool_name == "SendMessage":
+        missing.update(send_message_fields(tool_input))
     return {**tool_input, **missing} if missing else tool_input
+
+
+def send_message_fields(tool_input: dict[str, object]) -> dict[str, object]:
+    """What the CLI adds to a SendMessage call's input (the program's ToolUseBlock shows it): the
+    kind, the recipient (``agent`` when ``to`` is shaped as an agentId, else ``name``) and content."""
+    to, message = tool_input.get("to"), tool_input.get("message")
+    if not isinstance(to, str) or not isinstance(message, str):
+        return {}
+    kind = "agent" if SEND_MESSAGE_AGENT_ID.fullmatch(to) else "name"
+    added: dict[str, object] = {
+        "type": "message",
+        "recipient": to,
+        "recipient_kind": kind,
+        "content": message,
+    }
+    return {k: v for k, v in added.items() if k not in tool_input}
 
 
 # --- the file tools' read-before-write rule --------------------------------------------------------
@@ -680,6 +699,14 @@ SEND_MESSAGE_SHORT_ID = 7
 #: (``tool_use_result`` adds ``display``).
 SEND_MESSAGE_UNKNOWN = "No agent named '{to}' is reachable.\nUse ListAgents to see everyone you can message."
 SEND_MESSAGE_UNKNOWN_DISPLAY = "Not sent \u2014 no agent named '{to}' is reachable."
+#: SendMessage to an agentId (``a`` + 16 hex) the session never ran: ``success`` false, no ``display``.
+SEND_MESSAGE_AGENT_ID = re.compile(r"a[0-9a-f]{16}")
+SEND_MESSAGE_NO_TRANSCRIPT = (
+    'Agent "{to}" could not be resumed: No transcript found for agent ID: {to}. If you read this id '
+    "in a message from another Claude Code process (e.g. the lead's subagent, seen from a teammate "
+    'pane), it never ran in this session \u2014 reply through "team-lead" or the session that sent '
+    "it instead of the raw id."
+)
 #: A subagent task's ``task_progress`` description for a tool call (foreground and background):
 #: the text with the first non-empty of the input fields (a path's file name when marked); other
 #: tools show the task's own description.

@@ -121,7 +121,12 @@ def agent_tool_spec(agents: dict[str, AgentDefinition]) -> dict[str, Any]:
     listing = "\n".join(f"- {n}: {agents[n].description}" for n in names)
     return {
         "name": "Agent",
-        "description": "Launch a subagent to handle a task on its own. Available agent types:\n" + listing,
+        "description": (
+            "Launch a subagent to handle a task on its own. Subagents run in the background by "
+            "default: you are notified with the report when one finishes (set run_in_background to "
+            "false only when your very next step needs it). Continue a finished subagent with "
+            "SendMessage. Available agent types:\n" + listing
+        ),
         "parameters": {
             "type": "object",
             "properties": {

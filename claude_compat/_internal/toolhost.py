@@ -517,6 +517,9 @@ class ClaudeToolHost(ToolHost):
         """SendMessage: continue a finished subagent's conversation in the background, as the CLI."""
         to = str(tool_input.get("to") or "")
         sub = self._subagents.get(to)
+        if sub is None and cli_facts.SEND_MESSAGE_AGENT_ID.fullmatch(to):
+            refused = {"success": False, "message": cli_facts.SEND_MESSAGE_NO_TRANSCRIPT.format(to=to)}
+            return ToolOutcome([{"type": "text", "text": _compact(refused)}], structured=refused)
         if sub is None:
             refused = {"success": False, "message": cli_facts.SEND_MESSAGE_UNKNOWN.format(to=to)}
             shown = {**refused, "display": cli_facts.SEND_MESSAGE_UNKNOWN_DISPLAY.format(to=to)}
