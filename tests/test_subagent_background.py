@@ -329,3 +329,13 @@ def test_task_progress_says_what_the_subagent_is_doing_in_the_clis_words(
     name: str, tool_input: dict[str, Any], said: str | None
 ) -> None:
     assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input)) == said
+
+
+def test_a_subagent_runs_at_the_calls_effort_else_its_definitions_else_the_parents() -> None:
+    parent = ClaudeAgentOptions(effort="low")
+    plain = AgentDefinition(description="d", prompt="p")
+    keen = AgentDefinition(description="d", prompt="p", effort="high")
+
+    assert subagents.child_options(parent, plain, None).effort == "low"
+    assert subagents.child_options(parent, keen, None).effort == "high"
+    assert subagents.child_options(parent, keen, None, "max").effort == "max"

@@ -204,10 +204,13 @@ def runs_in_background(definition: AgentDefinition, tool_input: dict[str, Any], 
 
 
 def child_options(
-    parent: ClaudeAgentOptions, definition: AgentDefinition, model: str | None
+    parent: ClaudeAgentOptions, definition: AgentDefinition, model: str | None, effort: str | None = None
 ) -> ClaudeAgentOptions:
-    """The options of a subagent session: its prompt, tools and model; the parent's policy and place."""
+    """The options of a subagent session: its prompt, tools, model and effort (the call's, else
+    its definition's, else the parent's); the parent's policy and place."""
     chosen = model or definition.model
+    by_definition = definition.effort if isinstance(definition.effort, str) else None
+    chosen_effort: Any = effort or by_definition or parent.effort
     tools = definition.tools
     if tools is not None:
         tools = [t for t in tools if t not in ("Agent", "Task")]
@@ -218,6 +221,7 @@ def child_options(
         tools=tools,
         disallowed_tools=disallowed,
         model=parent.model if chosen in (None, INHERIT) else chosen,
+        effort=chosen_effort,
         max_turns=definition.maxTurns or parent.max_turns,
         permission_mode=definition.permissionMode or parent.permission_mode,
         agents=None,

@@ -407,7 +407,10 @@ class ClaudeToolHost(ToolHost):
         await self.hooks.run(
             "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
         )
-        options = subagents.child_options(self.options, definition, tool_input.get("model"))
+        effort = tool_input.get("effort")
+        options = subagents.child_options(
+            self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
+        )
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
         child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
         sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex())
