@@ -19,6 +19,7 @@ from claude_compat import (
     AgentDefinition,
     AssistantMessage,
     ClaudeAgentOptions,
+    ClaudeSDKClient,
     ResultMessage,
     SystemMessage,
     TaskNotificationMessage,
@@ -339,3 +340,40 @@ def test_a_subagent_runs_at_the_calls_effort_else_its_definitions_else_the_paren
     assert subagents.child_options(parent, plain, None).effort == "low"
     assert subagents.child_options(parent, keen, None).effort == "high"
     assert subagents.child_options(parent, keen, None, "max").effort == "max"
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_a_subagent_from_an_earlier_turn_of_a_client_can_be_continued(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    call = {
+        "description": "Greet",
+        "prompt": "say hi",
+        "subagent_type": "greeter",
+        "run_in_background": False,
+    }
+    scripted_model.push(Turn(tool_calls=[ToolCall("Agent", call, id="call_a")]))
+    scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(text="Hi there!"), times=1))
+    scripted_model.add_rule(Rule(last_tool="Subagent hand-back", reply=Turn(text="It said hi."), times=1))
+    options = ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent", "SendMessage"])
+
+    async with ClaudeSDKClient(options) as client:
+        await client.query("greet")
+        first = [m async for m in client.receive_response()]
+        agent_id = next(m for m in first if isinstance(m, TaskStartedMessage)).task_id
+        ask = {"to": agent_id, "summary": "ask for a goodbye", "message": "say bye"}
+        scripted_model.push(Turn(tool_calls=[ToolCall("SendMessage", ask, id="call_sm")]))
+        scripted_model.add_rule(
+            Rule(last_user="coordinator sent a message", reply=Turn(text="Bye!"), times=1)
+        )
+        scripted_model.add_rule(
+            Rule(last_tool="<result>Bye!</result>", reply=Turn(text="It said bye."), times=1)
+        )
+        await client.query("now ask it to say bye")
+        second = [m async for m in client.receive_response()]
+
+    assert first[-1].result == "It said hi."
+    note = next(m for m in second if isinstance(m, TaskNotificationMessage))
+    assert (note.task_id, note.summary) == (agent_id, "Bye!")
+    assert second[-1].result == "It said bye."
