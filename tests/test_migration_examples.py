@@ -503,6 +503,7 @@ def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
         "Agents: ['claude', 'code-reviewer', 'Explore', 'general-purpose', 'Plan', 'statusline-setup']\n"
         "Claude uses Agent: code-reviewer\n"
         f"code-reviewer uses Read: {{'file_path': {str(tmp_path / 'app.py')!r}}}\n"
+        "code-reviewer: div() fails when b is 0.\n"  # a background subagent's text is shown
         "Subagent report: div() fails when b is 0.\n"
         "Claude: One bug: b may be 0.\n"
         "Result: success after 2 turn(s)\n"

@@ -888,7 +888,11 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "text.text",
         "handback-text",
         "in a tool result's text, a subagent's id (after 'agentId: ' and 'to: ') is numbered with the "
-        "task ids and the wall clock in its '<usage>' trailer is dropped; the rest compares as is",
+        "task ids, the wall clock in its '<usage>' trailer is dropped and a background launch's "
+        "'output_file: ' path (under the temporary directory) is a placeholder; the rest compares as is",
+    ),
+    Normalisation(
+        "outputFile", "presence", "a background subagent's file under the temporary directory, by task id"
     ),
     Normalisation("end_time", "drop", "wall clock (a subagent task's end)"),
     Normalisation("output_file", "presence", "a file under the temporary directory, named by the task id"),
@@ -925,6 +929,7 @@ _NUMBER_SPACES = {
 #: A subagent's id where the CLI's hand-back and launch texts name it, and the hand-back's wall clock.
 _AGENT_ID_IN_TEXT = re.compile(r"(?<=agentId: )a[0-9a-f]{16}\b|(?<=to: ')a[0-9a-f]{16}\b")
 _HANDBACK_DURATION = re.compile(r"(?<=\nduration_ms: )\d+(?=</usage>)")
+_LAUNCH_OUTPUT_FILE = re.compile(r"(?<=\noutput_file: )[^\n]+")
 _HIDDEN = ("ab.start", "ab.call", "ab.end")  # recorder bookkeeping, not messages
 
 
@@ -995,6 +1000,7 @@ class _Normaliser:
         if not isinstance(value, str):
             return value
         value = _AGENT_ID_IN_TEXT.sub(lambda m: self._number("task", m.group(0)), value)
+        value = _LAUNCH_OUTPUT_FILE.sub("<output-file>", value)
         return _HANDBACK_DURATION.sub("<duration>", value)
 
     def _system_data(self, data: Any, *, subtype: Any) -> Any:

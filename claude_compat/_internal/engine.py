@@ -77,6 +77,18 @@ class ToolCall:
     input_error: str | None = None
 
 
+@dataclass
+class Background:
+    """Work a tool launched that goes on after its result (a background subagent).
+
+    The engine runs it right after showing the result, before the model's next request, and
+    yields its messages; what it ``tells`` the model (its task notification) goes with that request.
+    """
+
+    run: Callable[[Background], AsyncIterator[Message]]
+    tells: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ToolOutcome:
     """What running (or refusing) a tool call produced."""
@@ -92,6 +104,7 @@ class ToolOutcome:
     stop: bool = False  # a PostToolUse hook answered continue_=False: the turn ends on this result
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
+    background: Background | None = None  # runs after the result is shown (see Background)
 
 
 class ToolHost:
@@ -513,7 +526,14 @@ class Engine:
                         for notice in outcome.after:
                             yield notice
                         hook_stopped = hook_stopped or outcome.stop
-                        results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
+                        told = ""
+                        if outcome.background is not None:
+                            async for message in outcome.background.run(outcome.background):
+                                yield message
+                            told = "".join(f"\n\n{t}" for t in outcome.background.tells)
+                        results.append(
+                            ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error)
+                        )
                     state.parallel_calls += max(0, len(calls) - 1)
                     answer = tool_results_message(results)
                     stop_now = "max_budget" if spent else self._limit_reached(state)
