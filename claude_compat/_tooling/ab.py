@@ -41,11 +41,10 @@ from types import ModuleType, TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from claude_compat._internal.model_view import RequestDifference
     from claude_compat.testing._anthropic import AnthropicScriptedServer
     from claude_compat.testing._openai import ScriptedModelServer
     from claude_compat.testing._script import ScriptedModel
-
-    from .model_view import RequestDifference
 
 __all__ = [
     "TRACE_ENV",
@@ -212,7 +211,7 @@ def _child_main(t0: float) -> None:
     writer = _TraceWriter(os.environ[TRACE_ENV], t0)
     try:
         if side == "compat":  # claude-compat run's import hook: claude_agent_sdk is claude_compat
-            importlib.import_module("claude_compat._internal.importhook").install()
+            importlib.import_module("claude_compat._tooling.importhook").install()
         sdk = importlib.import_module("claude_agent_sdk")
     except Exception as exc:
         writer.error(exc)
@@ -1362,7 +1361,7 @@ class ABReport:
         last ones carry, which by then hold every result of the run.
         """
         # imported here: the child's bootstrap loads this file on its own, outside the package
-        from .model_view import compare_views, from_anthropic, from_openai
+        from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
 
         pair = self.runs[run]
         claude, compat = pair.claude.model_requests, pair.compat.model_requests
@@ -1536,7 +1535,7 @@ def _document(report: ABReport) -> list[_Block]:
             doc.append(("list", [f"{text} ({n} runs)" for text, n in later.items()]))
     requests = report.request_differences(0)
     if requests is not None:
-        from .model_view import LETTA_FRAMING, NORMALISED
+        from claude_compat._internal.model_view import LETTA_FRAMING, NORMALISED
 
         doc.append(("h2", "What the model was sent (first model request" + (", run 1)" if runs > 1 else ")")))
         doc.append(
