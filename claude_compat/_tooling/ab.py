@@ -693,6 +693,8 @@ def _run_side(
     keep_temp: bool,
 ) -> SideRun:
     """Run the program once on one side in a child process and read back its trace."""
+    from letta_backend._process import kill_child, spawn_group  # not at the top: the child loads this file
+
     run_dir.mkdir(parents=True, exist_ok=True)
     trace = run_dir / f"{side}.jsonl"
     stdout_path = run_dir / f"{side}.stdout.txt"
@@ -721,21 +723,14 @@ def _run_side(
     started = time.perf_counter()
     timed_out = False
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            command,
-            cwd=child_cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,  # the Claude CLI is a grandchild: a timeout kills the group
-        )
+        # in a process group of its own: the Claude CLI is a grandchild, and a timeout kills the group
+        proc = spawn_group(command, stdout=out, stderr=err, env=env, cwd=child_cwd)
         try:
             exit_code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             exit_code = None
-        _kill_group(proc)  # and whatever the program left running
+        kill_child(proc)  # and whatever the program left running
     wall = time.perf_counter() - started
     requests: list[dict[str, Any]] = []
     if lane is not None:  # what the model was sent, for the request comparison
@@ -759,14 +754,6 @@ def _run_side(
         timed_out=timed_out,
         model_requests=requests,
     )
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def load_trace(path: str | Path) -> list[dict[str, Any]]:
