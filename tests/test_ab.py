@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 
 from claude_compat._cli import main
-from claude_compat._internal.ab import (
+from claude_compat._internal.model_view import from_anthropic, from_openai
+from claude_compat._tooling.ab import (
     NORMALISATIONS,
     ABReport,
     Difference,
@@ -45,7 +46,6 @@ from claude_compat._internal.ab import (
     render_text,
     run_ab,
 )
-from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import AnthropicScriptedServer, HttpError, ScriptedModel, ToolCall, Turn, Usage
 from claude_compat.testing._openai import ScriptedModelServer
 

@@ -68,7 +68,8 @@ def test_the_cli_request_is_recorded_where_claude_agent_sdk_is_mapped_to_claude_
     pytest.importorskip("claude_agent_sdk")
     program = (
         "import json, anyio\n"
-        "from claude_compat._internal import cli_request, importhook\n"
+        "from claude_compat._internal import cli_request\n"
+        "from claude_compat._tooling import importhook\n"
         "importhook.install()\n"
         "import claude_agent_sdk\n"
         "assert claude_agent_sdk.__name__ == 'claude_compat'\n"
