@@ -198,3 +198,50 @@ async def test_a_claude_model_is_told_its_environment_in_the_clis_words(fresh_te
     assert "You are powered by the model openai/gpt-4o." in environment_reminder(
         dataclasses.replace(env, model="openai/gpt-4o")
     )
+
+
+async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(fresh_texts: Path) -> None:
+    """Differential: the real CLI's reminder for the same agents (built-ins, one redefined, tools,
+    disallowed tools, both) against claude-compat's, built from the CLI's recorded lines."""
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat import AgentDefinition
+    from claude_compat._internal import subagents
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    defined = {
+        "aaa-agent": {"description": "Reads things", "prompt": "p", "tools": ["Read", "Grep"]},
+        "zzz": {"description": "No bash", "prompt": "p", "disallowedTools": ["Bash"]},
+        "Both": {
+            "description": "Both set",
+            "prompt": "p",
+            "tools": ["Read", "Bash"],
+            "disallowedTools": ["Bash"],
+        },
+        "Explore": {"description": "My own explore", "prompt": "p"},
+    }
+    model = ScriptedModel("claude-sonnet-4-5").push("ok")
+    server = AnthropicScriptedServer(model).start()
+    try:
+        home, work = fresh_texts / "home", fresh_texts / "work"
+        home.mkdir()
+        work.mkdir()
+        options = sdk.ClaudeAgentOptions(
+            cwd=str(work),
+            env=offline_claude_env(server.base_url, home),
+            model="claude-sonnet-4-5",
+            agents={name: sdk.AgentDefinition(**fields) for name, fields in defined.items()},
+        )
+        async for _ in sdk.query(prompt="hi", options=options):
+            pass
+    finally:
+        server.stop()
+    first = next(r.body for r in model.requests if r.body.get("tools"))
+    sent = [
+        b["text"]
+        for b in first["messages"][0]["content"]
+        if cli_request.AGENT_TYPES_HEADER in b.get("text", "")
+    ]
+    agents = {**subagents.BUILTIN_AGENTS, **{n: AgentDefinition(**f) for n, f in defined.items()}}  # type: ignore[arg-type]
+    ours = subagents.agent_types_reminder(agents, await cli_request.cli_reminders({}, "claude-sonnet-4-5"))
+    assert sent == [f"<system-reminder>\n{ours}\n</system-reminder>"]

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("claude_compat")
+
+#: The first line of the CLI's reminder that lists the agent types (a short frame, kept as data).
+AGENT_TYPES_HEADER = "Available agent types for the Agent tool:"
 
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
@@ -222,6 +225,9 @@ class CliReminders:
     environment_lines: tuple[str, ...] = ()
     model_line: str | None = None
     attribution: str | None = None
+    #: the CLI's line for each of its built-in agents in its agent-types reminder, and the text after the list
+    agent_lines: dict[str, str] = field(default_factory=dict)
+    agents_footer: str | None = None
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -251,10 +257,18 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
     attribution = re.search(
         r"<system-reminder>\n(Attribution for git commits.*?)\n</system-reminder>", text, re.DOTALL
     )
+    agents = re.search(
+        re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
+    )
+    listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
         model_line=model_line.group(0) if model_line else None,
         attribution=attribution.group(1) if attribution else None,
+        agent_lines={
+            line[2:].split(":", 1)[0]: line for line in listing.splitlines() if line.startswith("- ")
+        },
+        agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
     )
 
 

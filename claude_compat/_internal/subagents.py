@@ -36,6 +36,7 @@ from ..types import (
     UserMessage,
 )
 from . import cli_facts, setting_sources
+from .cli_request import AGENT_TYPES_HEADER, CliReminders
 
 #: The ``task_type`` the CLI gives a subagent task.
 TASK_TYPE = "local_agent"
@@ -45,6 +46,11 @@ _READ_ONLY = ["Agent", "Task", "Edit", "Write", "NotebookEdit", "ExitPlanMode"]
 
 #: The subagents the CLI always offers besides the program's (names as the CLI lists them; the
 #: descriptions and prompts are the project's own words for what each is for).
+#: The advice after the agent types when the CLI's own is not at hand (the project's words).
+LAUNCH_ADVICE = (
+    "Launch independent agents together, in one message with several Agent calls, so they run at once."
+)
+
 BUILTIN_AGENTS: dict[str, AgentDefinition] = {
     "claude": AgentDefinition(
         description="Catch-all agent for any task that does not fit a more specific agent.",
@@ -113,6 +119,30 @@ def listed_names(agents: dict[str, AgentDefinition]) -> list[str]:
 
 #: Claude model aliases a subagent definition may use; "inherit" keeps the parent's.
 INHERIT = "inherit"
+
+
+def agent_types_reminder(agents: dict[str, AgentDefinition], cli: CliReminders | None) -> str:
+    """The CLI's reminder listing the agent types: one line per agent in the CLI's order, then its
+    advice on launching several. A built-in agent the program did not redefine keeps the CLI's own
+    line (read from the installed CLI); any other agent reads ``- name: description (Tools: …)``."""
+    cli_lines = cli.agent_lines if cli is not None else {}
+    lines = [
+        cli_lines[name]
+        if name in cli_lines and agents[name] is BUILTIN_AGENTS.get(name)
+        else f"- {name}: {agents[name].description} (Tools: {tools_label(agents[name])})"
+        for name in listed_names(agents)
+    ]
+    footer = cli.agents_footer if cli is not None and cli.agents_footer else LAUNCH_ADVICE
+    return "\n".join([AGENT_TYPES_HEADER, *lines]) + f"\n\n{footer}"
+
+
+def tools_label(definition: AgentDefinition) -> str:
+    """An agent's tools as the CLI lists them: its tools less the disallowed ones, else all tools
+    (except the disallowed ones)."""
+    denied = definition.disallowedTools or []
+    if definition.tools:
+        return ", ".join(t for t in definition.tools if t not in denied)
+    return f"All tools except {', '.join(denied)}" if denied else "All tools"
 
 
 def agent_tool_spec(agents: dict[str, AgentDefinition]) -> dict[str, Any]:
