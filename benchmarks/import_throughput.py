@@ -28,7 +28,7 @@ from typing import Any
 import _harness
 import anyio
 
-from claude_compat._internal import bulk_import
+from claude_compat._tooling import bulk_import
 from claude_compat.sessions import project_key_for_directory
 from letta_backend.backend import LettaBackend
 

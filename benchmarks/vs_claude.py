@@ -46,7 +46,7 @@ from scale import listening_pid, self_kib, status_kib
 
 import claude_compat
 from claude_compat._internal import engine as _engine
-from claude_compat._internal.ab import offline_claude_env
+from claude_compat._tooling.ab import offline_claude_env
 from letta_backend import conversations
 
 SYSTEM_PROMPT = "You are a benchmark agent. Answer briefly."

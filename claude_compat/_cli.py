@@ -123,7 +123,7 @@ def _cmd_server_start(args: argparse.Namespace) -> int:
 def _stay_in_foreground(pid: int) -> int:
     """Block until the server exits or we are told to stop (then stop it)."""
     from letta_backend._embedded import stop_embedded
-    from letta_backend.server import _pid_alive
+    from letta_backend._process import pid_alive
 
     def on_term(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -131,7 +131,7 @@ def _stay_in_foreground(pid: int) -> int:
     signal.signal(signal.SIGTERM, on_term)
     print("press Ctrl-C to stop it", file=sys.stderr, flush=True)
     try:
-        while _pid_alive(pid):
+        while pid_alive(pid):
             time.sleep(0.5)
     except KeyboardInterrupt:
         stop_embedded()

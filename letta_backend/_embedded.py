@@ -27,19 +27,15 @@ import platformdirs
 from claude_compat._private_files import private_dir, write_private_text
 from claude_compat.errors import LettaConnectionError, LettaServerStartError
 from letta_backend._build import WAIT_ATTR
+from letta_backend._process import find_free_port, pid_alive, reap_in_background, stop_child, terminate_group
 from letta_backend.server import (
     LocalLettaServer,
     _file_lock,
     _get_json,
-    _pid_alive,
-    _reap_in_background,
     _server_is_healthy,
     _spawn_detached,
-    _stop_child,
     _tail,
-    _terminate_group,
     ensure_server_venv,
-    find_free_port,
 )
 
 __all__ = [
@@ -191,7 +187,7 @@ def _is_ours(pid: int | None, mark: str) -> bool:
 
     Guards against signalling an unrelated process that reused a recorded pid.
     """
-    if pid is None or not _pid_alive(pid):
+    if pid is None or not pid_alive(pid):
         return False
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -204,11 +200,11 @@ def _stop_recorded(status: EmbeddedStatus) -> bool:
     """Stop the processes a state record names; True if any was running."""
     stopped = False
     if _is_ours(status.pid, _SERVER_MARK):
-        _terminate_group(status.pid)
+        terminate_group(status.pid)
         stopped = True
     if _is_ours(status.model_pid, _MODEL_MARK):
         assert status.model_pid is not None
-        _terminate_group(status.model_pid, grace=5.0)
+        terminate_group(status.model_pid, grace=5.0)
         stopped = True
     with contextlib.suppress(FileNotFoundError):
         _state_file().unlink()
@@ -242,11 +238,11 @@ def _start_demo_model(home: Path, preferred_port: int | None, *, strict: bool = 
         deadline = time.monotonic() + _MODEL_START_TIMEOUT
         while proc.poll() is None and time.monotonic() < deadline:
             if _get_json(f"http://127.0.0.1:{port}/v1/models", timeout=1.0) is not None:
-                _reap_in_background(proc)
+                reap_in_background(proc)
                 return proc.pid, f"http://127.0.0.1:{port}/v1"
             time.sleep(0.1)
         if proc.poll() is None:
-            _stop_child(proc, grace=2.0)
+            stop_child(proc, grace=2.0)
         elif "cannot listen" in _tail(log_path) and strict:
             raise LettaServerStartError(
                 f"port {port} on 127.0.0.1, where the embedded Letta server's agents call the scripted "
@@ -406,13 +402,13 @@ def _start_locked(home: Path, port: int | None) -> EmbeddedStatus:
             # A data dir from an earlier claude-compat may call the demo model elsewhere.
             stored = _stored_demo_port(server.base_url, server.api_key)
             if stored is not None and stored != httpx.URL(model_base_url or "").port:
-                _terminate_group(model_pid, grace=2.0)
+                terminate_group(model_pid, grace=2.0)
                 model_pid, model_base_url = _start_demo_model(home, stored, strict=True)
             demo_port = httpx.URL(model_base_url or "").port
     except BaseException:
         server.stop()
         if model_pid is not None:
-            _terminate_group(model_pid, grace=2.0)
+            terminate_group(model_pid, grace=2.0)
         raise
     if demo_port is not None:
         write_private_text(_endpoints_path(), json.dumps({"demo_model_port": demo_port}) + "\n")

@@ -388,6 +388,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         log_level="warning",
         access_log=False,
+        loop=_tuning.event_loop(os.environ.get(_tuning.SETTING)),
         timeout_keep_alive=65,
     )
     print(f"claude-compat launcher: starting the app on http://{args.host}:{args.port}", flush=True)

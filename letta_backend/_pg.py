@@ -20,12 +20,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from claude_compat.errors import LettaServerStartError
 
-from .server import _tail, _terminate_group, find_free_port
+from ._process import (
+    STOP_GRACE,
+    PortTaken,
+    StartStop,
+    find_free_port,
+    spawn_group,
+    start_with_port_retry,
+    stop_child,
+)
+from .server import _tail
 
 __all__ = ["LocalPostgres", "find_postgres_bin_dir"]
 
@@ -34,7 +42,6 @@ PG_BIN_ENV = "CLAUDE_COMPAT_PG_BIN"
 
 _RUN_AS = "nobody"
 _SUPERUSER = "postgres"
-_STOP_GRACE = 15.0
 _COMMAND_TIMEOUT = 120.0
 _NEEDED = ("initdb", "postgres", "createdb")
 # Settings for a throwaway test cluster: no durability work, loopback only, no Unix socket.
@@ -112,7 +119,7 @@ def _vector_available(bin_dir: Path) -> bool:
     return any((c / "vector.control").is_file() for c in candidates)
 
 
-class LocalPostgres:
+class LocalPostgres(StartStop):
     """A throwaway Postgres cluster on ``127.0.0.1`` with one database; start() / stop()."""
 
     def __init__(
@@ -174,14 +181,17 @@ class LocalPostgres:
         try:
             if not (data / "PG_VERSION").is_file():
                 self._initdb(bin_dir, data)
-            for attempt in range(1, 4 if self._port_chosen_by_us else 2):
+
+            def start_once() -> None:
                 self._proc = self._spawn(bin_dir, data)
-                if self._wait_until_ready(data):
-                    break
-                self._kill()
-                if attempt == 3 or not self._port_chosen_by_us:
-                    raise self._error(f"Postgres could not listen on 127.0.0.1:{self._port}")
-                self._port = find_free_port()
+                self._wait_until_ready(data)
+
+            start_with_port_retry(
+                start_once,
+                stop=self._kill,
+                next_port=self._next_port if self._port_chosen_by_us else None,
+                busy_error=lambda: self._error(f"Postgres could not listen on 127.0.0.1:{self._port}"),
+            )
             self._create_database(bin_dir)
         except BaseException:
             self._kill()
@@ -193,18 +203,6 @@ class LocalPostgres:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
-
-    def __enter__(self) -> LocalPostgres:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"LocalPostgres(database_uri={self.database_uri!r}, pid={self.pid})"
@@ -271,26 +269,27 @@ class LocalPostgres:
         cmd += ["--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]
         self._run(cmd, as_server=True)
 
+    def _next_port(self) -> None:
+        """Another free port, after the one we chose was taken before the postmaster bound it."""
+        self._port = find_free_port()
+
     def _spawn(self, bin_dir: Path, data: Path) -> subprocess.Popen[bytes]:
         """Start the postmaster on loopback in its own process group, logging to ``log_path``."""
         cmd = [str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self._port)]
         for name, value in _SERVER_SETTINGS.items():
             cmd += ["-c", f"{name}={value}"]
         with self.log_path.open("ab") as log:
-            return subprocess.Popen(
+            return spawn_group(
                 cmd,
-                stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                cwd=str(self._workdir()),
                 env=self._env(),
-                close_fds=True,
-                start_new_session=True,
+                cwd=self._workdir(),
                 **self._user(),
             )
 
-    def _wait_until_ready(self, data: Path) -> bool:
-        """True once ``postmaster.pid`` says ready; False if the server exited (port taken)."""
+    def _wait_until_ready(self, data: Path) -> None:
+        """Return once ``postmaster.pid`` says ready; :class:`PortTaken` if the server exited for that."""
         proc = self._proc
         assert proc is not None
         deadline = time.monotonic() + self._startup_timeout
@@ -299,13 +298,13 @@ class LocalPostgres:
             with contextlib.suppress(OSError):
                 lines = pid_file.read_text().splitlines()
                 if len(lines) >= 8 and lines[0].strip() == str(proc.pid) and lines[7].strip() == "ready":
-                    return True
+                    return
             if time.monotonic() >= deadline:
                 raise self._error(f"Postgres was not ready within {self._startup_timeout:.0f} s")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=0.1)
         if "could not bind" in _tail(self.log_path) or "already in use" in _tail(self.log_path):
-            return False
+            raise PortTaken
         raise self._error(f"Postgres exited with code {proc.returncode} while starting")
 
     def _create_database(self, bin_dir: Path) -> None:
@@ -322,11 +321,9 @@ class LocalPostgres:
             with contextlib.suppress(ProcessLookupError):
                 proc.send_signal(signal.SIGINT)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=_STOP_GRACE)
+                proc.wait(timeout=STOP_GRACE)
         if proc.poll() is None:
-            _terminate_group(proc.pid, grace=1.0, exited=lambda: proc.poll() is not None)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=5.0)
+            stop_child(proc, grace=1.0)
 
     def _error(self, what: str) -> LettaServerStartError:
         """A start failure quoting the log."""

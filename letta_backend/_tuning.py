@@ -318,10 +318,17 @@ def _verify_openapi_file_off() -> None:
 
 
 def _apply_uvloop(ctx: Context) -> str:
-    """uvicorn's ``loop="auto"`` runs uvloop when the server venv has it."""
+    """uvicorn serves on uvloop (the server lock installs it); see :func:`event_loop`."""
     del ctx
     found = importlib.util.find_spec("uvloop") is not None
     return "uvloop installed: uvicorn runs it" if found else "uvloop not installed: asyncio loop"
+
+
+def event_loop(selection: str | None) -> str:
+    """uvicorn's ``loop`` for a tuning setting: uvloop where the patch is on and installed, else
+    asyncio, so stock Letta (``none``) runs on the loop it runs on without uvloop installed."""
+    wanted = "uvloop" in parse_selection(selection)
+    return "uvloop" if wanted and importlib.util.find_spec("uvloop") is not None else "asyncio"
 
 
 _SEQUENCE_TABLE = (
@@ -694,9 +701,9 @@ PATCHES: tuple[Patch, ...] = (
     ),
     Patch(
         name="uvloop",
-        what="uvicorn runs uvloop when the server venv has it (its loop='auto')",
+        what="uvicorn runs uvloop (in the server lock) instead of the asyncio loop",
         why="the asyncio loop's own overhead is ~13 ms a turn",
-        effect="0.86-0.88x (-10..19 ms) when installed",
+        effect="0.86-0.88x (-10..19 ms)",
         stage=APP,
         databases=_ALL,
         targets=(),

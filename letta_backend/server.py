@@ -15,18 +15,14 @@ import logging
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
 
 import filelock
 import platformdirs
@@ -35,6 +31,15 @@ from claude_compat._private_files import private_dir, private_file
 from claude_compat.errors import LettaServerStartError
 from letta_backend import _tuning
 from letta_backend._build import run_build_step
+from letta_backend._process import (
+    PortTaken,
+    StartStop,
+    find_free_port,
+    reap_in_background,
+    spawn_group,
+    start_with_port_retry,
+    stop_child,
+)
 
 __all__ = [
     "LETTA_SERVER_VERSION",
@@ -53,7 +58,6 @@ _LOCK_FILE = _PACKAGE_DIR / "server-requirements.lock.txt"
 _LAUNCHER = _PACKAGE_DIR / "_launcher.py"
 _COMPLETE_MARKER = ".claude-compat-complete"
 _INSTALL_TIMEOUT = 1800.0
-_STOP_GRACE = 15.0
 #: Longest wait for another process's server lock: a whole venv build (two install steps).
 _LOCK_WAIT = 2 * _INSTALL_TIMEOUT + 60.0
 _LOG_TAIL_LINES = 40
@@ -184,16 +188,7 @@ def _file_lock(path: Path, timeout: float = _LOCK_WAIT) -> Iterator[None]:
         ) from None
 
 
-# --- small process and HTTP helpers (shared with _embedded.py) --------------------------------
-
-
-def find_free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that nothing listens on right now."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+# --- small HTTP and log helpers (shared with _embedded.py) ------------------------------------
 
 
 def _http_url(host: str, port: int) -> str:
@@ -261,72 +256,7 @@ def _spawn_detached(
     The log is the owner's alone: a server's log names its secret token.
     """
     with private_file(log_path).open("ab") as log:
-        return subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=dict(env),
-            cwd=str(cwd),
-            close_fds=True,
-            start_new_session=sys.platform != "win32",
-            creationflags=getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-        )
-
-
-def _pid_alive(pid: int) -> bool:
-    """True if ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    with contextlib.suppress(OSError, IndexError):
-        state = stat.read_text().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    return True
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    """Send ``sig`` to the process group led by ``pid`` (or to ``pid`` where groups don't exist)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if sys.platform == "win32":
-            os.kill(pid, signal.SIGTERM)
-        else:
-            os.killpg(pid, sig)
-
-
-def _terminate_group(
-    pid: int, *, grace: float = _STOP_GRACE, exited: Callable[[], bool] | None = None
-) -> None:
-    """SIGTERM the group led by ``pid``, SIGKILL it after ``grace`` s; then kill stragglers.
-
-    ``exited`` tells whether the leader is gone (a parent passes ``Popen.poll``-based checks).
-    """
-    gone = exited if exited is not None else (lambda: not _pid_alive(pid))
-    _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while not gone() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    if sys.platform != "win32":
-        _signal_group(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5.0
-    while not gone() and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def _stop_child(proc: subprocess.Popen[bytes], grace: float = _STOP_GRACE) -> None:
-    """Terminate the process group of a child we started, and reap it."""
-    _terminate_group(proc.pid, grace=grace, exited=lambda: proc.poll() is not None)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5.0)
-
-
-def _reap_in_background(proc: subprocess.Popen[bytes]) -> None:
-    """Wait for ``proc`` in a daemon thread, so a detached child never lingers as a zombie."""
-    threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+        return spawn_group(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
 
 
 def _rotate_log(path: Path) -> None:
@@ -346,7 +276,7 @@ def _with_loopback_no_proxy(env: dict[str, str]) -> None:
 # --- the server -------------------------------------------------------------------------------
 
 
-class LocalLettaServer:
+class LocalLettaServer(StartStop):
     """A Letta 0.16.8 server on loopback, backed by SQLite in ``data_dir``; start() / stop().
 
     Only its owner can use it: it runs in Letta's secure mode, and every request but the health
@@ -422,20 +352,17 @@ class LocalLettaServer:
         data = private_dir(self.data_dir)
         private_dir(data / ".letta")
         env = self._server_env(data)
-        attempts = 3 if self._port_chosen_by_us else 1
-        for attempt in range(1, attempts + 1):
+
+        def start_once() -> None:
             self._spawn(python, data, env)
-            try:
-                self._wait_until_healthy()
-                return
-            except _PortTaken:
-                self._kill()
-                if attempt == attempts:
-                    raise self._start_error(f"port {self._port} is already in use") from None
-                self._port = find_free_port(self._host)
-            except BaseException:
-                self._kill()
-                raise
+            self._wait_until_healthy()
+
+        start_with_port_retry(
+            start_once,
+            stop=self._kill,
+            next_port=self._next_port if self._port_chosen_by_us else None,
+            busy_error=lambda: self._start_error(f"port {self._port} is already in use"),
+        )
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after a grace period); safe to call twice."""
@@ -444,18 +371,6 @@ class LocalLettaServer:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
             self._data_dir = None
-
-    def __enter__(self) -> LocalLettaServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"LocalLettaServer(base_url={self.base_url!r}, pid={self.pid})"
@@ -495,6 +410,10 @@ class LocalLettaServer:
         _with_loopback_no_proxy(env)
         return env
 
+    def _next_port(self) -> None:
+        """Another free port, after the one we chose was taken before the server bound it."""
+        self._port = find_free_port(self._host)
+
     def _spawn(self, python: Path, data: Path, env: dict[str, str]) -> None:
         """Launch the launcher in its own process group, logging to ``log_path``."""
         _rotate_log(self.log_path)
@@ -520,7 +439,7 @@ class LocalLettaServer:
         while True:
             code = proc.poll()
             if code == _EXIT_PORT_BUSY and self._port_chosen_by_us:
-                raise _PortTaken
+                raise PortTaken
             if code is not None:
                 raise self._start_error(f"the Letta server exited with code {code} while starting")
             if _server_is_healthy(self.base_url):
@@ -559,7 +478,7 @@ class LocalLettaServer:
         """Terminate the process group we started, if any, and reap it."""
         proc, self._proc = self._proc, None
         if proc is not None:
-            _stop_child(proc)
+            stop_child(proc)
 
     def _detach(self) -> int:
         """Let the running server outlive this object (and process); returns its pid."""
@@ -567,9 +486,5 @@ class LocalLettaServer:
         if proc is None:
             raise RuntimeError("the server is not running")
         self._temp_dir = None
-        _reap_in_background(proc)
+        reap_in_background(proc)
         return proc.pid
-
-
-class _PortTaken(Exception):
-    """The launcher could not bind the port we picked (someone took it meanwhile)."""

@@ -14,10 +14,9 @@ from claude_compat import (
     ClaudeAgentOptions,
     ResultMessage,
     SystemMessage,
+    TaskNotificationMessage,
     TextBlock,
-    ToolResultBlock,
     ToolUseBlock,
-    UserMessage,
     query,
 )
 
@@ -50,17 +49,11 @@ async def main():
                     print(f"{who}: {block.text}")
                 elif isinstance(block, ToolUseBlock):
                     print(f"{who} uses {block.name}: {block.input.get('subagent_type') or block.input}")
-        elif isinstance(message, UserMessage) and not message.parent_tool_use_id:
-            # The subagent's final answer comes back as the result of the main agent's Agent call:
-            # the ToolResultBlock holds it framed for the model, tool_use_result["content"] ends with
-            # the report itself.
-            result = message.tool_use_result
-            if isinstance(result, dict) and result.get("content"):
-                print(f"Subagent report: {result['content'][-1]['text']}")
-            else:
-                for block in message.content:
-                    if isinstance(block, ToolResultBlock):
-                        print(f"Subagent report: {block.content}")
+        elif isinstance(message, TaskNotificationMessage):
+            # The subagent's task ended: its summary is the subagent's final report. (The CLI runs a
+            # subagent in the background unless told otherwise: the Agent call's own result only
+            # says it was launched, and the main agent reads the report with its next request.)
+            print(f"Subagent report: {message.summary}")
         elif isinstance(message, ResultMessage):
             print(f"Result: {message.subtype} after {message.num_turns} turn(s)")
 

@@ -406,8 +406,34 @@ async def test_read_of_a_large_file_asks_for_offset_and_limit(ctx: ToolContext) 
     write(ctx.cwd / "big.txt", "x" * 300_000)
     result = await call(ctx, "Read", {"file_path": "big.txt"})
     assert result.is_error
-    assert text_of(result).startswith("File content (293.0KB) exceeds maximum allowed size (256.0KB).")
-    assert "offset and limit" in text_of(result)
+    # the CLI's words, read from the pinned CLI for the same file
+    assert text_of(result) == (
+        "File content (293KB) exceeds maximum allowed size (256KB). Use offset and limit parameters to read "
+        "specific portions of the file, or search for specific content instead of reading the whole file. "
+        "To read it anyway, up to what still fits in your context, call Read again with allow_large: true "
+        "\u2014 only if you genuinely need all of it or the user asked for the whole file."
+    )
+
+
+async def test_read_with_allow_large_reads_past_the_limits_as_the_cli_does(ctx: ToolContext) -> None:
+    write(ctx.cwd / "big.txt", "".join("x" * 99 + "\n" for _ in range(3000)))  # 300 KB, 75 k tokens
+    result = await call(ctx, "Read", {"file_path": "big.txt", "allow_large": True})
+    assert not result.is_error
+    assert result.structured["file"] | {"content": None} == {
+        "filePath": "big.txt",
+        "content": None,
+        "numLines": 3001,
+        "startLine": 1,
+        "totalLines": 3001,
+    }
+    too_many = await call(ctx, "Read", {"file_path": "big.txt", "limit": 2500})
+    assert too_many.is_error and "call Read again with allow_large: true" in text_of(too_many)
+    write(ctx.cwd / "huge.txt", "".join("y" * 199 + "\n" for _ in range(4000)))  # 200 k tokens
+    capped = await call(ctx, "Read", {"file_path": "huge.txt", "allow_large": True})
+    file = capped.structured["file"]
+    assert not capped.is_error and file["truncatedByTokenCap"] is True
+    assert 0 < file["numLines"] < file["totalLines"] == 4001
+    assert capped.content.endswith("y" * 199)  # whole lines only
 
 
 async def test_read_of_a_pdf_points_to_a_shell_command(ctx: ToolContext) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import pytest
 from claude_compat import ClaudeAgentOptions, query
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal.builtins import BUILTIN_TOOLS
+from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
 
 pytestmark = pytest.mark.anyio
@@ -66,7 +68,8 @@ def test_the_cli_request_is_recorded_where_claude_agent_sdk_is_mapped_to_claude_
     pytest.importorskip("claude_agent_sdk")
     program = (
         "import json, anyio\n"
-        "from claude_compat._internal import cli_request, importhook\n"
+        "from claude_compat._internal import cli_request\n"
+        "from claude_compat._tooling import importhook\n"
         "importhook.install()\n"
         "import claude_agent_sdk\n"
         "assert claude_agent_sdk.__name__ == 'claude_compat'\n"
@@ -120,7 +123,7 @@ async def test_a_failed_recording_leaves_the_project_texts_and_is_said_once(
 ) -> None:
     monkeypatch.setattr(cli_request, "cli_version", lambda: "0.0.0-test")
 
-    async def broken(model: str | None) -> dict[str, object]:
+    async def broken(model: str | None, preset: bool = False) -> dict[str, object]:
         raise RuntimeError("no CLI here")
 
     monkeypatch.setattr(cli_request, "_record", broken)
@@ -167,3 +170,78 @@ async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fre
     for name in cli_facts.CLI_TEXT_TOOLS:
         assert texts[name]["description"] == recorded[name]["description"]
     assert texts["Bash"]["description"] != default["Bash"]["description"]
+
+
+async def test_a_claude_model_is_told_its_environment_in_the_clis_words(fresh_texts: Path) -> None:
+    """The CLI's guidance lines, its words for the model and its git attribution, read from the CLI."""
+    pytest.importorskip("claude_agent_sdk")
+    cli = await cli_request.cli_reminders({}, "claude-sonnet-4-5")
+    assert (
+        cli is not None
+        and cli.environment_lines
+        and all(line.startswith(" - ") for line in cli.environment_lines)
+    )
+    assert cli.model_line is not None and "claude-sonnet-4-5" in cli.model_line
+    assert cli.attribution is not None and cli.attribution.startswith("Attribution for git commits")
+    env = Environment(
+        "/work/x", (), False, "linux", "bash", "Linux 6", "2026-12-06", "openai/claude-sonnet-4-5"
+    )
+    note = environment_reminder(env, cli)
+    order = [
+        note.index(part) for part in (" - OS Version: Linux 6", cli.environment_lines[0], cli.model_line)
+    ]
+    assert order == sorted(order) and note.index("Today's date is 2026-12-06.") < note.index(cli.attribution)
+    assert "You are powered by the model openai/" not in note
+    # any other model, or the CLI's texts turned off: the project's own words
+    assert await cli_request.cli_reminders({}, None) is None
+    assert await cli_request.cli_reminders({cli_request.TEXTS_ENV: "off"}, "claude-sonnet-4-5") is None
+    assert "You are powered by the model openai/gpt-4o." in environment_reminder(
+        dataclasses.replace(env, model="openai/gpt-4o")
+    )
+
+
+async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(fresh_texts: Path) -> None:
+    """Differential: the real CLI's reminder for the same agents (built-ins, one redefined, tools,
+    disallowed tools, both) against claude-compat's, built from the CLI's recorded lines."""
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat import AgentDefinition
+    from claude_compat._internal import subagents
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    defined = {
+        "aaa-agent": {"description": "Reads things", "prompt": "p", "tools": ["Read", "Grep"]},
+        "zzz": {"description": "No bash", "prompt": "p", "disallowedTools": ["Bash"]},
+        "Both": {
+            "description": "Both set",
+            "prompt": "p",
+            "tools": ["Read", "Bash"],
+            "disallowedTools": ["Bash"],
+        },
+        "Explore": {"description": "My own explore", "prompt": "p"},
+    }
+    model = ScriptedModel("claude-sonnet-4-5").push("ok")
+    server = AnthropicScriptedServer(model).start()
+    try:
+        home, work = fresh_texts / "home", fresh_texts / "work"
+        home.mkdir()
+        work.mkdir()
+        options = sdk.ClaudeAgentOptions(
+            cwd=str(work),
+            env=offline_claude_env(server.base_url, home),
+            model="claude-sonnet-4-5",
+            agents={name: sdk.AgentDefinition(**fields) for name, fields in defined.items()},
+        )
+        async for _ in sdk.query(prompt="hi", options=options):
+            pass
+    finally:
+        server.stop()
+    first = next(r.body for r in model.requests if r.body.get("tools"))
+    sent = [
+        b["text"]
+        for b in first["messages"][0]["content"]
+        if cli_request.AGENT_TYPES_HEADER in b.get("text", "")
+    ]
+    agents = {**subagents.BUILTIN_AGENTS, **{n: AgentDefinition(**f) for n, f in defined.items()}}  # type: ignore[arg-type]
+    ours = subagents.agent_types_reminder(agents, await cli_request.cli_reminders({}, "claude-sonnet-4-5"))
+    assert sent == [f"<system-reminder>\n{ours}\n</system-reminder>"]

@@ -19,7 +19,7 @@ import pytest
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat.errors import LettaServerStartError
 from letta_backend import _embedded
-from letta_backend.server import _pid_alive
+from letta_backend._process import pid_alive
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta, pytest.mark.slow]
 
@@ -59,7 +59,7 @@ def _status() -> _embedded.EmbeddedStatus:
 
 def _wait_gone(pid: int) -> None:
     deadline = time.monotonic() + 30
-    while _pid_alive(pid) and time.monotonic() < deadline:
+    while pid_alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
 
 

@@ -6,6 +6,7 @@ letta 0.16.8 and its httpx); the launcher refuses to start when the installed co
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sqlite3
@@ -361,3 +362,21 @@ def test_runs_end_with_the_stop_reason_on_the_agent_and_messages_in_order(
     ]
     answers = [m.content for m in history if m.message_type == "assistant_message"]
     assert answers == ["first", "after the tool"]
+
+
+@pytest.mark.letta
+def test_the_test_server_serves_on_uvloop_exactly_when_the_patch_is_on(
+    local_server: LocalLettaServer,
+) -> None:
+    """The lock installs uvloop; uvicorn is told the loop, so stock Letta (``none``) stays on asyncio."""
+    assert local_server.pid is not None
+    maps = Path(f"/proc/{local_server.pid}/maps")
+    if not maps.exists():
+        pytest.skip("no /proc here to see which loop the server loaded")
+    assert ("uvloop" in maps.read_text()) == ("uvloop" in chosen())
+    here = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"  # this venv's
+    assert (_tuning.event_loop("none"), _tuning.event_loop("all"), _tuning.event_loop("all,-uvloop")) == (
+        "asyncio",
+        here,
+        "asyncio",
+    )

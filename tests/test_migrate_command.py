@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from claude_compat._cli import main
-from claude_compat._internal.migrate import STATUSES, analyze, rewrite_source
 from claude_compat._internal.surface import status_of
+from claude_compat._tooling.migrate import STATUSES, analyze, rewrite_source
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "claude_project"
 

@@ -17,8 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
+from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal.builtins import cli_tool_set
 from claude_compat._internal.options import CLAUDE_CODE_PRESET
 from claude_compat.testing import RecordedRequest, Rule, ScriptedModel, ToolCall, Turn
@@ -216,7 +218,8 @@ def test_system_prompt_variants_each_reach_the_model(scripted_model: ScriptedMod
     )
     assert "Answer like a pirate." in system_text(request_for(scripted_model, "capital of Spain"))
     preset = system_text(request_for(scripted_model, "Which language"))
-    assert CLAUDE_CODE_PRESET in preset
+    cli_text = anyio.run(cli_request.preset_prompt, {}) if cli_request.cli_version() else None
+    assert f"{cli_facts.PRESET_APPEND_IDENTITY}\n\n{cli_text or CLAUDE_CODE_PRESET}" in preset
     assert "Always end your answer with the word 'Arr'." in preset
     assert "Answer in rhyme." in system_text(request_for(scripted_model, "Describe the sea"))
 
@@ -500,6 +503,7 @@ def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
         "Agents: ['claude', 'code-reviewer', 'Explore', 'general-purpose', 'Plan', 'statusline-setup']\n"
         "Claude uses Agent: code-reviewer\n"
         f"code-reviewer uses Read: {{'file_path': {str(tmp_path / 'app.py')!r}}}\n"
+        "code-reviewer: div() fails when b is 0.\n"  # a background subagent's text is shown
         "Subagent report: div() fails when b is 0.\n"
         "Claude: One bug: b may be 0.\n"
         "Result: success after 2 turn(s)\n"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
-from claude_compat._internal import cli_facts
+from claude_compat._internal import cli_facts, cli_request
+from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
 
@@ -87,3 +88,40 @@ async def test_the_system_text_starts_with_the_clis_agent_identity_then_the_prog
     assert system.startswith(cli_facts.AGENT_IDENTITY), system[:200]
     if system_prompt is not None:
         assert f"{cli_facts.AGENT_IDENTITY}\n\n{system_prompt}" in system
+
+
+@pytest.mark.parametrize("append", [None, "Always answer in French."])
+async def test_the_claude_code_preset_is_the_clis_own_prompt_after_its_identity_line(
+    scripted_model: ScriptedModel, tmp_path: Path, append: str | None
+) -> None:
+    """The preset's text is read from the installed CLI (never shipped); with an append the CLI names
+    itself Claude Code in the identity line (measured on the pinned CLI)."""
+    pytest.importorskip("claude_agent_sdk")
+    scripted_model.push("ok")
+    preset: dict[str, str] = {"type": "preset", "preset": "claude_code"}
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path), system_prompt={**preset, **({"append": append} if append else {})}
+    )  # type: ignore[typeddict-item]
+    messages = [m async for m in query(prompt="hi", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    cli_text = await cli_request.preset_prompt({})
+    assert cli_text is not None and cli_text not in options_module.CLAUDE_CODE_PRESET
+    identity = cli_facts.PRESET_APPEND_IDENTITY if append else cli_facts.AGENT_IDENTITY
+    expected = f"{identity}\n\n{cli_text}" + (f"\n\n{append}" if append else "")
+    assert expected in _system_text(scripted_model)
+
+
+async def test_without_the_clis_texts_the_preset_is_the_projects_stand_in(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push("ok")
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path),
+        system_prompt={"type": "preset", "preset": "claude_code"},
+        env={cli_request.TEXTS_ENV: "0"},
+    )
+    messages = [m async for m in query(prompt="hi", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    assert f"{cli_facts.AGENT_IDENTITY}\n\n{options_module.CLAUDE_CODE_PRESET}" in _system_text(
+        scripted_model
+    )

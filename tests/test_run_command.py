@@ -122,7 +122,7 @@ def test_a_private_claude_sdk_module_fails_to_import_saying_why(tmp_path: Path) 
 def test_installing_the_hook_after_the_real_sdk_was_imported_is_refused() -> None:
     import claude_agent_sdk  # the real one, in this test process
 
-    from claude_compat._internal import importhook
+    from claude_compat._tooling import importhook
 
     assert not claude_agent_sdk.__name__.startswith("claude_compat")
     with pytest.raises(ClaudeSDKError, match="was imported before claude-compat's import hook"):

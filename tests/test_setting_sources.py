@@ -121,7 +121,15 @@ async def test_an_agent_file_of_the_project_runs_as_a_subagent_with_its_prompt_a
     scripted_model.push(
         Turn(
             tool_calls=[
-                ToolCall("Agent", {"description": "ask", "prompt": "say hi", "subagent_type": "fs-agent"})
+                ToolCall(
+                    "Agent",
+                    {
+                        "description": "ask",
+                        "prompt": "say hi",
+                        "subagent_type": "fs-agent",
+                        "run_in_background": False,
+                    },
+                )
             ]
         )
     )

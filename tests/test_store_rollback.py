@@ -14,7 +14,7 @@ import claude_agent_sdk as real
 import pytest
 
 import claude_compat as compat
-from claude_compat._internal.ab import offline_claude_env
+from claude_compat._tooling.ab import offline_claude_env
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from claude_compat.testing._anthropic import AnthropicScriptedServer
 

@@ -371,7 +371,12 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
             tool_calls=[
                 ToolCall(
                     "Agent",
-                    {"description": "read data", "prompt": "Read data.txt", "subagent_type": "reader"},
+                    {
+                        "description": "read data",
+                        "prompt": "Read data.txt",
+                        "subagent_type": "reader",
+                        "run_in_background": False,
+                    },
                     id="parent_call",
                 )
             ]
@@ -423,7 +428,7 @@ async def test_a_subagent_runs_as_a_child_session_with_its_own_prompt(
     assert started.description == "read data" and started.task_type == "local_agent"
     assert prompt.content == [TextBlock(text="Read data.txt")] and prompt.parent_tool_use_id == "parent_call"
     assert progress.last_tool_name == "Read" and progress.usage["tool_uses"] == 1
-    assert progress.description == "Running Read"
+    assert progress.description == "Reading data.txt"  # as the CLI words a Read
     assert updated.status == "completed" and updated.patch["status"] == "completed"
     assert note.status == "completed" and note.summary == "The file holds 42."
     assert note.output_file.endswith(f"/tasks/{started.task_id}.output")
@@ -458,7 +463,12 @@ async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
             tool_calls=[
                 ToolCall(
                     "Agent",
-                    {"description": "read data", "prompt": "Read data.txt", "subagent_type": "reader"},
+                    {
+                        "description": "read data",
+                        "prompt": "Read data.txt",
+                        "subagent_type": "reader",
+                        "run_in_background": False,
+                    },
                     id="parent_call",
                 )
             ]
@@ -531,14 +541,14 @@ async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
         "linesRemoved": 0, "otherToolCount": 0,
     }  # fmt: skip
     assert isinstance(result["totalDurationMs"], int) and result["totalDurationMs"] >= 0
-    assert result["canContinueAgent"] is False  # no SendMessage tool runs here
+    assert result["canContinueAgent"] is True  # SendMessage can continue it
     # the subagent's own tool result is shown without its tool_use_result, as the CLI shows it
     child_results = [
         m for m in messages if isinstance(m, UserMessage) and m.parent_tool_use_id == "parent_call"
     ]
     shown_results = [m for m in child_results if isinstance(m.content[0], ToolResultBlock)]
     assert [m.tool_use_result for m in shown_results] == [None]
-    # the text: notes and report indented under the CLI's frame, then the trailer (no SendMessage hint)
+    # the text: notes and report indented under the CLI's frame, then the trailer with the SendMessage hint
     block = handed.content[0]
     assert isinstance(block, ToolResultBlock) and isinstance(block.content, list)
     text = block.content[0]["text"]
@@ -549,7 +559,8 @@ async def test_a_finished_subagent_is_handed_back_as_the_cli_hands_it_back(
     assert lines[2].endswith("The report follows:")
     assert lines[3:] == ["  The file holds 42.", "  Nothing else."]
     assert trailer == (
-        f"{agent_id}\n<usage>subagent_tokens: 81\ntool_uses: 1\n"
+        f"{agent_id} (use SendMessage with to: '{agent_id}', summary: '<5-10 word recap>' to continue "
+        f"this agent)\n<usage>subagent_tokens: 81\ntool_uses: 1\n"
         f"duration_ms: {result['totalDurationMs']}</usage>"
     )
     # the parent's model reads the same text

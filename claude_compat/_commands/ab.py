@@ -57,7 +57,7 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run both sides, print the report; exit 0 when the message kinds match, 1 when they differ."""
-    from claude_compat._internal import ab
+    from claude_compat._tooling import ab
 
     if args.letta_url and not args.scripted:
         raise InvalidOptionError("--letta-url is for --scripted runs; drop it, or add --scripted FILE")

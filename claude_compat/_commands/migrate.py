@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from claude_compat._internal.migrate import STATUSES, Report, analyze, write
+from claude_compat._tooling.migrate import STATUSES, Report, analyze, write
 
 __all__ = ["add", "format_report"]
 

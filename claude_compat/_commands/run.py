@@ -19,7 +19,7 @@ import types
 import zipfile
 from collections.abc import Sequence
 
-from claude_compat._internal import importhook
+from claude_compat._tooling import importhook
 
 __all__ = ["add", "run_module", "run_script"]
 

@@ -21,8 +21,9 @@ from typing import Any
 import anyio
 from tqdm import tqdm
 
-from claude_compat._internal import bulk_import, transcripts
-from claude_compat._internal.bulk_import import Outcome, Summary
+from claude_compat._internal import transcripts
+from claude_compat._tooling import bulk_import
+from claude_compat._tooling.bulk_import import Outcome, Summary
 
 __all__ = ["add", "format_summary"]
 

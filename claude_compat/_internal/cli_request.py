@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,23 @@ from .._private_files import private_dir, write_private_text
 
 __all__ = [
     "CWD",
+    "CliReminders",
     "DATE",
     "TEXTS_ENV",
     "cache_path",
     "claude_model_of",
+    "cli_reminders",
     "cli_tool_texts",
     "cli_version",
+    "preset_prompt",
     "recorded_request",
+    "reminders_of",
 ]
 
 log = logging.getLogger("claude_compat")
+
+#: The first line of the CLI's reminder that lists the agent types (a short frame, kept as data).
+AGENT_TYPES_HEADER = "Available agent types for the Agent tool:"
 
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
@@ -73,15 +81,19 @@ def cli_version() -> str | None:
         return None
 
 
-def cache_path(version: str, model: str | None) -> Path:
+def cache_path(version: str, model: str | None, *, preset: bool = False) -> Path:
     """Where the request recorded for ``version`` and ``model`` is kept (owner-only)."""
     root = os.environ.get("CLAUDE_COMPAT_CACHE") or platformdirs.user_cache_dir("claude-compat")
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", model or "default")
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", model or "default") + (".preset" if preset else "")
     return Path(root) / "cli-requests" / version / f"{name}.json"
 
 
-async def recorded_request(model: str | None = None) -> dict[str, Any] | None:
-    """The CLI's first request for ``model`` with placeholders for volatile parts; None without the SDK."""
+async def recorded_request(model: str | None = None, *, preset: bool = False) -> dict[str, Any] | None:
+    """The CLI's first request for ``model`` with placeholders for volatile parts; None without the SDK.
+
+    ``preset``: the request of an agent with the ``claude_code`` system prompt preset, else of one
+    with no system prompt.
+    """
     global _said_missing
     version = cli_version()
     if version is None:
@@ -92,18 +104,18 @@ async def recorded_request(model: str | None = None) -> dict[str, Any] | None:
                 "and tool texts (install claude-agent-sdk to give it the Claude CLI's)"
             )
         return None
-    path = cache_path(version, model)
+    path = cache_path(version, model, preset=preset)
     if path.exists():
         cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return cached
     with anyio.fail_after(_RECORD_TIMEOUT_S):
-        body = await _record(model)
+        body = await _record(model, preset)
     private_dir(path.parent)
     write_private_text(path, json.dumps(body, indent=1))
     return body
 
 
-async def _record(model: str | None) -> dict[str, Any]:
+async def _record(model: str | None, preset: bool = False) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
     A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
@@ -111,7 +123,7 @@ async def _record(model: str | None) -> dict[str, Any]:
     """
     import sys
 
-    command = [sys.executable, "-m", __name__, model or ""]
+    command = [sys.executable, "-m", __name__, model or "", *(["preset"] if preset else [])]
     done = await anyio.run_process(command, check=False)
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
@@ -123,7 +135,7 @@ async def _record(model: str | None) -> dict[str, Any]:
     return body
 
 
-async def _record_here(model: str | None) -> dict[str, Any]:
+async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
     import claude_agent_sdk as sdk
 
@@ -147,7 +159,12 @@ async def _record_here(model: str | None) -> dict[str, Any]:
                 "HOME": str(home),
                 "CLAUDE_CONFIG_DIR": str(home / ".claude"),
             }
-            options = sdk.ClaudeAgentOptions(cwd=str(work), env=env, model=model)
+            options = sdk.ClaudeAgentOptions(
+                cwd=str(work),
+                env=env,
+                model=model,
+                system_prompt={"type": "preset", "preset": "claude_code"} if preset else None,
+            )
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
@@ -177,6 +194,98 @@ def claude_model_of(handle: str | None) -> str | None:
     return name if name.startswith("claude-") else None
 
 
+async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | None:
+    """The CLI's ``claude_code`` preset prompt for ``model`` (placeholders for cwd and date), or None.
+
+    None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
+    :data:`TEXTS_ENV`, or when recording fails (said once): the project's own stand-in serves.
+    """
+    if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        body = await recorded_request(model, preset=True)
+    except Exception as exc:
+        _say_failed(exc)
+        return None
+    system = body.get("system") if body is not None else None
+    if not isinstance(system, list) or len(system) < 3:  # billing header, identity, then the preset
+        return None
+    text = system[2].get("text") if isinstance(system[2], dict) else None
+    return text.strip("\n") if isinstance(text, str) and text.strip() else None
+
+
+@dataclass(frozen=True)
+class CliReminders:
+    """What the CLI adds to the environment it tells a Claude model, read from its recorded request.
+
+    ``environment_lines``: the guidance lines after the environment's facts; ``model_line``: how it
+    names the model; ``attribution``: its git attribution reminder (both name the model).
+    """
+
+    environment_lines: tuple[str, ...] = ()
+    model_line: str | None = None
+    attribution: str | None = None
+    #: the CLI's line for each of its built-in agents in its agent-types reminder, and the text after the list
+    agent_lines: dict[str, str] = field(default_factory=dict)
+    agents_footer: str | None = None
+
+
+async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
+    """The CLI's reminders for the Claude ``model`` (None for any other model, or without the CLI's texts)."""
+    if model is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        body = await recorded_request(model)
+    except Exception as exc:
+        _say_failed(exc)
+        return None
+    return reminders_of(body) if body is not None else None
+
+
+def reminders_of(body: dict[str, Any]) -> CliReminders:
+    """The CLI's reminders in a recorded request (texts of its first user message and system)."""
+    texts: list[str] = []
+    for part in [*body.get("system", []), *body.get("messages", [])]:
+        content = part.get("content", part.get("text", "")) if isinstance(part, dict) else ""
+        blocks = content if isinstance(content, list) else [{"text": content}]
+        texts += [b["text"] for b in blocks if isinstance(b, dict) and isinstance(b.get("text"), str)]
+    text = "\n\n".join(texts)
+    environment = re.search(r"# Environment\n(.*?)(?:\n\n|\n</system-reminder>|$)", text, re.DOTALL)
+    lines = environment.group(1).splitlines() if environment else []
+    after = next((i + 1 for i, line in enumerate(lines) if line.startswith(" - OS Version:")), len(lines))
+    model_line = re.search(r"You are powered by the model named [^\n]*", text)
+    attribution = re.search(
+        r"<system-reminder>\n(Attribution for git commits.*?)\n</system-reminder>", text, re.DOTALL
+    )
+    agents = re.search(
+        re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
+    )
+    listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
+    return CliReminders(
+        environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
+        model_line=model_line.group(0) if model_line else None,
+        attribution=attribution.group(1) if attribution else None,
+        agent_lines={
+            line[2:].split(":", 1)[0]: line for line in listing.splitlines() if line.startswith("- ")
+        },
+        agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
+    )
+
+
+def _say_failed(exc: Exception) -> None:
+    """Log once that the CLI's texts could not be recorded, so the project's own apply."""
+    global _said_failed
+    if not _said_failed:
+        _said_failed = True
+        log.warning(
+            "could not record the Claude CLI's tool texts (%s: %s): the model gets claude-compat's "
+            "own; set %s=0 to stop trying",
+            type(exc).__name__,
+            exc,
+            TEXTS_ENV,
+        )
+
+
 async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[str, dict[str, Any]]:
     """The CLI's own description and input schema of each tool its request carries whole, by name.
 
@@ -185,7 +294,6 @@ async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[
     Empty when the real SDK is not installed (said once by :func:`recorded_request`), when ``env``
     turns it off with :data:`TEXTS_ENV`, or when recording fails (said once): the project's texts serve.
     """
-    global _said_failed
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return {}
     version = cli_version()
@@ -194,15 +302,7 @@ async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[
     try:
         body = await recorded_request(model)
     except Exception as exc:  # the project's own texts serve; say why once
-        if not _said_failed:
-            _said_failed = True
-            log.warning(
-                "could not record the Claude CLI's tool texts (%s: %s): the model gets claude-compat's "
-                "own; set %s=0 to stop trying",
-                type(exc).__name__,
-                exc,
-                TEXTS_ENV,
-            )
+        _say_failed(exc)
         return {}
     if body is None or version is None:
         return {}
@@ -219,4 +319,5 @@ async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[
 if __name__ == "__main__":  # the child of _record: print the recorded request as one JSON line
     import sys
 
-    print(json.dumps(anyio.run(_record_here, sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None)))
+    wanted = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
+    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"])))

@@ -34,6 +34,7 @@ from .._backend import (
     RunStarted,
     RunStopped,
     RunUsage,
+    SessionSpec,
     StreamFailure,
     ToolAnswered,
     ToolAnswers,
@@ -59,7 +60,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import backends, cli_facts, prices, setting_sources, structured, subagents, unoffered
+from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
@@ -83,6 +84,18 @@ class ToolCall:
     input_error: str | None = None
 
 
+@dataclass
+class Background:
+    """Work a tool launched that goes on after its result (a background subagent).
+
+    The engine runs it right after showing the result, before the model's next request, and
+    yields its messages; what it ``tells`` the model (its task notification) goes with that request.
+    """
+
+    run: Callable[[Background], AsyncIterator[Message]]
+    tells: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class ToolOutcome:
     """What running (or refusing) a tool call produced."""
@@ -98,6 +111,7 @@ class ToolOutcome:
     stop: bool = False  # a PostToolUse hook answered continue_=False: the turn ends on this result
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
+    background: Background | None = None  # runs after the result is shown (see Background)
 
 
 class ToolHost:
@@ -211,14 +225,22 @@ class Engine:
 
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to the backend (Letta, see backends.connect) and create or resume the session."""
-        spec = _options.session_spec(
-            self.options, first_prompt=well_formed(first_prompt), subagent_of=self._subagent_of
-        )
+        spec = await self._session_spec(self.options, well_formed(first_prompt))
         self.backend = await backends.connect(self.options)
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         await self.tools.open(self.session.session_id, self.session.model_handle)
+
+    async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
+        """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
+        preset: str | None = None
+        if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
+            env = {**os.environ, **options.env}
+            preset = await cli_request.preset_prompt(env, cli_request.claude_model_of(options.model))
+        return _options.session_spec(
+            options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
+        )
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
@@ -387,9 +409,7 @@ class Engine:
         fresh = dataclasses.replace(
             self.options, resume=None, continue_conversation=False, fork_session=False, session_id=None
         )
-        self.session = await self.backend.open_session(
-            _options.session_spec(fresh, first_prompt=None, subagent_of=self._subagent_of)
-        )
+        self.session = await self.backend.open_session(await self._session_spec(fresh, None))
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         self.tools.rebind(session.session_id)
@@ -508,7 +528,14 @@ class Engine:
                         for notice in outcome.after:
                             yield notice
                         hook_stopped = hook_stopped or outcome.stop
-                        results.append(ToolReturn(block.tool_call_id, _for_model(outcome), outcome.is_error))
+                        told = ""
+                        if outcome.background is not None:
+                            async for message in outcome.background.run(outcome.background):
+                                yield message
+                            told = "".join(f"\n\n{t}" for t in outcome.background.tells)
+                        results.append(
+                            ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error)
+                        )
                     state.parallel_calls += max(0, len(calls) - 1)
                     answer = ToolAnswers(tuple(results))
                     stop_now = "max_budget" if spent else self._limit_reached(state)
@@ -562,7 +589,10 @@ class Engine:
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
-        note = environment_reminder(env)
+        model = cli_request.claude_model_of(self.model)
+        note = environment_reminder(
+            env, await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
+        )
         if isinstance(content, str):
             return f"{note}\n\n{content}"
         return [{"type": "text", "text": note}, *content]

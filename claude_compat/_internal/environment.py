@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cli_request import CliReminders
+
 __all__ = ["Environment", "environment_reminder", "is_git_repository"]
 
 #: How long the git check may take before the directory counts as "not a repository".
@@ -79,17 +81,22 @@ def is_git_repository(cwd: str) -> bool:
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
-def environment_reminder(env: Environment) -> str:
-    """The ``<system-reminder>`` text blocks that tell the model its environment, model and date."""
+def environment_reminder(env: Environment, cli: CliReminders | None = None) -> str:
+    """The ``<system-reminder>`` text blocks that tell the model its environment, model and date.
+
+    ``cli``: what the CLI adds for a Claude model (its guidance lines, its words for the model, its
+    git attribution), read from the installed CLI; without it the project's own words serve.
+    """
+    extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
-        ["# Environment", "You have been invoked in the following environment: ", *env.lines()]
+        ["# Environment", "You have been invoked in the following environment: ", *env.lines(), *extra]
     )
+    model_line = (
+        cli.model_line if cli is not None and cli.model_line else f"You are powered by the model {env.model}."
+    )
+    attribution = [cli.attribution] if cli is not None and cli.attribution else []
     return "\n\n".join(
-        [
-            _reminder(environment),
-            _reminder(f"You are powered by the model {env.model}."),
-            _reminder(f"Today's date is {env.date}."),
-        ]
+        _reminder(text) for text in [environment, model_line, f"Today's date is {env.date}.", *attribution]
     )
 
 

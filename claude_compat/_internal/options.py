@@ -129,9 +129,10 @@ def _is_default(name: str, value: Any) -> bool:
         return value is default
 
 
-def render_system_prompt(value: Any) -> str:
+def render_system_prompt(value: Any, preset_text: str | None = None) -> str:
     """The Letta agent's system prompt for a Claude ``system_prompt`` value, framed as the CLI frames it:
-    the agent identity line first, then the program's own prompt (the preset is a text of its own).
+    the agent identity line first, then the program's own prompt or the ``claude_code`` preset
+    (``preset_text``, the CLI's own read at run time, else the project's stand-in) and its append.
     """
     if value is None:
         return cli_facts.AGENT_IDENTITY
@@ -141,7 +142,9 @@ def render_system_prompt(value: Any) -> str:
         kind = value.get("type")
         if kind == "preset":
             append = value.get("append")
-            return CLAUDE_CODE_PRESET + (f"\n\n{append}" if append else "")
+            identity = cli_facts.PRESET_APPEND_IDENTITY if append else cli_facts.AGENT_IDENTITY
+            preset = preset_text or CLAUDE_CODE_PRESET
+            return f"{identity}\n\n{preset}" + (f"\n\n{append}" if append else "")
         if kind == "custom":
             return _after_identity(str(value.get("prompt", "")))
         if kind == "file":
@@ -165,11 +168,15 @@ def cwd_of(options: ClaudeAgentOptions) -> str:
 
 
 def session_spec(
-    options: ClaudeAgentOptions, *, first_prompt: str | None, subagent_of: tuple[str, str] | None = None
+    options: ClaudeAgentOptions,
+    *,
+    first_prompt: str | None,
+    subagent_of: tuple[str, str] | None = None,
+    preset_text: str | None = None,
 ) -> SessionSpec:
-    """The backend request for a new (or resumed) session."""
+    """The backend request for a new (or resumed) session (``preset_text``: see render_system_prompt)."""
     return SessionSpec(
-        system_prompt=render_system_prompt(options.system_prompt),
+        system_prompt=render_system_prompt(options.system_prompt, preset_text),
         model=options.model,
         model_handle=options.letta_model_handle,
         embedding_handle=options.letta_embedding_handle or os.environ.get("CLAUDE_COMPAT_EMBEDDING") or None,

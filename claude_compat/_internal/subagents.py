@@ -24,6 +24,7 @@ from ..types import (
     ClaudeAgentOptions,
     Message,
     ResultMessage,
+    SystemMessage,
     TaskNotificationMessage,
     TaskProgressMessage,
     TaskStartedMessage,
@@ -35,6 +36,7 @@ from ..types import (
     UserMessage,
 )
 from . import cli_facts, setting_sources
+from .cli_request import AGENT_TYPES_HEADER, CliReminders
 
 #: The ``task_type`` the CLI gives a subagent task.
 TASK_TYPE = "local_agent"
@@ -44,6 +46,11 @@ _READ_ONLY = ["Agent", "Task", "Edit", "Write", "NotebookEdit", "ExitPlanMode"]
 
 #: The subagents the CLI always offers besides the program's (names as the CLI lists them; the
 #: descriptions and prompts are the project's own words for what each is for).
+#: The advice after the agent types when the CLI's own is not at hand (the project's words).
+LAUNCH_ADVICE = (
+    "Launch independent agents together, in one message with several Agent calls, so they run at once."
+)
+
 BUILTIN_AGENTS: dict[str, AgentDefinition] = {
     "claude": AgentDefinition(
         description="Catch-all agent for any task that does not fit a more specific agent.",
@@ -114,13 +121,42 @@ def listed_names(agents: dict[str, AgentDefinition]) -> list[str]:
 INHERIT = "inherit"
 
 
+def agent_types_reminder(agents: dict[str, AgentDefinition], cli: CliReminders | None) -> str:
+    """The CLI's reminder listing the agent types: one line per agent in the CLI's order, then its
+    advice on launching several. A built-in agent the program did not redefine keeps the CLI's own
+    line (read from the installed CLI); any other agent reads ``- name: description (Tools: …)``."""
+    cli_lines = cli.agent_lines if cli is not None else {}
+    lines = [
+        cli_lines[name]
+        if name in cli_lines and agents[name] is BUILTIN_AGENTS.get(name)
+        else f"- {name}: {agents[name].description} (Tools: {tools_label(agents[name])})"
+        for name in listed_names(agents)
+    ]
+    footer = cli.agents_footer if cli is not None and cli.agents_footer else LAUNCH_ADVICE
+    return "\n".join([AGENT_TYPES_HEADER, *lines]) + f"\n\n{footer}"
+
+
+def tools_label(definition: AgentDefinition) -> str:
+    """An agent's tools as the CLI lists them: its tools less the disallowed ones, else all tools
+    (except the disallowed ones)."""
+    denied = definition.disallowedTools or []
+    if definition.tools:
+        return ", ".join(t for t in definition.tools if t not in denied)
+    return f"All tools except {', '.join(denied)}" if denied else "All tools"
+
+
 def agent_tool_spec(agents: dict[str, AgentDefinition]) -> dict[str, Any]:
     """The client-tool spec of ``Agent`` with the Claude input schema."""
     names = listed_names(agents)
     listing = "\n".join(f"- {n}: {agents[n].description}" for n in names)
     return {
         "name": "Agent",
-        "description": "Launch a subagent to handle a task on its own. Available agent types:\n" + listing,
+        "description": (
+            "Launch a subagent to handle a task on its own. Subagents run in the background by "
+            "default: you are notified with the report when one finishes (set run_in_background to "
+            "false only when your very next step needs it). Continue a finished subagent with "
+            "SendMessage. Available agent types:\n" + listing
+        ),
         "parameters": {
             "type": "object",
             "properties": {
@@ -131,17 +167,80 @@ def agent_tool_spec(agents: dict[str, AgentDefinition]) -> dict[str, Any]:
                 "prompt": {"type": "string", "description": "The task for the agent to perform"},
                 "subagent_type": {"type": "string", "enum": names, "description": "The type of agent"},
                 "model": {"type": "string", "enum": ["sonnet", "opus", "haiku"]},
+                "effort": {
+                    "type": "string",
+                    "enum": ["low", "medium", "high", "xhigh", "max"],
+                    "description": "Reasoning effort for this agent, only when asked for explicitly",
+                },
+                "run_in_background": {
+                    "type": "boolean",
+                    "description": (
+                        "Agents run in the background by default and you are notified when one "
+                        "finishes; false only when your next step needs its result"
+                    ),
+                },
+                "isolation": {
+                    "type": "string",
+                    "enum": ["worktree", "remote"],
+                    "description": "Run the agent in an isolated copy of the repository",
+                },
             },
             "required": ["description", "prompt"],
+            "additionalProperties": False,
         },
     }
 
 
+def send_message_tool_spec() -> dict[str, Any]:
+    """The client-tool spec of ``SendMessage``: the CLI's input fields, the project's descriptions."""
+    return {
+        "name": cli_facts.SEND_MESSAGE_TOOL,
+        "description": (
+            "Send a message to a subagent this session started, by the agentId its Agent result "
+            "gave: the subagent continues its own conversation with it in the background and you "
+            "are notified when it finishes."
+        ),
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "to": {"type": "string", "description": "The subagent's agentId"},
+                "summary": {
+                    "type": "string",
+                    "maxLength": 200,
+                    "description": "A 5-10 word label for this message in your own transcript",
+                },
+                "message": {"type": "string", "default": "", "description": "The message to send"},
+                "notify_when_idle": {
+                    "type": "boolean",
+                    "description": "Ask another local session for a notice when it goes idle",
+                },
+            },
+            "required": ["to", "message"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def runs_in_background(definition: AgentDefinition, tool_input: dict[str, Any], env: dict[str, str]) -> bool:
+    """Whether the CLI launches this Agent call in the background (measured): never when background
+    tasks are off; when the definition or the call asks for it (``background=True``,
+    ``run_in_background: true``, either wins over the other's false); by default when neither says."""
+    if env.get(cli_facts.DISABLE_BACKGROUND_TASKS_ENV, "").strip().lower() in ("1", "true", "yes", "on"):
+        return False
+    by_definition, by_call = definition.background, tool_input.get("run_in_background")
+    if by_definition is True or by_call is True:
+        return True
+    return by_definition is None and by_call is None
+
+
 def child_options(
-    parent: ClaudeAgentOptions, definition: AgentDefinition, model: str | None
+    parent: ClaudeAgentOptions, definition: AgentDefinition, model: str | None, effort: str | None = None
 ) -> ClaudeAgentOptions:
-    """The options of a subagent session: its prompt, tools and model; the parent's policy and place."""
+    """The options of a subagent session: its prompt, tools, model and effort (the call's, else
+    its definition's, else the parent's); the parent's policy and place."""
     chosen = model or definition.model
+    by_definition = definition.effort if isinstance(definition.effort, str) else None
+    chosen_effort: Any = effort or by_definition or parent.effort
     tools = definition.tools
     if tools is not None:
         tools = [t for t in tools if t not in ("Agent", "Task")]
@@ -152,6 +251,7 @@ def child_options(
         tools=tools,
         disallowed_tools=disallowed,
         model=parent.model if chosen in (None, INHERIT) else chosen,
+        effort=chosen_effort,
         max_turns=definition.maxTurns or parent.max_turns,
         permission_mode=definition.permissionMode or parent.permission_mode,
         agents=None,
@@ -178,6 +278,18 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
     return None
 
 
+def activity(call: ToolUseBlock) -> str | None:
+    """What a subagent's tool call is doing, as the CLI's task_progress says it (None: not said)."""
+    fact = cli_facts.TASK_ACTIVITY.get(call.name)
+    if fact is None or not isinstance(call.input, dict):
+        return None
+    text, fields, file_name = fact
+    value = next((v for f in fields if isinstance(v := call.input.get(f), str) and v), None)
+    if value is None:
+        return None
+    return text.format(Path(value).name if file_name else value)
+
+
 def final_text(messages: list[Message]) -> tuple[str, bool]:
     """The child's answer and whether it ended in error."""
     result = next((m for m in reversed(messages) if isinstance(m, ResultMessage)), None)
@@ -196,23 +308,59 @@ def task_output_dir(cwd: Path, session_id: str) -> str:
 
 
 class TaskMessages:
-    """The CLI's system messages around a foreground subagent task (recorded from the pinned CLI):
-    ``task_started``, the prompt as a UserMessage, ``task_progress`` before each tool call of the
-    child, then ``task_updated`` (completed) and ``task_notification`` before the Agent result."""
+    """The CLI's system messages around a subagent task (recorded from the pinned CLI).
+
+    Foreground: ``task_started``, the prompt as a UserMessage, ``task_progress`` before each tool
+    call of the child, then ``task_updated`` (completed) and ``task_notification`` before the
+    Agent result. Background: ``background_tasks_changed`` (the task listed) and ``task_started``
+    before the launch result, no prompt, ``task_progress`` after each child message that calls a
+    tool, then ``task_updated``, ``task_notification`` (the report) and ``background_tasks_changed``
+    (none left)."""
 
     def __init__(
-        self, session_id: str, tool_use_id: str, description: str, subagent_type: str, output_dir: str
+        self,
+        session_id: str,
+        tool_use_id: str,
+        description: str,
+        subagent_type: str,
+        output_dir: str,
+        *,
+        background: bool = False,
     ) -> None:
         self.session_id = session_id
         self.tool_use_id = tool_use_id
         self.description = description
         self.subagent_type = subagent_type
+        self.background = background
         self.task_id = "a" + uuid.uuid4().hex[:16]
-        self.run_id = uuid.uuid4().hex[:18]
         self.output_file = f"{output_dir}/{self.task_id}.output"
+        self.restart(tool_use_id)
+
+    def restart(self, tool_use_id: str) -> None:
+        """A new run of the task (SendMessage continues it): its own run id, call and counters."""
+        self.tool_use_id = tool_use_id
+        self.run_id = uuid.uuid4().hex[:18]
         self.started = time.monotonic()
         self.tokens = 0
         self.tool_uses = 0
+
+    def _listed(self, running: bool) -> Message:
+        """``background_tasks_changed``: the background tasks now running (this one, or none)."""
+        entry = {
+            "task_id": self.task_id,
+            "run_id": self.run_id,
+            "task_type": TASK_TYPE,
+            "subagent_type": self.subagent_type,
+            "description": self.description,
+        }
+        data = {
+            "type": "system",
+            "subtype": "background_tasks_changed",
+            "tasks": [entry] if running else [],
+            "uuid": str(uuid.uuid4()),
+            "session_id": self.session_id,
+        }
+        return SystemMessage(subtype="background_tasks_changed", data=data)
 
     def _data(self, subtype: str, **fields: Any) -> dict[str, Any]:
         return {
@@ -239,7 +387,7 @@ class TaskMessages:
             tool_use_id=self.tool_use_id,
             description=self.description,
             subagent_type=self.subagent_type,
-            is_backgrounded=False,
+            is_backgrounded=self.background,
             spawn_depth=1,
             task_type=TASK_TYPE,
             prompt=prompt,
@@ -254,6 +402,8 @@ class TaskMessages:
             tool_use_id=self.tool_use_id,
             task_type=TASK_TYPE,
         )
+        if self.background:
+            return [self._listed(True), started]
         return [started, UserMessage(content=[TextBlock(text=prompt)], parent_tool_use_id=self.tool_use_id)]
 
     def progress(self, message: Message) -> list[Message]:
@@ -269,8 +419,7 @@ class TaskMessages:
             if not isinstance(block, ToolUseBlock):
                 continue
             self.tool_uses += 1
-            what = block.input.get("description") if isinstance(block.input, dict) else None
-            description = f"Running {what}" if isinstance(what, str) and what else f"Running {block.name}"
+            description = activity(block) or self.description
             usage = self.usage()
             data = self._data(
                 "task_progress",
@@ -307,8 +456,10 @@ class TaskMessages:
             status=status,
             output_file=self.output_file,
             summary=summary,
+            **({"summary_is_report": True} if self.background and not failed else {}),
             usage=dict(usage),
         )
+        listed = [self._listed(False)] if self.background else []
         return [
             TaskUpdatedMessage(
                 subtype="task_updated",
@@ -331,7 +482,28 @@ class TaskMessages:
                 tool_use_id=self.tool_use_id,
                 usage=usage,
             ),
+            *listed,
         ]
+
+    def notification(self, result: str, *, failed: bool, tools_used: list[str]) -> str:
+        """What the model is told when the background task ended (see cli_facts.TASK_NOTIFICATION)."""
+        status = "failed" if failed else "completed"
+        usage = self.usage()
+        note = cli_facts.TASK_NOTIFICATION.format(
+            task_id=self.task_id,
+            tool_use_id=self.tool_use_id,
+            output_file=self.output_file,
+            status=status,
+            description=self.description,
+            ended=cli_facts.TASK_ENDED[status],
+            result=result,
+            tokens=usage["total_tokens"],
+            tool_uses=usage["tool_uses"],
+            duration_ms=usage["duration_ms"],
+        )
+        if tools_used:
+            return cli_facts.TASK_TOOLS_NOTE.format(tools=", ".join(tools_used)) + note
+        return note
 
 
 # --- the hand-back: the Agent tool's result when a foreground subagent finishes ----------------
@@ -354,7 +526,8 @@ def _last_reply(messages: list[Message]) -> list[AssistantMessage]:
     return replies[-1] if replies else []
 
 
-def _tool_calls(messages: list[Message]) -> list[ToolUseBlock]:
+def tool_calls(messages: list[Message]) -> list[ToolUseBlock]:
+    """The child's tool calls, in order."""
     return [
         b
         for m in messages
@@ -432,7 +605,7 @@ def handback(
     frame, harness notes above it (the tools it used), and the trailer with its totals."""
     reply = _last_reply(messages)
     report = [{"type": "text", "text": b.text} for m in reply for b in m.content if isinstance(b, TextBlock)]
-    calls = _tool_calls(messages)
+    calls = tool_calls(messages)
     used = list(dict.fromkeys(c.name for c in calls))
     notes = (
         [{"type": "text", "text": cli_facts.HANDBACK_TOOLS_USED.format(tools=", ".join(used))}]

@@ -215,10 +215,11 @@ _NAME_ROWS: list[NameStatus] = [
     *_rows(
         _MESSAGES,
         "emulated",
-        "a subagent task (the Agent tool) shows the CLI's task_started, its prompt, task_progress per "
-        "tool call, task_updated and task_notification, as the CLI shows a foreground task; a Bash command "
-        "still running after 3 s shows task_started and task_notification (local_bash), as the CLI; tasks "
-        "do not run in the background",
+        "a subagent task (the Agent tool, SendMessage) shows the CLI's task_started, task_progress per "
+        "tool call, task_updated and task_notification, in the CLI's order for a foreground or a "
+        "background task (a background one runs before the main agent's next model call, not beside "
+        "it); a Bash command still running after 3 s shows task_started and task_notification "
+        "(local_bash), as the CLI",
         "TaskStartedMessage TaskProgressMessage TaskUpdatedMessage TaskNotificationMessage "
         "TaskNotificationStatus TaskUpdatedStatus TERMINAL_TASK_STATUSES TaskUsage",
     ),

@@ -12,7 +12,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from .builtins import (
     shown_name,
     shutdown,
 )
-from .engine import ToolCall, ToolHost, ToolOutcome
+from .engine import Background, Engine, ToolCall, ToolHost, ToolOutcome
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
 from .permissions import PermissionGate, ToolFacts
@@ -72,6 +72,7 @@ class ClaudeToolHost(ToolHost):
         self._ext_tools: dict[str, tuple[McpConnection, sdk_mcp.SdkToolSpec]] = {}
         self._status: list[dict[str, Any]] = []
         self._schema_noted: set[str] = set()  # MCP tools whose error already carried the schema note
+        self._subagents: dict[str, _Subagent] = {}  # by agentId: those SendMessage can continue
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
 
@@ -99,6 +100,8 @@ class ClaudeToolHost(ToolHost):
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
+        if self._agents is not None and cli_facts.SEND_MESSAGE_TOOL in self._cli_tools:
+            agent_spec.append(subagents.send_message_tool_spec())  # continues a subagent
         # MCP tools by full name, across servers, as the CLI lists them in the init message
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         cli_texts = await cli_request.cli_tool_texts(
@@ -169,6 +172,8 @@ class ClaudeToolHost(ToolHost):
 
     async def aclose(self) -> None:
         shutdown(self._state)
+        for sub in list(self._subagents.values()):
+            await self._forget(sub)
         for conn in reversed(self._external):
             await conn.aclose()
         self._external.clear()
@@ -190,7 +195,7 @@ class ClaudeToolHost(ToolHost):
         return Shell(Path(shell_cwd(ctx)), ctx.env)
 
     def _facts(self, name: str, tool_input: dict[str, Any]) -> ToolFacts:
-        if name == "Agent":  # the subagent's own tool calls are gated one by one
+        if name in ("Agent", cli_facts.SEND_MESSAGE_TOOL):  # the subagent's own calls are gated one by one
             return ToolFacts(read_only=True, edits_files=False, paths=[])
         tool = BUILTIN_TOOLS.get(name)
         if tool is None or name not in self._builtin:
@@ -252,6 +257,8 @@ class ClaudeToolHost(ToolHost):
         started = time.monotonic()
         if call.name == "Agent":
             outcome = await self._run_subagent(call.id, tool_input)
+        elif call.name == cli_facts.SEND_MESSAGE_TOOL:
+            outcome = await self._send_message(call.id, tool_input)
         else:
             outcome = await self._execute(call.name, tool_input)
             if call.name == "Bash" and time.monotonic() - started >= cli_facts.SHELL_TASK_AFTER_S:
@@ -378,9 +385,8 @@ class ClaudeToolHost(ToolHost):
         )
 
     async def _run_subagent(self, tool_use_id: str, tool_input: dict[str, Any]) -> ToolOutcome:
-        """Run a child session for the Agent tool and forward its messages."""
-        from .engine import Engine
-
+        """Run a child session for the Agent tool and forward its messages: in the foreground (its
+        hand-back is the result), or launched in the background as the CLI does by default."""
         assert self._agents is not None and self.hooks is not None
         kind = str(tool_input.get("subagent_type") or subagents.DEFAULT_AGENT)
         definition = self._agents.get(kind)
@@ -388,53 +394,69 @@ class ClaudeToolHost(ToolHost):
             names = ", ".join(subagents.listed_names(self._agents))
             return ToolOutcome(f"Error: unknown subagent_type {kind!r}; available: {names}", is_error=True)
         prompt = str(tool_input.get("prompt") or "")
+        background = subagents.runs_in_background(definition, tool_input, self.context().env)
         task = subagents.TaskMessages(
             self.session_id,
             tool_use_id,
             str(tool_input.get("description") or ""),
             kind,
             subagents.task_output_dir(self.cwd, self.session_id),
+            background=background,
         )
         agent_id = task.task_id  # as the CLI: the subagent's id is its task's
         await self.hooks.run(
             "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
         )
-        options = subagents.child_options(self.options, definition, tool_input.get("model"))
+        effort = tool_input.get("effort")
+        options = subagents.child_options(
+            self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
+        )
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
         child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
-        collected: list[Message] = []
+        sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex())
         forwarded: list[Message] = task.started_messages(prompt)
         try:
             await child.open(first_prompt=prompt)
-            async for message in child.turn(prompt):
-                collected.append(message)
-                shown = subagents.forwarded(
-                    message, tool_use_id, text=self.options.forward_subagent_text, session_id=self.session_id
-                )
-                forwarded += task.progress(message)
-                if shown is not None:
-                    forwarded.append(shown)
         except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            await child.aclose()
             problem = f"Error: the subagent could not run: {exc}"
             forwarded += task.finished_messages(problem, failed=True)
             return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
-        finally:
-            await child.aclose()
+        self._subagents[agent_id] = sub
+        can_continue = cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names()
+        if background:
+            text = cli_facts.ASYNC_LAUNCHED.format(agent_id=agent_id, output_file=task.output_file)
+            launched = {
+                "isAsync": True,
+                "status": "async_launched",
+                "agentId": agent_id,
+                "description": task.description,
+                "resolvedModel": child.model,
+                "prompt": prompt,
+                "outputFile": task.output_file,
+                "canReadOutputFile": True,
+                "canContinueAgent": can_continue,
+            }
+            return ToolOutcome(
+                [{"type": "text", "text": text}],
+                structured=launched,
+                messages=tuple(forwarded),
+                background=Background(lambda work: self._in_background(sub, prompt, work)),
+            )
+        collected: list[Message] = []
+        try:
+            async for message in self._drive(sub, prompt, collected):
+                forwarded.append(message)
+        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            problem = f"Error: the subagent could not run: {exc}"
+            forwarded += task.finished_messages(problem, failed=True)
+            await self._forget(sub)
+            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
         text, failed = subagents.final_text(collected)
         forwarded += task.finished_messages(text, failed=failed)
-        await self.hooks.run(
-            "SubagentStop",
-            {
-                "hook_event_name": "SubagentStop",
-                "stop_hook_active": False,
-                "agent_id": agent_id,
-                "agent_transcript_path": "",
-                "agent_type": kind,
-                **({"last_assistant_message": text} if not failed else {}),
-                "session_crons": [],
-            },
-        )
+        await self._subagent_stop(sub, text, failed=failed)
         if failed:
+            await self._forget(sub)
             structured = {"status": "failed", "prompt": prompt, "content": [{"type": "text", "text": text}]}
             return ToolOutcome(
                 [{"type": "text", "text": text}],
@@ -442,13 +464,15 @@ class ClaudeToolHost(ToolHost):
                 structured=structured,
                 messages=tuple(forwarded),
             )
+        if not can_continue:
+            await self._forget(sub)
         report = subagents.handback(
             collected,
             prompt=prompt,
             agent_id=agent_id,
             agent_type=kind,
             duration_ms=task.usage()["duration_ms"],
-            can_continue=cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names(),
+            can_continue=can_continue,
         )
         return ToolOutcome(
             [{"type": "text", "text": report.text}],
@@ -456,6 +480,94 @@ class ClaudeToolHost(ToolHost):
             structured=report.structured,
             messages=tuple(forwarded),
         )
+
+    async def _drive(self, sub: _Subagent, prompt: str, collected: list[Message]) -> AsyncIterator[Message]:
+        """One turn of a subagent: its messages as the parent stream shows them, with the task's
+        progress (before a tool call in the foreground, after it in the background, as the CLI)."""
+        task = sub.task
+        async for message in sub.engine.turn(prompt):
+            collected.append(message)
+            # the CLI shows a background subagent's text whether or not forward_subagent_text is set
+            shown = subagents.forwarded(
+                message,
+                sub.tool_use_id,
+                text=self.options.forward_subagent_text or task.background,
+                session_id=self.session_id,
+            )
+            progress = task.progress(message)
+            listed = [shown] if shown is not None else []
+            for out in [*listed, *progress] if task.background else [*progress, *listed]:
+                yield out
+
+    async def _in_background(self, sub: _Subagent, prompt: str, work: Background) -> AsyncIterator[Message]:
+        """A background subagent's run: its messages, the task's end, and its notification for the model."""
+        collected: list[Message] = []
+        try:
+            async for message in self._drive(sub, prompt, collected):
+                yield message
+            text, failed = subagents.final_text(collected)
+        except Exception as exc:  # the task fails; the parent's turn goes on
+            text, failed = f"Error: the subagent could not run: {exc}", True
+        for message in sub.task.finished_messages(text, failed=failed):
+            yield message
+        await self._subagent_stop(sub, text, failed=failed)
+        used = list(dict.fromkeys(c.name for c in subagents.tool_calls(collected)))
+        work.tells.append(sub.task.notification(text, failed=failed, tools_used=used))
+        if failed or cli_facts.SEND_MESSAGE_TOOL not in self.offered_names():
+            await self._forget(sub)
+
+    async def _send_message(self, tool_use_id: str, tool_input: dict[str, Any]) -> ToolOutcome:
+        """SendMessage: continue a finished subagent's conversation in the background, as the CLI."""
+        to = str(tool_input.get("to") or "")
+        sub = self._subagents.get(to)
+        if sub is None and cli_facts.SEND_MESSAGE_AGENT_ID.fullmatch(to):
+            refused = {"success": False, "message": cli_facts.SEND_MESSAGE_NO_TRANSCRIPT.format(to=to)}
+            return ToolOutcome([{"type": "text", "text": _compact(refused)}], structured=refused)
+        if sub is None:
+            refused = {"success": False, "message": cli_facts.SEND_MESSAGE_UNKNOWN.format(to=to)}
+            shown = {**refused, "display": cli_facts.SEND_MESSAGE_UNKNOWN_DISPLAY.format(to=to)}
+            return ToolOutcome([{"type": "text", "text": _compact(refused)}], structured=shown)
+        agent_id = sub.task.task_id
+        message = str(tool_input.get("message") or "")
+        sub.task.restart(tool_use_id)
+        sub.task.background = True
+        said = cli_facts.SEND_MESSAGE_RESUMING.format(short_id=agent_id[: cli_facts.SEND_MESSAGE_SHORT_ID])
+        pin = {"id": agent_id, "name": agent_id, "ref": sub.ref}
+        answer = {"success": True, "message": said, "resumedAgentId": agent_id, "pin": pin}
+        structured = {
+            "success": True,
+            "message": said,
+            "resumedAgentId": agent_id,
+            "revivedAgentId": agent_id,
+            "pin": pin,
+        }
+        prompt = cli_facts.SEND_MESSAGE_PROMPT.format(message=message)
+        return ToolOutcome(
+            [{"type": "text", "text": _compact(answer)}],
+            structured=structured,
+            messages=tuple(sub.task.started_messages(message)),
+            background=Background(lambda work: self._in_background(sub, prompt, work)),
+        )
+
+    async def _subagent_stop(self, sub: _Subagent, text: str, *, failed: bool) -> None:
+        assert self.hooks is not None
+        await self.hooks.run(
+            "SubagentStop",
+            {
+                "hook_event_name": "SubagentStop",
+                "stop_hook_active": False,
+                "agent_id": sub.task.task_id,
+                "agent_transcript_path": "",
+                "agent_type": sub.kind,
+                **({"last_assistant_message": text} if not failed else {}),
+                "session_crons": [],
+            },
+        )
+
+    async def _forget(self, sub: _Subagent) -> None:
+        """Close a subagent that cannot be continued."""
+        self._subagents.pop(sub.task.task_id, None)
+        await sub.engine.aclose()
 
     async def _execute(self, name: str, tool_input: dict[str, Any]) -> ToolOutcome:
         if name in self._sdk or name in self._ext_tools:
@@ -486,6 +598,22 @@ class ClaudeToolHost(ToolHost):
             schema = json.dumps(spec.input_schema, separators=(",", ":"), ensure_ascii=False)
             text = f"{text}\n\n{cli_facts.MCP_SCHEMA_NOTE.format(schema=schema, name=name)}"
         return ToolOutcome(text, is_error=True, structured=shown)
+
+
+@dataclasses.dataclass
+class _Subagent:
+    """A subagent the session started, kept open while SendMessage can continue it."""
+
+    engine: Engine
+    task: subagents.TaskMessages
+    kind: str
+    tool_use_id: str  # the Agent call that started it: its forwarded messages name this call
+    ref: str  # SendMessage's ``pin.ref``
+
+
+def _compact(payload: dict[str, Any]) -> str:
+    """A JSON result as the CLI writes it: no spaces."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
 def _servers(value: Any) -> dict[str, dict[str, Any]]:

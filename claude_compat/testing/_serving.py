@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, ClassVar
 
 from typing_extensions import Self
 
 from claude_compat.testing._script import ScriptedModel
+from letta_backend._process import StartStop
 
 
 class QuietHTTPServer(ThreadingHTTPServer):
@@ -35,7 +35,7 @@ def host_for_url(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-class ScriptedServerBase:
+class ScriptedServerBase(StartStop):
     """Serve a ScriptedModel with ``handler`` in a background thread; ``start()`` / ``stop()``."""
 
     handler: ClassVar[type[BaseHTTPRequestHandler]]
@@ -88,17 +88,6 @@ class ScriptedServerBase:
         if thread is not None:
             thread.join()
         self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         where = self._root_url() if self._httpd is not None else "stopped"

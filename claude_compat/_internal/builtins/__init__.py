@@ -54,8 +54,8 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
     )
 }
 
-#: Tools of the CLI that claude-compat runs: the built-ins here and the subagent tool (its runner).
-RUN_HERE: frozenset[str] = frozenset({*BUILTIN_TOOLS, "Agent"})
+#: Tools of the CLI that claude-compat runs: the built-ins here and the subagent tools (the tool host's).
+RUN_HERE: frozenset[str] = frozenset({*BUILTIN_TOOLS, "Agent", "SendMessage"})
 
 _CLI_TOOLS = {t.name: t for t in cli_facts.CLI_TOOLS}
 

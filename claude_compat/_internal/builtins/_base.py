@@ -292,12 +292,13 @@ def is_stale(view: FileView, path: Path, current: str | None) -> bool:
 
 
 def format_size(n: int) -> str:
-    """Bytes as the CLI prints them: ``512 bytes``, ``39.1KB``, ``2.0MB``."""
+    """Bytes as the CLI prints them: ``512 bytes``, ``39.1KB``, ``293KB`` (no ``.0``), ``2MB``, ``1.5GB``."""
     if n < 1024:
         return f"{n} bytes"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f}KB"
-    return f"{n / (1024 * 1024):.1f}MB"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2)):
+        if n < scale * 1024:
+            return f"{n / scale:.1f}".removesuffix(".0") + unit
+    return f"{n / 1024**3:.1f}".removesuffix(".0") + "GB"
 
 
 def path_field(field_name: str) -> PathsFn:

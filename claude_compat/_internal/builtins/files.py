@@ -32,6 +32,14 @@ if TYPE_CHECKING:
 
 MAX_READ_BYTES = 256 * 1024  # a whole-file Read larger than this needs offset/limit
 MAX_READ_TOKENS = 25_000  # estimated at 4 characters a token
+#: With ``allow_large`` the CLI reads past both limits "up to what still fits in your context"; the
+#: context left is the CLI's own estimate, so here a fixed share of a Claude context window stands in.
+ALLOW_LARGE_MAX_TOKENS = 100_000
+#: The CLI's hint after either size error, pointing at ``allow_large``.
+ALLOW_LARGE_HINT = (
+    " To read it anyway, up to what still fits in your context, call Read again with allow_large: true "
+    "\u2014 only if you genuinely need all of it or the user asked for the whole file."
+)
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 IN_CONTEXT = cli_facts.FILE_IN_CONTEXT_NOTE
 NOT_UTF8_NOTE = (
@@ -68,6 +76,11 @@ READ_SCHEMA: dict[str, Any] = {
         "pages": {
             "type": "string",
             "description": 'Page range for PDF files (e.g., "1-5"). Only applicable to PDF files.',
+        },
+        "allow_large": {
+            "type": "boolean",
+            "description": "Set to true to read a text file (or a line range of one) past the usual size "
+            "limits, up to what fits in your context. Only when you need all of it.",
         },
     },
     "required": ["file_path"],
@@ -228,12 +241,14 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         remember_file(ctx, path, None)
         return outcome([{"type": "text", "text": text}], structured)
     offset, limit = tool_input.get("offset"), tool_input.get("limit")
+    allow_large = tool_input.get("allow_large") is True
     size = path.stat().st_size
-    if offset is None and limit is None and size > MAX_READ_BYTES:
+    if offset is None and limit is None and size > MAX_READ_BYTES and not allow_large:
         raise ToolFailure(
             f"File content ({format_size(size)}) exceeds maximum allowed size "
             f"({format_size(MAX_READ_BYTES)}). Use offset and limit parameters to read specific portions "
             "of the file, or search for specific content instead of reading the whole file."
+            + ALLOW_LARGE_HINT
         )
     data = path.read_bytes()
     if b"\x00" in data[:8192]:
@@ -250,12 +265,16 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
     selected = lines[start - 1 : end]
     content = "\n".join(selected)
     tokens = len(content) // 4
-    if tokens > MAX_READ_TOKENS:
+    truncated = False
+    if tokens > MAX_READ_TOKENS and not allow_large:
         raise ToolFailure(
             f"File content ({tokens} tokens) exceeds maximum allowed tokens ({MAX_READ_TOKENS}). Use offset "
             "and limit parameters to read specific portions of the file, or search for specific content "
-            "instead of reading the whole file."
+            "instead of reading the whole file." + ALLOW_LARGE_HINT
         )
+    if tokens > ALLOW_LARGE_MAX_TOKENS:  # allow_large: whole lines, as many as fit
+        selected, truncated = _lines_within(selected, ALLOW_LARGE_MAX_TOKENS * 4), True
+        content = "\n".join(selected)
     if content:
         shown = number_lines(selected, start)
     elif selected and len(lines) > 1:
@@ -269,7 +288,7 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         )
     if not valid_utf8:
         shown += "\n\n" + NOT_UTF8_NOTE
-    whole = start == 1 and end >= len(lines) and valid_utf8
+    whole = start == 1 and end >= len(lines) and valid_utf8 and not truncated
     remember_file(ctx, path, text if whole else None)  # any range counts as read for Write and Edit
     file = {
         "filePath": _as_given(tool_input, path),
@@ -277,8 +296,21 @@ def _read(tool_input: dict[str, Any], ctx: ToolContext) -> ToolOutcome:
         "numLines": len(selected),
         "startLine": start,
         "totalLines": len(lines),
+        **({"truncatedByTokenCap": True} if truncated else {}),
     }
     return outcome(shown, {"type": "text", "file": file})
+
+
+def _lines_within(lines: list[str], characters: int) -> list[str]:
+    """The leading whole lines whose text (joined by newlines) stays within ``characters``."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        used += len(line) + 1
+        if used > characters + 1:
+            break
+        kept.append(line)
+    return kept
 
 
 # --- Write and Edit ---

@@ -19,16 +19,15 @@ from typing import Any, Literal
 
 import anyio
 
+from claude_compat._backend import ClaudeHistory
+from claude_compat._internal import transcripts
+from claude_compat._internal.claude_sessions import history_of, read_store
+from claude_compat._internal.options import session_spec
+from claude_compat.errors import ClaudeSDKError, InvalidOptionError, TranscriptError
+from claude_compat.types import ClaudeAgentOptions
 from letta_backend.backend import LettaBackend
 from letta_backend.client import map_error
 from letta_backend.registry import SessionRegistry
-
-from .._backend import ClaudeHistory
-from ..errors import ClaudeSDKError, InvalidOptionError, TranscriptError
-from ..types import ClaudeAgentOptions
-from . import transcripts
-from .claude_sessions import history_of, read_store
-from .options import session_spec
 
 #: What became of one session. ``would-import`` only in a dry run.
 Status = Literal["imported", "skipped", "failed", "would-import"]
@@ -128,7 +127,7 @@ def load_store(spec: str) -> Any:
 
 async def store_sources(store: Any, directories: Sequence[str], timeout_ms: int) -> list[Source]:
     """The sessions a SessionStore keeps for each project directory (a store lists one project at a time)."""
-    from ..sessions import project_key_for_directory
+    from claude_compat.sessions import project_key_for_directory
 
     found: list[Source] = []
     for directory in directories:

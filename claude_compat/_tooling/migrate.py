@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from claude_compat._internal import importhook
 from claude_compat._internal.surface import OPTION_PREFIX, TABLE, NameStatus
+from claude_compat._tooling import importhook
 
 __all__ = [
     "BLOCKING",

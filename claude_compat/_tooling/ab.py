@@ -41,11 +41,10 @@ from types import ModuleType, TracebackType
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from claude_compat._internal.model_view import RequestDifference
     from claude_compat.testing._anthropic import AnthropicScriptedServer
     from claude_compat.testing._openai import ScriptedModelServer
     from claude_compat.testing._script import ScriptedModel
-
-    from .model_view import RequestDifference
 
 __all__ = [
     "TRACE_ENV",
@@ -212,7 +211,7 @@ def _child_main(t0: float) -> None:
     writer = _TraceWriter(os.environ[TRACE_ENV], t0)
     try:
         if side == "compat":  # claude-compat run's import hook: claude_agent_sdk is claude_compat
-            importlib.import_module("claude_compat._internal.importhook").install()
+            importlib.import_module("claude_compat._tooling.importhook").install()
         sdk = importlib.import_module("claude_agent_sdk")
     except Exception as exc:
         writer.error(exc)
@@ -694,6 +693,8 @@ def _run_side(
     keep_temp: bool,
 ) -> SideRun:
     """Run the program once on one side in a child process and read back its trace."""
+    from letta_backend._process import kill_child, spawn_group  # not at the top: the child loads this file
+
     run_dir.mkdir(parents=True, exist_ok=True)
     trace = run_dir / f"{side}.jsonl"
     stdout_path = run_dir / f"{side}.stdout.txt"
@@ -722,21 +723,14 @@ def _run_side(
     started = time.perf_counter()
     timed_out = False
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        proc = subprocess.Popen(
-            command,
-            cwd=child_cwd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,  # the Claude CLI is a grandchild: a timeout kills the group
-        )
+        # in a process group of its own: the Claude CLI is a grandchild, and a timeout kills the group
+        proc = spawn_group(command, stdout=out, stderr=err, env=env, cwd=child_cwd)
         try:
             exit_code: int | None = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             timed_out = True
             exit_code = None
-        _kill_group(proc)  # and whatever the program left running
+        kill_child(proc)  # and whatever the program left running
     wall = time.perf_counter() - started
     requests: list[dict[str, Any]] = []
     if lane is not None:  # what the model was sent, for the request comparison
@@ -760,14 +754,6 @@ def _run_side(
         timed_out=timed_out,
         model_requests=requests,
     )
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
 
 
 def load_trace(path: str | Path) -> list[dict[str, Any]]:
@@ -888,7 +874,11 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "text.text",
         "handback-text",
         "in a tool result's text, a subagent's id (after 'agentId: ' and 'to: ') is numbered with the "
-        "task ids and the wall clock in its '<usage>' trailer is dropped; the rest compares as is",
+        "task ids, the wall clock in its '<usage>' trailer is dropped and a background launch's "
+        "'output_file: ' path (under the temporary directory) is a placeholder; the rest compares as is",
+    ),
+    Normalisation(
+        "outputFile", "presence", "a background subagent's file under the temporary directory, by task id"
     ),
     Normalisation("end_time", "drop", "wall clock (a subagent task's end)"),
     Normalisation("output_file", "presence", "a file under the temporary directory, named by the task id"),
@@ -925,6 +915,7 @@ _NUMBER_SPACES = {
 #: A subagent's id where the CLI's hand-back and launch texts name it, and the hand-back's wall clock.
 _AGENT_ID_IN_TEXT = re.compile(r"(?<=agentId: )a[0-9a-f]{16}\b|(?<=to: ')a[0-9a-f]{16}\b")
 _HANDBACK_DURATION = re.compile(r"(?<=\nduration_ms: )\d+(?=</usage>)")
+_LAUNCH_OUTPUT_FILE = re.compile(r"(?<=\noutput_file: )[^\n]+")
 _HIDDEN = ("ab.start", "ab.call", "ab.end")  # recorder bookkeeping, not messages
 
 
@@ -995,6 +986,7 @@ class _Normaliser:
         if not isinstance(value, str):
             return value
         value = _AGENT_ID_IN_TEXT.sub(lambda m: self._number("task", m.group(0)), value)
+        value = _LAUNCH_OUTPUT_FILE.sub("<output-file>", value)
         return _HANDBACK_DURATION.sub("<duration>", value)
 
     def _system_data(self, data: Any, *, subtype: Any) -> Any:
@@ -1362,7 +1354,7 @@ class ABReport:
         last ones carry, which by then hold every result of the run.
         """
         # imported here: the child's bootstrap loads this file on its own, outside the package
-        from .model_view import compare_views, from_anthropic, from_openai
+        from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
 
         pair = self.runs[run]
         claude, compat = pair.claude.model_requests, pair.compat.model_requests
@@ -1536,7 +1528,7 @@ def _document(report: ABReport) -> list[_Block]:
             doc.append(("list", [f"{text} ({n} runs)" for text, n in later.items()]))
     requests = report.request_differences(0)
     if requests is not None:
-        from .model_view import LETTA_FRAMING, NORMALISED
+        from claude_compat._internal.model_view import LETTA_FRAMING, NORMALISED
 
         doc.append(("h2", "What the model was sent (first model request" + (", run 1)" if runs > 1 else ")")))
         doc.append(
