@@ -34,6 +34,7 @@ from letta_backend.letta_registry import registry_kind
 from letta_backend.registry import LocalSessionRegistry, SessionRegistry, default_registry
 
 from ._internal import claude_listing as _claude_listing
+from ._internal import session_history as _history
 from ._internal import transcripts as _transcripts
 from .errors import InvalidOptionError
 from .types import (
@@ -205,7 +206,7 @@ def list_sessions(
     was last opened, resumed or edited (epoch ms). Subagent sessions are not listed. Sessions the
     real Claude SDK wrote and claude-compat has not imported yet are listed as the Claude SDK lists them.
     """
-    ours = _with_registry(lambda reg: _store.list_session_infos(reg, directory, None, 0, include_worktrees))
+    ours = _with_registry(lambda reg: _history.list_session_infos(reg, directory, None, 0, include_worktrees))
     known = {info.session_id for info in ours}
     merged = ours + [i for i in _claude_listing.list_infos(directory) if i.session_id not in known]
     merged.sort(key=lambda info: info.last_modified, reverse=True)
@@ -216,7 +217,7 @@ def list_sessions(
 
 def get_session_info(session_id: str, directory: str | None = None) -> SDKSessionInfo | None:
     """Metadata of one session, or None when there is no such session (as in the Claude SDK)."""
-    found = _with_registry(lambda reg: _store.session_info(reg, session_id, directory))
+    found = _with_registry(lambda reg: _history.session_info(reg, session_id, directory))
     if found is None and _store.is_session_key(session_id):
         return _claude_listing.info(session_id, directory)
     return found
@@ -240,7 +241,10 @@ def get_session_messages(
             claude = claude[offset:] if offset > 0 else claude
             return claude[:limit] if limit is not None and limit > 0 else claude
     return _read(
-        session_id, directory, lambda b: _store.session_messages(b, session_id, directory, limit, offset), []
+        session_id,
+        directory,
+        lambda b: _history.session_messages(b, session_id, directory, limit, offset),
+        [],
     )
 
 
@@ -271,7 +275,7 @@ def get_subagent_messages(
     return _read(
         session_id,
         directory,
-        lambda b: _store.subagent_messages(b, session_id, agent_id, directory, limit, offset),
+        lambda b: _history.subagent_messages(b, session_id, agent_id, directory, limit, offset),
         [],
     )
 
@@ -709,7 +713,7 @@ async def _letta_export_plan(
     """What importing a claude-compat session writes: (store key, entries) per transcript."""
     from ._internal import mirror
 
-    record, main, children = await _store.export_session(backend, session_id, directory)
+    record, main, children = await _history.export_session(backend, session_id, directory)
     project_key = project_key_for_directory(record.cwd or directory)
     entries = mirror.history_entries(record.session_id, main.messages, main.times, cwd=record.cwd)
     entries += mirror.session_metadata_entries(record.session_id, entries, title=record.title, tag=record.tag)

@@ -1,7 +1,7 @@
-"""The one protocol claude_compat uses to reach Letta: open a session, run a turn, answer tools.
+"""LettaBackend: the :class:`claude_compat._backend.Backend` protocol served by a Letta server.
 
-``claude_compat`` never imports ``letta_client``; it holds a :class:`LettaBackend` and the plain
-events of :mod:`letta_backend.translate`.
+``claude_compat`` never imports ``letta_client``; its engine holds a Backend and reads the neutral
+events of :mod:`claude_compat._backend`, which :mod:`letta_backend.translate` makes from Letta's.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import anyio
 import letta_client
 import sniffio
 
-from claude_compat.errors import SessionBusyError, SessionNotFoundError, UnknownModelError
+from claude_compat._backend import ClaudeHistory, Event, RequestItem, SessionSpec, StreamFailure, ToolReturn
+from claude_compat.errors import LettaTimeoutError, SessionBusyError, SessionNotFoundError, UnknownModelError
 
 from . import agents, claude_import, conversations, leases, mapping
-from .claude_import import ClaudeHistory, HistoryFinder
 from .client import Connection, check_health, make_client, map_error, resolve_connection
 from .letta_registry import open_registry, registry_kind
 from .registry import (
@@ -31,9 +31,10 @@ from .registry import (
     SessionRegistry,
     default_registry,
 )
+from .sessions_store import fork_conversation_at
 from .text import well_formed
 from .timeouts import Stalled, Timeouts, next_wait, stall_error
-from .translate import Event, RunTranslator, StreamFailure
+from .translate import RunTranslator
 
 _healthy: set[str] = set()
 _model_handles: dict[str, list[str]] = {}  # base URL → model handles (one list request per process)
@@ -54,47 +55,17 @@ def request_slot(base_url: str) -> anyio.CapacityLimiter:
     return limiter
 
 
-def conversation_key(session: BackendSession) -> str:
+def conversation_key(session: LettaSession) -> str:
     """The key of a session's conversation in leases and the tool journal (``default`` is per agent)."""
     if session.conversation_id == "default":
         return f"{session.agent_id}/default"
     return session.conversation_id
 
 
-@dataclass(frozen=True)
-class SessionSpec:
-    """Everything needed to start or resume a session, already in backend terms."""
-
-    system_prompt: str = ""
-    model: str | None = None
-    model_handle: str | None = None
-    embedding_handle: str | None = None
-    memory_blocks: tuple[tuple[str, str], ...] = ()
-    model_settings: dict[str, Any] = field(default_factory=dict)
-    #: Tool names the agent does not offer whose calls the server hands to the client anyway
-    #: (a ``requires_approval`` rule each), so the client answers them.
-    routed_tools: tuple[str, ...] = ()
-    thinking: dict[str, Any] | None = None
-    effort: str | None = None
-    max_thinking_tokens: int | None = None
-    max_output_tokens: int | None = None  # the CLI's CLAUDE_CODE_MAX_OUTPUT_TOKENS, when set
-    agent_id: str | None = None
-    agent_name: str | None = None
-    cwd: str | None = None
-    session_id: str | None = None
-    resume: str | None = None
-    continue_conversation: bool = False
-    fork_session: bool = False
-    first_prompt: str | None = None
-    resume_session_at: str | None = None  # a Letta message id (message-…, or its bare uuid)
-    subagent_of: tuple[str, str] | None = None  # (parent session id, subagent id) of a subagent's session
-    #: Finds sessions the real Claude SDK wrote (transcripts, a SessionStore); imported on first use.
-    claude_sessions: HistoryFinder | None = field(default=None, compare=False, repr=False)
-
-
 @dataclass
-class BackendSession:
-    """A live session: the Claude id and the Letta conversation behind it."""
+class LettaSession:
+    """A live session (a :class:`claude_compat._backend.BackendSession`): the Claude id and the Letta
+    conversation behind it."""
 
     session_id: str
     agent_id: str
@@ -149,6 +120,20 @@ class LettaBackend:
         """Close the HTTP connections."""
         await self.client.close()
 
+    @property
+    def base_url(self) -> str:
+        """The Letta server's URL."""
+        return self.conn.base_url
+
+    @property
+    def turn_timeout(self) -> float | None:
+        """Seconds a whole turn may take (``letta_turn_timeout``; None: no limit)."""
+        return self.conn.timeouts.turn
+
+    def turn_timed_out(self, session: LettaSession, doing: str) -> LettaTimeoutError:
+        """The LettaTimeoutError of a turn that ran out of time while ``doing`` was running."""
+        return self._stalled(session, Stalled("turn", doing))
+
     async def model_handles(self, *, refresh: bool = False) -> list[str]:
         """The LLM handles the server serves (cached per server for the process)."""
         cached = _model_handles.get(self.conn.base_url)
@@ -170,7 +155,7 @@ class LettaBackend:
                 await self.model_handles(refresh=True), model=model, handle=handle, env=env
             )
 
-    async def open_session(self, spec: SessionSpec) -> BackendSession:
+    async def open_session(self, spec: SessionSpec) -> LettaSession:
         """Create a new session, or resume/continue/fork the one the spec names."""
         try:
             if spec.resume or spec.continue_conversation:
@@ -211,7 +196,7 @@ class LettaBackend:
             routed_tools=spec.routed_tools,
         )
 
-    async def _create(self, spec: SessionSpec) -> BackendSession:
+    async def _create(self, spec: SessionSpec) -> LettaSession:
         handle = await self.resolve_model(spec.model, spec.model_handle)
         agent_spec = self._agent_spec(spec, handle)
         session_id = spec.session_id or str(uuid.uuid4())
@@ -253,7 +238,7 @@ class LettaBackend:
                 subagent_id=subagent,
             )
         )
-        return BackendSession(record.session_id, agent_id, conversation_id, handle)
+        return LettaSession(record.session_id, agent_id, conversation_id, handle)
 
     async def _shared_agent(self, spec: agents.AgentSpec) -> str:
         key = spec.config_key()
@@ -271,14 +256,12 @@ class LettaBackend:
             return page.items[0].id
         return await agents.create_agent(self.client, spec, tags=[])
 
-    async def _resume(self, spec: SessionSpec) -> BackendSession:
+    async def _resume(self, spec: SessionSpec) -> LettaSession:
         record = await self._lookup(spec)
         if record is None:  # as the Claude CLI: nothing to continue in this cwd starts a new session
             return await self._create(spec)
         fork_point: str | None = None
         if spec.resume_session_at:
-            from .sessions_store import fork_conversation_at  # sessions_store imports claude_compat
-
             fork_point = spec.resume_session_at
             new_conv = await fork_conversation_at(
                 self.client,
@@ -290,7 +273,7 @@ class LettaBackend:
             if not spec.fork_session:  # the same session goes on from that message (as Claude branches)
                 await self.sessions.touch(record.session_id, conversation_id=new_conv, fork_point=fork_point)
                 handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
-                return BackendSession(record.session_id, record.agent_id, new_conv, handle, resumed=True)
+                return LettaSession(record.session_id, record.agent_id, new_conv, handle, resumed=True)
         elif spec.fork_session:
             new_conv = await conversations.fork(self.client, record.conversation_id, agent_id=record.agent_id)
         if spec.fork_session:
@@ -307,13 +290,13 @@ class LettaBackend:
                     first_prompt=record.first_prompt,
                 )
             )
-            return BackendSession(
+            return LettaSession(
                 forked.session_id, forked.agent_id, new_conv, forked.model or "", resumed=True
             )
         if record.conversation_id != "default":
             await self.client.conversations.retrieve(record.conversation_id)  # 404 → not found
         await self.sessions.touch(record.session_id)
-        session = BackendSession(
+        session = LettaSession(
             record.session_id, record.agent_id, record.conversation_id, record.model or "", resumed=True
         )
         session.spec = spec
@@ -395,8 +378,8 @@ class LettaBackend:
 
     async def run(
         self,
-        session: BackendSession,
-        messages: list[dict[str, Any]],
+        session: LettaSession,
+        request: Sequence[RequestItem],
         *,
         client_tools: list[dict[str, Any]],
         stream_tokens: bool = False,
@@ -415,6 +398,7 @@ class LettaBackend:
                 raise map_error(exc, self.conn) from None
             session.agent_id = conv.agent_id
             await self.sessions.touch(session.session_id, agent_id=conv.agent_id)
+        messages = conversations.letta_messages(request)
         translator = RunTranslator()
         # borrowed by a token, not the task: an abandoned stream may be closed from another task
         limiter, token = request_slot(self.conn.base_url), object()
@@ -432,7 +416,7 @@ class LettaBackend:
         finally:
             limiter.release_on_behalf_of(token)
 
-    def _stalled(self, session: BackendSession, stall: Stalled) -> Exception:
+    def _stalled(self, session: LettaSession, stall: Stalled) -> LettaTimeoutError:
         """The LettaTimeoutError of a wait that ran out on this session."""
         return stall_error(
             stall.wait,
@@ -442,7 +426,7 @@ class LettaBackend:
             doing=stall.doing,
         )
 
-    async def _cancel_stalled_run(self, session: BackendSession) -> None:
+    async def _cancel_stalled_run(self, session: LettaSession) -> None:
         """Ask the server to stop a run we gave up on; best effort, a few seconds at most."""
         with anyio.move_on_after(5.0, shield=True):
             try:
@@ -452,7 +436,7 @@ class LettaBackend:
 
     async def _run_once(
         self,
-        session: BackendSession,
+        session: LettaSession,
         messages: list[dict[str, Any]],
         translator: RunTranslator,
         client_tools: list[dict[str, Any]],
@@ -506,7 +490,7 @@ class LettaBackend:
             except Exception as exc:
                 raise map_error(exc, self.conn) from None
 
-    async def pending_answers(self, session: BackendSession) -> list[dict[str, Any]]:
+    async def pending_answers(self, session: LettaSession) -> list[dict[str, Any]]:
         """Error results for tool calls a crashed or abandoned turn left pending.
 
         Letta refuses new messages while a tool call waits; sending these results in the same
@@ -522,7 +506,7 @@ class LettaBackend:
         known = self.registry.journal(conversation_key(session), pending)
         return [conversations.tool_results_message([_reconciled(cid, known.get(cid)) for cid in pending])]
 
-    def turn_lease(self, session: BackendSession) -> AbstractAsyncContextManager[None]:
+    def turn_lease(self, session: LettaSession) -> AbstractAsyncContextManager[None]:
         """Hold the session's conversation for one turn, against every process sharing the registry.
 
         Taking over from a holder that died waits first for a run it left going on the server, so
@@ -549,7 +533,7 @@ class LettaBackend:
             on_takeover=orphan_runs_done,
         )
 
-    async def _active_runs(self, session: BackendSession) -> list[str]:
+    async def _active_runs(self, session: LettaSession) -> list[str]:
         """Ids of runs still going on the session's conversation."""
         kwargs: dict[str, Any] = {"active": True, "limit": 10}
         if session.conversation_id == "default":
@@ -566,17 +550,17 @@ class LettaBackend:
             if session.conversation_id != "default" or getattr(run, "conversation_id", None) is None
         ]
 
-    def journal_start(self, session: BackendSession, tool_call_id: str, tool_name: str) -> None:
+    def journal_start(self, session: LettaSession, tool_call_id: str, tool_name: str) -> None:
         """Note locally that a tool call is about to run (see :meth:`pending_answers`)."""
         self.registry.journal_start(conversation_key(session), tool_call_id, tool_name)
 
     def journal_done(
-        self, session: BackendSession, tool_call_id: str, tool_name: str, content: str, is_error: bool
+        self, session: LettaSession, tool_call_id: str, tool_name: str, content: str, is_error: bool
     ) -> None:
         """Record locally what a tool call produced, before the server is told."""
         self.registry.journal_done(conversation_key(session), tool_call_id, tool_name, content, is_error)
 
-    async def set_model(self, session: BackendSession, model: str | None, handle: str | None) -> None:
+    async def set_model(self, session: LettaSession, model: str | None, handle: str | None) -> None:
         """Switch the conversation's model (Letta keeps a model per conversation).
 
         The new model is asked for what the CLI asks it for (its sampling, under the session's
@@ -599,7 +583,7 @@ class LettaBackend:
         session.model_handle = new
         await self.sessions.touch(session.session_id, model=new)
 
-    async def settle(self, session: BackendSession, run_id: str, *, timeout: float = 120.0) -> None:
+    async def settle(self, session: LettaSession, run_id: str, *, timeout: float = 120.0) -> None:
         """Wait until a cancelled run's messages are stored, so the next turn sees them in order.
 
         Letta marks a run cancelled at once but finishes its model call and stores the exchange
@@ -618,7 +602,7 @@ class LettaBackend:
                     return
                 await anyio.sleep(0.25)
 
-    async def cancel(self, session: BackendSession) -> None:
+    async def cancel(self, session: LettaSession) -> None:
         """Cancel the session's running Letta run and stop reading its stream at once.
 
         Letta finishes the model call in flight (and stores its reply); the turn ends now.
@@ -641,12 +625,12 @@ OUTCOME_UNKNOWN = (
 )
 
 
-def _reconciled(tool_call_id: str, entry: JournalEntry | None) -> conversations.ToolReturn:
+def _reconciled(tool_call_id: str, entry: JournalEntry | None) -> ToolReturn:
     """The stored result of a call a crashed turn left pending: what this machine saw happen."""
     if entry is not None and entry.state == "done":
-        return conversations.ToolReturn(tool_call_id, entry.content or "", entry.is_error)
+        return ToolReturn(tool_call_id, entry.content or "", entry.is_error)
     text = OUTCOME_UNKNOWN if entry is not None else NEVER_RAN
-    return conversations.ToolReturn(tool_call_id, text, is_error=True)
+    return ToolReturn(tool_call_id, text, is_error=True)
 
 
 def _answered_calls(messages: list[dict[str, Any]]) -> list[str]:

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ import filelock
 import sniffio
 from letta_client import AsyncLetta
 
+from claude_compat._backend import ClaudeHistory
 from claude_compat.errors import SessionBusyError
 
 from .registry import SessionRecord, SessionRegistry, home_dir
@@ -33,24 +33,6 @@ from .registry import SessionRecord, SessionRegistry, home_dir
 IMPORT_TAG = "cc-import:"
 #: Longest wait for another process importing the same session (it makes a few bounded requests).
 IMPORT_LOCK_WAIT = 300.0
-
-
-@dataclass(frozen=True)
-class ClaudeHistory:
-    """A Claude session read from a transcript or a store, in neutral terms."""
-
-    session_id: str
-    source: str
-    messages: tuple[dict[str, Any], ...]
-    cwd: str | None = None
-    title: str | None = None
-    first_prompt: str | None = None
-    tag: str | None = None
-    modified_ms: int = 0
-
-
-#: Finds a Claude session: (session id, or None for the newest of the cwd; cwd) -> history or None.
-HistoryFinder = Callable[[str | None, str | None], Awaitable[ClaudeHistory | None]]
 
 
 # ---------------------------------------------------------------------------

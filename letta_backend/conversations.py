@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
 from letta_client import AsyncLetta
 
+from claude_compat._backend import RequestItem, ToolAnswers, ToolDenial, ToolReturn
+
 from .client import STREAM_TIMEOUT
 from .text import well_formed
 from .timeouts import DEFAULT_TIMEOUTS, Stalled, next_wait
-
-
-@dataclass(frozen=True)
-class ToolReturn:
-    """The result of one client-side tool call, sent back to the Letta run."""
-
-    tool_call_id: str
-    content: str
-    is_error: bool = False
-
-
-@dataclass(frozen=True)
-class ToolDenial:
-    """A refused tool call: the model gets the reason as an error result."""
-
-    tool_call_id: str
-    reason: str
 
 
 async def create(client: AsyncLetta, agent_id: str, *, isolated_block_labels: Sequence[str] = ()) -> str:
@@ -81,6 +65,11 @@ def tool_results_message(results: Sequence[ToolReturn | ToolDenial]) -> dict[str
             for r in results
         ],
     }
+
+
+def letta_messages(request: Sequence[RequestItem]) -> list[dict[str, Any]]:
+    """A neutral request as Letta messages: user messages as they are, tool answers as one message each."""
+    return [tool_results_message(item.results) if isinstance(item, ToolAnswers) else item for item in request]
 
 
 async def send(

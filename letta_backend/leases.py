@@ -23,7 +23,7 @@ from typing import Protocol
 
 import anyio
 
-from claude_compat.errors import SessionBusyError
+from claude_compat.errors import InvalidOptionError, SessionBusyError
 
 #: Seconds a claim lives without renewal (a dead holder's lease is free after this long).
 LEASE_TTL_ENV = "CLAUDE_COMPAT_LEASE_TTL"
@@ -41,8 +41,6 @@ def _env_seconds(name: str, default: float, minimum: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        from claude_compat.errors import InvalidOptionError
-
         raise InvalidOptionError(f"{name} must be a number of seconds, not {raw!r}") from None
     return max(value, minimum)
 

@@ -36,6 +36,8 @@ from typing import Any, Literal
 import letta_client
 from letta_client import AsyncLetta
 
+from claude_compat.errors import InvalidOptionError
+
 from .leases import Acquired, Claim, Holder
 from .registry import LocalSessionRegistry, Registry, SessionRecord, SessionRegistry
 
@@ -63,8 +65,6 @@ def registry_kind(option: str | None = None) -> RegistryKind:
     """The registry in force: the option, else ``CLAUDE_COMPAT_REGISTRY``, else ``local``."""
     value = option or os.environ.get(REGISTRY_ENV) or "local"
     if value not in ("local", "letta"):
-        from claude_compat.errors import InvalidOptionError  # claude_compat imports this module
-
         source = "letta_registry" if option else REGISTRY_ENV
         raise InvalidOptionError(
             f"{source} must be 'local' (SQLite on this machine) or 'letta' (on the Letta server), "

@@ -116,6 +116,12 @@ STOP_REASONS: dict[str, StopMapping] = {
 #: Fallback for a stop reason this table does not know (a newer server).
 UNKNOWN_STOP = StopMapping("error_during_execution", True, "model_error", None)
 
+
+def stop_mapping(reason: str) -> StopMapping:
+    """The Claude ending of a Letta stop reason (unknown reasons end as execution errors)."""
+    return STOP_REASONS.get(reason, UNKNOWN_STOP)
+
+
 #: The model provider's HTTP status → Claude ``AssistantMessage.error`` (as the Claude CLI sets it).
 ASSISTANT_ERRORS_BY_STATUS: dict[int, str] = {
     401: "authentication_failed",
@@ -431,35 +437,6 @@ AGENT_TYPE: Literal["letta_v1_agent"] = "letta_v1_agent"
 
 #: Tag put on every agent claude-compat creates (to find and clean them up).
 AGENT_TAG = "claude-compat"
-
-# --- Permission modes -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModeRules:
-    """What a permission mode allows without asking."""
-
-    claude_name: str
-    allow_all: bool = False  # every tool runs without asking
-    allow_edits: bool = False  # file edits (Write/Edit/NotebookEdit, mkdir/touch…) in allowed dirs
-    read_only: bool = False  # only read-only tools may run (plan mode)
-    deny_asks: bool = False  # anything that would ask is denied instead (dontAsk)
-
-
-#: Claude and Letta permission-mode names → one set of rules (both vocabularies accepted).
-PERMISSION_MODES: dict[str, ModeRules] = {
-    "default": ModeRules("default"),
-    "acceptEdits": ModeRules("acceptEdits", allow_edits=True),
-    "plan": ModeRules("plan", read_only=True),
-    "bypassPermissions": ModeRules("bypassPermissions", allow_all=True),
-    "dontAsk": ModeRules("dontAsk", deny_asks=True),
-    "auto": ModeRules("default"),  # Claude's classifier mode: asks like default on Letta
-    # Letta Code's names
-    "standard": ModeRules("default"),
-    "memory": ModeRules("plan", read_only=True),
-    "unrestricted": ModeRules("bypassPermissions", allow_all=True),
-}
-
 
 #: Tools whose successful results the Claude CLI marks ``is_error=False`` (others leave it unset).
 TOOLS_MARKING_SUCCESS: frozenset[str] = frozenset({"Bash"})

@@ -1,7 +1,8 @@
-"""Session functions on Letta: listing, history as Claude messages, rename, tag, delete, fork.
+"""Session functions on Letta: records, raw history, rename, tag, delete, fork.
 
-The async halves of ``claude_compat.sessions``: records come from the session registry (local
-SQLite or the Letta server), histories from ``conversations.messages.list``. Also: forking a
+The Letta halves of ``claude_compat.sessions``: records come from the session registry (local
+SQLite or the Letta server), histories from ``conversations.messages.list`` (the Claude side
+renders them, see ``claude_compat._internal.session_history``). Also: forking a
 conversation at a message (Letta 0.16.8 ignores ``fork(message_id=…)``, so it is emulated
 exactly, see :func:`fork_conversation_at`) and CLAUDE.md files as memory blocks.
 """
@@ -9,23 +10,20 @@ exactly, see :func:`fork_conversation_at`) and CLAUDE.md files as memory blocks.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import re
 import subprocess
 import unicodedata
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import filelock
 from letta_client import AsyncLetta
 
 from claude_compat.errors import InvalidOptionError, SessionBusyError, SessionNotFoundError
-from claude_compat.types import SDKSessionInfo, SessionMessage
 
 from .registry import SessionRecord, SessionRegistry, home_dir
 
@@ -109,22 +107,8 @@ def directory_filter(directory: str | None, include_worktrees: bool = True) -> s
     return {canonical, *(worktree_paths(canonical) if include_worktrees else [])}
 
 
-def _in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:
+def in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:
     return wanted is None or (record.cwd is not None and _canonical(record.cwd) in wanted)
-
-
-def session_info_of(record: SessionRecord) -> SDKSessionInfo:
-    """A registry record as the Claude SDK's ``SDKSessionInfo`` (times in epoch ms)."""
-    return SDKSessionInfo(
-        session_id=record.session_id,
-        summary=record.title or record.first_prompt or "",
-        last_modified=int(record.updated_at * 1000),
-        custom_title=record.title,
-        first_prompt=record.first_prompt,
-        cwd=record.cwd,
-        tag=record.tag,
-        created_at=int(record.created_at * 1000) if record.created_at else None,
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -132,43 +116,15 @@ def session_info_of(record: SessionRecord) -> SDKSessionInfo:
 # ---------------------------------------------------------------------------
 
 
-async def list_session_infos(
-    sessions: SessionRegistry,
-    directory: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-    include_worktrees: bool = True,
-) -> list[SDKSessionInfo]:
-    """Top-level sessions (of ``directory`` and its worktrees, or all), newest first."""
-    wanted = directory_filter(directory, include_worktrees)
-    records = [r for r in await sessions.list() if r.subagent_id is None and _in_directory(r, wanted)]
-    records.sort(key=lambda r: r.updated_at, reverse=True)
-    if offset > 0:
-        records = records[offset:]
-    if limit is not None and limit > 0:
-        records = records[:limit]
-    return [session_info_of(r) for r in records]
-
-
-async def session_info(
-    sessions: SessionRegistry, session_id: str, directory: str | None = None
-) -> SDKSessionInfo | None:
-    """One session's metadata, or None when unknown (or not in ``directory``), as in Claude."""
-    record = await readable_session(sessions, session_id, directory)
-    if record is None or record.subagent_id is not None:
-        return None
-    return session_info_of(record)
-
-
 async def subagent_ids(sessions: SessionRegistry, session_id: str, directory: str | None = None) -> list[str]:
     """Ids of the subagents that ran in a session (empty when none, or unknown)."""
     record = await readable_session(sessions, session_id, directory)
     if record is None:
         return []
-    return [c.subagent_id for c in await _subagents(sessions, record.session_id) if c.subagent_id]
+    return [c.subagent_id for c in await subagent_records(sessions, record.session_id) if c.subagent_id]
 
 
-async def _subagents(sessions: SessionRegistry, session_id: str) -> list[SessionRecord]:
+async def subagent_records(sessions: SessionRegistry, session_id: str) -> list[SessionRecord]:
     children = [
         r for r in await sessions.list() if r.parent_session_id == session_id and r.subagent_id is not None
     ]
@@ -211,275 +167,6 @@ async def conversation_history(
         ids = [str(i.get("id")) for i in items]
         earlier = next((i for i in reversed(ids) if i != ids[-1]), None)
         after = earlier if earlier is not None and earlier != after else ids[-1]
-
-
-def _tool_input(arguments: Any) -> dict[str, Any]:
-    if isinstance(arguments, dict):
-        return arguments
-    try:
-        parsed = json.loads(arguments) if isinstance(arguments, str) and arguments else {}
-    except ValueError:
-        return {"arguments": arguments}
-    return parsed if isinstance(parsed, dict) else {"arguments": parsed}
-
-
-#: The environment note the engine puts before a session's prompt (claude_compat._internal.environment):
-#: what the model was told, not what the user wrote, so session history leaves it out.
-_ENVIRONMENT_NOTE = re.compile(
-    r"\A<system-reminder>\n# Environment\n.*?</system-reminder>"
-    r"(?:\n\n<system-reminder>\n.*?</system-reminder>)*(?:\n\n)?",
-    re.DOTALL,
-)
-
-
-def _without_environment(text: str) -> str:
-    return _ENVIRONMENT_NOTE.sub("", text, count=1)
-
-
-def _user_blocks(content: Any) -> list[dict[str, Any]]:
-    """Letta user content (a string or text/image parts) as Anthropic content blocks."""
-    if isinstance(content, str):
-        return [{"type": "text", "text": _without_environment(content)}]
-    blocks: list[dict[str, Any]] = []
-    for part in content if isinstance(content, list) else []:
-        if not isinstance(part, dict):
-            continue
-        if part.get("type") == "text":
-            text = _without_environment(str(part.get("text", "")))
-            if text:
-                blocks.append({"type": "text", "text": text})
-        elif part.get("type") == "image":
-            blocks.append({"type": "image", "source": part.get("source", {})})
-    return blocks
-
-
-def _assistant_blocks(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Anthropic content blocks of one assistant-side Letta message."""
-    kind = item.get("message_type")
-    if kind == "reasoning_message":
-        return [
-            {
-                "type": "thinking",
-                "thinking": item.get("reasoning", ""),
-                "signature": item.get("signature") or "",
-            }
-        ]
-    if kind == "hidden_reasoning_message":
-        return [{"type": "redacted_thinking", "data": item.get("hidden_reasoning") or ""}]
-    if kind == "assistant_message":
-        content = item.get("content")
-        if isinstance(content, str):
-            return [{"type": "text", "text": content}] if content else []
-        return [b for b in _user_blocks(content) if b["type"] == "text"]
-    calls = item.get("tool_calls")
-    if not isinstance(calls, list):
-        calls = [item.get("tool_call")] if isinstance(item.get("tool_call"), dict) else []
-    return [
-        {
-            "type": "tool_use",
-            "id": str(call.get("tool_call_id", "")),
-            "name": str(call.get("name", "")),
-            "input": _tool_input(call.get("arguments")),
-        }
-        for call in calls
-        if isinstance(call, dict)
-    ]
-
-
-_ASSISTANT_KINDS = frozenset(
-    {
-        "reasoning_message",
-        "hidden_reasoning_message",
-        "assistant_message",
-        "tool_call_message",
-        "approval_request_message",
-    }
-)
-
-
-def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
-    returns = item.get("tool_returns")
-    if isinstance(returns, list) and returns:
-        return [r for r in returns if isinstance(r, dict)]
-    return [item]
-
-
-def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
-    if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return_content)
-        texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
-        content = "\n".join(str(t) for t in texts) if len(texts) == len(content) else content
-    text = content if isinstance(content, str) else json.dumps(content)
-    return {"type": "tool_result", "tool_use_id": tool_call_id, "content": text, "is_error": is_error}
-
-
-@dataclass
-class _Pending:
-    role: Literal["user", "assistant"]
-    letta_id: str
-    blocks: list[dict[str, Any]]
-
-
-def render_messages(
-    items: Iterable[dict[str, Any]],
-    session_id: str,
-    *,
-    parent_tool_use_id: str | None = None,
-) -> list[SessionMessage]:
-    """Letta history (oldest first) as Claude ``SessionMessage``s; ``uuid`` is the Letta message id.
-
-    One stored message is one SessionMessage: an assistant step's thinking, text and tool calls
-    share it, as do the results of parallel tool calls.
-    """
-    items = list(items)
-    returned = {
-        str(r.get("tool_call_id"))
-        for item in items
-        if item.get("message_type") == "tool_return_message"
-        for r in _tool_returns(item)
-    }
-    out: list[SessionMessage] = []
-    pending: _Pending | None = None
-
-    def flush() -> None:
-        nonlocal pending
-        if pending is not None and pending.blocks:
-            message: dict[str, Any] = {"role": pending.role, "content": pending.blocks}
-            if pending.role == "assistant":
-                message = {"id": pending.letta_id, "type": "message", **message}
-            out.append(
-                SessionMessage(
-                    type=pending.role,
-                    uuid=pending.letta_id,
-                    session_id=session_id,
-                    message=message,
-                    parent_tool_use_id=parent_tool_use_id,
-                )
-            )
-        pending = None
-
-    def add(role: Literal["user", "assistant"], letta_id: str, blocks: list[dict[str, Any]]) -> None:
-        nonlocal pending
-        if pending is None or pending.role != role or pending.letta_id != letta_id:
-            flush()
-            pending = _Pending(role, letta_id, [])
-        ids = {b.get("id") for b in pending.blocks if b.get("type") == "tool_use"}
-        pending.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
-
-    for item in items:
-        kind = item.get("message_type")
-        letta_id = str(item.get("id", ""))
-        if kind in _ASSISTANT_KINDS:
-            add("assistant", letta_id, _assistant_blocks(item))
-        elif kind == "user_message":
-            add("user", letta_id, _user_blocks(item.get("content")))
-        elif kind == "tool_return_message":
-            add(
-                "user",
-                letta_id,
-                [
-                    _result_block(
-                        str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error"
-                    )
-                    for r in _tool_returns(item)
-                ],
-            )
-        elif kind == "approval_response_message":
-            blocks = []
-            for answer in item.get("approvals") or []:
-                call_id = str(answer.get("tool_call_id", ""))
-                if call_id in returned:
-                    continue
-                if answer.get("type") == "tool":
-                    blocks.append(
-                        _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
-                    )
-                elif answer.get("approve") is False:
-                    blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
-            add("user", letta_id, blocks)
-        elif kind == "summary_message":
-            add("user", letta_id, [{"type": "text", "text": str(item.get("summary", ""))}])
-        else:  # system prompt, compaction events, pings
-            flush()
-    flush()
-    return out
-
-
-def _page(messages: list[SessionMessage], limit: int | None, offset: int) -> list[SessionMessage]:
-    if offset > 0:
-        messages = messages[offset:]
-    if limit is not None and limit > 0:
-        messages = messages[:limit]
-    return messages
-
-
-async def session_messages(
-    backend: LettaBackend,
-    session_id: str,
-    directory: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[SessionMessage]:
-    """A session's history as SessionMessages (empty when the session is unknown, as in Claude)."""
-    record = await readable_session(backend.sessions, session_id, directory)
-    if record is None:
-        return []
-    items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
-    return _page(render_messages(items, record.session_id), limit, offset)
-
-
-async def subagent_messages(
-    backend: LettaBackend,
-    session_id: str,
-    agent_id: str,
-    directory: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[SessionMessage]:
-    """One subagent's history; ``parent_tool_use_id`` is the Agent call that started it."""
-    record = await readable_session(backend.sessions, session_id, directory) if agent_id else None
-    if record is None:
-        return []
-    child = next(
-        (c for c in await _subagents(backend.sessions, record.session_id) if c.subagent_id == agent_id), None
-    )
-    if child is None:
-        return []
-    items = await conversation_history(backend.client, child.conversation_id, agent_id=child.agent_id)
-    tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
-    return _page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
-
-
-@dataclass
-class ExportedHistory:
-    """A session's or subagent's history as Claude messages, with when each Letta message was written."""
-
-    messages: list[SessionMessage]
-    times: dict[str, str]  # Letta message id -> ISO 8601 time
-    subagent_id: str | None = None
-    parent_tool_use_id: str | None = None
-
-
-async def _exported(
-    backend: LettaBackend, record: SessionRecord, session_id: str, parent_tool_use_id: str | None = None
-) -> ExportedHistory:
-    items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
-    times = {str(i.get("id")): str(i["date"]) for i in items if isinstance(i.get("date"), str)}
-    messages = render_messages(items, session_id, parent_tool_use_id=parent_tool_use_id)
-    return ExportedHistory(messages, times, record.subagent_id, parent_tool_use_id)
-
-
-async def export_session(
-    backend: LettaBackend, session_id: str, directory: str | None = None
-) -> tuple[SessionRecord, ExportedHistory, list[ExportedHistory]]:
-    """A session's record, history and subagent histories (SessionMissingError when unknown)."""
-    record = await existing_session(backend.sessions, session_id, directory)
-    main = await _exported(backend, record, record.session_id)
-    children = []
-    for child in await _subagents(backend.sessions, record.session_id):
-        agent_id = child.subagent_id or ""
-        tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
-        children.append(await _exported(backend, child, record.session_id, tool_use_id))
-    return record, main, children
 
 
 # ---------------------------------------------------------------------------
@@ -531,7 +218,7 @@ async def existing_session(
     """The record a change acts on; ValueError for a malformed id, SessionMissingError if unknown."""
     check_session_id(session_id)
     record = await find_session(sessions, session_id)
-    if record is None or not _in_directory(record, directory_filter(directory)):
+    if record is None or not in_directory(record, directory_filter(directory)):
         where = f" in project directory for {directory}" if directory else ""
         raise SessionMissingError(
             f"Session {session_id} not found{where} (looked in {sessions.where}); "
@@ -548,7 +235,7 @@ async def readable_session(
     if not is_session_key(session_id):
         return None
     record = await find_session(sessions, session_id)
-    if record is None or not _in_directory(record, directory_filter(directory)):
+    if record is None or not in_directory(record, directory_filter(directory)):
         return None
     return record
 
@@ -605,7 +292,7 @@ async def delete(backend: LettaBackend, session_id: str, directory: str | None =
     Forks keep working: Letta deletes conversations softly and forks hold their own references.
     """
     record = await existing_session(backend.sessions, session_id, directory)
-    for child in await _subagents(backend.sessions, record.session_id):
+    for child in await subagent_records(backend.sessions, record.session_id):
         await _delete_record(backend, child)
     await _delete_record(backend, record)
 

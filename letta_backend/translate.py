@@ -1,4 +1,4 @@
-"""Letta stream events → backend events the turn engine consumes.
+"""Letta stream events → the neutral events of :mod:`claude_compat._backend` the turn engine consumes.
 
 Pure functions over plain dicts (a Letta event after ``model_dump``), so every rule is testable
 without a server. Text and reasoning become one block each; tool calls are collected, with their
@@ -7,187 +7,44 @@ JSON arguments reassembled across token deltas, grouped by ``otid``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from . import mapping
-
-BlockKind = Literal["text", "thinking", "tool_use"]
-
-#: How a Letta tool return starts when the model called a tool the agent does not offer.
-TOOL_CONSTRAINT_ERROR = "[ToolConstraintError]"
-
-
-@dataclass
-class Block:
-    """One content block of the model's reply, as the Claude SDK would see it."""
-
-    kind: BlockKind
-    message_id: str
-    text: str = ""
-    tool_call_id: str = ""
-    tool_name: str = ""
-    arguments: str = ""
-    signature: str = ""  # a thinking block's signature when the provider sent one
-    #: A tool call the server answered itself (it streams the call and its return), and its answer.
-    server_return: str | None = None
-    server_error: bool = False
-
-    @property
-    def refused_by_server(self) -> bool:
-        """The server refused the call: the model called a tool it was not offered."""
-        return self.server_error and (self.server_return or "").startswith(TOOL_CONSTRAINT_ERROR)
-
-    def tool_input(self) -> tuple[dict[str, Any], str | None]:
-        """Parsed tool arguments, and an error text when the model sent malformed JSON."""
-        raw = self.arguments.strip() or "{}"
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            return {}, f"the model sent malformed JSON arguments for {self.tool_name}: {exc.msg}"
-        if not isinstance(value, dict):
-            return {}, f"the model sent non-object arguments for {self.tool_name}: {raw[:200]}"
-        return value, None
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token usage of one Letta run, in the Anthropic vocabulary."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-    reasoning_tokens: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(
-            self.input_tokens + other.input_tokens,
-            self.output_tokens + other.output_tokens,
-            self.cache_read_input_tokens + other.cache_read_input_tokens,
-            self.cache_creation_input_tokens + other.cache_creation_input_tokens,
-            self.reasoning_tokens + other.reasoning_tokens,
-        )
-
-    def as_anthropic(self) -> dict[str, Any]:
-        """The usage dict of a Claude ``AssistantMessage`` (the Messages API's shape)."""
-        return {
-            "input_tokens": self.input_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens,
-            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-            "output_tokens": self.output_tokens,
-            "service_tier": "standard",
-        }
-
-    def as_result_usage(self) -> dict[str, Any]:
-        """The usage dict of a Claude ``ResultMessage`` (the CLI's cumulative shape)."""
-        return {
-            "input_tokens": self.input_tokens,
-            "cache_creation_input_tokens": self.cache_creation_input_tokens,
-            "cache_read_input_tokens": self.cache_read_input_tokens,
-            "output_tokens": self.output_tokens,
-            "output_tokens_details": {"thinking_tokens": self.reasoning_tokens},
-            "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
-            "service_tier": "standard",
-            "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
-            "inference_geo": "",
-            "iterations": [],
-            "speed": "standard",
-            "fallback_credit": None,
-        }
-
-
-@dataclass(frozen=True)
-class StreamFailure:
-    """An error reported inside the Letta stream (HTTP 200 + error event)."""
-
-    error_type: str
-    message: str
-    detail: str = ""
-
-    @property
-    def is_conflict(self) -> bool:
-        """The conversation still waits for a tool approval."""
-        return "CONFLICT" in self.message or "waiting for approval" in self.message
-
-    @property
-    def provider_message(self) -> str | None:
-        """The model provider's own error message quoted in Letta's detail, if any."""
-        import re
-
-        found = re.search(r"""['"]message['"]\s*:\s*(['"])(.*?)(?<!\\)\1""", self.detail)
-        return found.group(2) if found else None
-
-    @property
-    def http_status(self) -> int | None:
-        """The model provider's HTTP status when the detail names one."""
-        marker = "Error code: "
-        idx = self.detail.find(marker)
-        if idx >= 0:
-            digits = self.detail[idx + len(marker) : idx + len(marker) + 3]
-            if digits.isdigit():
-                return int(digits)
-        return None
-
-
-# --- incremental events the translator emits -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RunStarted:
-    run_id: str
-
-
-@dataclass(frozen=True)
-class BlockStarted:
-    index: int
-    block: Block
-
-
-@dataclass(frozen=True)
-class BlockDelta:
-    index: int
-    block: Block
-    delta: str
-
-
-@dataclass(frozen=True)
-class BlockFinished:
-    index: int
-    block: Block
-
-
-@dataclass(frozen=True)
-class RunStopped:
-    reason: str
-
-
-@dataclass(frozen=True)
-class RunUsage:
-    usage: Usage
-    steps: int = 0  # model calls of the run (0: not reported)
-
-
-@dataclass(frozen=True)
-class ToolAnswered:
-    """The server answered a tool call of the run itself (``block.server_return``)."""
-
-    index: int
-    block: Block
-
-
-Event = (
-    RunStarted
-    | BlockStarted
-    | BlockDelta
-    | BlockFinished
-    | RunStopped
-    | RunUsage
-    | StreamFailure
-    | ToolAnswered
+from claude_compat._backend import (
+    TOOL_CONSTRAINT_ERROR,
+    Block,
+    BlockDelta,
+    BlockFinished,
+    BlockKind,
+    BlockStarted,
+    Event,
+    RunStarted,
+    RunStopped,
+    RunUsage,
+    StreamFailure,
+    ToolAnswered,
+    Usage,
 )
+
+from .mapping import stop_mapping
+
+__all__ = [
+    "TOOL_CONSTRAINT_ERROR",
+    "Block",
+    "BlockDelta",
+    "BlockFinished",
+    "BlockKind",
+    "BlockStarted",
+    "Event",
+    "RunStarted",
+    "RunStopped",
+    "RunTranslator",
+    "RunUsage",
+    "StreamFailure",
+    "ToolAnswered",
+    "Usage",
+    "stop_mapping",
+]
 
 
 @dataclass
@@ -328,8 +185,3 @@ def _usage(event: dict[str, Any]) -> Usage:
         cache_creation_input_tokens=num("cache_write_tokens"),
         reasoning_tokens=num("reasoning_tokens"),
     )
-
-
-def stop_mapping(reason: str) -> mapping.StopMapping:
-    """The Claude ending of a Letta stop reason (unknown reasons end as execution errors)."""
-    return mapping.STOP_REASONS.get(reason, mapping.UNKNOWN_STOP)

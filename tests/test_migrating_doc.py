@@ -168,10 +168,22 @@ def guide_block(containing: str) -> str:
 @pytest.mark.letta
 async def test_the_guides_offline_test_example_passes(scripted_model: ScriptedModel) -> None:
     namespace: dict[str, Any] = {}
-    exec(compile(guide_block("def test_"), "MIGRATING.md", "exec"), namespace)
+    exec(compile(guide_block("def test_my_agent_answers_briefly"), "MIGRATING.md", "exec"), namespace)
     test = next(v for k, v in namespace.items() if k.startswith("test_"))
 
     await test(scripted_model)
+
+
+@pytest.mark.anyio
+async def test_the_guides_fake_backend_example_passes_without_a_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LETTA_BASE_URL", "http://127.0.0.1:9")  # nothing answers there
+    namespace: dict[str, Any] = {}
+    exec(compile(guide_block("FakeBackend("), "MIGRATING.md", "exec"), namespace)
+    test = next(v for k, v in namespace.items() if k.startswith("test_"))
+
+    await test(tmp_path)
 
 
 @pytest.mark.anyio

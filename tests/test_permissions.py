@@ -17,11 +17,11 @@ from claude_compat import (
     ToolPermissionContext,
 )
 from claude_compat._internal.hooks import HookRunner
+from claude_compat._internal.permission_modes import PERMISSION_MODES
 from claude_compat._internal.permissions import Decision, PermissionGate, ToolFacts, observable_input
 from claude_compat._internal.rules import Rule, parse_rule, rule_matches, tool_path
 from claude_compat.errors import InvalidOptionError
 from claude_compat.types import PermissionRuleValue
-from letta_backend import mapping
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -419,9 +419,7 @@ async def test_a_symlink_out_of_cwd_is_outside(tmp_path: Path) -> None:
 # --- modes ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "claude"), [(k, v.claude_name) for k, v in mapping.PERMISSION_MODES.items()]
-)
+@pytest.mark.parametrize(("name", "claude"), [(k, v.claude_name) for k, v in PERMISSION_MODES.items()])
 def test_both_vocabularies_of_modes_are_accepted(name: str, claude: str, tmp_path: Path) -> None:
     gate = make_gate(tmp_path, mode=name)
     assert gate.mode == claude
@@ -1025,7 +1023,7 @@ async def test_a_denied_call_is_never_cleared_to_run_over_random_policies(tmp_pa
     for case in range(400):
         allowed = rng.sample(ALLOW_POOL, rng.randint(0, 4))
         disallowed = rng.sample(DENY_POOL, rng.randint(0, 5))
-        mode = rng.choice([None, *mapping.PERMISSION_MODES])
+        mode = rng.choice([None, *PERMISSION_MODES])
         tool, tool_input = random_call(rng, tmp_path)
         callback, calls = random_callback(rng, tmp_path, tool, disallowed)
         gate = make_gate(

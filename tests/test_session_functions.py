@@ -11,6 +11,7 @@ import pytest
 from letta_client import AsyncLetta
 
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
+from claude_compat._backend import SessionSpec
 from claude_compat._internal.setting_sources import instruction_blocks
 from claude_compat.errors import SessionNotFoundError
 from claude_compat.sessions import (
@@ -26,7 +27,7 @@ from claude_compat.sessions import (
     tag_session,
 )
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
-from letta_backend.backend import LettaBackend, SessionSpec
+from letta_backend.backend import LettaBackend
 from letta_backend.registry import default_registry
 
 pytestmark = [pytest.mark.letta]

@@ -19,11 +19,12 @@ from test_claude_sessions import FORK, GREETING, SECOND, install_claude_sessions
 import claude_compat
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat import sessions as ours
+from claude_compat._backend import SessionSpec
 from claude_compat.errors import InvalidOptionError, SessionNotFoundError, TranscriptError
 from claude_compat.sessions import project_key_for_directory
 from claude_compat.testing import AnthropicScriptedServer, ScriptedModel, ToolCall, Turn
 from claude_compat.types import SessionKey, SessionStoreEntry, SessionStoreListEntry
-from letta_backend.backend import LettaBackend, SessionSpec
+from letta_backend.backend import LettaBackend
 
 SUBAGENT = "a0389d6c900c1bfb2"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"

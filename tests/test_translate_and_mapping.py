@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from claude_compat._internal.permission_modes import PERMISSION_MODES
 from claude_compat.errors import UnknownModelError
 from letta_backend import mapping
 from letta_backend.agents import choose_model, normalise_blocks
@@ -199,9 +200,9 @@ def test_memory_blocks_accept_both_forms() -> None:
     assert normalise_blocks([{"label": "persona", "value": "kind"}]) == (("persona", "kind"),)
 
 
-@pytest.mark.parametrize("mode", sorted(mapping.PERMISSION_MODES))
+@pytest.mark.parametrize("mode", sorted(PERMISSION_MODES))
 def test_every_permission_mode_maps_to_a_claude_mode(mode: str) -> None:
-    assert mapping.PERMISSION_MODES[mode].claude_name in {
+    assert PERMISSION_MODES[mode].claude_name in {
         "default",
         "acceptEdits",
         "plan",

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from letta_backend.claude_import import ClaudeHistory, HistoryFinder
-
+from .._backend import ClaudeHistory, HistoryFinder
 from ..errors import TranscriptError
 from . import transcripts
 

@@ -1,13 +1,15 @@
-"""The turn engine: one Claude-style session driven on a Letta conversation.
+"""The turn engine: one Claude-style session driven on a backend (a Letta conversation, by default).
 
-A turn sends the user's message, folds Letta's run into Claude messages (one AssistantMessage per
-content block), answers client-tool calls locally until the run ends, and closes with a
-ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP_REASONS).
+A turn sends the user's message, folds the backend's run into Claude messages (one AssistantMessage
+per content block), answers client-tool calls locally until the run ends, and closes with a
+ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP_REASONS). The
+backend is reached only through the protocol of :mod:`claude_compat._backend`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import time
 import uuid
@@ -18,24 +20,28 @@ from typing import Any
 import anyio
 
 from letta_backend import mapping
-from letta_backend.backend import BackendSession, LettaBackend, SessionSpec
-from letta_backend.conversations import ToolDenial, ToolReturn, tool_results_message
+from letta_backend.mapping import stop_mapping
 from letta_backend.text import well_formed
-from letta_backend.timeouts import next_wait, stall_error
-from letta_backend.translate import (
+
+from .._backend import (
+    Backend,
+    BackendSession,
     Block,
     BlockDelta,
     BlockFinished,
     BlockStarted,
+    RequestItem,
     RunStarted,
     RunStopped,
     RunUsage,
+    SessionSpec,
     StreamFailure,
     ToolAnswered,
+    ToolAnswers,
+    ToolDenial,
+    ToolReturn,
     Usage,
-    stop_mapping,
 )
-
 from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError
 from ..types import (
     AssistantMessage,
@@ -54,9 +60,10 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
+from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
 from .mirror import TranscriptMirror
+from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 
 try:
@@ -197,12 +204,12 @@ class Engine:
 
             tools = ClaudeToolHost(options, cwd=_options.cwd_of(options), ask_rules=settings.ask)
         self.tools = tools
-        self.backend: LettaBackend | None = None
+        self.backend: Backend[Any] | None = None
         self.session: BackendSession | None = None
         self.total_cost_usd = 0.0
         self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
         self.model_usage: dict[str, dict[str, Any]] = {}
-        self._deferred: list[dict[str, Any]] = []
+        self._deferred: list[RequestItem] = []
         self._notices: list[Message] = []  # what a control call shows, yielded first in the next turn
         self._interrupted = False
         self._model_choice: str | None = None  # set_model's name; the CLI's words for a 404 use it
@@ -217,14 +224,9 @@ class Engine:
         self._mirror_to: TranscriptMirror | None = None  # the session_store mirror, made on first use
 
     async def open(self, first_prompt: str | None = None) -> None:
-        """Connect to Letta and create or resume the session."""
+        """Connect to the backend (Letta, see backends.connect) and create or resume the session."""
         spec = await self._session_spec(self.options, well_formed(first_prompt))
-        self.backend = await LettaBackend.connect(
-            base_url=self.options.letta_base_url,
-            api_key=self.options.letta_api_key,
-            registry=self.options.letta_registry,
-            timeouts=_options.timeouts_of(self.options),
-        )
+        self.backend = await backends.connect(self.options)
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
@@ -292,9 +294,9 @@ class Engine:
 
     def set_permission_mode(self, mode: str) -> None:
         """Change the permission mode (Claude or Letta vocabulary)."""
-        if mode not in mapping.PERMISSION_MODES:
+        if mode not in PERMISSION_MODES:
             raise InvalidOptionError(
-                f"unknown permission mode {mode!r}; use one of {sorted(mapping.PERMISSION_MODES)}"
+                f"unknown permission mode {mode!r}; use one of {sorted(PERMISSION_MODES)}"
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
         self.tools.set_permission_mode(mode)
@@ -416,7 +418,7 @@ class Engine:
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
-        state = TurnState(deadline=self.backend.conn.timeouts.deadline(), started=started)
+        state = TurnState(deadline=_deadline(self.backend.turn_timeout), started=started)
         yield self._result("conversation_cleared", None, state, "")
 
     async def _turn(
@@ -439,7 +441,7 @@ class Engine:
             for notice in self._notices:
                 yield notice
             self._notices.clear()
-            state = TurnState(deadline=self.backend.conn.timeouts.deadline())
+            state = TurnState(deadline=_deadline(self.backend.turn_timeout))
             if self.options.output_format:
                 limit = cli_facts.structured_output_retries(self._env())
                 state.structured = structured.StructuredTurn(self.options.output_format["schema"], limit)
@@ -461,7 +463,7 @@ class Engine:
                     final.append(self._result("hook_stopped", None, state, blocked))
             if self._mirror_to is not None:  # the prompt as the model gets it (after the prompt hooks)
                 await self._mirror_to.begin(content, self._user_uuids[0] if self._user_uuids else None)
-            request: list[dict[str, Any]] = []
+            request: list[RequestItem] = []
             if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
                 sent = await self._with_environment(content)  # the program's prompt stays as it was
                 request = [*self._deferred, {"role": "user", "content": sent}]
@@ -535,7 +537,7 @@ class Engine:
                             ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error)
                         )
                     state.parallel_calls += max(0, len(calls) - 1)
-                    answer = tool_results_message(results)
+                    answer = ToolAnswers(tuple(results))
                     stop_now = "max_budget" if spent else self._limit_reached(state)
                     if hook_stopped:  # as the CLI: the turn ends on the tool result, no further model call
                         state.num_turns += 1  # the CLI counts the turn it did not start
@@ -596,7 +598,7 @@ class Engine:
         return [{"type": "text", "text": note}, *content]
 
     async def _run(
-        self, request: list[dict[str, Any]], state: TurnState, run: RunResult
+        self, request: list[RequestItem], state: TurnState, run: RunResult
     ) -> AsyncIterator[Message]:
         """Send one request; fill ``run``; yield StreamEvents and AssistantMessages in partial mode."""
         assert self.backend is not None and self.session is not None
@@ -820,15 +822,12 @@ class Engine:
 
     async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
         """Run one tool call within what is left of the turn's time limit."""
-        with anyio.move_on_after(next_wait(None, state.deadline)[0]) as scope:
+        left = math.inf if state.deadline is None else max(state.deadline - anyio.current_time(), 0.0)
+        with anyio.move_on_after(left) as scope:
             return await self._run_tool(block, state)
-        assert scope.cancelled_caught and self.backend is not None
-        raise stall_error(
-            "turn",
-            self.backend.conn.timeouts.turn,
-            base_url=self.backend.conn.base_url,
-            conversation_id=self.session.conversation_id if self.session is not None else None,
-            doing=f"the tool call {block.tool_name} ({block.tool_call_id})",
+        assert scope.cancelled_caught and self.backend is not None and self.session is not None
+        raise self.backend.turn_timed_out(
+            self.session, f"the tool call {block.tool_name} ({block.tool_call_id})"
         )
 
     async def _run_tool(self, block: Block, state: TurnState) -> ToolOutcome:
@@ -845,7 +844,7 @@ class Engine:
             outcome = await self.tools.run(call)
         if not outcome.denied and self.backend is not None and self.session is not None:
             # what really happened, kept locally before the server hears it: a turn that dies
-            # before sending it is reconciled with it on resume (LettaBackend.pending_answers)
+            # before sending it is reconciled with it on resume (the backend's journal)
             self.backend.journal_done(self.session, call.id, call.name, _for_model(outcome), outcome.is_error)
         if outcome.denied:
             state.permission_denials.append(
@@ -893,7 +892,7 @@ class Engine:
         detail = failure.provider_message or failure.detail or failure.message
         gateway = ""
         if self.backend is not None:
-            gateway = str(self.backend.conn.base_url).split("://", 1)[-1].split("/", 1)[0]
+            gateway = str(self.backend.base_url).split("://", 1)[-1].split("/", 1)[0]
         named = self._model_choice or self.options.model or self.model  # the model as the program named it
         return cli_facts.api_error_text(failure.http_status, detail, gateway, named)
 
@@ -988,6 +987,11 @@ class Engine:
             origin=self._origin,  # type: ignore[arg-type]
             **self._user_uuid_fields(),
         )
+
+
+def _deadline(turn_timeout: float | None) -> float | None:
+    """When a turn starting now must end, in the event loop's clock (None: never)."""
+    return None if turn_timeout is None else anyio.current_time() + turn_timeout
 
 
 _BLOCK_START: dict[str, dict[str, Any]] = {

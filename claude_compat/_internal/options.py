@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from letta_backend.agents import normalise_blocks
-from letta_backend.backend import SessionSpec
-from letta_backend.mapping import MAX_OUTPUT_TOKENS_ENV, PERMISSION_MODES
+from letta_backend.mapping import MAX_OUTPUT_TOKENS_ENV
 from letta_backend.timeouts import Timeouts
 
+from .._backend import SessionSpec
 from ..errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from ..types import ClaudeAgentOptions
 from . import cli_facts, setting_sources, surface
+from .permission_modes import PERMISSION_MODES
 from .rules import parse_rule
 from .unoffered import routed_names
 

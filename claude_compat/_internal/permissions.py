@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from letta_backend import mapping
-
 from ..errors import InvalidOptionError
 from ..types import (
     CanUseTool,
@@ -30,6 +28,7 @@ from ..types import (
 from . import cli_facts, shell
 from .bash_judge import BashKind, Shell, judge
 from .hooks import HookOutcome, HookRunner
+from .permission_modes import PERMISSION_MODES
 from .rules import (
     ASSIGNMENT,
     EDIT_TOOLS,
@@ -126,13 +125,13 @@ class PermissionGate:
     @property
     def mode(self) -> str:
         """The permission mode in force, by its Claude name (Letta names map onto these)."""
-        return mapping.PERMISSION_MODES[self._mode].claude_name
+        return PERMISSION_MODES[self._mode].claude_name
 
     @mode.setter
     def mode(self, value: str) -> None:
-        if value not in mapping.PERMISSION_MODES:
+        if value not in PERMISSION_MODES:
             raise InvalidOptionError(
-                f"unknown permission mode {value!r}; use one of {', '.join(mapping.PERMISSION_MODES)}"
+                f"unknown permission mode {value!r}; use one of {', '.join(PERMISSION_MODES)}"
             )
         self._mode = value
 
@@ -176,7 +175,7 @@ class PermissionGate:
                     target[:] = rules
                 else:
                     target[:] = [r for r in target if r not in rules]
-            elif update.type == "setMode" and update.mode in mapping.PERMISSION_MODES:
+            elif update.type == "setMode" and update.mode in PERMISSION_MODES:
                 self.mode = update.mode
             elif update.type in ("addDirectories", "removeDirectories"):
                 dirs = [
@@ -300,7 +299,7 @@ class PermissionGate:
 
     def _automatic(self, tool_name: str, tool_input: dict[str, Any], facts: ToolFacts) -> str | None:
         """What mode, allow rules and the read-only table say: "allow", "plan" (deny) or None (ask)."""
-        rules = mapping.PERMISSION_MODES[self._mode]
+        rules = PERMISSION_MODES[self._mode]
         always_ask = tool_name in _ALWAYS_ASK
         bash, bash_inside, bash_paths = (
             self._bash_kind(tool_input) if tool_name == "Bash" else (None, True, ())
@@ -330,7 +329,7 @@ class PermissionGate:
         """No rule or mode decided: ask the PermissionRequest hooks, then ``can_use_tool``, else deny."""
         tool_name = call.tool_name
         outside = [p for p in facts.paths if not self.inside(p)]
-        if mapping.PERMISSION_MODES[self._mode].deny_asks:
+        if PERMISSION_MODES[self._mode].deny_asks:
             message = (
                 f"Permission to use {tool_name} has been denied because Claude Code is running in "
                 "don't ask mode."

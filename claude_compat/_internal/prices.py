@@ -17,8 +17,7 @@ from typing import Literal
 import genai_prices
 import pydantic
 
-from letta_backend.translate import Usage
-
+from .._backend import Usage
 from ..errors import InvalidOptionError
 
 #: The environment variable (process or ``ClaudeAgentOptions.env``) with the user's prices.

@@ -19,13 +19,13 @@ from typing import Any, Literal
 
 import anyio
 
+from claude_compat._backend import ClaudeHistory
 from claude_compat._internal import transcripts
 from claude_compat._internal.claude_sessions import history_of, read_store
 from claude_compat._internal.options import session_spec
 from claude_compat.errors import ClaudeSDKError, InvalidOptionError, TranscriptError
 from claude_compat.types import ClaudeAgentOptions
 from letta_backend.backend import LettaBackend
-from letta_backend.claude_import import ClaudeHistory
 from letta_backend.client import map_error
 from letta_backend.registry import SessionRegistry
 
