@@ -156,3 +156,32 @@ async def test_a_deferred_tool_called_before_it_is_loaded_runs_as_in_the_cli(
     assert [type(b) for b in results] == [ToolResultBlock] and not results[0].is_error, results
     assert json.loads(notebook.read_text())["cells"][0]["source"] in ("print(3)", ["print(3)"])
     assert "NotebookEdit" not in _tool_names(scripted_model.completions[0])
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_a_keyword_search_needs_no_permission_and_an_unmatched_one_loads_nothing(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push(
+        Turn(tool_calls=[ToolCall("ToolSearch", {"query": "zzzqqq", "max_results": 5}, "call_none")]),
+        Turn(tool_calls=[ToolCall("ToolSearch", {"query": "jupyter notebook", "max_results": 5}, "call_kw")]),
+        "found it",
+    )
+    messages = [m async for m in query(prompt="find a tool", options=ClaudeAgentOptions(cwd=str(tmp_path)))]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error, messages[-1]
+    shown = {
+        b.tool_use_id: (b.content, b.is_error, m.tool_use_result)
+        for m in messages
+        if isinstance(m, UserMessage) and isinstance(m.content, list)
+        for b in m.content
+        if isinstance(b, ToolResultBlock)
+    }
+    assert shown["call_none"] == (
+        cli_facts.TOOL_SEARCH_NO_MATCH,
+        None,
+        {"matches": [], "query": "zzzqqq", "total_deferred_tools": 4},
+    )
+    assert shown["call_kw"][0] == [{"type": "tool_reference", "tool_name": "NotebookEdit"}]
+    _, second, third = scripted_model.completions[:3]
+    assert "NotebookEdit" not in _tool_names(second) and "NotebookEdit" in _tool_names(third)
