@@ -323,7 +323,7 @@ def test_the_report_compares_the_tool_results_the_model_read(ab_servers: AbServe
 
 
 @pytest.mark.letta
-@pytest.mark.parametrize("name", ["bash_tool", "hello", "tools_option_preset"])
+@pytest.mark.parametrize("name", ["bash_tool", "hello", "tools_option_preset", "tool_search_select"])
 def test_the_model_is_offered_the_clis_tool_set_with_the_same_tools_deferred(
     ab_servers: AbServers, name: str
 ) -> None:
@@ -335,6 +335,8 @@ def test_the_model_is_offered_the_clis_tool_set_with_the_same_tools_deferred(
     assert tool_set == [], tool_set  # each tool offered, deferred or left out on both sides alike
     assert not [str(d) for d in diffs if d.key.startswith("reminder 'The following deferred tools")]
     assert not [str(d) for d in diffs if d.key.startswith("tool ToolSearch")]
+    # a ToolSearch result reads alike: the tools it loads (the CLI's tool_reference parts, our <functions>)
+    assert not [str(d) for d in diffs if d.key.startswith("tool result")]
     compat = from_openai(report.runs[0].side("compat").model_requests[0])
     assert "ToolSearch" in compat.tools and "WebFetch" not in compat.tools
 

@@ -161,3 +161,31 @@ def test_tools_claude_compat_does_not_run_are_left_out_with_their_deferred_remin
     assert [k for k in keys if "deferred" in k] == [
         "reminder 'The following deferred tools are now available v'"
     ]
+
+
+def test_a_toolsearch_result_reads_as_the_tools_it_loads_on_both_sides() -> None:
+    claude = _claude()
+    references = [{"type": "tool_reference", "tool_name": n} for n in ("WebFetch", "NotebookEdit")]
+    claude["messages"] += [
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t1", "name": "ToolSearch", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": references}]},
+    ]
+    functions = "\n".join(
+        f'<function>{{"description": "d", "name": "{n}", "parameters": {{}}}}</function>'
+        for n in ("WebFetch", "NotebookEdit")
+    )
+    compat = _compat()
+    compat["messages"].append(
+        {
+            "role": "tool",
+            "tool_call_id": "t1",
+            "content": f"<functions>\n{functions}\n</functions>\n\nTool loaded.",
+        }
+    )
+    a, b = from_anthropic(claude).tool_results["t1"], from_openai(compat).tool_results["t1"]
+    assert a.text == b.text == "loads WebFetch, NotebookEdit"
+    compat["messages"][-1]["content"] = "<functions>\nnot a definition\n</functions>"
+    assert from_openai(compat).tool_results["t1"].text == "<functions>\nnot a definition\n</functions>"

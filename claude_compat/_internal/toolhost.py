@@ -332,7 +332,10 @@ class ClaudeToolHost(ToolHost):
         others = [t for t in self._specs if t["name"] not in self.deferred]
         matches = tool_search.search(query, limit, deferred, others)
         self._loaded.update(n for n in matches if n in self.deferred)
-        return tool_search.search_outcome(query, matches, specs, len(self.deferred))
+        # the count the CLI gives: its deferred tools of this set, those it does not run included, and MCP's
+        mcp = [t for t in self._specs if t["name"] not in RUN_HERE]
+        total = len(tool_search.deferred_of(self._cli_tools, runnable=cli_facts.DEFERRED_TOOLS)) + len(mcp)
+        return tool_search.search_outcome(query, matches, specs, total)
 
     def _shell_task(
         self, tool_use_id: str, tool_input: dict[str, Any], *, failed: bool
