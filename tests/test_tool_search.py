@@ -48,6 +48,23 @@ def test_the_default_set_defers_the_tools_the_cli_defers_and_an_explicit_set_wit
     assert deferred_tools(ClaudeAgentOptions(disallowed_tools=["ToolSearch"])) == []
 
 
+def test_toolsearch_has_the_clis_texts_when_recorded_and_the_projects_own_without_them() -> None:
+    own = tool_search.tool_spec({})
+    assert own["name"] == "ToolSearch" and own["description"] == tool_search.DESCRIPTION
+    assert own["parameters"]["required"] == ["query"] and own["parameters"]["additionalProperties"] is False
+    recorded = {"ToolSearch": {"description": "the CLI's words", "parameters": {"type": "object"}}}
+    assert tool_search.tool_spec(recorded) == {
+        "name": "ToolSearch",
+        "description": "the CLI's words",
+        "parameters": {"type": "object"},
+    }
+    assert tool_search.reminder([]) == ""
+    told = tool_search.reminder(["WebFetch", "NotebookEdit"])
+    assert told.startswith("<system-reminder>\n") and told.endswith(
+        "\nNotebookEdit\nWebFetch\n</system-reminder>"
+    )
+
+
 def test_select_names_tools_exactly_and_drops_unknown_names() -> None:
     assert tool_search.search("select:WebFetch,NotebookEdit", 5, _SPECS, [_READ]) == [
         "WebFetch",
