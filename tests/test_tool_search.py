@@ -42,7 +42,13 @@ def test_the_default_set_defers_the_tools_the_cli_defers_and_an_explicit_set_wit
         "WebFetch",
         "WebSearch",
     ]
-    assert deferred_tools(ClaudeAgentOptions()) == ["NotebookEdit", "TaskStop", "WebFetch", "WebSearch"]
+    assert deferred_tools(ClaudeAgentOptions()) == [
+        "NotebookEdit",
+        "SendMessage",
+        "TaskStop",
+        "WebFetch",
+        "WebSearch",
+    ]
     assert deferred_tools(ClaudeAgentOptions(tools=["Read", "WebFetch"])) == []  # offered directly
     assert deferred_tools(ClaudeAgentOptions(tools=["ToolSearch", "WebFetch"])) == ["WebFetch"]
     assert deferred_tools(ClaudeAgentOptions(disallowed_tools=["ToolSearch"])) == []
