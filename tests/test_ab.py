@@ -323,6 +323,25 @@ def test_the_report_compares_the_tool_results_the_model_read(ab_servers: AbServe
 
 
 @pytest.mark.letta
+@pytest.mark.parametrize("name", ["bash_tool", "hello", "tools_option_preset", "tool_search_select"])
+def test_the_model_is_offered_the_clis_tool_set_with_the_same_tools_deferred(
+    ab_servers: AbServers, name: str
+) -> None:
+    report = ab_servers.report(name)
+
+    diffs = report.request_differences()
+    assert diffs is not None, "a side's scripted model received no model request"
+    tool_set = [str(d) for d in diffs if d.key.startswith("tool ") and ":" not in d.key]
+    assert tool_set == [], tool_set  # each tool offered, deferred or left out on both sides alike
+    assert not [str(d) for d in diffs if d.key.startswith("reminder 'The following deferred tools")]
+    assert not [str(d) for d in diffs if d.key.startswith("tool ToolSearch")]
+    # a ToolSearch result reads alike: the tools it loads (the CLI's tool_reference parts, our <functions>)
+    assert not [str(d) for d in diffs if d.key.startswith("tool result")]
+    compat = from_openai(report.runs[0].side("compat").model_requests[0])
+    assert "ToolSearch" in compat.tools and "WebFetch" not in compat.tools
+
+
+@pytest.mark.letta
 def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
     monkeypatch: pytest.MonkeyPatch, ab_servers: AbServers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

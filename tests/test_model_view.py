@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from claude_compat._internal import cli_facts
 from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
 
 # Shaped as the pinned CLI's first request (measured, texts shortened) and as Letta's to an
@@ -136,3 +137,55 @@ def test_a_result_in_lettas_status_json_is_named_and_its_error_flag_compared() -
     assert _with_result({"content": "Exit code 1", "is_error": True}, "Exit code 1") == [
         ("tool result t1: is_error", "True", "False")
     ]
+
+
+def test_tools_claude_compat_does_not_run_are_left_out_with_their_deferred_reminder_lines() -> None:
+    frame = cli_facts.DEFERRED_TOOLS_REMINDER.split("{names}")[0]
+    claude = _claude()
+    claude["tools"] += [
+        {"name": "Skill", "description": "Runs a skill.", "input_schema": {}},
+        {"name": "DeferredToolPlaceholder", "description": "", "input_schema": {}, "defer_loading": True},
+    ]
+    told = f"<system-reminder>\n{frame}CronCreate\nWebFetch\n</system-reminder>"
+    claude["messages"][0]["content"].insert(1, {"type": "text", "text": told})
+    compat = _compat()
+    compat["messages"][1]["content"] = (
+        f"{_ENV}\n\n<system-reminder>\n{frame}WebFetch\n</system-reminder>\n\nhi"
+    )
+    keys = [d.key for d in compare_views(from_anthropic(claude), from_openai(compat))]
+    assert not [k for k in keys if "Skill" in k or "Placeholder" in k or "deferred" in k], keys
+    compat["messages"][1]["content"] = (
+        f"{_ENV}\n\n<system-reminder>\n{frame}WebSearch\n</system-reminder>\n\nhi"
+    )
+    keys = [d.key for d in compare_views(from_anthropic(claude), from_openai(compat))]
+    assert [k for k in keys if "deferred" in k] == [
+        "reminder 'The following deferred tools are now available v'"
+    ]
+
+
+def test_a_toolsearch_result_reads_as_the_tools_it_loads_on_both_sides() -> None:
+    claude = _claude()
+    references = [{"type": "tool_reference", "tool_name": n} for n in ("WebFetch", "NotebookEdit")]
+    claude["messages"] += [
+        {
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": "t1", "name": "ToolSearch", "input": {}}],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": references}]},
+    ]
+    functions = "\n".join(
+        f'<function>{{"description": "d", "name": "{n}", "parameters": {{}}}}</function>'
+        for n in ("WebFetch", "NotebookEdit")
+    )
+    compat = _compat()
+    compat["messages"].append(
+        {
+            "role": "tool",
+            "tool_call_id": "t1",
+            "content": f"<functions>\n{functions}\n</functions>\n\nTool loaded.",
+        }
+    )
+    a, b = from_anthropic(claude).tool_results["t1"], from_openai(compat).tool_results["t1"]
+    assert a.text == b.text == "loads WebFetch, NotebookEdit"
+    compat["messages"][-1]["content"] = "<functions>\nnot a definition\n</functions>"
+    assert from_openai(compat).tool_results["t1"].text == "<functions>\nnot a definition\n</functions>"

@@ -548,6 +548,60 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 #: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
 CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Write"})
 
+# --- deferred tools and ToolSearch ------------------------------------------------------------
+
+#: The tool that loads deferred tools. A session whose set has it keeps DEFERRED_TOOLS out of its
+#: first request (a set without it offers them directly); MCP tools are deferred too.
+TOOL_SEARCH = "ToolSearch"
+#: The CLI's tools it defers behind ToolSearch (with any ``tools=``/``can_use_tool``/task setting).
+DEFERRED_TOOLS: frozenset[str] = frozenset(
+    {
+        "CronCreate",
+        "CronDelete",
+        "CronList",
+        "EnterPlanMode",
+        "EnterWorktree",
+        "ExitPlanMode",
+        "ExitWorktree",
+        "Monitor",
+        "NotebookEdit",
+        "SendMessage",
+        "TaskCreate",
+        "TaskGet",
+        "TaskList",
+        "TaskStop",
+        "TaskUpdate",
+        "TodoWrite",
+        "WebFetch",
+        "WebSearch",
+    }
+)
+#: The reminder in the session's first request naming the deferred tools, one a line, by name.
+DEFERRED_TOOLS_REMINDER = (
+    "The following deferred tools are now available via ToolSearch. Their schemas are NOT loaded "
+    "\u2014 calling them directly will fail with InputValidationError. Use ToolSearch with query "
+    '"select:<name>[,<name>...]" to load tool schemas before calling them:\n{names}'
+)
+#: ToolSearch's query forms: ``select:A,B`` names tools; anything else is keywords (``+word``: the
+#: word must match), at most ``max_results`` (default below) best first.
+TOOL_SEARCH_SELECT = "select:"
+TOOL_SEARCH_MAX_RESULTS = 5
+#: The ToolSearch result when nothing matched (``tool_use_result.matches`` is then empty).
+TOOL_SEARCH_NO_MATCH = "No matching deferred tools found"
+#: What the model reads after a ToolSearch result that loaded tools.
+TOOL_SEARCH_LOADED = "Tool loaded."
+#: Keyword scores, per query word: a word of the tool's name (MCP tools weigh more), a part of
+#: one, the name's whole segment or part of it, the name containing it (only when nothing else
+#: scored), a whole word of the description.
+TOOL_SEARCH_SCORES: dict[str, tuple[int, int]] = {  # (built-in, MCP)
+    "name_word": (10, 12),
+    "in_name_word": (5, 6),
+    "segment": (10, 12),
+    "in_segment": (3, 4),
+    "in_name": (3, 3),
+    "description_word": (2, 2),
+}
+
 
 def tasks_enabled(env: dict[str, str]) -> bool:
     """Whether the CLI's task tools (not TodoWrite) exist for a session with this environment."""

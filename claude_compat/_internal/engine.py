@@ -140,6 +140,10 @@ class ToolHost:
         """The init message's ``mcp_servers`` entries."""
         return []
 
+    def reminders(self) -> list[str]:
+        """``<system-reminder>`` texts the model reads before a session's first prompt (deferred tools)."""
+        return []
+
     def rebind(self, session_id: str) -> None:
         """The conversation was replaced (``/clear``): later calls and hooks belong to this session."""
 
@@ -585,7 +589,7 @@ class Engine:
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
             return content
-        self._told_environment = key
+        first, self._told_environment = self._told_environment is None, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
@@ -593,6 +597,8 @@ class Engine:
         note = environment_reminder(
             env, await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
         )
+        if first:  # the deferred tools, named once per conversation
+            note = "\n\n".join([note, *self.tools.reminders()])
         if isinstance(content, str):
             return f"{note}\n\n{content}"
         return [{"type": "text", "text": note}, *content]
@@ -1122,9 +1128,8 @@ def _signature(thinking: str) -> str:
 
 
 def _for_model(outcome: ToolOutcome) -> str:
-    """The tool result the model reads: the content, then any hook context."""
-    text = _as_text(outcome.content)
-    return f"{text}\n\n{outcome.model_note}" if outcome.model_note else text
+    """The tool result the model reads: the content, then any note for the model (hook context)."""
+    return "\n\n".join(t for t in (_as_text(outcome.content), outcome.model_note) if t)
 
 
 def _as_text(content: str | list[dict[str, Any]]) -> str:

@@ -40,7 +40,15 @@ NORMALISED: dict[str, str] = {
     "and the OpenAI API (Letta always names one)",
     "tool results": "the CLI's <system-reminder> blocks after a tool result (tokens left) are left out; "
     "a result in Letta's status/message/time JSON is read as its message and status",
+    "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
+    "definitions there) and claude-compat's <functions> block of those definitions (then \"Tool "
+    'loaded.") are read as the names of the tools they load',
+    "tools not run": "the CLI's tools claude-compat does not run (Skill, ListAgents, Workflow, "
+    "ScheduleWakeup, ReportFindings, Cron*, worktrees, Monitor, the task list; see MIGRATING.md) and "
+    "its DeferredToolPlaceholder are left out of the tools and of the deferred-tools reminder",
 }
+#: The CLI's tool that keeps deferred loading on; never called, nothing to offer on Letta.
+_PLACEHOLDER_TOOL = "DeferredToolPlaceholder"
 #: The temperature both APIs use when a request names none.
 _API_DEFAULT_TEMPERATURE = 1.0
 _FRAMING_BLOCK = re.compile(r"<(memory_metadata|memory_blocks)>.*?</\1>", re.S)
@@ -49,6 +57,38 @@ _CLI_BOOKKEEPING = ("x-anthropic-billing-header:",)
 _REMINDER = re.compile(r"\A\s*<system-reminder>\n?(.*?)\n?</system-reminder>\s*", re.S)
 _TRAILING_REMINDERS = re.compile(r"(\s*<system-reminder>.*?</system-reminder>)+\s*\Z", re.S)
 _LETTA_RESULT_KEYS = frozenset({"status", "message", "time"})
+_FUNCTIONS = re.compile(
+    r"\A<functions>\n((?:<function>.*</function>\n)+)</functions>(?:\n\nTool loaded\.)?\Z", re.S
+)
+
+
+def _loaded_names(names: Sequence[str]) -> str:
+    """How a result that loads tools reads in the view (see NORMALISED)."""
+    return "loads " + ", ".join(names)
+
+
+def _anthropic_result(content: Any) -> str:
+    """A tool_result's text; a ToolSearch result of tool_reference parts as the tools it loads."""
+    if isinstance(content, list) and any(
+        isinstance(p, Mapping) and p.get("type") == "tool_reference" for p in content
+    ):
+        return _loaded_names([str(p.get("tool_name")) for p in content if isinstance(p, Mapping)])
+    return _TRAILING_REMINDERS.sub("", _text(content))
+
+
+def _functions_read(text: str) -> str:
+    """claude-compat's ToolSearch result (a ``<functions>`` block) as the tools it loads; other text as is."""
+    match = _FUNCTIONS.match(text)
+    if match is None:
+        return text
+    try:
+        names = [
+            json.loads(line[len("<function>") : -len("</function>")])["name"]
+            for line in match.group(1).splitlines()
+        ]
+    except (ValueError, KeyError, TypeError):
+        return text
+    return _loaded_names([str(n) for n in names])
 
 
 @dataclass(frozen=True)
@@ -146,7 +186,7 @@ def from_anthropic(body: Mapping[str, Any]) -> ModelView:
     }
     results = {
         str(part.get("tool_use_id")): ToolResultView(
-            _TRAILING_REMINDERS.sub("", _text(part.get("content"))), bool(part.get("is_error"))
+            _anthropic_result(part.get("content")), bool(part.get("is_error"))
         )
         for message in body.get("messages") or []
         if isinstance(message, Mapping) and isinstance(message.get("content"), list)
@@ -175,7 +215,7 @@ def _openai_result(content: Any) -> ToolResultView:
             packaged["status"] != "OK",
             wrapped=True,
         )
-    return ToolResultView(text, False)
+    return ToolResultView(_functions_read(text), False)
 
 
 def from_openai(body: Mapping[str, Any]) -> ModelView:
@@ -220,17 +260,39 @@ def _reminder_kind(text: str) -> str:
     return first[:48]
 
 
+def _not_run(name: str) -> bool:
+    """A tool of the CLI that claude-compat does not offer because it does not run it (see NORMALISED)."""
+    from . import cli_facts
+    from .builtins import RUN_HERE
+
+    return name == _PLACEHOLDER_TOOL or (name in cli_facts.CLI_TOOL_NAMES and name not in RUN_HERE)
+
+
+def _without_not_run(reminder: str) -> str:
+    """A deferred-tools reminder without the lines naming tools claude-compat does not run."""
+    from . import cli_facts
+
+    frame = cli_facts.DEFERRED_TOOLS_REMINDER.split("{names}")[0]
+    if not reminder.startswith(frame):
+        return reminder
+    names = [n for n in reminder[len(frame) :].splitlines() if n and not _not_run(n)]
+    return frame + "\n".join(names)
+
+
 def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifference]:
     """The differences between what the CLI and claude-compat sent the model, in a fixed order."""
     out: list[RequestDifference] = []
     if claude.system != compat.system:
         out.append(RequestDifference("system", _short(claude.system), _short(compat.system)))
-    kinds = {_reminder_kind(r): r for r in claude.reminders}, {_reminder_kind(r): r for r in compat.reminders}
+    kinds = (
+        {_reminder_kind(r): _without_not_run(r) for r in claude.reminders},
+        {_reminder_kind(r): _without_not_run(r) for r in compat.reminders},
+    )
     for kind in sorted(set(kinds[0]) | set(kinds[1])):
         a, b = kinds[0].get(kind), kinds[1].get(kind)
         if a != b:
             out.append(RequestDifference(f"reminder {kind!r}", _short(a), _short(b)))
-    for name in sorted(set(claude.tools) | set(compat.tools)):
+    for name in sorted(n for n in set(claude.tools) | set(compat.tools) if not _not_run(n)):
         a_tool, b_tool = claude.tools.get(name), compat.tools.get(name)
         if a_tool is None or b_tool is None:
             out.append(

@@ -183,7 +183,7 @@ def session_spec(
         memory_blocks=normalise_blocks(options.letta_memory_blocks)
         + setting_sources.instruction_blocks(cwd_of(options), options.setting_sources),
         model_settings=dict(options.letta_model_settings or {}),
-        routed_tools=tuple(routed_names(options.disallowed_tools)),
+        routed_tools=tuple(routed_names(options.disallowed_tools) + deferred_tools(options)),
         thinking=dict(options.thinking) if options.thinking else None,
         effort=options.effort,
         max_thinking_tokens=options.max_thinking_tokens,
@@ -200,6 +200,24 @@ def session_spec(
         first_prompt=first_prompt[:200] if first_prompt else None,
         claude_sessions=_claude_sessions(options) if subagent_of is None else None,
     )
+
+
+def deferred_tools(options: ClaudeAgentOptions) -> list[str]:
+    """The session's tools kept behind ToolSearch: the server hands a call to one to the client even
+    before ToolSearch loaded it (the CLI runs such a call)."""
+    from .builtins import RUN_HERE, cli_tool_set
+    from .tool_search import deferred_of
+
+    with warnings.catch_warnings():  # the tool host warns about unknown tools= names
+        warnings.simplefilter("ignore")
+        tool_set = cli_tool_set(
+            options.tools,  # type: ignore[arg-type]
+            allowed=list(options.allowed_tools),
+            disallowed=list(options.disallowed_tools),
+            interactive=options.can_use_tool is not None,
+            env={**os.environ, **options.env},
+        )
+    return deferred_of(tool_set, runnable=RUN_HERE)
 
 
 def max_output_tokens(options: ClaudeAgentOptions) -> int | None:

@@ -26,7 +26,7 @@ from ..types import (
     TaskNotificationMessage,
     TaskStartedMessage,
 )
-from . import cli_facts, cli_request, sdk_mcp, subagents, unoffered
+from . import cli_facts, cli_request, sdk_mcp, subagents, tool_search, unoffered
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -62,6 +62,9 @@ class ClaudeToolHost(ToolHost):
         )
         #: those claude-compat runs, offered to the model (the others are listed only: see MIGRATING.md)
         self._builtin = [n for n in self._cli_tools if n in BUILTIN_TOOLS]
+        #: those kept out of the model's tools until ToolSearch loads them (a call runs them anyway)
+        self.deferred = tool_search.deferred_of(self._cli_tools, runnable=RUN_HERE)
+        self._loaded: set[str] = set()
         #: every subagent the session has (built-in, agent files, the program's), as the init lists them
         self.agents = subagents.available_agents(options, cwd)
         self._agents: dict[str, AgentDefinition] | None = self.agents if "Agent" in self._cli_tools else None
@@ -79,6 +82,7 @@ class ClaudeToolHost(ToolHost):
     def rebind(self, session_id: str) -> None:
         """The conversation was replaced (``/clear``): later calls and hooks belong to this session."""
         self.session_id = session_id
+        self._loaded.clear()  # a new conversation: its model has loaded no deferred tool yet
         if self.hooks is not None:
             self.hooks.session_id = session_id
 
@@ -110,13 +114,16 @@ class ClaudeToolHost(ToolHost):
         self._specs = (
             agent_spec
             + [
-                {
+                tool_search.tool_spec(cli_texts)
+                if name == cli_facts.TOOL_SEARCH
+                else {
                     "name": name,
                     "description": BUILTIN_TOOLS[name].description,
                     "parameters": BUILTIN_TOOLS[name].input_schema,
                     **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
                 }
-                for name in self._builtin
+                for name in self._cli_tools
+                if name in BUILTIN_TOOLS or (name == cli_facts.TOOL_SEARCH and self.deferred)
             ]
             + [
                 {"name": name, "description": spec.description, "parameters": spec.input_schema}
@@ -124,6 +131,8 @@ class ClaudeToolHost(ToolHost):
                 if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
             ]
         )
+        offered = {t["name"] for t in self._specs}
+        self.deferred = [n for n in self.deferred if n in offered]  # SendMessage comes with subagents only
         self.hooks = HookRunner(
             self.options.hooks,  # type: ignore[arg-type]
             session_id=session_id,
@@ -151,7 +160,13 @@ class ClaudeToolHost(ToolHost):
         return self.options.permission_mode or "default"
 
     def client_tools(self) -> list[dict[str, Any]]:
-        return self._specs
+        """The tools the model is offered now: deferred ones only once ToolSearch has loaded them."""
+        return [t for t in self._specs if t["name"] not in self.deferred or t["name"] in self._loaded]
+
+    def reminders(self) -> list[str]:
+        """What the model is told at the start of a session: the deferred tools ToolSearch loads."""
+        note = tool_search.reminder(self.deferred)
+        return [note] if note else []
 
     def tool_names(self) -> list[str]:
         """The init message's list: the CLI's tool set by its shown names, then the MCP tools."""
@@ -195,7 +210,11 @@ class ClaudeToolHost(ToolHost):
         return Shell(Path(shell_cwd(ctx)), ctx.env)
 
     def _facts(self, name: str, tool_input: dict[str, Any]) -> ToolFacts:
-        if name in ("Agent", cli_facts.SEND_MESSAGE_TOOL):  # the subagent's own calls are gated one by one
+        if name in (
+            "Agent",
+            cli_facts.SEND_MESSAGE_TOOL,
+            cli_facts.TOOL_SEARCH,
+        ):  # calls gated inside, or none
             return ToolFacts(read_only=True, edits_files=False, paths=[])
         tool = BUILTIN_TOOLS.get(name)
         if tool is None or name not in self._builtin:
@@ -209,7 +228,8 @@ class ClaudeToolHost(ToolHost):
     async def run(self, call: ToolCall) -> ToolOutcome:
         if call.name == "Task" and self._agents is not None:
             call = ToolCall(call.id, "Agent", call.input, call.input_error)
-        if call.name not in self.offered_names():  # a disallowed tool routed here, or one never offered
+        # a disallowed tool routed here, or one never offered; a deferred one runs as in the CLI
+        if call.name not in self.offered_names() and call.name not in self.deferred:
             content, shown = unoffered.no_such_tool(call.name, self.offered_names())
             return ToolOutcome(content, is_error=True, structured=shown)
         assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
@@ -259,6 +279,8 @@ class ClaudeToolHost(ToolHost):
             outcome = await self._run_subagent(call.id, tool_input)
         elif call.name == cli_facts.SEND_MESSAGE_TOOL:
             outcome = await self._send_message(call.id, tool_input)
+        elif call.name == cli_facts.TOOL_SEARCH:
+            outcome = self._tool_search(tool_input)
         else:
             outcome = await self._execute(call.name, tool_input)
             if call.name == "Bash" and time.monotonic() - started >= cli_facts.SHELL_TASK_AFTER_S:
@@ -285,7 +307,10 @@ class ClaudeToolHost(ToolHost):
         if post.block and post.block_reason:
             extra.append(post.block_reason)
         if extra:  # the model reads it; the CLI does not show it in the program's ToolResultBlock
-            outcome = dataclasses.replace(outcome, model_note="\n".join(extra))
+            note = "\n".join(extra)
+            if outcome.model_note:  # the tool's own words for the model come first
+                note = f"{outcome.model_note}\n\n{note}"
+            outcome = dataclasses.replace(outcome, model_note=note)
         events = (*pre_events, *self._hook_messages(post.events))
         if events:
             outcome = dataclasses.replace(outcome, notices=(*events, *outcome.notices))
@@ -294,6 +319,23 @@ class ClaudeToolHost(ToolHost):
         elif post.system_messages:
             outcome = dataclasses.replace(outcome, after=self._said(event, call.name, post.system_messages))
         return outcome
+
+    def _tool_search(self, tool_input: dict[str, Any]) -> ToolOutcome:
+        """Answer a ToolSearch query and offer the deferred tools it matched from the next request on."""
+        query = str(tool_input.get("query") or "")
+        try:
+            limit = int(tool_input.get("max_results") or cli_facts.TOOL_SEARCH_MAX_RESULTS)
+        except (TypeError, ValueError):
+            limit = cli_facts.TOOL_SEARCH_MAX_RESULTS
+        specs = {str(t["name"]): t for t in self._specs}
+        deferred = [specs[n] for n in self.deferred]
+        others = [t for t in self._specs if t["name"] not in self.deferred]
+        matches = tool_search.search(query, limit, deferred, others)
+        self._loaded.update(n for n in matches if n in self.deferred)
+        # the count the CLI gives: its deferred tools of this set, those it does not run included, and MCP's
+        mcp = [t for t in self._specs if t["name"] not in RUN_HERE]
+        total = len(tool_search.deferred_of(self._cli_tools, runnable=cli_facts.DEFERRED_TOOLS)) + len(mcp)
+        return tool_search.search_outcome(query, matches, specs, total)
 
     def _shell_task(
         self, tool_use_id: str, tool_input: dict[str, Any], *, failed: bool

@@ -54,8 +54,9 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
     )
 }
 
-#: Tools of the CLI that claude-compat runs: the built-ins here and the subagent tools (the tool host's).
-RUN_HERE: frozenset[str] = frozenset({*BUILTIN_TOOLS, "Agent", "SendMessage"})
+#: Tools of the CLI that claude-compat runs: the built-ins here, the subagent tools and the tool that
+#: loads deferred tools (the tool host answers those).
+RUN_HERE: frozenset[str] = frozenset({*BUILTIN_TOOLS, "Agent", "SendMessage", cli_facts.TOOL_SEARCH})
 
 _CLI_TOOLS = {t.name: t for t in cli_facts.CLI_TOOLS}
 
