@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat import AgentDefinition, ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import Environment, environment_reminder
@@ -125,3 +125,20 @@ async def test_without_the_clis_texts_the_preset_is_the_projects_stand_in(
     assert f"{cli_facts.AGENT_IDENTITY}\n\n{options_module.CLAUDE_CODE_PRESET}" in _system_text(
         scripted_model
     )
+
+
+async def test_the_first_prompt_names_the_deferred_tools_and_agent_types_in_the_clis_order(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    scripted_model.push("ok")
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path), agents={"reviewer": AgentDefinition(description="Reviews code", prompt="Review.")}
+    )
+    messages = [m async for m in query(prompt="PROMPT-7f3", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    sent = json.loads(_sent_text(scripted_model))[0]["content"]
+    sent = sent if isinstance(sent, str) else json.dumps(sent)
+    marks = ["# Environment", "ToolSearch", cli_request.AGENT_TYPES_HEADER, "Today's date is", "PROMPT-7f3"]
+    where = [sent.find(mark) for mark in marks]
+    assert -1 not in where and where == sorted(where), dict(zip(marks, where, strict=True))
+    assert "- reviewer: Reviews code (Tools: All tools)" in sent

@@ -62,6 +62,7 @@ from ..types import (
 )
 from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
+from .cli_request import CliReminders
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -140,8 +141,8 @@ class ToolHost:
         """The init message's ``mcp_servers`` entries."""
         return []
 
-    def reminders(self) -> list[str]:
-        """``<system-reminder>`` texts the model reads before a session's first prompt (deferred tools)."""
+    def reminders(self, cli: CliReminders | None) -> list[str]:
+        """``<system-reminder>`` blocks the model reads before a session's first prompt (the tools')."""
         return []
 
     def rebind(self, session_id: str) -> None:
@@ -594,11 +595,9 @@ class Engine:
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
         model = cli_request.claude_model_of(self.model)
-        note = environment_reminder(
-            env, await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
-        )
-        if first:  # the deferred tools, named once per conversation
-            note = "\n\n".join([note, *self.tools.reminders()])
+        cli = await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
+        # the deferred tools and the agent types, named once per conversation
+        note = environment_reminder(env, cli, self.tools.reminders(cli) if first else ())
         if isinstance(content, str):
             return f"{note}\n\n{content}"
         return [{"type": "text", "text": note}, *content]

@@ -81,11 +81,13 @@ def is_git_repository(cwd: str) -> bool:
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
-def environment_reminder(env: Environment, cli: CliReminders | None = None) -> str:
+def environment_reminder(env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = ()) -> str:
     """The ``<system-reminder>`` text blocks that tell the model its environment, model and date.
 
     ``cli``: what the CLI adds for a Claude model (its guidance lines, its words for the model, its
     git attribution), read from the installed CLI; without it the project's own words serve.
+    ``tools``: reminder blocks about the tools (deferred tools, agent types), placed where the CLI
+    puts them: after the model line, before the date.
     """
     extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
@@ -94,10 +96,14 @@ def environment_reminder(env: Environment, cli: CliReminders | None = None) -> s
     model_line = (
         cli.model_line if cli is not None and cli.model_line else f"You are powered by the model {env.model}."
     )
-    attribution = [cli.attribution] if cli is not None and cli.attribution else []
-    return "\n\n".join(
-        _reminder(text) for text in [environment, model_line, f"Today's date is {env.date}.", *attribution]
-    )
+    attribution = [_reminder(cli.attribution)] if cli is not None and cli.attribution else []
+    blocks = [
+        _reminder(environment),
+        _reminder(model_line),
+        *tools,
+        _reminder(f"Today's date is {env.date}."),
+    ]
+    return "\n\n".join([*blocks, *attribution])
 
 
 def _reminder(text: str) -> str:

@@ -37,6 +37,7 @@ from .builtins import (
     shown_name,
     shutdown,
 )
+from .cli_request import CliReminders
 from .engine import Background, Engine, ToolCall, ToolHost, ToolOutcome
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
@@ -163,10 +164,16 @@ class ClaudeToolHost(ToolHost):
         """The tools the model is offered now: deferred ones only once ToolSearch has loaded them."""
         return [t for t in self._specs if t["name"] not in self.deferred or t["name"] in self._loaded]
 
-    def reminders(self) -> list[str]:
-        """What the model is told at the start of a session: the deferred tools ToolSearch loads."""
-        note = tool_search.reminder(self.deferred)
-        return [note] if note else []
+    def reminders(self, cli: CliReminders | None) -> list[str]:
+        """What the model is told at the start of a session, in the CLI's order: the deferred tools
+        ToolSearch loads, then the agent types the Agent tool takes."""
+        deferred = tool_search.reminder(self.deferred)
+        agents = subagents.agent_types_reminder(self._agents, cli) if self._agents is not None else ""
+        return [
+            note
+            for note in (deferred, f"<system-reminder>\n{agents}\n</system-reminder>" if agents else "")
+            if note
+        ]
 
     def tool_names(self) -> list[str]:
         """The init message's list: the CLI's tool set by its shown names, then the MCP tools."""
