@@ -726,3 +726,22 @@ def test_the_ab_command_explains_bad_arguments(tmp_path: Path, capsys: pytest.Ca
     assert "--letta-url is for --scripted runs" in errors
     assert "--letta-url needs --model-port" in errors
     assert "unknown key(s) ['texts']" in errors
+
+
+def test_a_run_of_thinking_token_notices_matches_one_in_the_verdict_too(tmp_path: Path) -> None:
+    """The wire decides how many thinking chunks there are: three notices and one are the same kinds."""
+    claude = _run(
+        "claude", _trace("claude", session="a", text="same", cost=0.1, thinking_chunks=3), tmp_path, "ok\n"
+    )
+    compat = _run(
+        "compat", _trace("compat", session="b", text="same", cost=0.1, thinking_chunks=1), tmp_path, "ok\n"
+    )
+    report = ABReport(
+        script=tmp_path / "prog.py",
+        args=[],
+        scripted=True,
+        runs=[RunPair(0, claude, compat)],
+        out_dir=tmp_path,
+    )
+    assert report.kinds("claude").count("Sys:thinking_tokens") == 3  # the raw kinds differ
+    assert report.kinds_match and report.verdict().startswith("message kinds match")
