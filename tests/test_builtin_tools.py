@@ -36,7 +36,7 @@ from claude_compat._internal.builtins import (
     shutdown,
 )
 from claude_compat._internal.builtins import files as files_module
-from claude_compat._internal.engine import ToolOutcome
+from claude_compat._internal.tool_types import ToolOutcome
 from claude_compat.errors import InvalidOptionError
 
 pytestmark = pytest.mark.anyio

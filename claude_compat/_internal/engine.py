@@ -13,7 +13,7 @@ import math
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,10 +62,10 @@ from ..types import (
 )
 from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
-from .cli_request import CliReminders
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
+from .tool_types import ToolCall, ToolHost, ToolOutcome
 
 try:
     from importlib.metadata import version as _dist_version
@@ -73,91 +73,6 @@ try:
     _version = _dist_version("claude-compat")
 except Exception:  # running from a source tree without metadata
     _version = "0.0.0"
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """A tool call the model made, as the engine hands it to the tool host."""
-
-    id: str
-    name: str
-    input: dict[str, Any]
-    input_error: str | None = None
-
-
-@dataclass
-class Background:
-    """Work a tool launched that goes on after its result (a background subagent).
-
-    The engine runs it right after showing the result, before the model's next request, and
-    yields its messages; what it ``tells`` the model (its task notification) goes with that request.
-    """
-
-    run: Callable[[Background], AsyncIterator[Message]]
-    tells: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ToolOutcome:
-    """What running (or refusing) a tool call produced."""
-
-    content: str | list[dict[str, Any]]
-    is_error: bool = False
-    structured: Any = None  # UserMessage.tool_use_result
-    denied: bool = False
-    denied_input: dict[str, Any] | None = None  # the input the denial lists, when not the call's
-    model_note: str = ""  # hooks' context: the model reads it after the result; the program does not see it
-    notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
-    after: tuple[SystemMessage, ...] = ()  # shown after the result (a PostToolUse hook's systemMessage)
-    stop: bool = False  # a PostToolUse hook answered continue_=False: the turn ends on this result
-    interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
-    messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result
-    background: Background | None = None  # runs after the result is shown (see Background)
-
-
-class ToolHost:
-    """The tools a session offers the model. The base offers none: every call is an error result."""
-
-    #: Called by a host right before a permitted call starts to run (the engine journals it, so a
-    #: turn that dies mid-tool is later reported as "may have run", not "never ran").
-    on_start: Callable[[ToolCall], None] | None = None
-
-    def client_tools(self) -> list[dict[str, Any]]:
-        """Letta client-tool specs (name, description, JSON-schema parameters)."""
-        return []
-
-    def tool_names(self) -> list[str]:
-        """Names listed in the init message."""
-        return self.offered_names()
-
-    def offered_names(self) -> list[str]:
-        """Names of the tools the model can call."""
-        return [t["name"] for t in self.client_tools()]
-
-    async def open(self, session_id: str, model_handle: str | None = None) -> None:
-        """Prepare the tools of a session on a model (list MCP tools, build the permission gate)."""
-
-    def mcp_servers_status(self) -> list[dict[str, Any]]:
-        """The init message's ``mcp_servers`` entries."""
-        return []
-
-    def reminders(self, cli: CliReminders | None) -> list[str]:
-        """``<system-reminder>`` blocks the model reads before a session's first prompt (the tools')."""
-        return []
-
-    def rebind(self, session_id: str) -> None:
-        """The conversation was replaced (``/clear``): later calls and hooks belong to this session."""
-
-    async def aclose(self) -> None:
-        """Stop what the tools started (external MCP servers, background shells)."""
-
-    def set_permission_mode(self, mode: str) -> None:
-        """Change the permission mode of the following calls."""
-
-    async def run(self, call: ToolCall) -> ToolOutcome:
-        """Run one call; never raises (failures become error outcomes)."""
-        content, shown = unoffered.no_such_tool(call.name, self.offered_names())
-        return ToolOutcome(content, is_error=True, structured=shown)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from . import cli_facts
-from .engine import ToolOutcome
+from .tool_types import ToolOutcome
 
 __all__ = ["deferred_of", "reminder", "search", "search_outcome", "tool_spec"]
 

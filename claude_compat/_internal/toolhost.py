@@ -38,10 +38,11 @@ from .builtins import (
     shutdown,
 )
 from .cli_request import CliReminders
-from .engine import Background, Engine, ToolCall, ToolHost, ToolOutcome
+from .engine import Engine
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
 from .permissions import PermissionGate, ToolFacts
+from .tool_types import Background, ToolCall, ToolHost, ToolOutcome
 
 
 class ClaudeToolHost(ToolHost):

@@ -12,13 +12,10 @@ import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..._private_files import private_dir
-from .. import engine as _engine
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
+from ..tool_types import ToolOutcome
 
 
 @dataclass
@@ -33,7 +30,7 @@ class ToolContext:
     ask_user: Callable[[dict[str, Any]], Awaitable[dict[str, str] | None]] | None = None
 
 
-RunFn = Callable[[dict[str, Any], ToolContext], Awaitable["ToolOutcome"]]
+RunFn = Callable[[dict[str, Any], ToolContext], Awaitable[ToolOutcome]]
 PathsFn = Callable[[dict[str, Any], ToolContext], list[Path]]
 
 
@@ -62,21 +59,21 @@ def outcome(
     content: str | list[dict[str, Any]], structured: Any = None, *, is_error: bool = False
 ) -> ToolOutcome:
     """A tool result (successful unless ``is_error``)."""
-    return _engine.ToolOutcome(content=content, is_error=is_error, structured=structured)
+    return ToolOutcome(content=content, is_error=is_error, structured=structured)
 
 
 def error_outcome(message: str, *, wrapped: bool) -> ToolOutcome:
     """An error result; ``tool_use_result`` is ``"Error: <message>"`` as the Claude SDK shows it."""
     content = f"<tool_use_error>{message}</tool_use_error>" if wrapped else message
-    return _engine.ToolOutcome(content=content, is_error=True, structured=f"Error: {message}")
+    return ToolOutcome(content=content, is_error=True, structured=f"Error: {message}")
 
 
 def denied_outcome(message: str) -> ToolOutcome:
     """A refusal: an error result the engine also lists in ``ResultMessage.permission_denials``."""
-    return _engine.ToolOutcome(content=message, is_error=True, structured=f"Error: {message}", denied=True)
+    return ToolOutcome(content=message, is_error=True, structured=f"Error: {message}", denied=True)
 
 
-Body = Callable[[dict[str, Any], ToolContext], Awaitable["ToolOutcome"]]
+Body = Callable[[dict[str, Any], ToolContext], Awaitable[ToolOutcome]]
 
 
 def make_tool(

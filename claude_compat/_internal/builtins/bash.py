@@ -17,11 +17,12 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 from anyio.abc import Process
 
+from ..tool_types import ToolOutcome
 from ._base import (
     InputError,
     ToolContext,
@@ -30,9 +31,6 @@ from ._base import (
     outcome,
     scratch_dir,
 )
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000

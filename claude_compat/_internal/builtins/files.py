@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import struct
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio.to_thread
 
 from .. import cli_facts
+from ..tool_types import ToolOutcome
 from ._base import (
     InputError,
     ToolContext,
@@ -26,9 +27,6 @@ from ._base import (
 )
 from ._patch import structured_patch
 from .notebook import load_notebook, render_notebook
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 MAX_READ_BYTES = 256 * 1024  # a whole-file Read larger than this needs offset/limit
 MAX_READ_TOKENS = 25_000  # estimated at 4 characters a token

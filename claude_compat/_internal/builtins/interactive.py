@@ -6,12 +6,10 @@ EnterPlanMode is kept in ``ctx.state["mode_before_plan"]`` and restored by ExitP
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..tool_types import ToolOutcome
 from ._base import InputError, ToolContext, ToolFailure, denied_outcome, make_tool, outcome
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 ASK_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio.to_thread
 
+from ..tool_types import ToolOutcome
 from ._base import InputError, ToolContext, make_tool, outcome, path_field, resolve_path
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 NOTEBOOK_EDIT_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -12,10 +12,11 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio.to_thread
 
+from ..tool_types import ToolOutcome
 from ._base import (
     InputError,
     ToolContext,
@@ -28,9 +29,6 @@ from ._base import (
     resolve_path,
 )
 from ._globs import GlobPattern, split_globs, walk_files
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 GLOB_LIMIT = 100
 GREP_DEFAULT_HEAD_LIMIT = 250

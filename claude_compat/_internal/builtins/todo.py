@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ..tool_types import ToolOutcome
 from ._base import InputError, ToolContext, make_tool, outcome
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 STATUSES = ("pending", "in_progress", "completed")
 RESULT_TEXT = (

@@ -6,15 +6,13 @@ import html
 import re
 import time
 from html.parser import HTMLParser
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from ..tool_types import ToolOutcome
 from ._base import InputError, ToolContext, ToolFailure, make_tool, outcome
-
-if TYPE_CHECKING:
-    from ..engine import ToolOutcome
 
 MAX_DOWNLOAD = 10 * 1024 * 1024
 MAX_CHARS = 100_000
