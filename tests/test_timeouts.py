@@ -394,7 +394,7 @@ async def test_waiting_for_another_process_forking_the_same_agent_is_bounded(
     import fcntl
 
     from claude_compat.errors import SessionBusyError
-    from letta_backend.sessions_store import _agent_file_lock
+    from letta_backend.forking import agent_lock
 
     monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path))
     lock = tmp_path / "locks" / "agent-x.lock"
@@ -402,7 +402,7 @@ async def test_waiting_for_another_process_forking_the_same_agent_is_bounded(
     with lock.open("a+b") as holder:  # another process's lock: flock locks are per open file
         fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
         with anyio.fail_after(20), pytest.raises(SessionBusyError) as info:
-            async with _agent_file_lock("agent-x", wait=0.5):
+            async with agent_lock("agent-x", wait=0.5):
                 pass
 
     assert "agent-x" in str(info.value) and str(lock) in str(info.value)

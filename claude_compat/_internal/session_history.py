@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from letta_backend.conversations import conversation_history
 from letta_backend.registry import SessionRecord, SessionRegistry
-from letta_backend.sessions_store import (
-    conversation_history,
+from letta_backend.session_records import (
     directory_filter,
     existing_session,
     in_directory,

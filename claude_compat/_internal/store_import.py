@@ -1,8 +1,10 @@
-"""Copy a Claude transcript (and its subagents) into a SessionStore, as the Claude SDK's import does.
+"""Copy a session into a SessionStore (the import verb), as the Claude SDK's ``import_session_to_store`` does.
 
-Every file is read and checked whole before the first ``append``, so bad input raises a
-TranscriptError naming the file and line and leaves the store untouched. ``append_plan`` writes
-entries built in memory (a claude-compat session's history) in the same batches.
+A Claude transcript (and its subagents) is copied line by line; a claude-compat session becomes
+the transcript the Claude CLI would have written for it (``mirror``). Every file is read and
+checked whole before the first ``append``, so bad input raises a TranscriptError naming the file
+and line and leaves the store untouched; ``append_plan`` writes entries built in memory in the
+same batches.
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ import json
 from pathlib import Path
 from typing import Any, cast
 
+from letta_backend import session_records as _records
+from letta_backend.backend import LettaBackend
+from letta_backend.session_records import SessionMissingError
+
 from ..types import SessionKey, SessionStore, SessionStoreEntry
-from . import transcripts
+from . import mirror, transcripts
+from . import session_history as _history
+from .session_access import claude_only, using_backend
+from .store_keys import project_key_for_directory
 
 #: Entries and bytes per ``append`` (the Claude SDK's batch limits).
 MAX_BATCH_ENTRIES = 500
@@ -104,3 +113,60 @@ async def append_plan(
     for key, entries in plan:
         for batch in _entry_batches(entries, size):
             await store.append(key, batch)
+
+
+async def import_session_to_store(
+    session_id: str,
+    store: SessionStore,
+    *,
+    directory: str | None = None,
+    include_subagents: bool = True,
+    batch_size: int = 500,
+) -> None:
+    """Copy a session into a store, as the Claude SDK does: a local Claude transcript (and its
+    subagents) line by line, or a claude-compat session as the transcript the Claude CLI would have
+    written for it, so the Claude SDK can list, read and resume it from the store.
+
+    Everything is read and checked before the first append: a bad transcript line raises
+    TranscriptError and nothing is written. SessionMissingError (a FileNotFoundError) when the
+    session is nowhere.
+    """
+    _records.check_session_id(session_id)
+    path = transcripts.find_transcript(session_id, directory)
+    if path is not None:
+        await import_to_store(
+            path, session_id, store, include_subagents=include_subagents, batch_size=batch_size
+        )
+        return
+    if not _records.is_session_key(session_id) or claude_only(session_id, directory):
+        raise SessionMissingError(f"Session {session_id} not found", looked_up=session_id)
+    plan = await using_backend(lambda b: _letta_export_plan(b, session_id, directory, include_subagents))
+    await append_plan(store, plan, batch_size)
+
+
+async def _letta_export_plan(
+    backend: LettaBackend, session_id: str, directory: str | None, include_subagents: bool
+) -> list[tuple[SessionKey, list[dict[str, Any]]]]:
+    """What importing a claude-compat session writes: (store key, entries) per transcript."""
+    record, main, children = await _history.export_session(backend, session_id, directory)
+    project_key = project_key_for_directory(record.cwd or directory)
+    entries = mirror.history_entries(record.session_id, main.messages, main.times, cwd=record.cwd)
+    entries += mirror.session_metadata_entries(record.session_id, entries, title=record.title, tag=record.tag)
+    plan: list[tuple[SessionKey, list[dict[str, Any]]]] = [
+        ({"project_key": project_key, "session_id": record.session_id}, entries)
+    ]
+    for child in children if include_subagents else []:
+        # keyed by the Agent call, as the live mirror keys a subagent's messages
+        agent_id = child.parent_tool_use_id or child.subagent_id or ""
+        lines = mirror.history_entries(
+            record.session_id, child.messages, child.times, cwd=record.cwd, agent_id=agent_id
+        )
+        if child.parent_tool_use_id:
+            lines.append({"type": "agent_metadata", "toolUseId": child.parent_tool_use_id})
+        key: SessionKey = {
+            "project_key": project_key,
+            "session_id": record.session_id,
+            "subpath": f"subagents/agent-{agent_id}",
+        }
+        plan.append((key, lines))
+    return plan
