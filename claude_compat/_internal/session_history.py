@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from letta_backend.conversations import conversation_history
@@ -170,11 +170,80 @@ def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, 
     return {"type": "tool_result", "tool_use_id": tool_call_id, "content": text, "is_error": is_error}
 
 
+def _tool_result_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str, Any]]:
+    """The results a ``tool_return_message`` carries (one, or several of parallel calls)."""
+    return [
+        _result_block(str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error")
+        for r in _tool_returns(item)
+    ]
+
+
+def _approval_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str, Any]]:
+    """Results of an ``approval_response_message``: client-side tool results and denials, except
+    those a later ``tool_return_message`` carries (``returned``)."""
+    blocks = []
+    for answer in item.get("approvals") or []:
+        call_id = str(answer.get("tool_call_id", ""))
+        if call_id in returned:
+            continue
+        if answer.get("type") == "tool":
+            blocks.append(
+                _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
+            )
+        elif answer.get("approve") is False:
+            blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
+    return blocks
+
+
+_Role = Literal["user", "assistant"]
+_Builder = Callable[[dict[str, Any], set[str]], list[dict[str, Any]]]
+
+#: Letta message type -> the role it has in Claude's history and its content blocks. Other
+#: types (system prompt, compaction events, pings) end the message being gathered and add nothing.
+_SHAPES: dict[str, tuple[_Role, _Builder]] = {
+    **{kind: ("assistant", lambda item, _: _assistant_blocks(item)) for kind in _ASSISTANT_KINDS},
+    "user_message": ("user", lambda item, _: _user_blocks(item.get("content"))),
+    "tool_return_message": ("user", _tool_result_blocks),
+    "approval_response_message": ("user", _approval_blocks),
+    "summary_message": ("user", lambda item, _: [{"type": "text", "text": str(item.get("summary", ""))}]),
+}
+
+
 @dataclass
-class _Pending:
-    role: Literal["user", "assistant"]
-    letta_id: str
-    blocks: list[dict[str, Any]]
+class _Gatherer:
+    """Gathers the blocks of consecutive Letta messages sharing a role and an id into SessionMessages."""
+
+    session_id: str
+    parent_tool_use_id: str | None
+    out: list[SessionMessage] = field(default_factory=list)
+    role: _Role = "user"
+    letta_id: str | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, role: _Role, letta_id: str, blocks: list[dict[str, Any]]) -> None:
+        """Add blocks to the message being gathered, or start the next (a repeated tool call counts once)."""
+        if self.letta_id is None or self.role != role or self.letta_id != letta_id:
+            self.flush()
+            self.role, self.letta_id = role, letta_id
+        ids = {b.get("id") for b in self.blocks if b.get("type") == "tool_use"}
+        self.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
+
+    def flush(self) -> None:
+        """End the message being gathered (one without blocks is dropped)."""
+        if self.letta_id is not None and self.blocks:
+            message: dict[str, Any] = {"role": self.role, "content": self.blocks}
+            if self.role == "assistant":
+                message = {"id": self.letta_id, "type": "message", **message}
+            self.out.append(
+                SessionMessage(
+                    type=self.role,
+                    uuid=self.letta_id,
+                    session_id=self.session_id,
+                    message=message,
+                    parent_tool_use_id=self.parent_tool_use_id,
+                )
+            )
+        self.letta_id, self.blocks = None, []
 
 
 def render_messages(
@@ -195,71 +264,16 @@ def render_messages(
         if item.get("message_type") == "tool_return_message"
         for r in _tool_returns(item)
     }
-    out: list[SessionMessage] = []
-    pending: _Pending | None = None
-
-    def flush() -> None:
-        nonlocal pending
-        if pending is not None and pending.blocks:
-            message: dict[str, Any] = {"role": pending.role, "content": pending.blocks}
-            if pending.role == "assistant":
-                message = {"id": pending.letta_id, "type": "message", **message}
-            out.append(
-                SessionMessage(
-                    type=pending.role,
-                    uuid=pending.letta_id,
-                    session_id=session_id,
-                    message=message,
-                    parent_tool_use_id=parent_tool_use_id,
-                )
-            )
-        pending = None
-
-    def add(role: Literal["user", "assistant"], letta_id: str, blocks: list[dict[str, Any]]) -> None:
-        nonlocal pending
-        if pending is None or pending.role != role or pending.letta_id != letta_id:
-            flush()
-            pending = _Pending(role, letta_id, [])
-        ids = {b.get("id") for b in pending.blocks if b.get("type") == "tool_use"}
-        pending.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
-
+    gathered = _Gatherer(session_id, parent_tool_use_id)
     for item in items:
-        kind = item.get("message_type")
-        letta_id = str(item.get("id", ""))
-        if kind in _ASSISTANT_KINDS:
-            add("assistant", letta_id, _assistant_blocks(item))
-        elif kind == "user_message":
-            add("user", letta_id, _user_blocks(item.get("content")))
-        elif kind == "tool_return_message":
-            add(
-                "user",
-                letta_id,
-                [
-                    _result_block(
-                        str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error"
-                    )
-                    for r in _tool_returns(item)
-                ],
-            )
-        elif kind == "approval_response_message":
-            blocks = []
-            for answer in item.get("approvals") or []:
-                call_id = str(answer.get("tool_call_id", ""))
-                if call_id in returned:
-                    continue
-                if answer.get("type") == "tool":
-                    blocks.append(
-                        _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
-                    )
-                elif answer.get("approve") is False:
-                    blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
-            add("user", letta_id, blocks)
-        elif kind == "summary_message":
-            add("user", letta_id, [{"type": "text", "text": str(item.get("summary", ""))}])
-        else:  # system prompt, compaction events, pings
-            flush()
-    flush()
-    return out
+        shape = _SHAPES.get(str(item.get("message_type")))
+        if shape is None:
+            gathered.flush()
+            continue
+        role, build = shape
+        gathered.add(role, str(item.get("id", "")), build(item, returned))
+    gathered.flush()
+    return gathered.out
 
 
 def _page(messages: list[SessionMessage], limit: int | None, offset: int) -> list[SessionMessage]:
