@@ -24,6 +24,7 @@ from letta_backend.session_records import (
 )
 
 from ..types import SDKSessionInfo, SessionMessage
+from .transcripts import page
 
 if TYPE_CHECKING:
     from letta_backend.backend import LettaBackend
@@ -276,14 +277,6 @@ def render_messages(
     return gathered.out
 
 
-def _page(messages: list[SessionMessage], limit: int | None, offset: int) -> list[SessionMessage]:
-    if offset > 0:
-        messages = messages[offset:]
-    if limit is not None and limit > 0:
-        messages = messages[:limit]
-    return messages
-
-
 async def session_messages(
     backend: LettaBackend,
     session_id: str,
@@ -296,7 +289,7 @@ async def session_messages(
     if record is None:
         return []
     items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
-    return _page(render_messages(items, record.session_id), limit, offset)
+    return page(render_messages(items, record.session_id), limit, offset)
 
 
 async def subagent_messages(
@@ -319,7 +312,7 @@ async def subagent_messages(
         return []
     items = await conversation_history(backend.client, child.conversation_id, agent_id=child.agent_id)
     tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
-    return _page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
+    return page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
 
 
 @dataclass

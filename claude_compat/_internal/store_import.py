@@ -10,6 +10,7 @@ same batches.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,22 +41,26 @@ def _jsonl_files(base: Path) -> list[Path]:
     return out
 
 
-def _batches(path: Path, batch_size: int) -> list[list[SessionStoreEntry]]:
-    """The file's entries in append batches (strictly read: TranscriptError on a bad line)."""
+def _batched(sized: Iterable[tuple[Any, int]], batch_size: int) -> list[list[SessionStoreEntry]]:
+    """(entry, its size in bytes) pairs in append batches of at most ``batch_size`` entries or about 1 MiB."""
     batches: list[list[SessionStoreEntry]] = []
     batch: list[SessionStoreEntry] = []
     size = 0
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if not line:
-            continue
-        batch.append(cast("SessionStoreEntry", json.loads(line)))
-        size += len(line)
+    for entry, length in sized:
+        batch.append(cast("SessionStoreEntry", entry))
+        size += length
         if len(batch) >= batch_size or size >= MAX_BATCH_BYTES:
             batches.append(batch)
             batch, size = [], 0
     if batch:
         batches.append(batch)
     return batches
+
+
+def _batches(path: Path, batch_size: int) -> list[list[SessionStoreEntry]]:
+    """The file's entries in append batches (strictly read: TranscriptError on a bad line)."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return _batched(((json.loads(line), len(line)) for line in lines if line), batch_size)
 
 
 async def import_to_store(
@@ -91,18 +96,7 @@ async def import_to_store(
 
 def _entry_batches(entries: list[dict[str, Any]], batch_size: int) -> list[list[SessionStoreEntry]]:
     """Entries in append batches of at most ``batch_size`` entries or about 1 MiB of JSON."""
-    batches: list[list[SessionStoreEntry]] = []
-    batch: list[SessionStoreEntry] = []
-    size = 0
-    for entry in entries:
-        batch.append(cast("SessionStoreEntry", entry))
-        size += len(json.dumps(entry, separators=(",", ":")))
-        if len(batch) >= batch_size or size >= MAX_BATCH_BYTES:
-            batches.append(batch)
-            batch, size = [], 0
-    if batch:
-        batches.append(batch)
-    return batches
+    return _batched(((e, len(json.dumps(e, separators=(",", ":")))) for e in entries), batch_size)
 
 
 async def append_plan(
