@@ -95,6 +95,11 @@ def in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:
     return wanted is None or (record.cwd is not None and _canonical(record.cwd) in wanted)
 
 
+# ---------------------------------------------------------------------------
+# Subagents
+# ---------------------------------------------------------------------------
+
+
 async def subagent_ids(sessions: SessionRegistry, session_id: str, directory: str | None = None) -> list[str]:
     """Ids of the subagents that ran in a session (empty when none, or unknown)."""
     record = await readable_session(sessions, session_id, directory)
@@ -109,6 +114,10 @@ async def subagent_records(sessions: SessionRegistry, session_id: str) -> list[S
     ]
     return sorted(children, key=lambda r: r.created_at)
 
+
+# ---------------------------------------------------------------------------
+# Checks: titles, tags, and the record a read or a change acts on
+# ---------------------------------------------------------------------------
 
 _FORMAT_CATEGORIES = frozenset({"Cf", "Co", "Cn"})
 

@@ -1,8 +1,8 @@
 """Sessions as the Claude SDK lists and reads them: registry records as SDKSessionInfo, a Letta
 conversation's stored history as SessionMessages.
 
-The records and raw histories come from :mod:`letta_backend.sessions_store`; this module only shapes
-them the Claude way.
+The records come from :mod:`letta_backend.session_records`, the raw histories from
+:func:`letta_backend.conversations.conversation_history`; this module only shapes them the Claude way.
 """
 
 from __future__ import annotations
