@@ -1,13 +1,15 @@
-"""Lock files among this user's processes: the one polled, bounded async lock the backend takes.
+"""Lock files among this user's processes: every lock file the backend takes comes from here.
 
 Forking at a message borrows an agent's default thread and an import writes a session whole; each
-holds a lock file under ``$CLAUDE_COMPAT_HOME/locks`` so two processes never do it at once.
+holds a lock file under ``$CLAUDE_COMPAT_HOME/locks`` (:func:`file_lock`, polled so the event loop
+runs on) so two processes never do it at once. Building and starting the local server, which is
+synchronous code, holds one with :func:`blocking_file_lock`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -44,6 +46,22 @@ async def file_lock(path: Path, busy: str, *, wait: float) -> AsyncIterator[None
                 await anyio.sleep(POLL)
     if waiting.cancelled_caught:
         raise SessionBusyError(f"{busy} for over {wait:g} s (lock file {path}) — retry once it has finished")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def blocking_file_lock(path: Path, *, timeout: float, busy: Callable[[], BaseException]) -> Iterator[None]:
+    """Hold the lock file ``path`` for the block, blocking this thread at most ``timeout`` seconds
+    (synchronous code only); then the error ``busy()`` makes is raised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(path)
+    try:
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:
+        raise busy() from None
     try:
         yield
     finally:
