@@ -163,6 +163,7 @@ async def _holds(client: AsyncLetta, conversation_id: str, keep: Sequence[str]) 
 
 
 async def _fork_through_default_thread(client: AsyncLetta, agent_id: str, keep: Sequence[str]) -> str:
+    """Fork ``keep`` through the agent's default thread: set its messages, fork, restore them."""
     async with agent_lock(agent_id):
         agent = await client.agents.retrieve(agent_id)
         saved = list(agent.message_ids or [])

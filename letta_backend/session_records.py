@@ -55,6 +55,7 @@ async def find_session(sessions: SessionRegistry, session_id: str) -> SessionRec
 
 
 def _canonical(directory: str) -> str:
+    """A directory as records hold it: real path, NFC-normalised."""
     try:
         return unicodedata.normalize("NFC", os.path.realpath(directory))
     except OSError:
@@ -92,6 +93,7 @@ def directory_filter(directory: str | None, include_worktrees: bool = True) -> s
 
 
 def in_directory(record: SessionRecord, wanted: set[str] | None) -> bool:
+    """Does the record belong to one of the ``wanted`` directories (None: any)?"""
     return wanted is None or (record.cwd is not None and _canonical(record.cwd) in wanted)
 
 
@@ -109,6 +111,7 @@ async def subagent_ids(sessions: SessionRegistry, session_id: str, directory: st
 
 
 async def subagent_records(sessions: SessionRegistry, session_id: str) -> list[SessionRecord]:
+    """The records of the subagents that ran in a session, oldest first."""
     children = [
         r for r in await sessions.list() if r.parent_session_id == session_id and r.subagent_id is not None
     ]

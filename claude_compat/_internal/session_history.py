@@ -73,6 +73,7 @@ async def session_info(
 
 
 def _tool_input(arguments: Any) -> dict[str, Any]:
+    """Letta tool-call arguments (JSON text or a dict) as a tool_use input object."""
     if isinstance(arguments, dict):
         return arguments
     try:
@@ -92,6 +93,7 @@ _ENVIRONMENT_NOTE = re.compile(
 
 
 def _without_environment(text: str) -> str:
+    """``text`` without the environment note the engine put before the prompt."""
     return _ENVIRONMENT_NOTE.sub("", text, count=1)
 
 
@@ -157,6 +159,7 @@ _ASSISTANT_KINDS = frozenset(
 
 
 def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The returns a tool_return_message carries: its ``tool_returns``, else itself."""
     returns = item.get("tool_returns")
     if isinstance(returns, list) and returns:
         return [r for r in returns if isinstance(r, dict)]
@@ -164,6 +167,7 @@ def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
+    """A tool_result block; a result stored as text parts reads back as its text."""
     if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return_content)
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
         content = "\n".join(str(t) for t in texts) if len(texts) == len(content) else content
@@ -328,6 +332,7 @@ class ExportedHistory:
 async def _exported(
     backend: LettaBackend, record: SessionRecord, session_id: str, parent_tool_use_id: str | None = None
 ) -> ExportedHistory:
+    """One record's history as Claude messages, with when each Letta message was written."""
     items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
     times = {str(i.get("id")): str(i["date"]) for i in items if isinstance(i.get("date"), str)}
     messages = render_messages(items, session_id, parent_tool_use_id=parent_tool_use_id)
