@@ -262,13 +262,7 @@ class LettaBackend:
             return await self._create(spec)
         if spec.resume_session_at or spec.fork_session:
             fork_point = spec.resume_session_at or None
-            new_conv = await fork_conversation(
-                self.client,
-                record.conversation_id,
-                agent_id=record.agent_id,
-                message_id=fork_point,
-                session_id=record.session_id,
-            )
+            new_conv = await fork_conversation(self.client, record, fork_point)
             if not spec.fork_session:  # the same session goes on from that message (as Claude branches)
                 await self.sessions.touch(record.session_id, conversation_id=new_conv, fork_point=fork_point)
                 handle = record.model or await self.resolve_model(spec.model, spec.model_handle)

@@ -30,24 +30,21 @@ _log = logging.getLogger(__name__)
 AGENT_LOCK_WAIT = 300.0
 
 
-async def fork_conversation(
-    client: AsyncLetta,
-    conversation_id: str,
-    *,
-    agent_id: str,
-    message_id: str | None = None,
-    session_id: str | None = None,
-) -> str:
-    """A new conversation holding ``conversation_id``'s history, up to and including
-    ``message_id`` when given (``session_id`` names the session in errors)."""
+async def fork_conversation(client: AsyncLetta, record: SessionRecord, message_id: str | None = None) -> str:
+    """A new conversation holding the history of ``record``'s conversation, up to and including
+    ``message_id`` when given."""
     if message_id:
         return await _fork_at(
-            client, conversation_id, agent_id=agent_id, message_id=message_id, session_id=session_id
+            client,
+            record.conversation_id,
+            agent_id=record.agent_id,
+            message_id=message_id,
+            session_id=record.session_id,
         )
-    if conversation_id == "default":
-        conv = await client.conversations.fork("default", agent_id=agent_id)
+    if record.conversation_id == "default":
+        conv = await client.conversations.fork("default", agent_id=record.agent_id)
     else:
-        conv = await client.conversations.fork(conversation_id)
+        conv = await client.conversations.fork(record.conversation_id)
     return conv.id
 
 

@@ -75,13 +75,7 @@ async def delete(backend: LettaBackend, session_id: str, directory: str | None =
 async def fork(backend: LettaBackend, record: SessionRecord, up_to_message_id: str | None, title: str) -> str:
     """Copy a session (up to and including a message, when given) into a new one titled ``title``; its id."""
     point = normalise_message_id(up_to_message_id) if up_to_message_id else None
-    conversation_id = await fork_conversation(
-        backend.client,
-        record.conversation_id,
-        agent_id=record.agent_id,
-        message_id=point,
-        session_id=record.session_id,
-    )
+    conversation_id = await fork_conversation(backend.client, record, point)
     new = await backend.sessions.put(fork_record(record, conversation_id, title=title, fork_point=point))
     await ignore_missing(backend.client.conversations.update(conversation_id, summary=title))
     return new.session_id
