@@ -601,6 +601,30 @@ TOOL_SEARCH_SCORES: dict[str, tuple[int, int]] = {  # (built-in, MCP)
     "in_name": (3, 3),
     "description_word": (2, 2),
 }
+#: The variable that decides whether the CLI defers tools (measured): unset, a true value or
+#: ``auto:0`` defers the deferred built-ins and every MCP tool; a false value or ``auto:100`` defers
+#: nothing and drops ToolSearch from the tool set; ``auto`` / ``auto:N`` defers only when the
+#: deferrable tools' definitions take at least N percent (default below) of the model's context
+#: window (otherwise nothing is deferred and ToolSearch, still listed, is not offered to the model).
+TOOL_SEARCH_ENV = "ENABLE_TOOL_SEARCH"
+TOOL_SEARCH_AUTO_PERCENT = 10
+#: Characters per token the CLI's threshold check counts when it cannot count tokens.
+TOOL_SEARCH_CHARS_PER_TOKEN = 2.5
+TOOL_SEARCH_TRUE = frozenset({"1", "true", "yes", "on"})
+TOOL_SEARCH_FALSE = frozenset({"0", "false", "no", "off"})
+#: With this variable set to a true value the CLI sends no beta features, tool search among them.
+DISABLE_EXPERIMENTAL_BETAS_ENV = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"
+#: Models the CLI never offers tool search to (no ``tool_reference`` blocks): by id prefix.
+TOOL_SEARCH_UNSUPPORTED_MODELS = (
+    "claude-3-opus",
+    "claude-3-sonnet",
+    "claude-3-haiku",
+    "claude-3-5-sonnet",
+    "claude-3-5-haiku",
+    "claude-3-7-sonnet",
+)
+#: An MCP server config key: ``True`` keeps the server's tools out of ToolSearch (always loaded).
+MCP_ALWAYS_LOAD = "alwaysLoad"
 
 
 def tasks_enabled(env: dict[str, str]) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from letta_backend import mapping
+
 from ..types import (
     AgentDefinition,
     ClaudeAgentOptions,
@@ -64,8 +66,11 @@ class ClaudeToolHost(ToolHost):
         )
         #: those claude-compat runs, offered to the model (the others are listed only: see MIGRATING.md)
         self._builtin = [n for n in self._cli_tools if n in BUILTIN_TOOLS]
-        #: those kept out of the model's tools until ToolSearch loads them (a call runs them anyway)
-        self.deferred = tool_search.deferred_of(self._cli_tools, runnable=RUN_HERE)
+        #: those kept out of the model's tools until ToolSearch loads them (a call runs them anyway):
+        #: the deferred built-ins and MCP tools, decided in open()
+        self.deferred: list[str] = []
+        self._always_loaded: set[str] = set()  # MCP servers whose tools are never deferred
+        self._connected = False  # the MCP servers listed (and the external ones started)
         self._loaded: set[str] = set()
         #: every subagent the session has (built-in, agent files, the program's), as the init lists them
         self.agents = subagents.available_agents(options, cwd)
@@ -88,10 +93,27 @@ class ClaudeToolHost(ToolHost):
         if self.hooks is not None:
             self.hooks.session_id = session_id
 
+    async def routed(self) -> list[str]:
+        """The MCP tools (listed once): deferred ones are called before they are offered."""
+        await self._connect_servers()
+        return sorted([*self._sdk, *self._ext_tools])
+
     async def open(self, session_id: str, model_handle: str | None = None) -> None:
-        """List the SDK MCP servers' tools and build the gate for this session (on ``model_handle``)."""
+        """List the MCP servers' tools and build the gate for this session (on ``model_handle``)."""
         self.session_id = session_id
+        await self._connect_servers()
+        await self._build_specs(model_handle)
+        self._decide_deferred(model_handle)
+        self._build_gate(session_id)
+
+    async def _connect_servers(self) -> None:
+        """List the SDK MCP servers' tools and start the external ones (once)."""
+        if self._connected:
+            return
+        self._connected = True
         for server_name, config in _servers(self.options.mcp_servers).items():
+            if config.get(cli_facts.MCP_ALWAYS_LOAD) is True:
+                self._always_loaded.add(server_name)
             if config.get("type") == "sdk":
                 sdk_config: McpSdkServerConfig = config  # type: ignore[assignment]
                 for spec in await sdk_mcp.list_sdk_tools(sdk_config):
@@ -104,37 +126,62 @@ class ClaudeToolHost(ToolHost):
                 self._status.append(conn.status_entry())
                 for spec in conn.tools:
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
+
+    async def _build_specs(self, model_handle: str | None) -> None:
+        """The tools the model may be offered: Agent (and SendMessage), the CLI's built-ins with its
+        texts, ToolSearch, then the MCP tools by full name as the CLI lists them."""
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
         if self._agents is not None and cli_facts.SEND_MESSAGE_TOOL in self._cli_tools:
             agent_spec.append(subagents.send_message_tool_spec())  # continues a subagent
-        # MCP tools by full name, across servers, as the CLI lists them in the init message
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         cli_texts = await cli_request.cli_tool_texts(
             {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
         )
-        self._specs = (
-            agent_spec
-            + [
-                tool_search.tool_spec(cli_texts)
-                if name == cli_facts.TOOL_SEARCH
-                else {
-                    "name": name,
-                    "description": BUILTIN_TOOLS[name].description,
-                    "parameters": BUILTIN_TOOLS[name].input_schema,
-                    **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
-                }
-                for name in self._cli_tools
-                if name in BUILTIN_TOOLS or (name == cli_facts.TOOL_SEARCH and self.deferred)
-            ]
-            + [
-                {"name": name, "description": spec.description, "parameters": spec.input_schema}
-                for name, (_, spec) in mcp_tools
-                if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
-            ]
+        builtins = [
+            tool_search.tool_spec(cli_texts)
+            if name == cli_facts.TOOL_SEARCH
+            else {
+                "name": name,
+                "description": BUILTIN_TOOLS[name].description,
+                "parameters": BUILTIN_TOOLS[name].input_schema,
+                **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
+            }
+            for name in self._cli_tools
+            if name in BUILTIN_TOOLS or name == cli_facts.TOOL_SEARCH
+        ]
+        mcp = [
+            {"name": name, "description": spec.description, "parameters": spec.input_schema}
+            for name, (_, spec) in mcp_tools
+            if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
+        ]
+        self._specs = agent_spec + builtins + mcp
+
+    def _decide_deferred(self, model_handle: str | None) -> None:
+        """Which tools wait for ToolSearch, as the CLI decides (see :func:`tool_search.search_mode`):
+        the deferred built-ins and the MCP tools (but those of ``alwaysLoad`` servers), or none."""
+        env = {**os.environ, **self.options.env}
+        mode = tool_search.search_mode(env, cli_request.claude_model_of(model_handle))
+        if mode.kind == "off" and cli_facts.TOOL_SEARCH in self._cli_tools:
+            self._cli_tools.remove(cli_facts.TOOL_SEARCH)  # the CLI drops it from its set
+        offered = {str(t["name"]) for t in self._specs}
+        builtin = [n for n in tool_search.deferred_of(self._cli_tools, runnable=RUN_HERE) if n in offered]
+        mcp = [
+            str(t["name"])
+            for t in self._specs
+            if t["name"] not in RUN_HERE and str(t["name"]).split("__")[1] not in self._always_loaded
+        ]
+        deferrable = [t for t in self._specs if t["name"] in {*builtin, *mcp}]
+        window = mapping.context_window_for(model_handle or "")
+        searchable = cli_facts.TOOL_SEARCH in self._cli_tools and bool(deferrable)
+        self.deferred = (
+            [*builtin, *mcp] if searchable and tool_search.defers(mode, deferrable, window) else []
         )
-        offered = {t["name"] for t in self._specs}
-        self.deferred = [n for n in self.deferred if n in offered]  # SendMessage comes with subagents only
+        if not self.deferred:  # nothing to load: ToolSearch is not offered (the CLI may still list it)
+            self._specs = [t for t in self._specs if t["name"] != cli_facts.TOOL_SEARCH]
+
+    def _build_gate(self, session_id: str) -> None:
+        """The session's hooks and permission gate."""
         self.hooks = HookRunner(
             self.options.hooks,  # type: ignore[arg-type]
             session_id=session_id,
@@ -341,7 +388,7 @@ class ClaudeToolHost(ToolHost):
         matches = tool_search.search(query, limit, deferred, others)
         self._loaded.update(n for n in matches if n in self.deferred)
         # the count the CLI gives: its deferred tools of this set, those it does not run included, and MCP's
-        mcp = [t for t in self._specs if t["name"] not in RUN_HERE]
+        mcp = [n for n in self.deferred if n not in RUN_HERE]
         total = len(tool_search.deferred_of(self._cli_tools, runnable=cli_facts.DEFERRED_TOOLS)) + len(mcp)
         return tool_search.search_outcome(query, matches, specs, total)
 
@@ -639,10 +686,10 @@ class ClaudeToolHost(ToolHost):
 
     def _mcp_error(self, name: str, blocks: list[dict[str, Any]]) -> ToolOutcome:
         """An MCP tool's error as the CLI shows it: its text, and on the tool's first error of the
-        session the note with its input schema (the CLI's MCP tools are deferred)."""
+        session the note with its input schema, when the tool was deferred and not loaded."""
         text = cli_facts.mcp_error_text(blocks)
         shown = cli_facts.MCP_ERROR_SHOWN.format(text=text)
-        if name not in self._schema_noted:
+        if name in self.deferred and name not in self._loaded and name not in self._schema_noted:
             self._schema_noted.add(name)
             spec = (self._sdk.get(name) or self._ext_tools[name])[1]
             schema = json.dumps(spec.input_schema, separators=(",", ":"), ensure_ascii=False)
