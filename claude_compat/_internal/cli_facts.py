@@ -669,8 +669,25 @@ HANDBACK_TOOLS_USED = "<tools-used-before-summary>{tools}</tools-used-before-sum
 #: The line under the report: the agent's id, the continue hint (only when the session offers
 #: SendMessage, see HANDBACK_CONTINUE_TOOL) and the subagent's totals.
 HANDBACK_TRAILER = (
-    "agentId: {agent_id}{continue_hint}\n<usage>subagent_tokens: {tokens}\ntool_uses: {tool_uses}\n"
+    "agentId: {agent_id}{continue_hint}\n{worktree}<usage>subagent_tokens: {tokens}\ntool_uses: {tool_uses}\n"
     "duration_ms: {duration_ms}</usage>"
+)
+#: The trailer's lines for a subagent whose worktree was kept (it changed something).
+HANDBACK_WORKTREE = "worktreePath: {path}\nworktreeBranch: {branch}\n"
+
+# --- the Agent tool's isolation: "worktree" ---------------------------------------------------------
+
+#: Where the CLI puts a subagent's git worktree (under the repository's top folder) and its branch,
+#: made from HEAD and locked while the subagent runs (measured). After it the worktree and branch
+#: are removed when nothing changed (no commit, a clean status), else kept and named in the result.
+WORKTREE_FOLDER = ".claude/worktrees"
+WORKTREE_NAME = "agent-{agent_id}"
+WORKTREE_BRANCH = "worktree-agent-{agent_id}"
+#: The Agent tool's error result when the working directory is not in a git repository.
+WORKTREE_NOT_GIT = (
+    "Cannot create agent worktree: not in a git repository and no WorktreeCreate hooks are "
+    "configured. Configure WorktreeCreate/WorktreeRemove hooks in settings.json to use worktree "
+    "isolation with other VCS systems."
 )
 HANDBACK_CONTINUE_HINT = (
     " (use SendMessage with to: '{agent_id}', summary: '<5-10 word recap>' to continue this agent)"
