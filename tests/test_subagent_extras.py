@@ -161,6 +161,28 @@ async def test_isolation_worktree_runs_the_subagent_in_its_own_worktree_kept_onl
 
 @pytest.mark.anyio
 @pytest.mark.letta
+async def test_a_background_subagents_kept_worktree_is_named_in_its_task_notification(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    work = tmp_path / "repo"
+    _git_repo(work)
+    scripted_model.push(Turn(tool_calls=[_agent_call(isolation="worktree", run_in_background=True)]))
+    _child(scripted_model, _bash("echo new > b.txt", "toolu_b1"), Turn(text="Child done."))
+    scripted_model.add_rule(Rule(last_tool="<task-notification>", reply=Turn(text="DONE"), times=1))
+
+    messages = [m async for m in query(prompt="go", options=_options(work))]
+
+    assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "DONE", messages[-1]
+    agent_id = next(m for m in messages if isinstance(m, TaskStartedMessage)).task_id
+    path = work.resolve() / ".claude" / "worktrees" / f"agent-{agent_id}"
+    told = json.dumps([r.messages for r in scripted_model.completions])
+    line = cli_facts.TASK_NOTIFICATION_WORKTREE.format(path=path, branch=f"worktree-agent-{agent_id}")
+    assert json.dumps(line)[1:-1] + "</task-notification>" in told
+    assert (path / "b.txt").exists()
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
 async def test_isolation_worktree_outside_git_is_the_clis_error_result_and_no_task(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:

@@ -773,7 +773,11 @@ TASK_NOTIFICATION = (
     "notify more than once.</note>\n"
     "<result>{result}</result>\n"
     "<usage><subagent_tokens>{tokens}</subagent_tokens><tool_uses>{tool_uses}</tool_uses>"
-    "<duration_ms>{duration_ms}</duration_ms></usage>\n</task-notification>\n</system-reminder>"
+    "<duration_ms>{duration_ms}</duration_ms></usage>\n{worktree}</task-notification>\n</system-reminder>"
+)
+#: The notification's line for a background subagent whose worktree was kept.
+TASK_NOTIFICATION_WORKTREE = (
+    "<worktree><worktreePath>{path}</worktreePath><worktreeBranch>{branch}</worktreeBranch></worktree>\n"
 )
 #: The task notification's word for how the task ended, by status.
 TASK_ENDED = {"completed": "finished", "failed": "failed"}

@@ -510,8 +510,11 @@ class TaskMessages:
             *listed,
         ]
 
-    def notification(self, result: str, *, failed: bool, tools_used: list[str]) -> str:
-        """What the model is told when the background task ended (see cli_facts.TASK_NOTIFICATION)."""
+    def notification(
+        self, result: str, *, failed: bool, tools_used: list[str], worktree: tuple[str, str] | None = None
+    ) -> str:
+        """What the model is told when the background task ended (see cli_facts.TASK_NOTIFICATION),
+        naming the worktree it left as ``(path, branch)``."""
         status = "failed" if failed else "completed"
         usage = self.usage()
         note = cli_facts.TASK_NOTIFICATION.format(
@@ -525,6 +528,9 @@ class TaskMessages:
             tokens=usage["total_tokens"],
             tool_uses=usage["tool_uses"],
             duration_ms=usage["duration_ms"],
+            worktree=cli_facts.TASK_NOTIFICATION_WORKTREE.format(path=worktree[0], branch=worktree[1])
+            if worktree
+            else "",
         )
         if tools_used:
             return cli_facts.TASK_TOOLS_NOTE.format(tools=", ".join(tools_used)) + note

@@ -684,10 +684,10 @@ class ClaudeToolHost(ToolHost):
             text, failed = f"Error: the subagent could not run: {exc}", True
         for message in sub.task.finished_messages(text, failed=failed):
             yield message
-        await self._finish_output(sub)
+        kept = await self._finish_output(sub)
         await self._subagent_stop(sub, text, failed=failed)
         used = list(dict.fromkeys(c.name for c in subagents.tool_calls(collected)))
-        work.tells.append(sub.task.notification(text, failed=failed, tools_used=used))
+        work.tells.append(sub.task.notification(text, failed=failed, tools_used=used, worktree=kept))
         if failed or cli_facts.SEND_MESSAGE_TOOL not in self.offered_names():
             await self._forget(sub)
 
