@@ -562,8 +562,9 @@ class ClaudeToolHost(ToolHost):
         options = subagents.child_options(
             self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
         )
-        if worktree is not None:
-            options = dataclasses.replace(options, cwd=str(worktree.cwd))
+        if worktree is not None:  # the CLI also lists the worktree as an additional working directory
+            add_dirs = [*options.add_dirs, str(worktree.path)]
+            options = dataclasses.replace(options, cwd=str(worktree.cwd), add_dirs=add_dirs)
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
         child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
         output = task_output.TaskOutput(env=env, cwd=self.cwd, session_id=self.session_id, agent_id=agent_id)
