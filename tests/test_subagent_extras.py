@@ -282,3 +282,32 @@ async def test_a_changed_worktree_and_the_output_file_match_the_real_cli(
         "worktreeBranch: worktree-agent-<id>",
     ]
     assert got == want
+
+
+def test_an_output_file_that_cannot_be_written_is_a_warning_and_never_follows_a_planted_link(
+    tmp_path: Path,
+) -> None:
+    from claude_compat._internal.task_output import TaskOutput
+
+    config = tmp_path / "config"
+    work = tmp_path / "work"
+    work.mkdir()
+    output = TaskOutput(env={"CLAUDE_CONFIG_DIR": str(config)}, cwd=work, session_id="s1", agent_id="a1")
+    output.transcript.parent.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere.jsonl"
+    elsewhere.write_text("")
+    output.transcript.symlink_to(elsewhere)  # planted by someone else
+
+    with pytest.warns(UserWarning, match="could not write the subagent's output file"):
+        output.start("do it", {"agentType": "general-purpose"})
+    output.finish()  # later writes are skipped, not raised
+
+    assert elsewhere.read_text() == ""
+    fresh = TaskOutput(env={"CLAUDE_CONFIG_DIR": str(config)}, cwd=work, session_id="s2", agent_id="a2")
+    fresh.start("do it", {"agentType": "general-purpose"})
+    fresh.finish()
+    assert stat.S_IMODE(fresh.transcript.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.meta_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.transcript.parent.stat().st_mode) == 0o700
+    assert json.loads(fresh.meta_file.read_text()) == {"agentType": "general-purpose", "finished": True}
+    assert Path(fresh.output_file).resolve() == fresh.transcript.resolve()
