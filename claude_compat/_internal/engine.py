@@ -146,6 +146,8 @@ class Engine:
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to the backend (Letta, see backends.connect) and create or resume the session."""
         spec = await self._session_spec(self.options, well_formed(first_prompt))
+        routed = await self.tools.routed()  # a call to a deferred MCP tool must reach the tool host
+        spec = dataclasses.replace(spec, routed_tools=(*spec.routed_tools, *routed))
         self.backend = await backends.connect(self.options)
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session

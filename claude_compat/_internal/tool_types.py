@@ -76,6 +76,11 @@ class ToolHost:
         """Names of the tools the model can call."""
         return [t["name"] for t in self.client_tools()]
 
+    async def routed(self) -> list[str]:
+        """Tools the model may call before they are offered (deferred MCP tools): the session routes
+        their calls to the client. Known before the session opens (the MCP servers are listed)."""
+        return []
+
     async def open(self, session_id: str, model_handle: str | None = None) -> None:
         """Prepare the tools of a session on a model (list MCP tools, build the permission gate)."""
 
