@@ -65,7 +65,6 @@ DEFAULT_LANES = 2
 # must leave the list.
 
 #: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_SET_MODEL = "set_model(None) echoes the default model's name: the CLI's own, claude-compat's Letta handle"
 _SUBAGENT_BACKGROUND = (
     "a background subagent: the CLI runs it beside the main agent, so which of the two takes each turn "
     "of the shared model script (and so the messages' order) depends on timing and varies between the "
@@ -78,9 +77,6 @@ _SUBAGENT_BACKGROUND_RACE = (
 ANY_FIELDS = "*"
 
 KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "dynamic_set_model": {
-        "message 8 (U[str]): content": _SET_MODEL,
-    },
     "agents_code_reviewer": {
         "kinds": _SUBAGENT_BACKGROUND,
         ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,

@@ -42,7 +42,7 @@ from .._backend import (
     ToolReturn,
     Usage,
 )
-from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError
+from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError, UnknownModelError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -223,11 +223,19 @@ class Engine:
         self._notices.append(self._system("status", status=None, permissionMode=mode))  # as the CLI
 
     async def set_model(self, model: str | None) -> None:
-        """Switch the conversation's model (None: the session's default choice)."""
+        """Switch the conversation's model (None: the CLI's default model, or the session's default)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
-        await self.backend.set_model(self.session, model, None if model else self.options.letta_model_handle)
-        self._model_choice = model
-        said = cli_facts.SET_MODEL_ECHO.format(model=model or self.model)
+        handle = None if model else self.options.letta_model_handle
+        asked = model or await cli_request.cli_default_model({**os.environ, **self.options.env})
+        try:
+            await self.backend.set_model(self.session, asked, handle)
+        except UnknownModelError:
+            if model or asked is None:
+                raise
+            asked = None  # no Letta handle serves the CLI's default model
+            await self.backend.set_model(self.session, None, handle)
+        self._model_choice = asked
+        said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
         self._notices.append(UserMessage(content=said, uuid=str(uuid.uuid4())))  # as the CLI
 
     def mcp_status(self) -> McpStatusResponse:
