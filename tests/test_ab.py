@@ -661,6 +661,78 @@ def test_the_normaliser_numbers_a_subagents_id_with_its_task_and_drops_its_wall_
     assert normalise(stray)[1]["tool_use_result"]["agentId"] == "<task-2>"
 
 
+def _background_trace(order: list[str]) -> list[dict[str, Any]]:
+    """A main agent launching a background subagent; `order` interleaves the two threads' messages."""
+
+    def text(said: str, parent: str | None = None) -> dict[str, Any]:
+        block = {"type": "TextBlock", "text": said}
+        return {"type": "AssistantMessage", "content": [block], "parent_tool_use_id": parent}
+
+    task = {"task_id": "a1", "tool_use_id": "toolu_agent"}
+    launch = {"type": "ToolUseBlock", "id": "toolu_agent", "name": "Agent", "input": {}}
+    result = {"type": "ToolResultBlock", "tool_use_id": "toolu_agent", "content": "launched"}
+    messages = {
+        "main-reply": text("the reviewer is running"),
+        "sub-read": {
+            "type": "AssistantMessage",
+            "content": [{"type": "ToolUseBlock", "id": "toolu_read", "name": "Read", "input": {}}],
+            "parent_tool_use_id": "toolu_agent",
+        },
+        "sub-progress": {"type": "TaskProgressMessage", "subtype": "task_progress", **task},
+        "sub-result": {
+            "type": "UserMessage",
+            "content": [{"type": "ToolResultBlock", "tool_use_id": "toolu_read", "content": "x"}],
+            "parent_tool_use_id": "toolu_agent",
+        },
+        "sub-reply": text("a bug", "toolu_agent"),
+        "sub-notification": {"type": "TaskNotificationMessage", "subtype": "task_notification", **task},
+        "sub-tasks-empty": {
+            "type": "SystemMessage",
+            "subtype": "background_tasks_changed",
+            "data": {"subtype": "background_tasks_changed", "tasks": []},
+        },
+    }
+    return [
+        {"type": "SystemMessage", "subtype": "init", "data": {"subtype": "init"}},
+        {"type": "AssistantMessage", "content": [launch], "parent_tool_use_id": None},
+        {"type": "TaskStartedMessage", "subtype": "task_started", **task},
+        {"type": "UserMessage", "content": [result], "parent_tool_use_id": None},
+        *(messages[name] for name in order),
+        {"type": "ResultMessage", "subtype": "success", "result": "done"},
+    ]
+
+
+def test_a_background_subagents_messages_compare_in_their_own_order_however_the_threads_interleave() -> None:
+    sub = ["sub-read", "sub-progress", "sub-result", "sub-reply", "sub-notification", "sub-tasks-empty"]
+    first = normalise(_background_trace(["main-reply", *sub]))  # the main agent answered first
+    second = normalise(_background_trace([*sub[:2], "main-reply", *sub[2:]]))  # in the middle
+    last = normalise(_background_trace([*sub, "main-reply"]))  # claude-compat's order
+
+    assert first == second == last
+    assert [kind(r) for r in last][3:] == [
+        "U[ToolResult]",  # the launch result, then the subagent's thread, then the main agent's reply
+        "A[ToolUse]",
+        "TaskProgressMessage",
+        "U[ToolResult]",
+        "A[Text]",
+        "TaskNotificationMessage",
+        "Sys:background_tasks_changed",
+        "A[Text]",
+        "Result:success",
+    ]
+    # a reorder inside a thread is still a difference
+    swapped = normalise(_background_trace(["main-reply", "sub-read", "sub-result", "sub-progress", *sub[3:]]))
+    assert swapped != last
+    # so is a subagent's message moved before its launch result: it would be a foreground one
+    early = _background_trace(sub)
+    early.insert(3, early.pop(4))
+    assert normalise(early) != normalise(_background_trace(sub))
+    # a foreground subagent (its messages before its result) keeps its place
+    foreground = _background_trace([])
+    foreground.insert(3, {"type": "AssistantMessage", "content": [], "parent_tool_use_id": "toolu_agent"})
+    assert [r.get("parent_tool_use_id") for r in normalise(foreground)][2:4] == [None, "toolu_agent"]
+
+
 def test_compare_finds_kind_field_and_output_differences_and_the_reports_show_them(tmp_path: Path) -> None:
     claude = _run(
         "claude", _trace("claude", session="a", text="same", cost=0.1, thinking_chunks=2), tmp_path, "ok\n"

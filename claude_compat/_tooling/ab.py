@@ -782,7 +782,8 @@ class Normalisation:
 
     `field` is a key name matched at any depth, or ``Type.key`` to match it only inside records
     or blocks of that type (the ``type`` the recorder gave them); for ``collapse`` it is a
-    message kind (see `kind`) whose runs of equal messages count as one.
+    message kind (see `kind`) whose runs of equal messages count as one; for ``thread-order`` the
+    field naming the thread a message belongs to (it compares as is; the records are reordered).
     """
 
     field: str
@@ -796,6 +797,7 @@ class Normalisation:
         "event-type",
         "collapse",
         "handback-text",
+        "thread-order",
     ]
     reason: str
 
@@ -900,6 +902,14 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "collapse",
         "a run of these (same delta type) becomes one: chunking is the wire's",
     ),
+    Normalisation(
+        "parent_tool_use_id",
+        "thread-order",
+        "a background subagent (its messages follow its launch's tool result) runs beside the main "
+        "agent, so the two threads interleave by timing: its messages (parent_tool_use_id, and the "
+        "task messages of its task_id, with the background_tasks_changed that closes it) move, in their "
+        "own order, to right after its launch result; each thread's order and every message still compare",
+    ),
 )
 
 _NUMBER_SPACES = {
@@ -952,7 +962,7 @@ class _Normaliser:
         out: dict[str, Any] = {}
         for key, value in data.items():
             rule = self._rule(owner, key)
-            if rule is None:
+            if rule is None or rule.action == "thread-order":  # that one orders records, see normalise
                 out[key] = self._value(value, top=top)
             elif rule.action == "number":
                 out[key] = self._number(_NUMBER_SPACES[key], value)
@@ -1057,13 +1067,78 @@ def normalise(
     normaliser = _Normaliser(placeholders or {}, used)
     collapse = {row.field for row in NORMALISATIONS if row.action == "collapse"}
     out: list[dict[str, Any]] = []
-    for record in records:
+    for record in _threads_in_order(records):
         if record.get("type") in _HIDDEN:
             continue
         normalised = normaliser.record(record)
         if out and kind(record) in collapse and normalised == out[-1]:
             continue
         out.append(normalised)
+    return out
+
+
+def _task_id(record: Mapping[str, Any]) -> Any:
+    data = record.get("data")
+    return record.get("task_id") or (data.get("task_id") if isinstance(data, Mapping) else None)
+
+
+def _result_ids(record: Mapping[str, Any]) -> list[Any]:
+    """The tool_use_ids a UserMessage's tool results answer."""
+    content = record.get("content") if record.get("type") == "UserMessage" else None
+    if not isinstance(content, list):
+        return []
+    return [
+        b.get("tool_use_id") for b in content if isinstance(b, Mapping) and b.get("type") == "ToolResultBlock"
+    ]
+
+
+def _threads_in_order(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The records with each background subagent's thread moved to right after its launch result.
+
+    A subagent runs in the background when its messages (``parent_tool_use_id`` naming its Agent
+    call) come after the tool result of that call: it then runs beside the main agent, and where
+    its messages fall among the main agent's depends on timing. Its messages, its task's messages
+    after the launch (by ``task_id``) and the ``background_tasks_changed`` right after its task's
+    notification move, in their own order, to follow the launch result. A foreground subagent's
+    messages (before its result) and every other message stay where they are.
+    """
+    launched: dict[Any, int] = {}  # Agent call id -> index of its tool result
+    for index, record in enumerate(records):
+        for call_id in _result_ids(record):
+            launched.setdefault(call_id, index)
+    task_call: dict[Any, Any] = {}  # task id -> the Agent call it runs
+    for record in records:
+        data = record.get("data")
+        call = record.get("tool_use_id") or (data.get("tool_use_id") if isinstance(data, Mapping) else None)
+        if record.get("type") == "TaskStartedMessage" and _task_id(record) and call:
+            task_call[_task_id(record)] = call
+    threads: dict[Any, list[Mapping[str, Any]]] = {}
+    rest: list[Mapping[str, Any]] = []
+    owner_of_last: Any = None
+    for index, record in enumerate(records):
+        owner = record.get("parent_tool_use_id") or task_call.get(_task_id(record))
+        if (
+            owner is None
+            and record.get("subtype") == "background_tasks_changed"
+            and owner_of_last is not None
+        ):
+            data = record.get("data")
+            if isinstance(data, Mapping) and not data.get("tasks"):
+                owner = owner_of_last  # the task list emptied as that task ended
+        background = owner is not None and owner in launched and launched[owner] < index
+        owner_of_last = owner if background and record.get("type") == "TaskNotificationMessage" else None
+        if background:
+            threads.setdefault(owner, []).append(record)
+        else:
+            rest.append(record)
+    if not threads:
+        return list(records)
+    out: list[Mapping[str, Any]] = []
+    for record in rest:
+        out.append(record)
+        for call_id in _result_ids(record):
+            if launched.get(call_id) is not None and records[launched[call_id]] is record:
+                out.extend(threads.pop(call_id, []))
     return out
 
 
