@@ -64,28 +64,11 @@ DEFAULT_LANES = 2
 # the behaviour (and issue point) the fix belongs to. A new difference fails its test; a fixed one
 # must leave the list.
 
-#: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
-_SUBAGENT_BACKGROUND = (
-    "a background subagent: the CLI runs it beside the main agent, so which of the two takes each turn "
-    "of the shared model script (and so the messages' order) depends on timing and varies between the "
-    "CLI's own runs; claude-compat runs it before the main agent's next model call"
-)
-_SUBAGENT_BACKGROUND_RACE = (
-    _SUBAGENT_BACKGROUND + "; which fields differ depends on when the CLI's background task reports"
-)
 #: A KNOWN_DIFFERENCES key: the scenario's fields differ for the named reason, in a set that varies.
 ANY_FIELDS = "*"
 
-KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {
-    "agents_code_reviewer": {
-        "kinds": _SUBAGENT_BACKGROUND,
-        ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
-    },
-    "agents_multiple": {
-        "kinds": _SUBAGENT_BACKGROUND,
-        ANY_FIELDS: _SUBAGENT_BACKGROUND_RACE,
-    },
-}
+#: scenario → {difference key → what differs}; kinds and fields (usage counters: USAGE_GAPS).
+KNOWN_DIFFERENCES: dict[str, dict[str, str]] = {}
 
 #: (message kind, field, counters only Claude reports, counters only claude-compat reports).
 USAGE_GAPS: set[tuple[str, str, str, str]] = set()

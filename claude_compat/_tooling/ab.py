@@ -860,6 +860,9 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "task_id", "number", "random per subagent task: numbered (<task-1>), so a task's messages still match"
     ),
     Normalisation("run_id", "number", "random per subagent run: numbered (<run-1>)"),
+    Normalisation(
+        "runId", "number", "a notification turn's origin names its task's run: numbered with run_id"
+    ),
     Normalisation("new_conversation_id", "number", "random per /clear: numbered (<conversation-1>)"),
     Normalisation(
         "agentId",
@@ -910,6 +913,12 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "task messages of its task_id, with the background_tasks_changed that closes it) move, in their "
         "own order, to right after its launch result; each thread's order and every message still compare",
     ),
+    Normalisation(
+        "stdout",
+        "thread-order",
+        "when a background subagent ran (on either side), what the program printed compares as its "
+        "lines sorted: it prints as the threads interleave, and the messages compare each thread's order",
+    ),
 )
 
 _NUMBER_SPACES = {
@@ -919,6 +928,7 @@ _NUMBER_SPACES = {
     "tool_use_id": "tool",
     "task_id": "task",
     "run_id": "run",
+    "runId": "run",
     "new_conversation_id": "conversation",
     "agentId": "task",
 }
@@ -1067,7 +1077,7 @@ def normalise(
     normaliser = _Normaliser(placeholders or {}, used)
     collapse = {row.field for row in NORMALISATIONS if row.action == "collapse"}
     out: list[dict[str, Any]] = []
-    for record in _threads_in_order(records):
+    for record in _threads_in_order(records)[0]:
         if record.get("type") in _HIDDEN:
             continue
         normalised = normaliser.record(record)
@@ -1092,8 +1102,9 @@ def _result_ids(record: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-def _threads_in_order(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The records with each background subagent's thread moved to right after its launch result.
+def _threads_in_order(records: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], bool]:
+    """The records with each background subagent's thread moved to right after its launch result,
+    and whether a subagent ran in the background.
 
     A subagent runs in the background when its messages (``parent_tool_use_id`` naming its Agent
     call) come after the tool result of that call: it then runs beside the main agent, and where
@@ -1132,14 +1143,14 @@ def _threads_in_order(records: Sequence[Mapping[str, Any]]) -> list[Mapping[str,
         else:
             rest.append(record)
     if not threads:
-        return list(records)
+        return list(records), False
     out: list[Mapping[str, Any]] = []
     for record in rest:
         out.append(record)
         for call_id in _result_ids(record):
             if launched.get(call_id) is not None and records[launched[call_id]] is record:
                 out.extend(threads.pop(call_id, []))
-    return out
+    return out, True
 
 
 def kind(record: Mapping[str, Any]) -> str:
@@ -1271,9 +1282,15 @@ def compare(pair: RunPair) -> list[Difference]:
     if claude.exit_code != compat.exit_code:
         diffs.append(Difference("exit code", "exit code", "", claude.exit_code, compat.exit_code))
     out_a, out_b = _program_output(claude), _program_output(compat)
+    if _threads_in_order(claude.records)[1] or _threads_in_order(compat.records)[1]:
+        out_a, out_b = _sorted_lines(out_a), _sorted_lines(out_b)  # printed as the threads interleaved
     if out_a != out_b:
         diffs.append(Difference("stdout", "stdout", "", out_a, out_b))
     return diffs
+
+
+def _sorted_lines(text: str) -> str:
+    return "".join(sorted(text.splitlines(keepends=True)))
 
 
 def _program_output(run: SideRun) -> str:
