@@ -716,6 +716,26 @@ def test_a_background_subagents_messages_compare_in_their_own_order_however_the_
     assert [r.get("parent_tool_use_id") for r in normalise(foreground)][2:4] == [None, "toolu_agent"]
 
 
+def test_what_a_program_printed_beside_a_background_subagent_compares_line_by_line_in_any_order(
+    tmp_path: Path,
+) -> None:
+    sub = ["sub-read", "sub-progress", "sub-result", "sub-reply", "sub-notification", "sub-tasks-empty"]
+    claude_trace, compat_trace = (
+        _background_trace(["main-reply", *sub]),
+        _background_trace([*sub, "main-reply"]),
+    )
+    claude = _run("claude", claude_trace, tmp_path, "main: running\nsub: a bug\n")
+    compat = _run("compat", compat_trace, tmp_path, "sub: a bug\nmain: running\n")
+
+    assert compare(RunPair(0, claude, compat)) == []
+    compat = _run("compat", compat_trace, tmp_path, "sub: a bug\nmain: done\n")  # a line differs
+    assert [d.key for d in compare(RunPair(0, claude, compat))] == ["stdout"]
+    # without a background subagent, the order of the lines counts
+    plain = _trace("x", session="s", text="t", cost=0.1, thinking_chunks=0)
+    claude, compat = _run("claude", plain, tmp_path, "a\nb\n"), _run("compat", plain, tmp_path, "b\na\n")
+    assert [d.key for d in compare(RunPair(0, claude, compat))] == ["stdout"]
+
+
 def test_compare_finds_kind_field_and_output_differences_and_the_reports_show_them(tmp_path: Path) -> None:
     claude = _run(
         "claude", _trace("claude", session="a", text="same", cost=0.1, thinking_chunks=2), tmp_path, "ok\n"
