@@ -32,6 +32,7 @@ from claude_compat import (
     ToolUseBlock,
     UserMessage,
     query,
+    unstable_v2_createSession,
 )
 from claude_compat._internal import cli_facts, subagents
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
@@ -394,3 +395,29 @@ async def test_a_subagent_from_an_earlier_turn_of_a_client_can_be_continued(
     assert second[-1].result == "Asked it."
     assert [_kind(m) for m in third] == ["Sys:init", "A[TextBlock]:main", "Result:success"]
     assert third[-1].result == "It said bye." and third[-1].origin["kind"] == "task-notification"
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_a_v2_session_runs_a_background_subagents_notification_turn_before_the_next_message(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    launch = ToolCall("Agent", {"description": "Greet", "prompt": "say hi", "subagent_type": "greeter"})
+    scripted_model.push(Turn(tool_calls=[launch]), "It said hi.", "Bye.")
+    scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(text="Hi there!"), times=1))
+    scripted_model.add_rule(Rule(last_tool="^Async agent launched", reply=Turn(text="On it."), times=1))
+    options = ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent"])
+
+    async with unstable_v2_createSession(options) as session:
+        await session.send("greet")
+        first = [m async for m in session.stream()]
+        await session.send("bye")
+        second = [m async for m in session.stream()]
+
+    assert first[-1].result == "On it." and any(isinstance(m, TaskNotificationMessage) for m in first)
+    results = [m for m in second if isinstance(m, ResultMessage)]
+    assert [(r.result, (r.origin or {}).get("kind")) for r in results] == [
+        ("It said hi.", "task-notification"),  # the notification's turn, then the message's
+        ("Bye.", None),
+    ]
+    assert "<result>Hi there!</result>" in str(scripted_model.completions[-2].messages[-1])
