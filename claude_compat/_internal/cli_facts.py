@@ -27,6 +27,9 @@ QUEUED_PROMPT_JOIN = "\n"
 #: ``human`` and only its kind (``{"kind": "human", "name": …}`` → ``{"kind": "human"}``); every
 #: other kind (channel, peer, task-notification, coordinator, …) gives None.
 RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
+#: ``ResultMessage.origin`` of the turn the CLI starts with a background task's notification as its
+#: prompt (when the model ended its turn before the task did), with ``runId``: the task's run.
+NOTIFICATION_TURN_ORIGIN: dict[str, str] = {"kind": "task-notification", "producer": "session-task"}
 
 # --- interrupts --------------------------------------------------------------------------------
 
@@ -807,8 +810,9 @@ SEND_MESSAGE_NO_TRANSCRIPT = (
     "it instead of the raw id."
 )
 #: A subagent task's ``task_progress`` description for a tool call (foreground and background):
-#: the text with the first non-empty of the input fields (a path's file name when marked); other
-#: tools show the task's own description.
+#: the text with the first non-empty of the input fields (when marked, a path as the CLI shows
+#: one: relative inside the working directory, else under ``~`` or whole); other tools show the
+#: task's own description.
 TASK_ACTIVITY: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "Read": ("Reading {}", ("file_path",), True),
     "Write": ("Writing {}", ("file_path",), True),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import os
 import re
 import time
 import uuid
@@ -276,16 +277,27 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
     return None
 
 
-def activity(call: ToolUseBlock) -> str | None:
+def activity(call: ToolUseBlock, cwd: str | Path = ".") -> str | None:
     """What a subagent's tool call is doing, as the CLI's task_progress says it (None: not said)."""
     fact = cli_facts.TASK_ACTIVITY.get(call.name)
     if fact is None or not isinstance(call.input, dict):
         return None
-    text, fields, file_name = fact
+    text, fields, is_path = fact
     value = next((v for f in fields if isinstance(v := call.input.get(f), str) and v), None)
     if value is None:
         return None
-    return text.format(Path(value).name if file_name else value)
+    return text.format(shown_path(value, cwd) if is_path else value)
+
+
+def shown_path(path: str, cwd: str | Path) -> str:
+    """A path as the CLI shows it: relative inside the working directory, else ``~/…`` or whole."""
+    where = Path(cwd).absolute()
+    full = where / path  # an absolute path stays itself
+    relative = os.path.relpath(full, where)
+    if not relative.startswith(".."):
+        return relative
+    home = str(Path.home())
+    return "~" + str(full)[len(home) :] if str(full).startswith(home + os.sep) else str(full)
 
 
 def final_text(messages: list[Message]) -> tuple[str, bool]:
@@ -351,8 +363,10 @@ class TaskMessages:
         output_dir: str,
         *,
         background: bool = False,
+        cwd: str | Path = ".",
     ) -> None:
         self.session_id = session_id
+        self.cwd = cwd  # task_progress shows paths relative to it
         self.tool_use_id = tool_use_id
         self.description = description
         self.subagent_type = subagent_type
@@ -444,7 +458,7 @@ class TaskMessages:
             if not isinstance(block, ToolUseBlock):
                 continue
             self.tool_uses += 1
-            description = activity(block) or self.description
+            description = activity(block, self.cwd) or self.description
             usage = self.usage()
             data = self._data(
                 "task_progress",

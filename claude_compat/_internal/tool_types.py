@@ -32,7 +32,9 @@ class Background:
     """Work a tool launched that goes on after its result (a background subagent).
 
     The engine runs it right after showing the result, before the model's next request, and
-    yields its messages; what it ``tells`` the model (its task notification) goes with that request.
+    yields its messages; what it ``tells`` the model (its task notification) reaches the model as
+    the CLI's does, after that request: with the next tool result, or as the prompt of a turn of
+    its own when the model ends the turn first.
     """
 
     run: Callable[[Background], AsyncIterator[Message]]

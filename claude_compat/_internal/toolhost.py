@@ -547,6 +547,7 @@ class ClaudeToolHost(ToolHost):
             kind,
             str(task_output.task_output_dir(self.cwd, self.session_id)),
             background=background,
+            cwd=self.cwd,
         )
         agent_id = task.task_id  # as the CLI: the subagent's id is its task's
         worktree: worktrees.Worktree | None = None
