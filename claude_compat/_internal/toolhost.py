@@ -462,7 +462,7 @@ class ClaudeToolHost(ToolHost):
             self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
         )
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
-        child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
+        child = Engine(options, ClaudeToolHost, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
         sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex())
         forwarded: list[Message] = task.started_messages(prompt)
         try:
