@@ -67,10 +67,20 @@ class Stamp:
         }
 
 
+def system_data(session_id: str, subtype: str, **fields: Any) -> dict[str, Any]:
+    """A CLI ``system`` message's payload: its fields, then a new uuid and the session id."""
+    return {
+        "type": "system",
+        "subtype": subtype,
+        **fields,
+        "uuid": str(uuid.uuid4()),
+        "session_id": session_id,
+    }
+
+
 def system(session_id: str, subtype: str, **fields: Any) -> SystemMessage:
-    """A CLI ``system`` message of a session: its fields, then a new uuid and the session id."""
-    data = {"type": "system", "subtype": subtype, **fields}
-    return SystemMessage(subtype=subtype, data=data | {"uuid": str(uuid.uuid4()), "session_id": session_id})
+    """A CLI ``system`` message of a session (see system_data)."""
+    return SystemMessage(subtype=subtype, data=system_data(session_id, subtype, **fields))
 
 
 def informational(session_id: str, text: str, *, level: str) -> SystemMessage:
