@@ -493,7 +493,7 @@ def result_flag(tool_name: str, is_error: bool) -> bool | None:
     """``ToolResultBlock.is_error`` as the Claude CLI sets it: True, or False/None on success by tool."""
     if is_error:
         return True
-    return False if tool_name in mapping.TOOLS_MARKING_SUCCESS else None
+    return False if tool_name in cli_facts.TOOLS_MARKING_SUCCESS else None
 
 
 def estimate_tokens(text: str) -> int:
