@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,17 +115,18 @@ class Retry:
 
 
 def retry(
-    failure: StreamFailure | None, *, gave_up: bool, state: TurnState, env: dict[str, str]
+    failure: StreamFailure | None, *, gave_up: bool, state: TurnState, env: Callable[[], dict[str, str]]
 ) -> Retry | None:
     """The retry of a failed model call when the CLI makes one, else None (and the count starts again).
 
     ``gave_up``: the call produced blocks or the program interrupted it, so it is not tried again.
+    ``env`` gives the session's environment (its retry limit), read only for a failed call.
     """
     if failure is None or gave_up:
         state.retries = 0
         return None
     status = failure.http_status
-    limit = cli_facts.max_retries(env)
+    limit = cli_facts.max_retries(env())
     if status is None or not cli_facts.api_error_fact(status).retry or state.retries >= limit:
         return None
     state.retries += 1

@@ -473,7 +473,7 @@ class Engine:
             yield message
         cut = self._interrupted and run.reason == "cancelled"  # interrupt() during the model call
         retry = accounting.retry(
-            run.failure, gave_up=bool(run.blocks) or self._interrupted, state=turn.state, env=self._env()
+            run.failure, gave_up=bool(run.blocks) or self._interrupted, state=turn.state, env=self._env
         )
         if retry is not None:  # as the CLI: a notice, a backoff, the same request again
             assert run.failure is not None
