@@ -36,7 +36,8 @@ from anyio.streams.memory import MemoryObjectSendStream
 from letta_client import AsyncLetta
 
 from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, Message, ResultMessage, query
-from claude_compat._internal import engine as _engine
+from claude_compat._internal import accounting as _accounting
+from claude_compat._internal import messages as _messages
 from claude_compat._internal import prompts as _prompts
 from claude_compat._internal.options import render_system_prompt
 from letta_backend import agents, conversations, registry, translate
@@ -238,10 +239,9 @@ def install_accumulators() -> Accumulators:
     acc = Accumulators()
     acc.wrap(letta_client._models.BaseModel, "model_dump", STAGES[0])
     acc.wrap(translate.RunTranslator, "feed", STAGES[1])
-    for name in ("init_message", "_result", "_add_cost"):
-        acc.wrap(_engine.Engine, name, STAGES[2])
-    if not acc.wrap(_engine.Engine, "assistant_message", STAGES[2]):
-        acc.wrap(_engine.Engine, "_assistant_messages", STAGES[2])
+    for name in ("init_message", "result_message", "assistant_message"):
+        acc.wrap(_messages, name, STAGES[2])
+    acc.wrap(_accounting.Ledger, "add", STAGES[2])
     for name in ("get", "put", "touch", "by_conversation", "latest"):
         acc.wrap(registry.Registry, name, STAGES[3])
     acc.wrap(_prompts, "user_content", STAGES[4])

@@ -19,6 +19,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from ._internal.engine import Engine
 from ._internal.prompts import TurnPrompt, UserPrompt, can_join, turn_prompt, user_prompts
+from ._internal.toolhost import ClaudeToolHost
 from .errors import CLIConnectionError, InvalidOptionError, NotSupportedOnLettaError
 from .types import (
     ClaudeAgentOptions,
@@ -66,7 +67,7 @@ class ClaudeSDKClient:
             )
         if self._engine is not None:
             return
-        engine = Engine(self.options)  # validates the options before connecting
+        engine = Engine(self.options, ClaudeToolHost)  # validates the options before connecting
         await engine.open(first_prompt=prompt if isinstance(prompt, str) else None)
         self._engine = engine
         self._send, self._receive = anyio.create_memory_object_stream(max_buffer_size=math.inf)

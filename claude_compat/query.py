@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
-from ._internal.engine import Engine, result_error
+from ._internal.engine import Engine
+from ._internal.messages import result_error
 from ._internal.prompts import turn_prompt, user_prompts
+from ._internal.toolhost import ClaudeToolHost
 from .errors import NotSupportedOnLettaError
 from .types import ClaudeAgentOptions, Message, ResultMessage, Transport
 
@@ -27,7 +29,7 @@ async def query(
         )
     options = options if options is not None else ClaudeAgentOptions()
     prompts = user_prompts(prompt)
-    engine = Engine(options)
+    engine = Engine(options, ClaudeToolHost)
     last: ResultMessage | None = None
     try:
         opened = False

@@ -12,6 +12,7 @@ from typing import Any
 from ._internal.camel import to_options
 from ._internal.engine import Engine
 from ._internal.prompts import UserContent, user_content
+from ._internal.toolhost import ClaudeToolHost
 from .errors import InvalidOptionError, SessionNotReadyError
 from .types import ClaudeAgentOptions, Message, ResultMessage
 
@@ -50,7 +51,7 @@ class Session:
             raise InvalidOptionError("this session is closed; resume it with unstable_v2_resumeSession")
         content = message if isinstance(message, str) else user_content(dict(message))
         if self._engine is None:
-            engine = Engine(self._options)
+            engine = Engine(self._options, ClaudeToolHost)
             await engine.open(first_prompt=content if isinstance(content, str) else None)
             self._engine = engine
         self._pending.append(content)

@@ -430,6 +430,3 @@ AGENT_TYPE: Literal["letta_v1_agent"] = "letta_v1_agent"
 
 #: Tag put on every agent claude-compat creates (to find and clean them up).
 AGENT_TAG = "claude-compat"
-
-#: Tools whose successful results the Claude CLI marks ``is_error=False`` (others leave it unset).
-TOOLS_MARKING_SUCCESS: frozenset[str] = frozenset({"Bash"})

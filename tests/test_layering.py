@@ -28,9 +28,17 @@ EXCEPTIONS: dict[str, frozenset[str]] = {
     "letta_backend/native.py": frozenset({"claude_compat._internal.native"}),
 }
 
-#: What the turn engine still reads of letta_backend directly: translation tables and text cleaning,
-#: no backend. Everything else reaches it through the Backend protocol.
-ENGINE_MAY_IMPORT = frozenset({"letta_backend", "letta_backend.mapping", "letta_backend.text"})
+#: The engine's modules (the turn loop, the message shapes, the accounting) and what each still reads
+#: of letta_backend directly: translation tables and text cleaning, no backend. Everything else
+#: reaches the backend through the Backend protocol.
+ENGINE_MODULES: dict[str, frozenset[str]] = {
+    "claude_compat/_internal/engine.py": frozenset({"letta_backend.text"}),
+    "claude_compat/_internal/messages.py": frozenset({"letta_backend.mapping"}),
+    "claude_compat/_internal/accounting.py": frozenset({"letta_backend.mapping"}),
+}
+
+#: The longest function the engine's modules may hold: a longer one is split into named steps.
+ENGINE_MAX_FUNCTION_LINES = 60
 
 
 def module_name(path: Path) -> str:
@@ -44,13 +52,14 @@ def is_module(name: str) -> bool:
     return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
-def imported(path: Path) -> set[str]:
-    """Every module ``path`` imports anywhere in it: ``from a import b`` is ``a.b`` when that is one
-    of this repository's modules, else ``a``."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+def imported(path: Path, statements: list[ast.stmt] | None = None) -> set[str]:
+    """Every module ``path`` imports anywhere in it (or in just these of its ``statements``):
+    ``from a import b`` is ``a.b`` when that is one of this repository's modules, else ``a``."""
+    if statements is None:
+        statements = ast.parse(path.read_text(encoding="utf-8"), str(path)).body
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in (n for statement in statements for n in ast.walk(statement)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -91,10 +100,96 @@ def test_a_leaf_imports_the_standard_library_and_the_error_tree_only(rel: str) -
     assert outside <= {"claude_compat.errors"}, f"{rel} imports {sorted(outside - {'claude_compat.errors'})}"
 
 
-def test_the_engine_reaches_the_backend_only_through_the_protocol() -> None:
-    engine = ROOT / "claude_compat/_internal/engine.py"
-    modules = {m for m in imported(engine) if m.split(".")[0] == "letta_backend"}
-    assert modules <= ENGINE_MAY_IMPORT, f"the engine imports {sorted(modules - ENGINE_MAY_IMPORT)}"
+@pytest.mark.parametrize("rel", sorted(ENGINE_MODULES))
+def test_the_engine_reaches_the_backend_only_through_the_protocol(rel: str) -> None:
+    modules = {m for m in imported(ROOT / rel) if m.split(".")[0] == "letta_backend"}
+    # equal, not a subset: an import that goes away is struck from the table too
+    assert modules == ENGINE_MODULES[rel], f"{rel} imports {sorted(modules)} of letta_backend"
+
+
+def test_every_engine_module_is_listed() -> None:
+    found = {str(p.relative_to(ROOT)) for p in (ROOT / "claude_compat/_internal").glob("engine*.py")}
+    assert found <= set(ENGINE_MODULES), f"add {sorted(found - set(ENGINE_MODULES))} to ENGINE_MODULES"
+
+
+@pytest.mark.parametrize("rel", sorted(ENGINE_MODULES))
+def test_the_engine_imports_no_tool_host_and_nothing_lazily(rel: str) -> None:
+    # the tool host starts engines (subagents): the engine gets its tool host from its caller
+    assert "claude_compat._internal.toolhost" not in imported(ROOT / rel)
+    tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
+    lazy = [
+        f"line {node.lineno}"
+        for function in ast.walk(tree)
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for node in ast.walk(function)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+    ]
+    assert not lazy, f"{rel} imports inside a function at {', '.join(lazy)}: import at module level"
+
+
+@pytest.mark.parametrize("rel", sorted(ENGINE_MODULES))
+def test_no_engine_function_is_longer_than_the_limit(rel: str) -> None:
+    tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
+    long = {
+        f"{node.name} (line {node.lineno}): {node.end_lineno - node.lineno + 1} lines"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > ENGINE_MAX_FUNCTION_LINES
+    }
+    assert not long, f"split into named steps: {sorted(long)}"
+
+
+def module_level_imports(path: Path) -> set[str]:
+    """The repository's modules ``path`` imports when it is imported: its module-level statements
+    (and those in a module-level ``try``), not ``if TYPE_CHECKING`` blocks nor function bodies."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    top = [n for node in tree.body for n in (node.body if isinstance(node, ast.Try) else [node])]
+    statements: list[ast.stmt] = [n for n in top if isinstance(n, (ast.Import, ast.ImportFrom))]
+    return {m for m in imported(path, statements) if is_module(m)}
+
+
+def test_no_two_modules_import_each_other_at_import_time() -> None:
+    graph = {
+        module_name(path): module_level_imports(path)
+        for package in ("claude_compat", "letta_backend")
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    cycle = _a_cycle(graph)
+    assert cycle is None, "an import cycle: " + " -> ".join(cycle or [])
+
+
+def _a_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of ``graph`` (its modules in order, the first again at the end), or None."""
+    done: set[str] = set()
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        if module in path:
+            return [*path[path.index(module) :], module]
+        if module in done or module not in graph:
+            return None
+        path.append(module)
+        for dependency in sorted(graph[module]):
+            found = visit(dependency)
+            if found is not None:
+                return found
+        path.pop()
+        done.add(module)
+        return None
+
+    for module in sorted(graph):
+        found = visit(module)
+        if found is not None:
+            return found
+    return None
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    # the check above is only as good as its search: a cycle through three modules is found
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+    assert _a_cycle(graph) == ["a", "b", "c", "a"]
+    assert _a_cycle({"a": {"b"}, "b": set()}) is None
 
 
 def test_the_scan_sees_imports_inside_functions_and_relative_ones(tmp_path: Path) -> None:

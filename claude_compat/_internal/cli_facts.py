@@ -822,3 +822,6 @@ TASK_ACTIVITY: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "Bash": ("Running {}", ("description", "command"), False),
     "WebFetch": ("Fetching {}", ("url",), False),
 }
+
+#: Tools whose successful results the Claude CLI marks ``is_error=False`` (others leave it unset).
+TOOLS_MARKING_SUCCESS: frozenset[str] = frozenset({"Bash"})

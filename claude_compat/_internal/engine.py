@@ -3,33 +3,29 @@
 A turn sends the user's message, folds the backend's run into Claude messages (one AssistantMessage
 per content block), answers client-tool calls locally until the run ends, and closes with a
 ResultMessage whose fields follow the Claude SDK (see letta_backend.mapping.STOP_REASONS). The
-backend is reached only through the protocol of :mod:`claude_compat._backend`.
+backend is reached only through the protocol of :mod:`claude_compat._backend`; the messages' shapes
+live in :mod:`.messages`, the session's spend and the turn's limits in :mod:`.accounting`, and the
+tool host comes from whoever starts the engine (a :class:`~.tool_types.ToolHostFactory`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 
-from letta_backend import mapping
-from letta_backend.mapping import stop_mapping
 from letta_backend.text import well_formed
 
 from .._backend import (
     Backend,
     BackendSession,
     Block,
-    BlockDelta,
     BlockFinished,
-    BlockStarted,
     RequestItem,
     RunStarted,
     RunStopped,
@@ -42,64 +38,91 @@ from .._backend import (
     ToolReturn,
     Usage,
 )
-from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError, UnknownModelError
+from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, UnknownModelError
 from ..types import (
-    AssistantMessage,
     ClaudeAgentOptions,
-    ContentBlock,
     ContextUsageResponse,
-    ConversationResetMessage,
     McpStatusResponse,
     Message,
     ResultMessage,
-    StreamEvent,
     SystemMessage,
     TaskNotificationMessage,
-    TextBlock,
-    ThinkingBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-    UserMessage,
 )
-from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
+from . import (
+    accounting,
+    backends,
+    cli_facts,
+    cli_request,
+    messages,
+    prices,
+    setting_sources,
+    structured,
+    subagents,
+)
 from . import options as _options
+from .accounting import TurnState
+from .environment import Environment, environment_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
-from .tool_types import ToolCall, ToolHost, ToolOutcome
+from .store_keys import project_key_for_directory
+from .tool_types import ToolCall, ToolHost, ToolHostFactory, ToolOutcome
 
-try:
-    from importlib.metadata import version as _dist_version
-
-    _version = _dist_version("claude-compat")
-except Exception:  # running from a source tree without metadata
-    _version = "0.0.0"
+__all__ = ["Engine"]
 
 
 @dataclass
 class RunResult:
-    """What one Letta run produced."""
+    """What one backend run (one model request) produced."""
 
     blocks: list[Block] = field(default_factory=list)
     reason: str = ""
     failure: StreamFailure | None = None
     usage: Usage = field(default_factory=Usage)
+    steps: int = 0  # the model calls the run made (the CLI counts each a turn)
+
+    def fold(self, event: object) -> None:
+        """Keep what one of the run's events says about its outcome."""
+        if isinstance(event, BlockFinished):
+            self.blocks.append(event.block)
+        elif isinstance(event, RunStopped):
+            self.reason = event.reason
+        elif isinstance(event, RunUsage):
+            self.usage = event.usage
+            self.steps += event.steps or 1
+        elif isinstance(event, StreamFailure):
+            self.failure = event
+
+    def settle(self, interrupted: bool) -> None:
+        """The run's stop reason once its stream ended: cancelled when the program interrupted it
+        (unless it stopped for tool calls), an error or the end of the turn when the stream named none."""
+        if interrupted and self.reason != "requires_approval":
+            self.reason = "cancelled"
+        if not self.reason:
+            self.reason = "error" if self.failure is not None else "end_turn"
+        if self.failure is not None and self.failure.error_type == "llm_error" and self.reason == "error":
+            self.reason = "llm_api_error"
 
 
 @dataclass
-class TurnState:
-    """Counters of one turn, and when it must end (event-loop time; None: no turn limit)."""
+class _Turn:
+    """The running turn between its steps: its counters, the next request, and how it ends.
 
-    deadline: float | None = None
-    started: float = field(default_factory=time.monotonic)
-    api_seconds: float = 0.0
-    num_turns: int = 0
-    parallel_calls: int = 0  # tool calls beyond the first of one model reply: the CLI counts each a turn
-    usage: Usage = field(default_factory=Usage)
-    last_text: str | None = None
-    permission_denials: list[dict[str, Any]] = field(default_factory=list)
-    retries: int = 0  # failed model calls tried again in a row (api_retry)
-    structured: structured.StructuredTurn | None = None  # with output_format: the StructuredOutput calls
+    ``final`` are the messages the turn ends with, yielded after the session's lease is released;
+    once ``done`` no further model call is made.
+    """
+
+    state: TurnState
+    request: list[RequestItem] = field(default_factory=list)
+    final: list[Message] = field(default_factory=list)
+    done: bool = False
+    stop_hook_active: bool = False  # a Stop hook already sent the model on once
+    hook_stopped: bool = False  # a PostToolUse hook ended the turn on the current reply's results
+
+    def finish(self, *ending: Message) -> None:
+        """End the turn with these messages (the result last)."""
+        self.final += ending
+        self.done = True
 
 
 class Engine:
@@ -108,7 +131,7 @@ class Engine:
     def __init__(
         self,
         options: ClaudeAgentOptions,
-        tools: ToolHost | None = None,
+        tools: ToolHostFactory,
         *,
         subagent_of: tuple[str, str] | None = None,
     ) -> None:
@@ -120,16 +143,10 @@ class Engine:
         self._output_style = settings.output_style or "default"
         self._subagent_of = subagent_of
         self._hook_errors: list[str] = []  # a UserPromptSubmit hook's invalid output ends the turn
-        if tools is None:
-            from .toolhost import ClaudeToolHost
-
-            tools = ClaudeToolHost(options, cwd=_options.cwd_of(options), ask_rules=settings.ask)
-        self.tools = tools
+        self.tools: ToolHost = tools(options, cwd=_options.cwd_of(options), ask_rules=settings.ask)
         self.backend: Backend[Any] | None = None
         self.session: BackendSession | None = None
-        self.total_cost_usd = 0.0
-        self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
-        self.model_usage: dict[str, dict[str, Any]] = {}
+        self.ledger = accounting.Ledger(prices.PriceBook.from_env(self._env()))  # bad prices fail here
         self._deferred: list[RequestItem] = []
         self._tells: list[str] = []  # ended background tasks' notifications the model has not read yet
         self._told_run: str | None = None  # the run of the last of them
@@ -152,10 +169,16 @@ class Engine:
         routed = await self.tools.routed()  # a call to a deferred MCP tool must reach the tool host
         spec = dataclasses.replace(spec, routed_tools=(*spec.routed_tools, *routed))
         self.backend = await backends.connect(self.options)
-        self.session = await self.backend.open_session(spec)
-        backend, session = self.backend, self.session
-        self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
+        self._bind(await self.backend.open_session(spec))
+        assert self.session is not None
         await self.tools.open(self.session.session_id, self.session.model_handle)
+
+    def _bind(self, session: BackendSession) -> None:
+        """Make ``session`` the engine's; the tool host journals each call's start in it."""
+        assert self.backend is not None
+        backend = self.backend
+        self.session = session
+        self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
 
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
@@ -187,31 +210,29 @@ class Engine:
         assert self.session is not None, "Engine.open() first"
         return self.session.model_handle
 
+    @property
+    def total_cost_usd(self) -> float:
+        """The session's cost so far, as its next ResultMessage reports it."""
+        return self.ledger.total_cost_usd
+
+    def _stamp(self) -> messages.Stamp:
+        """What the running turn's messages carry (see messages.Stamp)."""
+        return messages.Stamp(self.session_id, self.model, tuple(self._user_uuids), self._origin)
+
     def init_message(self) -> SystemMessage:
         """The ``system``/``init`` message that starts every turn."""
         opts = self.options
-        data: dict[str, Any] = {
-            "type": "system",
-            "subtype": "init",
-            "cwd": _options.cwd_of(opts),
-            "session_id": self.session_id,
-            "tools": self.tools.tool_names()
-            + ([cli_facts.STRUCTURED_OUTPUT_TOOL] if self.options.output_format else []),
-            "mcp_servers": self.tools.mcp_servers_status(),
-            "model": self.model,
-            "permissionMode": getattr(self.tools, "mode", None) or opts.permission_mode or "default",
-            "slash_commands": [],
-            "apiKeySource": "none",
-            "claude_code_version": f"claude-compat {_version}",
-            "output_style": self._output_style,
-            "agents": self._agent_names(),
-            "skills": [],
-            "plugins": [],
-            "uuid": str(uuid.uuid4()),
-        }
-        if opts.add_dirs:
-            data["additional_directories"] = [str(d) for d in opts.add_dirs]
-        return SystemMessage(subtype="init", data=data)
+        tools = self.tools.tool_names() + ([cli_facts.STRUCTURED_OUTPUT_TOOL] if opts.output_format else [])
+        return messages.init_message(
+            self._stamp(),
+            cwd=_options.cwd_of(opts),
+            tools=tools,
+            mcp_servers=self.tools.mcp_servers_status(),
+            permission_mode=getattr(self.tools, "mode", None) or opts.permission_mode or "default",
+            output_style=self._output_style,
+            agents=self._agent_names(),
+            add_dirs=[str(d) for d in opts.add_dirs],
+        )
 
     def _agent_names(self) -> list[str]:
         """The session's subagent names as the CLI lists them (built-in, agent files, the program's)."""
@@ -225,13 +246,13 @@ class Engine:
             )
         self.options.permission_mode = mode  # type: ignore[assignment]
         self.tools.set_permission_mode(mode)
-        self._notices.append(self._system("status", status=None, permissionMode=mode))  # as the CLI
+        self._notices.append(messages.system(self.session_id, "status", status=None, permissionMode=mode))
 
     async def set_model(self, model: str | None) -> None:
         """Switch the conversation's model (None: the CLI's default model, or the session's default)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         handle = None if model else self.options.letta_model_handle
-        asked = model or await cli_request.cli_default_model({**os.environ, **self.options.env})
+        asked = model or await cli_request.cli_default_model(self._env())
         try:
             await self.backend.set_model(self.session, asked, handle)
         except UnknownModelError:
@@ -241,7 +262,7 @@ class Engine:
             await self.backend.set_model(self.session, None, handle)
         self._model_choice = asked
         said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
-        self._notices.append(UserMessage(content=said, uuid=str(uuid.uuid4())))  # as the CLI
+        self._notices.append(messages.command_echo(said))  # as the CLI
 
     def mcp_status(self) -> McpStatusResponse:
         """The session's MCP servers and their state."""
@@ -250,34 +271,11 @@ class Engine:
 
     def server_info(self, commands: list[dict[str, Any]]) -> dict[str, Any]:
         """What the session offers, shaped like the Claude CLI's initialize answer."""
-        return {
-            "commands": commands,
-            "agents": [{"name": n} for n in self._agent_names()],
-            "output_style": "default",
-            "available_output_styles": list(cli_facts.OUTPUT_STYLES),
-            "models": [{"value": self.model, "displayName": self.model}],
-            "account": {},
-            "backend": "letta",
-            "session_id": self.session_id,
-        }
+        return messages.server_info(self._stamp(), commands, self._agent_names())
 
     async def context_usage(self) -> ContextUsageResponse:
         """Context-window usage: the tokens of the last request against the model's window."""
-        used = self._last_context_tokens
-        window = mapping.context_window_for(self.model)
-        return {
-            "categories": [{"name": "Messages", "tokens": used, "color": "default"}],
-            "totalTokens": used,
-            "maxTokens": window,
-            "rawMaxTokens": window,
-            "percentage": round(100.0 * used / window, 2) if window else 0.0,
-            "model": self.model,
-            "isAutoCompactEnabled": True,
-            "memoryFiles": [],
-            "mcpTools": [],
-            "agents": [],
-            "gridRows": [],
-        }
+        return messages.context_usage(self.model, self._last_context_tokens)
 
     async def interrupt(self) -> None:
         """Stop the running turn: cancel the Letta run and end with an aborted result."""
@@ -290,13 +288,6 @@ class Engine:
         """interrupt() with the next prompt waiting: the CLI would be answering it already, so that
         turn ends as interrupted before its model call (its prompt goes to the model with the next)."""
         self._interrupt_next = True
-
-    def _interrupted_end(self, state: TurnState) -> list[Message]:
-        """The CLI's end of a turn whose model call the program interrupted: its notice, the result."""
-        notice = UserMessage(content=[TextBlock(text=cli_facts.INTERRUPTED_BY_USER)], uuid=str(uuid.uuid4()))
-        state.num_turns += 1  # the CLI counts the notice as a turn
-        result = self._result("cancelled", None, state)
-        return [notice, dataclasses.replace(result, errors=[cli_facts.INTERRUPTED_DIAGNOSTIC])]
 
     async def turn(
         self,
@@ -372,24 +363,19 @@ class Engine:
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         started = time.monotonic()
         async with self.backend.turn_lease(self.session):
-            reset_id = str(uuid.uuid4())
-            yield ConversationResetMessage(
-                new_conversation_id=reset_id, uuid=reset_id, session_id=self.session_id
-            )
-            yield self._system("background_tasks_changed", tasks=[])
+            yield messages.conversation_reset(self.session_id)
+            yield messages.system(self.session_id, "background_tasks_changed", tasks=[])
         fresh = dataclasses.replace(
             self.options, resume=None, continue_conversation=False, fork_session=False, session_id=None
         )
-        self.session = await self.backend.open_session(await self._session_spec(fresh, None))
-        backend, session = self.backend, self.session
-        self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
-        self.tools.rebind(session.session_id)
-        self.total_cost_usd, self.model_usage = 0.0, {}
+        self._bind(await self.backend.open_session(await self._session_spec(fresh, None)))
+        self.tools.rebind(self.session_id)
+        self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
-        state = TurnState(deadline=_deadline(self.backend.turn_timeout), started=started)
+        state = TurnState(deadline=accounting.deadline(self.backend.turn_timeout), started=started)
         yield self._result("conversation_cleared", None, state, "")
 
     async def _turn(
@@ -399,12 +385,13 @@ class Engine:
         user_uuids: Sequence[str],
         origin: dict[str, Any] | None,
     ) -> AsyncIterator[Message]:
-        """The turn itself (see `turn`)."""
+        """The turn itself (see `turn`): under the session's lease, the notices control calls left,
+        the prompt's way to the model, then one step per model call until a step ends the turn; the
+        ending comes after the lease is released, as a caller may stop reading at the result."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         self._interrupted = False
         self._user_uuids = list(user_uuids)
         self._origin = origin
-        final: list[Message] = []
         async with self.backend.turn_lease(self.session):
             if self._cancelled_run is not None:  # an interrupted run still finishing on the server
                 cancelled, self._cancelled_run = self._cancelled_run, None
@@ -412,147 +399,200 @@ class Engine:
             for notice in self._notices:
                 yield notice
             self._notices.clear()
-            state = TurnState(deadline=_deadline(self.backend.turn_timeout))
-            if self.options.output_format:
-                limit = cli_facts.structured_output_retries(self._env())
-                state.structured = structured.StructuredTurn(self.options.output_format["schema"], limit)
-            blocked: str | None = None
-            if is_blank(content):  # as the CLI: a notice and a result, no model call
-                yield self.init_message()
-                yield self._informational(BLANK_PROMPT, level="warning")
-                blocked = BLANK_PROMPT
-                final.append(self._result("blank_prompt", None, state, blocked))
-            else:
-                self._hook_errors = []
-                content, blocked = await self._prompt_hooks(prompt_content(content))
-                if blocked is not None and self._hook_errors:  # as the CLI: the result alone, no init
-                    failed = self._result("hook_failed", None, state)
-                    final.append(dataclasses.replace(failed, errors=self._hook_errors, num_turns=0))
-                else:
-                    yield self.init_message()
-                if blocked is not None and not self._hook_errors:
-                    final.append(self._result("hook_stopped", None, state, blocked))
-            if self._mirror_to is not None:  # the prompt as the model gets it (after the prompt hooks)
-                await self._mirror_to.begin(content, self._user_uuids[0] if self._user_uuids else None)
-            request: list[RequestItem] = []
-            if blocked is None:  # answers deferred from an interrupted turn go with the next sent prompt
-                sent = await self._with_environment(content)  # the program's prompt stays as it was
-                request = [*self._deferred, {"role": "user", "content": sent}]
-                self._deferred = []
-            ended = False
-            if blocked is None and self._interrupt_next:  # interrupted before its model call
-                self._interrupt_next, self._interrupted, ended = False, True, True
-                self._deferred = request  # as in the CLI's history, the model reads the prompt later
-                state.num_turns += 1  # the model call the CLI had started
-                final += self._interrupted_end(state)
-            stop_hook_active = False
-            while blocked is None and not ended:
-                run = RunResult()
-                async for message in self._run(request, state, run):
+            turn = _Turn(self._new_state())
+            async for message in self._take_prompt(content, turn):
+                yield message
+            while not turn.done:
+                async for message in self._step(turn):
                     yield message
-                cut = self._interrupted and run.reason == "cancelled"  # interrupt() during the model call
-                retry = self._retry(run, state)
-                if retry is not None:  # as the CLI: a notice, a backoff, the same request again
-                    yield retry
-                    await anyio.sleep(int(retry.data["retry_delay_ms"]) / 1000)
-                    continue
-                blocks, reason, failure = run.blocks, run.reason, run.failure
-                if not self.options.include_partial_messages:
-                    for block in blocks:
-                        if block.kind == "thinking" and block.text:
-                            yield self.thinking_tokens(
-                                _estimate_tokens(block.text), _estimate_tokens(block.text)
-                            )
-                        said = self.assistant_message(block, run.usage)
-                        if said is not None:
-                            yield said
-                        if block.server_return is not None:  # a call the server answered itself
-                            yield self._server_answer(block)
-                texts = [b.text for b in blocks if b.kind == "text" and b.text]
-                if texts:
-                    state.last_text = texts[-1]
-                if reason == "requires_approval" and failure is None:
-                    calls = [b for b in blocks if b.kind == "tool_use" and b.server_return is None]
-                    results: list[ToolReturn | ToolDenial] = []
-                    hook_stopped = False
-                    spent = self._budget_spent()  # as the CLI: a spent budget runs no more tools
-                    if spent:
-                        results = [ToolDenial(b.tool_call_id, prices.BUDGET_SKIPPED_TOOL) for b in calls]
-                    for block in [] if spent else calls:
-                        outcome = await self._bounded_tool(block, state)
-                        for notice in (*outcome.notices, *outcome.messages):
-                            yield notice
-                        if outcome.interrupt:
-                            self._interrupted = True
-                        tool_message = UserMessage(
-                            content=[
-                                ToolResultBlock(
-                                    tool_use_id=block.tool_call_id,
-                                    content=outcome.content,
-                                    is_error=_result_flag(block.tool_name, outcome.is_error),
-                                )
-                            ],
-                            uuid=str(uuid.uuid4()),
-                            tool_use_result=outcome.structured,
-                        )
-                        yield tool_message
-                        for notice in outcome.after:
-                            yield notice
-                        hook_stopped = hook_stopped or outcome.stop
-                        told, self._tells = "".join(f"\n\n{t}" for t in self._tells), []  # as the CLI: after
-                        if outcome.background is not None:  # it ended, with the next result or turn
-                            async for message in outcome.background.run(outcome.background):
-                                if isinstance(message, TaskNotificationMessage):
-                                    self._told_run = message.data.get("run_id")
-                                yield message
-                            self._tells += outcome.background.tells
-                        results.append(
-                            ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error)
-                        )
-                    state.parallel_calls += max(0, len(calls) - 1)
-                    answer = ToolAnswers(tuple(results))
-                    stop_now = "max_budget" if spent else self._limit_reached(state)
-                    if hook_stopped:  # as the CLI: the turn ends on the tool result, no further model call
-                        state.num_turns += 1  # the CLI counts the turn it did not start
-                        stop_now = "tool_hook_stopped"
-                    if state.structured is not None and state.structured.finished:
-                        # as the CLI: the turn ends on the tool result, no further model call
-                        state.num_turns += structured.TURN_AFTER_RESULT
-                        stop_now = "structured_output" if state.structured.accepted else "structured_retries"
-                    if self._interrupted or stop_now:
-                        self._deferred = [answer]  # delivered with the next user message
-                        reason = "cancelled" if self._interrupted else stop_now
-                    else:
-                        request = [answer]
-                        continue
-                if reason == "end_turn" and failure is None and state.structured is not None:
-                    enforce = state.structured.enforce()
-                    if enforce is not None:  # as the CLI: told once to call StructuredOutput
-                        notice = UserMessage(content=[TextBlock(text=enforce)], uuid=str(uuid.uuid4()))
-                        yield notice
-                        request = [{"role": "user", "content": enforce}]
-                        continue
-                if reason == "end_turn" and failure is None:
-                    keep_going = await self._stop_hook(stop_hook_active)
-                    if keep_going is not None and state.num_turns < 50:
-                        stop_hook_active = True
-                        request = [{"role": "user", "content": keep_going}]
-                        continue
-                if cut and reason == "cancelled":
-                    final += self._interrupted_end(state)
-                    break
-                result = self._result(reason, failure, state)
-                if failure is not None and result.is_error and stop_mapping(reason).api_error:
-                    final.append(self._api_error_message(failure))
-                final.append(result)
-                break
-        for out in final:  # outside the lock: a caller may stop reading at the result
+        for out in turn.final:
             yield out
+
+    def _new_state(self) -> TurnState:
+        """A new turn's counters, with its time limit and, with output_format, its StructuredOutput rules."""
+        assert self.backend is not None
+        state = TurnState(deadline=accounting.deadline(self.backend.turn_timeout))
+        if self.options.output_format:
+            limit = cli_facts.structured_output_retries(self._env())
+            state.structured = structured.StructuredTurn(self.options.output_format["schema"], limit)
+        return state
+
+    async def _take_prompt(self, content: str | list[dict[str, Any]], turn: _Turn) -> AsyncIterator[Message]:
+        """The prompt's way to the model. As the CLI: a blank prompt ends the turn with a notice, a
+        UserPromptSubmit hook may block it; else it becomes the first request, with the environment
+        reminder and the answers an interrupted turn deferred, unless an early interrupt() ends the turn."""
+        if is_blank(content):  # as the CLI: a notice and a result, no model call
+            yield self.init_message()
+            yield messages.informational(self.session_id, BLANK_PROMPT, level="warning")
+            turn.finish(self._result("blank_prompt", None, turn.state, BLANK_PROMPT))
+        else:
+            content = await self._hooked_prompt(prompt_content(content), turn)
+            if not self._hook_errors:  # as the CLI: a hook's invalid output shows the result alone
+                yield self.init_message()
+        if self._mirror_to is not None:  # the prompt as the model gets it (after the prompt hooks)
+            await self._mirror_to.begin(content, self._user_uuids[0] if self._user_uuids else None)
+        if turn.done:
+            return
+        sent = await self._with_environment(content)  # the program's prompt stays as it was
+        turn.request = [*self._deferred, {"role": "user", "content": sent}]
+        self._deferred = []
+        if self._interrupt_next:  # interrupted before its model call
+            self._interrupt_next, self._interrupted = False, True
+            self._deferred = turn.request  # as in the CLI's history, the model reads the prompt later
+            turn.state.num_turns += 1  # the model call the CLI had started
+            turn.finish(*self._interrupted_end(turn.state))
+
+    async def _hooked_prompt(
+        self, content: str | list[dict[str, Any]], turn: _Turn
+    ) -> str | list[dict[str, Any]]:
+        """The prompt after the prompt hooks; a prompt they block ends the turn (its result waits
+        in ``turn``)."""
+        self._hook_errors = []
+        content, blocked = await self._prompt_hooks(content)
+        if blocked is None:
+            return content
+        if self._hook_errors:
+            failed = self._result("hook_failed", None, turn.state)
+            turn.finish(messages.with_errors(failed, self._hook_errors, num_turns=0))
+        else:
+            turn.finish(self._result("hook_stopped", None, turn.state, blocked))
+        return content
+
+    def _interrupted_end(self, state: TurnState) -> list[Message]:
+        """The CLI's end of a turn whose model call the program interrupted: its notice, the result."""
+        notice = messages.user_text(cli_facts.INTERRUPTED_BY_USER)
+        state.num_turns += 1  # the CLI counts the notice as a turn
+        result = self._result("cancelled", None, state)
+        return [notice, messages.with_errors(result, [cli_facts.INTERRUPTED_DIAGNOSTIC])]
+
+    async def _step(self, turn: _Turn) -> AsyncIterator[Message]:
+        """One model call and what follows from it: its messages, then either the next request (a
+        retry, the answers to its tool calls, a reminder, a Stop hook's continuation) or the turn's end."""
+        run = RunResult()
+        async for message in self._run(turn.request, turn.state, run):
+            yield message
+        cut = self._interrupted and run.reason == "cancelled"  # interrupt() during the model call
+        retry = accounting.retry(
+            run.failure, gave_up=bool(run.blocks) or self._interrupted, state=turn.state, env=self._env
+        )
+        if retry is not None:  # as the CLI: a notice, a backoff, the same request again
+            assert run.failure is not None
+            yield messages.retry_notice(
+                self.session_id, run.failure, retry.attempt, retry.limit, retry.delay_ms
+            )
+            await anyio.sleep(retry.delay_ms / 1000)
+            return
+        if not self.options.include_partial_messages:
+            for message in messages.block_messages(self._stamp(), run.blocks, run.usage, self._offered):
+                yield message
+        texts = [b.text for b in run.blocks if b.kind == "text" and b.text]
+        if texts:
+            turn.state.last_text = texts[-1]
+        if run.reason == "requires_approval" and run.failure is None:
+            async for message in self._answer_tools(run, turn):
+                yield message
+            if run.reason == "requires_approval":  # the answers are the next request
+                return
+        if run.reason == "end_turn" and run.failure is None:
+            async for message in self._follow_up(turn):
+                yield message
+            if turn.request:
+                return
+        self._end(turn, run, cut)
+
+    async def _follow_up(self, turn: _Turn) -> AsyncIterator[Message]:
+        """After a reply that ended the model's turn, what sends the model on (``turn.request``, else
+        empty): with output_format, the CLI's one reminder to call StructuredOutput; then a Stop
+        hook's block."""
+        turn.request = []
+        state = turn.state
+        enforce = state.structured.enforce() if state.structured is not None else None
+        if enforce is not None:  # as the CLI: told once to call StructuredOutput
+            yield messages.user_text(enforce)
+            turn.request = [{"role": "user", "content": enforce}]
+            return
+        keep_going = await self._stop_hook(turn.stop_hook_active)
+        if keep_going is not None and state.num_turns < 50:
+            turn.stop_hook_active = True
+            turn.request = [{"role": "user", "content": keep_going}]
+
+    def _end(self, turn: _Turn, run: RunResult, cut: bool) -> None:
+        """End the turn on the run's stop reason: the CLI's interruption notice and result when the
+        program cut the model call, else the result (after the CLI's synthetic message for a failed call)."""
+        if cut and run.reason == "cancelled":
+            turn.finish(*self._interrupted_end(turn.state))
+            return
+        result = self._result(run.reason, run.failure, turn.state)
+        if run.failure is not None and messages.shows_api_error(run.reason, result):
+            turn.final.append(
+                messages.api_error_message(self._stamp(), run.failure, self._api_error_text(run.failure))
+            )
+        turn.finish(result)
+
+    async def _answer_tools(self, run: RunResult, turn: _Turn) -> AsyncIterator[Message]:
+        """Run the tool calls of a reply that asked for them (none once the budget is spent, as the
+        CLI) and show each; their answers become the next request, or wait for the next prompt when
+        the turn stops here, and then ``run.reason`` says why."""
+        calls = [b for b in run.blocks if b.kind == "tool_use" and b.server_return is None]
+        spent = self._budget_spent()
+        results: list[ToolReturn | ToolDenial] = []
+        if spent:
+            results = [ToolDenial(b.tool_call_id, prices.BUDGET_SKIPPED_TOOL) for b in calls]
+        turn.hook_stopped = False
+        for block in [] if spent else calls:
+            async for message in self._answer_call(block, turn, results):
+                yield message
+        turn.state.parallel_calls += max(0, len(calls) - 1)
+        answer = ToolAnswers(tuple(results))
+        stop_now = self._stop_after_tools(turn, spent)
+        if self._interrupted or stop_now:
+            self._deferred = [answer]  # delivered with the next user message
+            run.reason = "cancelled" if self._interrupted else stop_now
+        else:
+            turn.request = [answer]
+
+    def _stop_after_tools(self, turn: _Turn, spent: bool) -> str:
+        """Why the turn ends on its tool results, with no further model call, else "": a spent budget,
+        a turn limit, a PostToolUse hook, or a StructuredOutput call that finished the turn."""
+        state = turn.state
+        stop_now = "max_budget" if spent else self._limit_reached(state)
+        if turn.hook_stopped:  # as the CLI: the turn ends on the tool result, no further model call
+            state.num_turns += 1  # the CLI counts the turn it did not start
+            stop_now = "tool_hook_stopped"
+        if state.structured is not None and state.structured.finished:
+            # as the CLI: the turn ends on the tool result, no further model call
+            state.num_turns += structured.TURN_AFTER_RESULT
+            stop_now = "structured_output" if state.structured.accepted else "structured_retries"
+        return stop_now
+
+    async def _answer_call(
+        self, block: Block, turn: _Turn, results: list[ToolReturn | ToolDenial]
+    ) -> AsyncIterator[Message]:
+        """Run one tool call and show it as the CLI does: its notices and forwarded messages, its
+        result, the notices after it, then any background work it launched; its answer joins
+        ``results``, with the notifications of background tasks that ended since the last one."""
+        outcome = await self._bounded_tool(block, turn.state)
+        for notice in (*outcome.notices, *outcome.messages):
+            yield notice
+        if outcome.interrupt:
+            self._interrupted = True
+        yield messages.tool_result(
+            block.tool_call_id, block.tool_name, outcome.content, outcome.is_error, outcome.structured
+        )
+        for notice in outcome.after:
+            yield notice
+        turn.hook_stopped = turn.hook_stopped or outcome.stop
+        told, self._tells = "".join(f"\n\n{t}" for t in self._tells), []  # as the CLI: after
+        if outcome.background is not None:  # it ended, with the next result or turn
+            async for message in outcome.background.run(outcome.background):
+                if isinstance(message, TaskNotificationMessage):
+                    self._told_run = message.data.get("run_id")
+                yield message
+            self._tells += outcome.background.tells
+        results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         """The prompt with the environment reminder in front, on a session's first turn and after a change."""
-        from .environment import Environment, environment_reminder
-
         cwd = _options.cwd_of(self.options)
         dirs = tuple(str(d) for d in self.options.add_dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
@@ -563,7 +603,7 @@ class Engine:
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
         model = cli_request.claude_model_of(self.model)
-        cli = await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
+        cli = await cli_request.cli_reminders(self._env(), model)
         # the deferred tools and the agent types, named once per conversation
         note = environment_reminder(env, cli, self.tools.reminders(cli) if first else ())
         if isinstance(content, str):
@@ -573,39 +613,29 @@ class Engine:
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult
     ) -> AsyncIterator[Message]:
-        """Send one request; fill ``run``; yield StreamEvents and AssistantMessages in partial mode."""
+        """Send one request; fill ``run``; yield StreamEvents and AssistantMessages in partial mode;
+        count the call in the turn's state and its cost in the session's ledger."""
         assert self.backend is not None and self.session is not None
         partial = self.options.include_partial_messages
-        stream = _PartialStream(self) if partial else None
+        stream = messages.PartialStream(self._stamp()) if partial else None
         if partial:  # as the CLI: each model request is announced in partial mode
-            yield self._system("status", status="requesting")
-        steps = 0
+            yield messages.system(self.session_id, "status", status="requesting")
         t0 = time.monotonic()
         try:
-            async for event in self.backend.run(
+            events = self.backend.run(
                 self.session,
                 request,
                 client_tools=self._client_tools(),
                 stream_tokens=partial,
                 deadline=state.deadline,
-            ):
-                if isinstance(event, RunStarted):
-                    self._current_run = event.run_id
-                elif isinstance(event, BlockFinished):
-                    run.blocks.append(event.block)
-                elif isinstance(event, RunStopped):
-                    run.reason = event.reason
-                elif isinstance(event, RunUsage):
-                    run.usage = event.usage
-                    self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
-                    steps += event.steps or 1
-                elif isinstance(event, StreamFailure):
-                    run.failure = event
+            )
+            async for event in events:
+                self._fold(event, run)
                 if stream is not None:
                     for message in stream.feed(event):
                         yield message
                     if isinstance(event, ToolAnswered):
-                        yield self._server_answer(event.block)
+                        yield messages.server_answer(event.block, self._offered)
         except ClaudeSDKError as exc:
             if isinstance(exc, LettaTimeoutError):  # the run may still finish on the server
                 self._cancelled_run = self._current_run
@@ -614,26 +644,28 @@ class Engine:
             # interrupt() closed the stream under us: the turn ends as cancelled
         finally:
             state.api_seconds += time.monotonic() - t0
-        if self._interrupted and run.reason != "requires_approval":
-            run.reason = "cancelled"
-        if not run.reason:
-            run.reason = "error" if run.failure is not None else "end_turn"
-        if run.failure is not None and run.failure.error_type == "llm_error" and run.reason == "error":
-            run.reason = "llm_api_error"
+        run.settle(self._interrupted)
         if stream is not None:
-            for message in stream.close(run):
+            for message in stream.close(run.reason, run.usage):
                 yield message
-        state.num_turns += max(steps, 1)
+        state.num_turns += max(run.steps, 1)
         state.usage = state.usage + run.usage
-        self._add_cost(run.usage)
+        self.ledger.add(self.model, run.usage)
+
+    def _fold(self, event: object, run: RunResult) -> None:
+        """Keep what a run's event says: the run's outcome, the run's id (for interrupt()) and the
+        context the last request used (for context_usage())."""
+        run.fold(event)
+        if isinstance(event, RunStarted):
+            self._current_run = event.run_id
+        elif isinstance(event, RunUsage):
+            self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
 
     def _mirror(self) -> TranscriptMirror | None:
         """The session's ``options.session_store`` mirror (None without a store), made on first use."""
         if self.options.session_store is None:
             return None
         if self._mirror_to is None or self._mirror_to.session_id != self.session_id:
-            from ..sessions import project_key_for_directory
-
             cwd = _options.cwd_of(self.options)
             self._mirror_to = TranscriptMirror(
                 self.options.session_store,
@@ -700,103 +732,25 @@ class Engine:
             tools = [*tools, structured.tool_spec(self.options.output_format)]
         return tools
 
-    def _server_answer(self, block: Block) -> UserMessage:
-        """The result of a call the server answered itself; a refused one as the CLI answers it."""
-        content, shown = block.server_return or "", block.server_return  # shown: tool_use_result
-        shown_any: Any
-        if block.refused_by_server:  # the model saw the server's words (see MIGRATING.md)
-            offered = [t["name"] for t in self._client_tools()]
-            content, shown = unoffered.no_such_tool(block.tool_name, offered)
-        elif block.server_error:
-            shown = f"Error: {content}"
-        shown_any = shown
-        return UserMessage(
-            content=[
-                ToolResultBlock(
-                    tool_use_id=block.tool_call_id,
-                    content=content,
-                    is_error=_result_flag(block.tool_name, block.server_error),
-                )
-            ],
-            uuid=str(uuid.uuid4()),
-            tool_use_result=shown_any,
-        )
+    def _offered(self) -> list[str]:
+        """The names of the tools offered to the model (what the CLI names when refusing a call)."""
+        return [t["name"] for t in self._client_tools()]
 
     def _limit_reached(self, state: TurnState) -> str:
         """The stop reason when max_turns or max_budget_usd forbid another model call, else ""."""
-        max_turns = self.options.max_turns
-        if max_turns is not None and state.num_turns >= max_turns:
-            return "max_steps"
-        return "max_budget" if self._budget_spent() else ""
+        return accounting.limit_reached(state, self.options.max_turns, self._budget_spent())
 
     def _budget_spent(self) -> bool:
         """Whether the session's cost has reached max_budget_usd."""
-        budget = self.options.max_budget_usd
-        return budget is not None and self.total_cost_usd >= budget
-
-    def _informational(self, text: str, *, level: str) -> SystemMessage:
-        """The CLI's ``system``/``informational`` notice."""
-        return self._system("informational", content=text, level=level)
-
-    def _system(self, subtype: str, **fields: Any) -> SystemMessage:
-        """A CLI ``system`` message of this session: its fields, then a new uuid and the session id."""
-        data = {"type": "system", "subtype": subtype, **fields}
-        return SystemMessage(
-            subtype=subtype, data=data | {"uuid": str(uuid.uuid4()), "session_id": self.session_id}
-        )
+        return self.ledger.budget_spent(self.options.max_budget_usd)
 
     def _env(self) -> dict[str, str]:
         """The session's environment as the CLI reads it: the process's, with ``options.env`` over it."""
         return {**os.environ, **self.options.env}
 
-    def _user_uuid_fields(self) -> dict[str, Any]:
-        """The running turn's user-message uuids as the CLI echoes them on its messages."""
-        return {
-            "user_message_uuid": self._user_uuids[-1] if self._user_uuids else None,
-            "user_message_uuids": list(self._user_uuids) or None,
-        }
-
-    def thinking_tokens(self, total: int, delta: int) -> SystemMessage:
-        """The CLI's progress notice while the model thinks (one before each thinking block)."""
-        return SystemMessage(
-            subtype="thinking_tokens",
-            data={
-                "type": "system",
-                "subtype": "thinking_tokens",
-                "estimated_tokens": total,
-                "estimated_tokens_delta": delta,
-                "session_id": self.session_id,
-                "uuid": str(uuid.uuid4()),
-            },
-        )
-
-    def assistant_message(self, block: Block, usage: Usage | None) -> AssistantMessage | None:
-        """The AssistantMessage of one finished block (None for an empty text block)."""
-        content: ContentBlock
-        if block.kind == "text":
-            if not block.text:
-                return None
-            content = TextBlock(text=block.text)
-        elif block.kind == "thinking":
-            content = ThinkingBlock(thinking=block.text, signature=block.signature or _signature(block.text))
-        else:
-            parsed, _ = block.tool_input()
-            shown = cli_facts.with_input_defaults(block.tool_name, parsed)
-            content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=shown)
-        return AssistantMessage(
-            content=[content],
-            model=self.model,
-            usage=usage.as_anthropic() if usage is not None else None,
-            message_id=block.message_id,
-            session_id=self.session_id,
-            uuid=str(uuid.uuid4()),
-            **self._user_uuid_fields(),
-        )
-
     async def _bounded_tool(self, block: Block, state: TurnState) -> ToolOutcome:
         """Run one tool call within what is left of the turn's time limit."""
-        left = math.inf if state.deadline is None else max(state.deadline - anyio.current_time(), 0.0)
-        with anyio.move_on_after(left) as scope:
+        with anyio.move_on_after(state.time_left()) as scope:
             return await self._run_tool(block, state)
         assert scope.cancelled_caught and self.backend is not None and self.session is not None
         raise self.backend.turn_timed_out(
@@ -804,6 +758,8 @@ class Engine:
         )
 
     async def _run_tool(self, block: Block, state: TurnState) -> ToolOutcome:
+        """Run one tool call: StructuredOutput here, any other on the tool host; journal what happened
+        and list a denial among the turn's permission denials."""
         parsed, error = block.tool_input()
         if error is not None:
             return ToolOutcome(f"Error: {error}", is_error=True, structured=f"Error: {error}")
@@ -829,37 +785,6 @@ class Engine:
             )
         return outcome
 
-    def _add_cost(self, usage: Usage) -> None:
-        if usage == Usage() and self.model not in self.model_usage:
-            return  # no model answered (an API error): Claude lists no model then
-        cost = self._prices.cost(self.model, usage)
-        entry = self.model_usage.setdefault(
-            self.model,
-            {
-                "inputTokens": 0,
-                "outputTokens": 0,
-                "cacheReadInputTokens": 0,
-                "cacheCreationInputTokens": 0,
-                "webSearchRequests": 0,
-                "costUSD": 0.0,
-                "contextWindow": mapping.context_window_for(self.model),
-                "maxOutputTokens": 0,
-                "thinkingTokens": 0,
-                "cacheCreationEphemeral5mInputTokens": 0,
-                "cacheCreationEphemeral1hInputTokens": 0,
-                "canonicalModel": self.model.rsplit("/", 1)[-1],
-                "provider": mapping.provider_type(self.model),
-            },
-        )
-        entry["thinkingTokens"] += usage.reasoning_tokens
-        entry["inputTokens"] += usage.input_tokens
-        entry["outputTokens"] += usage.output_tokens
-        entry["cacheReadInputTokens"] += usage.cache_read_input_tokens
-        entry["cacheCreationInputTokens"] += usage.cache_creation_input_tokens
-        entry["costUSD"] += cost.usd
-        entry["costBasis"] = cost.basis  # the CLI's: the latest request's
-        self.total_cost_usd += cost.usd
-
     def _api_error_text(self, failure: StreamFailure) -> str:
         """The CLI's words for a failed model call; its "gateway" is the Letta server."""
         detail = failure.provider_message or failure.detail or failure.message
@@ -869,229 +794,20 @@ class Engine:
         named = self._model_choice or self.options.model or self.model  # the model as the program named it
         return cli_facts.api_error_text(failure.http_status, detail, gateway, named)
 
-    def _retry(self, run: RunResult, state: TurnState) -> SystemMessage | None:
-        """An ``api_retry`` notice when the failed model call is one the CLI tries again, else None."""
-        failure = run.failure
-        if failure is None or run.blocks or self._interrupted:
-            state.retries = 0
-            return None
-        status = failure.http_status
-        limit = cli_facts.max_retries(self._env())
-        if status is None or not cli_facts.api_error_fact(status).retry or state.retries >= limit:
-            return None
-        state.retries += 1
-        state.num_turns = max(0, state.num_turns - 1)  # the CLI counts the call once, however tried
-        return self._retry_notice(failure, state.retries, limit, cli_facts.retry_delay_ms(state.retries))
-
-    def _retry_notice(self, failure: StreamFailure, attempt: int, limit: int, delay_ms: int) -> SystemMessage:
-        """The CLI's ``api_retry`` message, shown before a failed model call is tried again."""
-        status = failure.http_status
-        data = {
-            "type": "system",
-            "subtype": "api_retry",
-            "attempt": attempt,
-            "max_retries": limit,
-            "retry_delay_ms": delay_ms,
-            "error_status": status,
-            "error": cli_facts.api_error_fact(status).retry_error,
-            "session_id": self.session_id,
-            "uuid": str(uuid.uuid4()),
-        }
-        return SystemMessage(subtype="api_retry", data=data)
-
-    def _api_error_message(self, failure: StreamFailure) -> AssistantMessage:
-        return AssistantMessage(
-            content=[TextBlock(text=self._api_error_text(failure))],
-            model="<synthetic>",
-            error=mapping.assistant_error(failure.error_type, failure.http_status),  # type: ignore[arg-type]
-            usage=Usage().as_result_usage(),  # the CLI's synthetic messages carry its own usage shape
-            message_id=f"msg_{uuid.uuid4().hex[:24]}",
-            stop_reason="stop_sequence",
-            session_id=self.session_id,
-            uuid=str(uuid.uuid4()),
-        )
-
     def _result(
         self, reason: str, failure: StreamFailure | None, state: TurnState, note: str | None = None
     ) -> ResultMessage:
-        stop = stop_mapping(reason)
-        if failure is not None and not stop.is_error:
-            stop = mapping.UNKNOWN_STOP
-        errors: list[str] | None = None
-        turns_reported = state.num_turns + state.parallel_calls
-        result_text: str | None = None
-        api_status: int | None = None
-        if stop.api_error and failure is not None:
-            result_text = self._api_error_text(failure)
-            api_status = failure.http_status or 500
-        elif stop.subtype == "error_max_turns":
-            errors = [f"Reached maximum number of turns ({self.options.max_turns})"]
-            turns_reported += 1  # Claude counts the turn it refused to start
-        elif stop.subtype == "error_max_budget_usd":
-            errors = [f"Reached maximum budget (${self.options.max_budget_usd})"]
-        elif stop.subtype == "error_max_structured_output_retries" and state.structured is not None:
-            errors = [state.structured.exhausted_error()]
-        elif stop.is_error:
-            errors = [failure.message if failure is not None else f"Letta run stopped: {reason}"]
-        else:
-            result_text = note if note is not None else (state.last_text or "")
-        output: Any = None
-        if reason == "structured_output" and state.structured is not None:
-            output = state.structured.value
-            result_text = structured.as_result_text(output)
-        return ResultMessage(
-            subtype=stop.subtype,
-            duration_ms=int((time.monotonic() - state.started) * 1000),
-            duration_api_ms=int(state.api_seconds * 1000),
-            is_error=stop.is_error,
-            num_turns=turns_reported,
-            session_id=self.session_id,
-            stop_reason=stop.stop_reason,
-            total_cost_usd=self.total_cost_usd,
-            usage=state.usage.as_result_usage(),
-            result=result_text,
-            structured_output=output,
-            model_usage=dict(self.model_usage),  # type: ignore[arg-type]
-            permission_denials=list(state.permission_denials),
-            errors=errors,
-            api_error_status=api_status,
-            uuid=str(uuid.uuid4()),
-            terminal_reason=stop.terminal_reason,
-            origin=self._origin,  # type: ignore[arg-type]
-            **self._user_uuid_fields(),
+        """The turn's ResultMessage (see messages.result_message)."""
+        return messages.result_message(
+            self._stamp(),
+            reason,
+            failure,
+            state,
+            self.ledger,
+            self.options,
+            api_error_text=self._api_error_text(failure) if failure is not None else None,
+            note=note,
         )
-
-
-def _deadline(turn_timeout: float | None) -> float | None:
-    """When a turn starting now must end, in the event loop's clock (None: never)."""
-    return None if turn_timeout is None else anyio.current_time() + turn_timeout
-
-
-_BLOCK_START: dict[str, dict[str, Any]] = {
-    "text": {"type": "text", "text": ""},
-    "thinking": {"type": "thinking", "thinking": "", "signature": ""},
-}
-_DELTA_KEYS: dict[str, tuple[str, str]] = {
-    "text": ("text_delta", "text"),
-    "thinking": ("thinking_delta", "thinking"),
-    "tool_use": ("input_json_delta", "partial_json"),
-}
-
-
-class _PartialStream:
-    """Anthropic-style raw stream events for ``include_partial_messages``, built from Letta token deltas.
-
-    Each block's text arrives once as deltas; its complete AssistantMessage comes before its
-    ``content_block_stop``, as the Claude SDK orders them.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.started = False
-        self.indexes: dict[int, int] = {}
-        self.thinking_total = 0
-
-    def _event(self, event: dict[str, Any]) -> StreamEvent:
-        return StreamEvent(uuid=str(uuid.uuid4()), session_id=self.engine.session_id, event=event)
-
-    def _start(self, message_id: str) -> list[Message]:
-        if self.started:
-            return []
-        self.started = True
-        return [
-            self._event(
-                {
-                    "type": "message_start",
-                    "message": {
-                        "id": message_id,
-                        "type": "message",
-                        "role": "assistant",
-                        "model": self.engine.model,
-                        "content": [],
-                        "stop_reason": None,
-                        "stop_sequence": None,
-                        "usage": Usage().as_anthropic(),
-                    },
-                }
-            )
-        ]
-
-    def feed(self, event: object) -> list[Message]:
-        out: list[Message] = []
-        if isinstance(event, BlockStarted):
-            out += self._start(event.block.message_id)
-            index = self.indexes[event.index] = len(self.indexes)
-            block = event.block
-            start = _BLOCK_START.get(block.kind) or {
-                "type": "tool_use",
-                "id": block.tool_call_id,
-                "name": block.tool_name,
-                "input": {},
-            }
-            out.append(
-                self._event({"type": "content_block_start", "index": index, "content_block": dict(start)})
-            )
-        elif isinstance(event, BlockDelta):
-            kind, key = _DELTA_KEYS[event.block.kind]
-            if event.block.kind == "thinking":
-                delta = _estimate_tokens(event.delta)
-                self.thinking_total += delta
-                out.append(self.engine.thinking_tokens(self.thinking_total, delta))
-            out.append(
-                self._event(
-                    {
-                        "type": "content_block_delta",
-                        "index": self.indexes[event.index],
-                        "delta": {"type": kind, key: event.delta},
-                    }
-                )
-            )
-        elif isinstance(event, BlockFinished):
-            if event.block.kind == "thinking":  # as the Anthropic stream: the signature ends the block
-                signature = event.block.signature or _signature(event.block.text)
-                ended = {"type": "signature_delta", "signature": signature}
-                index = self.indexes[event.index]
-                out.append(self._event({"type": "content_block_delta", "index": index, "delta": ended}))
-            # as the CLI: a block's message carries the usage its message_start announced
-            message = self.engine.assistant_message(event.block, Usage())
-            if message is not None:
-                out.append(message)
-            out.append(self._event({"type": "content_block_stop", "index": self.indexes[event.index]}))
-        return out
-
-    def close(self, run: RunResult) -> list[Message]:
-        out = self._start("")
-        stop = "tool_use" if run.reason == "requires_approval" else "end_turn"
-        out.append(
-            self._event(
-                {
-                    "type": "message_delta",
-                    "delta": {"stop_reason": stop, "stop_sequence": None},
-                    "usage": {"output_tokens": run.usage.output_tokens},
-                }
-            )
-        )
-        out.append(self._event({"type": "message_stop"}))
-        return out
-
-
-def _result_flag(tool_name: str, is_error: bool) -> bool | None:
-    """``ToolResultBlock.is_error`` as the Claude CLI sets it: True, or False/None on success by tool."""
-    if is_error:
-        return True
-    return False if tool_name in mapping.TOOLS_MARKING_SUCCESS else None
-
-
-def _estimate_tokens(text: str) -> int:
-    """A rough token count (four characters a token), as the CLI's thinking estimate."""
-    return max(1, len(text) // 4)
-
-
-def _signature(thinking: str) -> str:
-    """A stable stand-in signature when the provider sent none (Claude's blocks always carry one)."""
-    import hashlib
-
-    return "letta_" + hashlib.sha256(thinking.encode()).hexdigest()[:32]
 
 
 def _for_model(outcome: ToolOutcome) -> str:
@@ -1104,14 +820,3 @@ def _as_text(content: str | list[dict[str, Any]]) -> str:
         return content
     parts = [str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"]
     return "\n".join(parts)
-
-
-def result_error(result: ResultMessage) -> ResultError:
-    """The ResultError the Claude SDK raises after yielding an error result from query()."""
-    data: dict[str, Any] = {"type": "result"}
-    for wire, attribute in cli_facts.RESULT_PAYLOAD_FIELDS.items():
-        value = getattr(result, attribute, None)
-        if value is not None:
-            data[wire] = value
-    text = "; ".join(result.errors or []) or (result.result or "").strip() or result.subtype
-    return ResultError(f"Claude Code returned an error result: {text}", data=data, exit_code=1)

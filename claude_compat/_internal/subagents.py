@@ -23,7 +23,6 @@ from ..types import (
     ClaudeAgentOptions,
     Message,
     ResultMessage,
-    SystemMessage,
     TaskNotificationMessage,
     TaskProgressMessage,
     TaskStartedMessage,
@@ -34,7 +33,7 @@ from ..types import (
     ToolUseBlock,
     UserMessage,
 )
-from . import cli_facts, setting_sources
+from . import cli_facts, messages, setting_sources
 from .cli_request import AGENT_TYPES_HEADER, CliReminders
 
 #: The ``task_type`` the CLI gives a subagent task.
@@ -392,25 +391,13 @@ class TaskMessages:
             "subagent_type": self.subagent_type,
             "description": self.description,
         }
-        data = {
-            "type": "system",
-            "subtype": "background_tasks_changed",
-            "tasks": [entry] if running else [],
-            "uuid": str(uuid.uuid4()),
-            "session_id": self.session_id,
-        }
-        return SystemMessage(subtype="background_tasks_changed", data=data)
+        return messages.system(self.session_id, "background_tasks_changed", tasks=[entry] if running else [])
 
     def _data(self, subtype: str, **fields: Any) -> dict[str, Any]:
-        return {
-            "type": "system",
-            "subtype": subtype,
-            "task_id": self.task_id,
-            "run_id": self.run_id,
-            **fields,
-            "uuid": str(uuid.uuid4()),
-            "session_id": self.session_id,
-        }
+        """A task message's payload: the task's ids, its fields, a new uuid and the session id."""
+        return messages.system_data(
+            self.session_id, subtype, task_id=self.task_id, run_id=self.run_id, **fields
+        )
 
     def usage(self) -> TaskUsage:
         return {

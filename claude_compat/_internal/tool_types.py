@@ -6,15 +6,15 @@ built-in tools all import it at module level, with no import cycle to dodge.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from ..types import Message, SystemMessage
+from ..types import ClaudeAgentOptions, Message, SystemMessage
 from . import unoffered
 from .cli_request import CliReminders
 
-__all__ = ["Background", "ToolCall", "ToolHost", "ToolOutcome"]
+__all__ = ["Background", "ToolCall", "ToolHost", "ToolHostFactory", "ToolOutcome"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,15 @@ class ToolHost:
         """Run one call; never raises (failures become error outcomes)."""
         content, shown = unoffered.no_such_tool(call.name, self.offered_names())
         return ToolOutcome(content, is_error=True, structured=shown)
+
+
+class ToolHostFactory(Protocol):
+    """Makes the tool host of a session from its options (``ClaudeToolHost`` is one).
+
+    Whoever starts an engine passes it in (the public entry points, and the tool host for the
+    subagents it starts), so the engine imports no tool host and a tool host may start engines.
+    """
+
+    def __call__(
+        self, options: ClaudeAgentOptions, *, cwd: str, ask_rules: Sequence[str] = ()
+    ) -> ToolHost: ...
