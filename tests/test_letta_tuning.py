@@ -7,6 +7,7 @@ letta 0.16.8 and its httpx); the launcher refuses to start when the installed co
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import re
 import sqlite3
@@ -83,6 +84,61 @@ def test_sequence_once_runs_the_statements_upstream_runs() -> None:
     assert "isinstance(obj, Message) and obj.sequence_id is None" in bulk
     assert "obj.sequence_id = start_sequence_id + i" in bulk
     assert "target.sequence_id = sequence_id" in one
+
+
+def _statements(text: str) -> list[str]:
+    """The code lines of a method: no decorators, signature, docstring, comments or blank lines."""
+    lines = []
+    body = text.split('"""')[2] if '"""' in text else text
+    for raw in body.splitlines():
+        line = raw.split("  #")[0].strip()
+        if line and not line.startswith(("#", "@", "import ")):
+            lines.append(line)
+    return lines
+
+
+def test_run_project_id_is_upstreams_create_run_but_for_the_agent_load() -> None:
+    upstream = quoted("letta.services.run_manager:RunManager.create_run")
+    replaced = [
+        "agent = await session.get(AgentModel, agent_id)",
+        "project_id = agent.project_id if agent else None",
+    ]
+    # the one use of the loaded agent: its project_id
+    assert [line for line in _statements(upstream) if re.search(r"\bagent\b", line)] == replaced
+    ours = {re.sub(r"\bm\.", "", line) for line in _statements(inspect.getsource(_tuning._apply_run_project_id))}
+    # every other statement of upstream's method is in the replacement, as upstream wrote it
+    missing = [line for line in _statements(upstream) if line not in replaced and line not in ours]
+    assert missing == []
+    assert "project_id = (await session.execute(project)).scalar_one_or_none()" in ours
+
+
+def test_run_metrics_columns_answers_the_two_listings_as_upstream_uses_them() -> None:
+    run = quoted("letta.services.run_manager:RunManager.update_run_by_id_async")
+    steps_call = "num_steps = len(await self.step_manager.list_steps_async(run_id=run_id, actor=actor))"
+    messages_call = "messages = await self.message_manager.list_messages(actor=actor, run_id=run_id)"
+    assert steps_call in run and messages_call in run
+    assert _tuning._COUNT_STEPS_CALL == {"run_id", "actor"} == _tuning._TOOL_NAMES_CALL
+    # the steps are only counted; of each message only tool_calls is read
+    after = run.split(messages_call)[1].split("async with db_registry.async_session()")[0]
+    assert re.findall(r"\bmessage\.\w+", after) == ["message.tool_calls", "message.tool_calls"]
+    uses = [line for line in _statements(run) if re.search(r"\bmessages\b(?!=)", line)]
+    assert uses == [messages_call, "for message in messages:"] and run.count("list_steps_async") == 1
+    # the filters and the limit the column queries repeat
+    steps = quoted("letta.services.step_manager:StepManager.list_steps_async")
+    assert f"limit: Optional[int] = {_tuning._LIST_LIMIT}," in steps
+    assert 'filter_kwargs = {"organization_id": actor.organization_id}' in steps
+    assert 'filter_kwargs["run_id"] = run_id' in steps and "actor=" not in steps.split("list_async(")[1]
+    messages = quoted("letta.services.message_manager:MessageManager.list_messages")
+    assert f"limit: Optional[int] = {_tuning._LIST_LIMIT}," in messages
+    for line in (
+        "query = select(MessageModel)",
+        "query = query.where(MessageModel.is_deleted == False)",
+        "query = query.where(MessageModel.run_id == run_id)",
+        "query = query.order_by(MessageModel.sequence_id.asc())",
+        "query = query.limit(limit)",
+        "messages = [msg.to_pydantic() for msg in results]",
+    ):
+        assert line in messages, line
 
 
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
