@@ -599,7 +599,8 @@ def _apply_run_metrics_columns(ctx: Context) -> str:
             .subquery()
         )
         async with db.db_registry.async_session() as session:
-            count = (await session.execute(sqlalchemy.select(sqlalchemy.func.count()).select_from(rows))).scalar_one()
+            counted = sqlalchemy.select(sqlalchemy.func.count()).select_from(rows)
+            count = (await session.execute(counted)).scalar_one()
         return [None] * int(count)  # the caller only takes len()
 
     @functools.wraps(list_messages)
@@ -620,7 +621,10 @@ def _apply_run_metrics_columns(ctx: Context) -> str:
     _mark_run_updates(run_manager.RunManager)
     _swap(step_manager.StepManager, "list_steps_async", counted_steps)
     _swap(message_manager.MessageManager, "list_messages", tool_calls_only)
-    return "a run update counts its steps and reads its messages' tool calls (was: full steps, messages, their steps and runs)"
+    return (
+        "a run update counts its steps and reads its messages' tool calls "
+        "(was: whole steps, messages, their steps and runs)"
+    )
 
 
 def _apply_run_project_id(ctx: Context) -> str:

@@ -105,7 +105,8 @@ def test_run_project_id_is_upstreams_create_run_but_for_the_agent_load() -> None
     ]
     # the one use of the loaded agent: its project_id
     assert [line for line in _statements(upstream) if re.search(r"\bagent\b", line)] == replaced
-    ours = {re.sub(r"\bm\.", "", line) for line in _statements(inspect.getsource(_tuning._apply_run_project_id))}
+    replacement = inspect.getsource(_tuning._apply_run_project_id)
+    ours = {re.sub(r"\bm\.", "", line) for line in _statements(replacement)}
     # every other statement of upstream's method is in the replacement, as upstream wrote it
     missing = [line for line in _statements(upstream) if line not in replaced and line not in ours]
     assert missing == []
@@ -436,3 +437,41 @@ def test_the_test_server_serves_on_uvloop_exactly_when_the_patch_is_on(
         here,
         "asyncio",
     )
+
+
+@pytest.mark.letta
+def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_them(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What run_project_id and run_metrics_columns answer for, seen through the API (same on stock)."""
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    events = send([{"role": "user", "content": "two"}])
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+
+    # one page each (iterating letta-client's pages re-requests the same page from this server)
+    runs = client.runs.list(conversation_id=conversation, order="asc", limit=10).items
+    assert [run.stop_reason for run in runs] == ["end_turn", "requires_approval", "end_turn"]
+    for run in runs:
+        assert run.agent_id == agent_id
+        steps = client.runs.steps.list(run.id, limit=10).items
+        for _ in range(200):  # the run's end is recorded after its stream closes
+            metrics = _get_json(f"{local_server.base_url}/v1/runs/{run.id}/metrics", 30, local_server.api_key)
+            if metrics.get("run_ns"):
+                break
+            time.sleep(0.05)
+        assert metrics["num_steps"] == len(steps) == 1, (metrics, steps)
+        assert metrics["agent_id"] == agent_id and metrics["run_ns"] > 0
+        assert metrics["tools_used"] is None  # a client tool has no tool id on the server
