@@ -69,10 +69,11 @@ def _model_ids(model_base_url: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def _scripted_model_process(port: int) -> Iterator[str]:
-    """``python -m claude_compat.testing serve`` in a subprocess; yields its base URL."""
+def _scripted_model_process(port: int, script: Path | None = None) -> Iterator[str]:
+    """``python -m claude_compat.testing serve`` (with ``--script``) in a subprocess; yields its base URL."""
+    extra = ["--script", str(script)] if script is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claude_compat.testing", "serve", "--port", str(port)],
+        [sys.executable, "-m", "claude_compat.testing", "serve", "--port", str(port), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -114,16 +115,19 @@ def _handle_for(letta_url: str, model_base_url: str, token: str | None) -> str:
 
 
 @contextlib.contextmanager
-def server_pair(args: argparse.Namespace) -> Iterator[Pair]:
-    """The pair the benchmark runs against, with claude-compat's environment pointed at it."""
+def server_pair(args: argparse.Namespace, script: Path | None = None) -> Iterator[Pair]:
+    """The pair the benchmark runs against, with claude-compat's environment pointed at it.
+
+    ``script`` (a scripted model's JSON rules) is given to a model this starts, not to a reused one.
+    """
     with contextlib.ExitStack() as stack:
         home = stack.enter_context(tempfile.TemporaryDirectory(prefix="cc-bench-"))
         if args.model_port:
             model_base_url = f"http://127.0.0.1:{args.model_port}/v1"
             if not _model_ids(model_base_url):
-                model_base_url = stack.enter_context(_scripted_model_process(args.model_port))
+                model_base_url = stack.enter_context(_scripted_model_process(args.model_port, script))
         else:
-            model_base_url = stack.enter_context(_scripted_model_process(0))
+            model_base_url = stack.enter_context(_scripted_model_process(0, script))
         started = False
         letta_key = os.environ.get("LETTA_API_KEY")  # a given server's token, if it wants one
         if args.letta_url:

@@ -9,6 +9,10 @@ scripted OpenAI-compatible model); only the module differs. Both models answer
            first AssistantMessage, and until the iterator ends (the CLI has exited / the session
            is closed)
   client   five turns in one ``ClaudeSDKClient``, connect to disconnect
+  tools    five turns in one ``ClaudeSDKClient``, each a client-side tool call (the model calls
+           ``Read`` on a file in the working directory, then answers), connect to disconnect;
+           both models follow the same JSON rules (skipped with ``--model-port``: a reused model
+           has not got them)
   memory   the real SDK's CLI process peak RSS per session (VmHWM of each child, sampled from
            /proc) versus claude-compat's client RSS growth per open session (N sessions held
            open in this process); the Letta server's own growth is reported apart (shared)
@@ -24,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import json
 import os
 import resource
 import subprocess
@@ -53,6 +58,7 @@ SYSTEM_PROMPT = "You are a benchmark agent. Answer briefly."
 TTFM_TARGET = 0.2
 RSS_TARGET = 0.1
 CLIENT_TURNS = 5
+TOOL_TURNS = 5
 KIB = 1024
 
 #: Printed under the figures: what each side's numbers contain.
@@ -69,11 +75,14 @@ INCLUDES = (
 # --- the scripted Anthropic API, in a subprocess ------------------------------------------------
 
 
-def _serve_anthropic() -> int:
-    """Child mode: serve the scripted Anthropic API (echo of the prompt) until stdin closes."""
+def _serve_anthropic(script: str | None) -> int:
+    """Child mode: serve the scripted Anthropic API (echo of the prompt, and the rules of
+    ``script`` first) until stdin closes."""
     from claude_compat.testing import AnthropicScriptedServer, ScriptedModel, Turn
 
     model = ScriptedModel("claude-sonnet-4-5")
+    if script:
+        model.load(script)
     model.default = lambda request: Turn(text=f"echo: {_prompt_of(request)}")
     server = AnthropicScriptedServer(model).start()
     print(server.base_url, flush=True)
@@ -111,10 +120,11 @@ def _prompt_of(request: Any) -> str:
 
 
 @contextlib.contextmanager
-def anthropic_fake() -> Iterator[str]:
+def anthropic_fake(script: Path | None) -> Iterator[str]:
     """Start the scripted Anthropic API in a subprocess; yields its base URL."""
+    extra = [str(script)] if script is not None else []
     proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve-anthropic"],
+        [sys.executable, str(Path(__file__).resolve()), "--serve-anthropic", *extra],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -133,6 +143,47 @@ def anthropic_fake() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# --- the tool session's script (both models) --------------------------------------------------
+
+
+def _tool_key(round_name: str, turn: int) -> str:
+    return f"r{round_name} t{turn}"
+
+
+def tool_prompt(work: Path, round_name: str, turn: int) -> str:
+    """The prompt of one tool turn: it names the file the model will Read."""
+    return f"tool {_tool_key(round_name, turn)}: read {_tool_file(work, round_name, turn)}"
+
+
+def _tool_file(work: Path, round_name: str, turn: int) -> Path:
+    return work / "cwd" / "files" / f"{_tool_key(round_name, turn).replace(' ', '-')}.txt"
+
+
+def tool_script(work: Path, rounds: int) -> Path:
+    """Write the files and the JSON rules: per turn, Read the turn's file, then answer ``done <key>``.
+
+    The answer's rule wants the turn's prompt and its file's content in the last tool result, so
+    the first request of a turn (whose last tool result is the previous turn's) gets the call.
+    """
+    from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+
+    model = ScriptedModel()
+    for round_name in ["w", *(str(r) for r in range(rounds))]:
+        for turn in range(TOOL_TURNS):
+            key = _tool_key(round_name, turn)
+            path = _tool_file(work, round_name, turn)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"content {key}.\n", encoding="utf-8")
+            asked = f"tool {key}:"
+            model.add_rule(Rule(Turn(text=f"done {key}"), last_user=asked, last_tool=f"content {key}\\."))
+            model.add_rule(
+                Rule(Turn(tool_calls=(ToolCall("Read", {"file_path": str(path)}),)), last_user=asked)
+            )
+    script = work / "tool-script.json"
+    script.write_text(json.dumps(model.to_json()), encoding="utf-8")
+    return script
 
 
 # --- /proc ------------------------------------------------------------------------------------------
@@ -262,6 +313,7 @@ class Samples:
 
     query: list[QueryRun] = field(default_factory=list)
     client: list[ClientRun] = field(default_factory=list)
+    tools: list[ClientRun] = field(default_factory=list)
 
 
 def _reply_text(message: Any) -> str:
@@ -316,8 +368,13 @@ async def one_query(side: Side, prompt: str, cpu: OtherCpu) -> QueryRun:
     return QueryRun(first, first_assistant, total, time.process_time() - self0, _diff(cpu.read(side), other0))
 
 
-async def client_turns(side: Side, prompts: Sequence[str], cpu: OtherCpu) -> ClientRun:
-    """Connect a ClaudeSDKClient, run the prompts one turn each, disconnect."""
+async def client_turns(
+    side: Side, prompts: Sequence[str], cpu: OtherCpu, answers: Sequence[str] | None = None
+) -> ClientRun:
+    """Connect a ClaudeSDKClient, run the prompts one turn each, disconnect.
+
+    The replies are checked: the echo of each prompt, or ``answers`` (the texts of the turns).
+    """
     other0, self0 = cpu.read(side), time.process_time()
     t0 = time.perf_counter()
     client = side.sdk.ClaudeSDKClient(side.options())
@@ -332,7 +389,7 @@ async def client_turns(side: Side, prompts: Sequence[str], cpu: OtherCpu) -> Cli
             await client.query(prompt)
             async for message in client.receive_response():
                 first = time.perf_counter() - t0 if first is None else first
-                if isinstance(message, side.sdk.AssistantMessage):
+                if isinstance(message, side.sdk.AssistantMessage) and _reply_text(message):
                     replies.append(_reply_text(message))
                 elif isinstance(message, side.sdk.ResultMessage) and message.is_error:
                     raise SystemExit(f"{side.label}: a turn failed: {message.subtype} {message.result}")
@@ -340,7 +397,10 @@ async def client_turns(side: Side, prompts: Sequence[str], cpu: OtherCpu) -> Cli
     finally:
         await client.disconnect()
     total = time.perf_counter() - t0
-    _check(side, replies, prompts)
+    if answers is None:
+        _check(side, replies, prompts)
+    elif list(replies) != list(answers):
+        raise SystemExit(f"{side.label} replied {list(replies)!r}, expected {list(answers)!r}")
     assert first is not None
     return ClientRun(connect, first, turns, total, time.process_time() - self0, _diff(cpu.read(side), other0))
 
@@ -476,12 +536,20 @@ class OpenTimer:
 # --- the run --------------------------------------------------------------------------------------
 
 
+async def tool_session(side: Side, work: Path, round_name: str, cpu: OtherCpu) -> ClientRun:
+    """A ClaudeSDKClient of TOOL_TURNS turns, each one Read of a file and an answer."""
+    prompts = [tool_prompt(work, round_name, t) for t in range(TOOL_TURNS)]
+    answers = [f"done {_tool_key(round_name, t)}" for t in range(TOOL_TURNS)]
+    return await client_turns(side, prompts, cpu, answers)
+
+
 async def run(args: argparse.Namespace, pair: _harness.Pair, anthropic_url: str, work: Path) -> int:
     """Warm both sides, run the interleaved rounds, measure memory, print the report."""
     home = work / "home"
     (home / ".claude").mkdir(parents=True, exist_ok=True)
     cwd = work / "cwd"
     cwd.mkdir(exist_ok=True)
+    tools = not args.model_port
     env = offline_claude_env(anthropic_url, home)
     real = Side("claude_agent_sdk", claude_agent_sdk, env, str(cwd))
     compat = Side("claude-compat", claude_compat, env, str(cwd))
@@ -494,6 +562,8 @@ async def run(args: argparse.Namespace, pair: _harness.Pair, anthropic_url: str,
         for side in (real, compat):  # warm-up: page cache for the CLI, the shared agent, imports
             await one_query(side, "warm-up", cpu)
             await client_turns(side, [f"warm-up {i}" for i in range(CLIENT_TURNS)], cpu)
+            if tools:
+                await tool_session(side, work, "w", cpu)
         timer.install()
         try:
             for r in range(args.rounds):
@@ -503,6 +573,9 @@ async def run(args: argparse.Namespace, pair: _harness.Pair, anthropic_url: str,
                 for side in reversed(order):
                     prompts = [f"round {r} turn {t}: hello" for t in range(CLIENT_TURNS)]
                     samples[side.label].client.append(await client_turns(side, prompts, cpu))
+                if tools:
+                    for side in order:
+                        samples[side.label].tools.append(await tool_session(side, work, str(r), cpu))
         finally:
             timer.restore()
     memory = await compat_memory(compat, args.sessions, server_pid)
@@ -590,6 +663,16 @@ def report(
         f"p50 {ttfm_c:.3f}"
     )
     print(f"ratio total time, {CLIENT_TURNS}-turn ClaudeSDKClient (connect … disconnect): p50 {total_c:.3f}")
+    if c.tools and r.tools:
+        total_t = _p50([x.total for x in c.tools]) / _p50([x.total for x in r.tools])
+        print(
+            f"ratio total time, a ClaudeSDKClient session of {TOOL_TURNS} tool calls (connect … disconnect): "
+            f"p50 {total_t:.3f}  (real {_ms(_p50([x.total for x in r.tools]))}, "
+            f"claude-compat {_ms(_p50([x.total for x in c.tools]))}; CPU of the CLI / Letta server "
+            f"{_cpu([x.cpu_other for x in r.tools])} / {_cpu([x.cpu_other for x in c.tools])})"
+        )
+    else:
+        print(f"(no session of {TOOL_TURNS} tool calls with --model-port: a reused model lacks its rules)")
     rss_ratio = max(memory.per_session, 0.0) / cli_hwm
     print(
         f"ratio RSS per session, claude-compat client growth / real CLI peak: {_small(rss_ratio)}  "
@@ -676,8 +759,8 @@ def report(
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, bring up the fakes and the server, run."""
-    if argv is None and sys.argv[1:] == ["--serve-anthropic"]:
-        return _serve_anthropic()
+    if argv is None and sys.argv[1:2] == ["--serve-anthropic"]:
+        return _serve_anthropic(sys.argv[2] if len(sys.argv) > 2 else None)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -692,8 +775,9 @@ def main(argv: list[str] | None = None) -> int:
         args.rounds, args.sessions = 2, 5
     with contextlib.ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="cc-vs-claude-")))
-        anthropic_url = stack.enter_context(anthropic_fake())
-        pair = stack.enter_context(_harness.server_pair(args))
+        script = None if args.model_port else tool_script(work, args.rounds)
+        anthropic_url = stack.enter_context(anthropic_fake(script))
+        pair = stack.enter_context(_harness.server_pair(args, script))
         return anyio.run(run, args, pair, anthropic_url, work, backend=args.backend)
 
 

@@ -7,6 +7,7 @@ letta 0.16.8 and its httpx); the launcher refuses to start when the installed co
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import os
 import re
 import sqlite3
@@ -83,6 +84,62 @@ def test_sequence_once_runs_the_statements_upstream_runs() -> None:
     assert "isinstance(obj, Message) and obj.sequence_id is None" in bulk
     assert "obj.sequence_id = start_sequence_id + i" in bulk
     assert "target.sequence_id = sequence_id" in one
+
+
+def _statements(text: str) -> list[str]:
+    """The code lines of a method: no decorators, signature, docstring, comments or blank lines."""
+    lines = []
+    body = text.split('"""')[2] if '"""' in text else text
+    for raw in body.splitlines():
+        line = raw.split("  #")[0].strip()
+        if line and not line.startswith(("#", "@", "import ")):
+            lines.append(line)
+    return lines
+
+
+def test_run_project_id_is_upstreams_create_run_but_for_the_agent_load() -> None:
+    upstream = quoted("letta.services.run_manager:RunManager.create_run")
+    replaced = [
+        "agent = await session.get(AgentModel, agent_id)",
+        "project_id = agent.project_id if agent else None",
+    ]
+    # the one use of the loaded agent: its project_id
+    assert [line for line in _statements(upstream) if re.search(r"\bagent\b", line)] == replaced
+    replacement = inspect.getsource(_tuning._apply_run_project_id)
+    ours = {re.sub(r"\bm\.", "", line) for line in _statements(replacement)}
+    # every other statement of upstream's method is in the replacement, as upstream wrote it
+    missing = [line for line in _statements(upstream) if line not in replaced and line not in ours]
+    assert missing == []
+    assert "project_id = (await session.execute(project)).scalar_one_or_none()" in ours
+
+
+def test_run_metrics_columns_answers_the_two_listings_as_upstream_uses_them() -> None:
+    run = quoted("letta.services.run_manager:RunManager.update_run_by_id_async")
+    steps_call = "num_steps = len(await self.step_manager.list_steps_async(run_id=run_id, actor=actor))"
+    messages_call = "messages = await self.message_manager.list_messages(actor=actor, run_id=run_id)"
+    assert steps_call in run and messages_call in run
+    assert _tuning._COUNT_STEPS_CALL == {"run_id", "actor"} == _tuning._TOOL_NAMES_CALL
+    # the steps are only counted; of each message only tool_calls is read
+    after = run.split(messages_call)[1].split("async with db_registry.async_session()")[0]
+    assert re.findall(r"\bmessage\.\w+", after) == ["message.tool_calls", "message.tool_calls"]
+    uses = [line for line in _statements(run) if re.search(r"\bmessages\b(?!=)", line)]
+    assert uses == [messages_call, "for message in messages:"] and run.count("list_steps_async") == 1
+    # the filters and the limit the column queries repeat
+    steps = quoted("letta.services.step_manager:StepManager.list_steps_async")
+    assert f"limit: Optional[int] = {_tuning._LIST_LIMIT}," in steps
+    assert 'filter_kwargs = {"organization_id": actor.organization_id}' in steps
+    assert 'filter_kwargs["run_id"] = run_id' in steps and "actor=" not in steps.split("list_async(")[1]
+    messages = quoted("letta.services.message_manager:MessageManager.list_messages")
+    assert f"limit: Optional[int] = {_tuning._LIST_LIMIT}," in messages
+    for line in (
+        "query = select(MessageModel)",
+        "query = query.where(MessageModel.is_deleted == False)",
+        "query = query.where(MessageModel.run_id == run_id)",
+        "query = query.order_by(MessageModel.sequence_id.asc())",
+        "query = query.limit(limit)",
+        "messages = [msg.to_pydantic() for msg in results]",
+    ):
+        assert line in messages, line
 
 
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
@@ -380,3 +437,41 @@ def test_the_test_server_serves_on_uvloop_exactly_when_the_patch_is_on(
         here,
         "asyncio",
     )
+
+
+@pytest.mark.letta
+def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_them(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What run_project_id and run_metrics_columns answer for, seen through the API (same on stock)."""
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    events = send([{"role": "user", "content": "two"}])
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+
+    # one page each (iterating letta-client's pages re-requests the same page from this server)
+    runs = client.runs.list(conversation_id=conversation, order="asc", limit=10).items
+    assert [run.stop_reason for run in runs] == ["end_turn", "requires_approval", "end_turn"]
+    for run in runs:
+        assert run.agent_id == agent_id
+        steps = client.runs.steps.list(run.id, limit=10).items
+        for _ in range(200):  # the run's end is recorded after its stream closes
+            metrics = _get_json(f"{local_server.base_url}/v1/runs/{run.id}/metrics", 30, local_server.api_key)
+            if metrics.get("run_ns"):
+                break
+            time.sleep(0.05)
+        assert metrics["num_steps"] == len(steps) == 1, (metrics, steps)
+        assert metrics["agent_id"] == agent_id and metrics["run_ns"] > 0
+        assert metrics["tools_used"] is None  # a client tool has no tool id on the server
