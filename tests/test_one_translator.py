@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from claude_compat import AssistantMessage, ClaudeAgentOptions, query
+from claude_compat import AssistantMessage, ClaudeAgentOptions, ResultMessage, query
 from claude_compat._internal.messages import PartialStream, Stamp, assistant_message
 from claude_compat._internal.session_history import render_messages
 from claude_compat.sessions import get_session_messages
@@ -65,7 +65,9 @@ async def test_history_shows_thinking_signatures_and_input_defaults_as_the_live_
     messages = [m async for m in query(prompt="Edit f.txt", options=options)]
 
     live = [wire(b) for m in messages if isinstance(m, AssistantMessage) for b in m.content]
-    history = get_session_messages(messages[-1].session_id)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage)
+    history = get_session_messages(result.session_id)
     shown = [b for m in history if m.type == "assistant" for b in m.message["content"]]
 
     assert [b["type"] for b in live] == ["thinking", "text", "tool_use", "text"]
