@@ -487,15 +487,12 @@ class PartialStream:
     def _block_finished(self, event: BlockFinished) -> list[Message]:
         out: list[Message] = []
         index = self.indexes[event.index]
-        if event.block.kind == "thinking":  # as the Anthropic stream: the signature ends the block
-            ended = {
-                "type": "signature_delta",
-                "signature": event.block.signature or signature(event.block.text),
-            }
+        content = block_content(event.block)
+        if content is not None and content["type"] == "thinking":  # as Anthropic: the signature ends it
+            ended = {"type": "signature_delta", "signature": content["signature"]}
             out.append(self._event({"type": "content_block_delta", "index": index, "delta": ended}))
-        if event.block.kind == "redacted_thinking":
-            start = block_content(event.block)
-            out.append(self._event({"type": "content_block_start", "index": index, "content_block": start}))
+        if content is not None and content["type"] == "redacted_thinking":  # its data comes in its start
+            out.append(self._event({"type": "content_block_start", "index": index, "content_block": content}))
         # as the CLI: a block's message carries the usage its message_start announced
         message = assistant_message(self.stamp, event.block, Usage())
         if message is not None:
