@@ -20,7 +20,8 @@ from typing import Any, Literal, Protocol, TypeVar
 
 from claude_compat.errors import ClaudeSDKError
 
-BlockKind = Literal["text", "thinking", "tool_use"]
+#: ``redacted_thinking``: reasoning the provider hid (its ``text`` is the opaque data it sent instead).
+BlockKind = Literal["text", "thinking", "redacted_thinking", "tool_use"]
 
 #: How a server's tool return starts when the model called a tool the agent does not offer.
 TOOL_CONSTRAINT_ERROR = "[ToolConstraintError]"

@@ -7,6 +7,7 @@ JSON arguments reassembled across token deltas, grouped by ``otid``.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,9 @@ __all__ = [
     "StreamFailure",
     "ToolAnswered",
     "Usage",
+    "message_blocks",
     "stop_mapping",
+    "tool_calls_of",
 ]
 
 
@@ -69,7 +72,7 @@ class RunTranslator:
             if isinstance(signature, str) and signature and self._current is not None:
                 self.blocks[self._current].signature = signature
         elif kind == "hidden_reasoning_message":
-            self._text(out, "thinking", event, str(event.get("hidden_reasoning") or ""))
+            self._text(out, "redacted_thinking", event, str(event.get("hidden_reasoning") or ""))
         elif kind == "assistant_message":
             self._text(out, "text", event, _content_text(event.get("content")))
         elif kind in ("approval_request_message", "tool_call_message"):
@@ -120,16 +123,8 @@ class RunTranslator:
             out.append(BlockDelta(idx, block, text))
 
     def _tools(self, out: list[Event], event: dict[str, Any]) -> None:
-        calls = event.get("tool_calls")
-        if isinstance(calls, dict):
-            calls = [calls]
-        if not calls:
-            single = event.get("tool_call")
-            calls = [single] if isinstance(single, dict) else []
         message_id = str(event.get("id") or "")
-        for call in calls:
-            if not isinstance(call, dict):
-                continue
+        for call in tool_calls_of(event):
             call_id = str(call.get("tool_call_id") or "")
             key = ("tool_use", call_id or message_id)
             idx = self._open.get(key)
@@ -142,6 +137,8 @@ class RunTranslator:
             if call.get("name") and not block.tool_name:
                 block.tool_name = str(call["name"])
             args = call.get("arguments")
+            if isinstance(args, dict):  # a stored call may hold its arguments parsed
+                args = json.dumps(args)
             if isinstance(args, str) and args:
                 block.arguments += args
                 out.append(BlockDelta(idx, block, args))
@@ -162,6 +159,26 @@ class RunTranslator:
             block.server_return = _content_text(answer.get("tool_return"))
             block.server_error = answer.get("status") == "error"
             out.append(ToolAnswered(idx, block))
+
+
+def tool_calls_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tool calls a Letta tool-call or approval-request message carries, live or stored:
+    its ``tool_calls`` (a list, or one call as a dict), else its single ``tool_call``."""
+    calls = message.get("tool_calls")
+    if isinstance(calls, dict):
+        calls = [calls]
+    if not calls or not isinstance(calls, list):
+        single = message.get("tool_call")
+        calls = [single] if isinstance(single, dict) else []
+    return [call for call in calls if isinstance(call, dict)]
+
+
+def message_blocks(message: dict[str, Any]) -> list[Block]:
+    """The blocks of one stored assistant-side Letta message, as the live run built them."""
+    translator = RunTranslator()
+    translator.feed(message)
+    translator.finish()
+    return translator.blocks
 
 
 def _content_text(content: Any) -> str:

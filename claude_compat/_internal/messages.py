@@ -157,21 +157,42 @@ def init_message(
     return SystemMessage(subtype="init", data=data)
 
 
+def block_content(block: Block) -> dict[str, Any] | None:
+    """One finished block as the CLI writes it, live and in its transcript (None for empty text):
+    a thinking block always signed, a tool call's input with the CLI's schema defaults filled."""
+    if block.kind == "text":
+        return {"type": "text", "text": block.text} if block.text else None
+    if block.kind == "thinking":
+        return {
+            "type": "thinking",
+            "thinking": block.text,
+            "signature": block.signature or signature(block.text),
+        }
+    if block.kind == "redacted_thinking":
+        return {"type": "redacted_thinking", "data": block.text}
+    parsed, _ = block.tool_input()
+    shown = cli_facts.with_input_defaults(block.tool_name, parsed)
+    return {"type": "tool_use", "id": block.tool_call_id, "name": block.tool_name, "input": shown}
+
+
+#: The content blocks the Claude SDK parses into its types on the live stream. It drops the others
+#: (a ``redacted_thinking`` block's message comes with empty content), which history still shows:
+#: the one place where a session's history and its live stream differ in the real SDK.
+_LIVE_TYPES: dict[str, Callable[[dict[str, Any]], ContentBlock]] = {
+    "text": lambda c: TextBlock(text=c["text"]),
+    "thinking": lambda c: ThinkingBlock(thinking=c["thinking"], signature=c["signature"]),
+    "tool_use": lambda c: ToolUseBlock(id=c["id"], name=c["name"], input=c["input"]),
+}
+
+
 def assistant_message(stamp: Stamp, block: Block, usage: Usage | None) -> AssistantMessage | None:
     """The AssistantMessage of one finished block (None for an empty text block)."""
-    content: ContentBlock
-    if block.kind == "text":
-        if not block.text:
-            return None
-        content = TextBlock(text=block.text)
-    elif block.kind == "thinking":
-        content = ThinkingBlock(thinking=block.text, signature=block.signature or signature(block.text))
-    else:
-        parsed, _ = block.tool_input()
-        shown = cli_facts.with_input_defaults(block.tool_name, parsed)
-        content = ToolUseBlock(id=block.tool_call_id, name=block.tool_name, input=shown)
+    content = block_content(block)
+    if content is None:
+        return None
+    typed = _LIVE_TYPES.get(content["type"])
     return AssistantMessage(
-        content=[content],
+        content=[typed(content)] if typed is not None else [],
         model=stamp.model,
         usage=usage.as_anthropic() if usage is not None else None,
         message_id=block.message_id,
@@ -435,6 +456,8 @@ class PartialStream:
         out = self._start(event.block.message_id)
         index = self.indexes[event.index] = len(self.indexes)
         block = event.block
+        if block.kind == "redacted_thinking":  # Anthropic sends its data whole in its start: at its end
+            return out
         start = _BLOCK_START.get(block.kind) or {
             "type": "tool_use",
             "id": block.tool_call_id,
@@ -446,6 +469,8 @@ class PartialStream:
 
     def _delta(self, event: BlockDelta) -> list[Message]:
         out: list[Message] = []
+        if event.block.kind not in _DELTA_KEYS:
+            return out
         kind, key = _DELTA_KEYS[event.block.kind]
         if event.block.kind == "thinking":
             delta = estimate_tokens(event.delta)
@@ -462,12 +487,12 @@ class PartialStream:
     def _block_finished(self, event: BlockFinished) -> list[Message]:
         out: list[Message] = []
         index = self.indexes[event.index]
-        if event.block.kind == "thinking":  # as the Anthropic stream: the signature ends the block
-            ended = {
-                "type": "signature_delta",
-                "signature": event.block.signature or signature(event.block.text),
-            }
+        content = block_content(event.block)
+        if content is not None and content["type"] == "thinking":  # as Anthropic: the signature ends it
+            ended = {"type": "signature_delta", "signature": content["signature"]}
             out.append(self._event({"type": "content_block_delta", "index": index, "delta": ended}))
+        if content is not None and content["type"] == "redacted_thinking":  # its data comes in its start
+            out.append(self._event({"type": "content_block_start", "index": index, "content_block": content}))
         # as the CLI: a block's message carries the usage its message_start announced
         message = assistant_message(self.stamp, event.block, Usage())
         if message is not None:

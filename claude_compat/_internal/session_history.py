@@ -22,8 +22,10 @@ from letta_backend.session_records import (
     readable_session,
     subagent_records,
 )
+from letta_backend.translate import message_blocks
 
 from ..types import SDKSessionInfo, SessionMessage
+from .messages import block_content
 from .transcripts import page
 
 if TYPE_CHECKING:
@@ -72,17 +74,6 @@ async def session_info(
     return session_info_of(record)
 
 
-def _tool_input(arguments: Any) -> dict[str, Any]:
-    """Letta tool-call arguments (JSON text or a dict) as a tool_use input object."""
-    if isinstance(arguments, dict):
-        return arguments
-    try:
-        parsed = json.loads(arguments) if isinstance(arguments, str) and arguments else {}
-    except ValueError:
-        return {"arguments": arguments}
-    return parsed if isinstance(parsed, dict) else {"arguments": parsed}
-
-
 #: The environment note the engine puts before a session's prompt (claude_compat._internal.environment):
 #: what the model was told, not what the user wrote, so session history leaves it out.
 _ENVIRONMENT_NOTE = re.compile(
@@ -115,36 +106,9 @@ def _user_blocks(content: Any) -> list[dict[str, Any]]:
 
 
 def _assistant_blocks(item: dict[str, Any]) -> list[dict[str, Any]]:
-    """The Anthropic content blocks of one assistant-side Letta message."""
-    kind = item.get("message_type")
-    if kind == "reasoning_message":
-        return [
-            {
-                "type": "thinking",
-                "thinking": item.get("reasoning", ""),
-                "signature": item.get("signature") or "",
-            }
-        ]
-    if kind == "hidden_reasoning_message":
-        return [{"type": "redacted_thinking", "data": item.get("hidden_reasoning") or ""}]
-    if kind == "assistant_message":
-        content = item.get("content")
-        if isinstance(content, str):
-            return [{"type": "text", "text": content}] if content else []
-        return [b for b in _user_blocks(content) if b["type"] == "text"]
-    calls = item.get("tool_calls")
-    if not isinstance(calls, list):
-        calls = [item.get("tool_call")] if isinstance(item.get("tool_call"), dict) else []
-    return [
-        {
-            "type": "tool_use",
-            "id": str(call.get("tool_call_id", "")),
-            "name": str(call.get("name", "")),
-            "input": _tool_input(call.get("arguments")),
-        }
-        for call in calls
-        if isinstance(call, dict)
-    ]
+    """The content blocks of one assistant-side Letta message: the live run's blocks, shown as the
+    CLI wrote them to its transcript (what the Claude SDK's history reads back)."""
+    return [content for block in message_blocks(item) if (content := block_content(block)) is not None]
 
 
 _ASSISTANT_KINDS = frozenset(
