@@ -73,7 +73,8 @@ async def test_history_shows_thinking_signatures_and_input_defaults_as_the_live_
     assert [b["type"] for b in live] == ["thinking", "text", "tool_use", "text"]
     assert live[0]["signature"]  # Letta stored none: both show the same stand-in
     assert live[2]["input"] == {**edit, "replace_all": False}
-    assert shown == live
+    assert list(live[2]["input"]) == ["replace_all", *edit]  # the CLI's order: defaults first
+    assert shown == live and list(shown[2]["input"]) == list(live[2]["input"])
 
 
 def test_hidden_reasoning_is_dropped_live_and_shown_in_history_as_the_real_sdk_does() -> None:

@@ -293,12 +293,12 @@ INPUT_DEFAULTS: dict[str, dict[str, object]] = {
 
 
 def with_input_defaults(tool_name: str, tool_input: dict[str, object]) -> dict[str, object]:
-    """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing (and
-    the fields the CLI derives for SendMessage, see send_message_fields)."""
-    missing = {k: v for k, v in INPUT_DEFAULTS.get(tool_name, {}).items() if k not in tool_input}
-    if tool_name == "SendMessage":
-        missing.update(send_message_fields(tool_input))
-    return {**tool_input, **missing} if missing else tool_input
+    """``tool_input`` with the CLI's schema defaults for ``tool_name`` added where missing, in front
+    as the CLI puts them (measured: Edit's input starts with ``replace_all``), and the fields the
+    CLI derives for SendMessage after it (see send_message_fields)."""
+    defaults = {k: v for k, v in INPUT_DEFAULTS.get(tool_name, {}).items() if k not in tool_input}
+    derived = send_message_fields(tool_input) if tool_name == "SendMessage" else {}
+    return {**defaults, **tool_input, **derived} if defaults or derived else tool_input
 
 
 def send_message_fields(tool_input: dict[str, object]) -> dict[str, object]:
