@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,12 +40,18 @@ __all__ = [
     "preset_prompt",
     "recorded_request",
     "reminders_of",
+    "skill_entries",
+    "skill_text",
 ]
 
 log = logging.getLogger("claude_compat")
 
 #: The first line of the CLI's reminder that lists the agent types (a short frame, kept as data).
 AGENT_TYPES_HEADER = "Available agent types for the Agent tool:"
+#: The first line of the CLI's reminder that lists the skills the Skill tool loads (a short frame).
+SKILLS_HEADER = "The following skills are available for use with the Skill tool:"
+#: The CLI's countdown of a task's token budget, in its reminders (see :func:`reminders_of`).
+TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
 
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
@@ -115,15 +122,19 @@ async def recorded_request(model: str | None = None, *, preset: bool = False) ->
     return body
 
 
-async def _record(model: str | None, preset: bool = False) -> dict[str, Any]:
+async def _record(
+    model: str | None, preset: bool = False, skill: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
+    With ``skill`` (a name and its arguments), the request after the model called the Skill tool so.
     A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
     (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
-    command = [sys.executable, "-m", __name__, model or "", *(["preset"] if preset else [])]
+    extra = ["preset"] if preset else ["skill", *skill] if skill is not None else []
+    command = [sys.executable, "-m", __name__, model or "", *extra]
     done = await anyio.run_process(command, check=False)
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
@@ -135,8 +146,11 @@ async def _record(model: str | None, preset: bool = False) -> dict[str, Any]:
     return body
 
 
-async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any]:
-    """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
+async def _record_here(
+    model: str | None, preset: bool = False, skill: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Run the real CLI once against a scripted API and return its first main-loop request, normalised
+    (with ``skill``: the request after one Skill call, which carries what the skill loaded)."""
     import claude_agent_sdk as sdk
 
     if sdk.__name__ != "claude_agent_sdk":  # an import hook maps the name to claude-compat here
@@ -144,10 +158,14 @@ async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any
             "claude_agent_sdk is mapped to claude-compat in this process; the real CLI cannot run"
         )
     from ..testing._anthropic import AnthropicScriptedServer
-    from ..testing._script import ScriptedModel
+    from ..testing._script import ScriptedModel, ToolCall, Turn
 
     server = AnthropicScriptedServer(ScriptedModel("recording")).start()
     try:
+        if skill is not None:
+            name, args = skill
+            call = {"skill": name, **({"args": args} if args else {})}
+            server.model.push(Turn(tool_calls=[ToolCall("Skill", call, id="toolu_recording")]))
         server.model.push("ok")
         with tempfile.TemporaryDirectory(prefix="claude-compat-record-") as tmp:
             home, work = Path(tmp) / "home", Path(tmp) / "work"
@@ -168,9 +186,9 @@ async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
-            if not main:
+            if len(main) < (2 if skill is not None else 1):
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
-            return _normalised(main[0], str(work))
+            return _normalised(main[-1 if skill is not None else 0], str(work))
     finally:
         server.stop()
 
@@ -228,6 +246,10 @@ class CliReminders:
     #: the CLI's line for each of its built-in agents in its agent-types reminder, and the text after the list
     agent_lines: dict[str, str] = field(default_factory=dict)
     agents_footer: str | None = None
+    #: the token budget the CLI counts down from in its ``<total_tokens>`` reminders (None: it sends none)
+    tokens_budget: int | None = None
+    #: the CLI's own (bundled) skills as its skills reminder lists them: each entry's text, by name
+    skill_entries: dict[str, str] = field(default_factory=dict)
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -261,6 +283,8 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
     )
     listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
+    skills = re.search(re.escape(SKILLS_HEADER) + r"\n\n(.*?)\n</system-reminder>", text, re.DOTALL)
+    budget = TOKENS_LEFT.search(text)
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
         model_line=model_line.group(0) if model_line else None,
@@ -269,7 +293,57 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
             line[2:].split(":", 1)[0]: line for line in listing.splitlines() if line.startswith("- ")
         },
         agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
+        tokens_budget=int(budget.group(1)) if budget else None,
+        skill_entries=skill_entries(skills.group(1)) if skills else {},
     )
+
+
+def skill_entries(listing: str) -> dict[str, str]:
+    """A skills listing's entries by name: each ``- name: description`` line with its continuation lines."""
+    entries: dict[str, str] = {}
+    name = ""
+    for line in listing.splitlines():
+        head = re.match(r"- ([^\s:]+(?::[^\s:]+)?): ", line)
+        if head:
+            name = head.group(1)
+            entries[name] = line
+        elif name:
+            entries[name] += "\n" + line
+    return entries
+
+
+async def skill_text(env: dict[str, str], name: str, args: str, model: str | None) -> str | None:
+    """What the CLI loads into the conversation when the model calls its own skill ``name`` with
+    ``args`` (``<cwd>`` for the working directory), recorded once per CLI version; None without the
+    real SDK, with the CLI's texts turned off, or when recording fails (said once)."""
+    version = cli_version()
+    if version is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    key = re.sub(r"[^A-Za-z0-9._-]", "_", f"{name}.{args}")[:80] + f".{zlib.crc32(args.encode()):08x}"
+    path = cache_path(version, model).with_name(f"skill.{key}.json")
+    if path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                body = await _record(model, skill=(name, args))
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        cached = {"text": _loaded_after_result(body)}
+        private_dir(path.parent)
+        write_private_text(path, json.dumps(cached, indent=1))
+    text = cached.get("text")
+    return text if isinstance(text, str) and text else None
+
+
+def _loaded_after_result(body: dict[str, Any]) -> str:
+    """The text parts that follow the last tool result of a request's last user message."""
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content")
+    parts = content if isinstance(content, list) else []
+    after = next((i + 1 for i in range(len(parts) - 1, -1, -1) if parts[i].get("type") == "tool_result"), 0)
+    return "\n\n".join(str(p.get("text", "")) for p in parts[after:] if p.get("type") == "text")
 
 
 def _say_failed(exc: Exception) -> None:
@@ -320,4 +394,5 @@ if __name__ == "__main__":  # the child of _record: print the recorded request a
     import sys
 
     wanted = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
-    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"])))
+    called = (sys.argv[3], sys.argv[4]) if sys.argv[2:3] == ["skill"] else None
+    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"], called)))

@@ -62,6 +62,7 @@ from ..types import (
 )
 from . import backends, cli_facts, cli_request, prices, setting_sources, structured, subagents, unoffered
 from . import options as _options
+from .environment import TokensLeft
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -135,6 +136,7 @@ class Engine:
         self._model_choice: str | None = None  # set_model's name; the CLI's words for a 404 use it
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
+        self._tokens_left = TokensLeft()  # the CLI's <total_tokens> countdown, for the models it sends one
         self._session_started = False
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
@@ -454,7 +456,11 @@ class Engine:
                                 yield message
                             told = "".join(f"\n\n{t}" for t in outcome.background.tells)
                         results.append(
-                            ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error)
+                            ToolReturn(
+                                block.tool_call_id,
+                                _for_model(outcome) + told + self._tokens_left.after_result(),
+                                outcome.is_error,
+                            )
                         )
                     state.parallel_calls += max(0, len(calls) - 1)
                     answer = ToolAnswers(tuple(results))
@@ -504,18 +510,17 @@ class Engine:
         dirs = tuple(str(d) for d in self.options.add_dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
-            return content
+            return _in_front(self._tokens_left.prompted(), content)
         first, self._told_environment = self._told_environment is None, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
         model = cli_request.claude_model_of(self.model)
         cli = await cli_request.cli_reminders({**os.environ, **self.options.env}, model)
-        # the deferred tools and the agent types, named once per conversation
-        note = environment_reminder(env, cli, self.tools.reminders(cli) if first else ())
-        if isinstance(content, str):
-            return f"{note}\n\n{content}"
-        return [{"type": "text", "text": note}, *content]
+        self._tokens_left.budget = cli.tokens_budget if cli is not None else None
+        self._tokens_left.prompted()
+        # the deferred tools, the agent types and the skills, named once per conversation
+        return _in_front(environment_reminder(env, cli, self.tools.reminders(cli) if first else ()), content)
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult
@@ -545,6 +550,11 @@ class Engine:
                 elif isinstance(event, RunUsage):
                     run.usage = event.usage
                     self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
+                    self._tokens_left.answered(
+                        event.usage.input_tokens,
+                        event.usage.output_tokens,
+                        event.usage.cache_read_input_tokens + event.usage.cache_creation_input_tokens,
+                    )
                     steps += event.steps or 1
                 elif isinstance(event, StreamFailure):
                     run.failure = event
@@ -1044,6 +1054,15 @@ def _signature(thinking: str) -> str:
 def _for_model(outcome: ToolOutcome) -> str:
     """The tool result the model reads: the content, then any note for the model (hook context)."""
     return "\n\n".join(t for t in (_as_text(outcome.content), outcome.model_note) if t)
+
+
+def _in_front(note: str, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """A prompt with ``note`` (reminders) in front of it."""
+    if not note:
+        return content
+    if isinstance(content, str):
+        return f"{note}\n\n{content}"
+    return [{"type": "text", "text": note}, *content]
 
 
 def _as_text(content: str | list[dict[str, Any]]) -> str:

@@ -37,6 +37,7 @@ from .builtins import (
     shown_name,
     shutdown,
 )
+from .builtins.skill import skills_reminder
 from .cli_request import CliReminders
 from .engine import Engine
 from .hooks import HookRunner
@@ -167,12 +168,19 @@ class ClaudeToolHost(ToolHost):
 
     def reminders(self, cli: CliReminders | None) -> list[str]:
         """What the model is told at the start of a session, in the CLI's order: the deferred tools
-        ToolSearch loads, then the agent types the Agent tool takes."""
+        ToolSearch loads, the agent types the Agent tool takes, the skills the Skill tool loads."""
         deferred = tool_search.reminder(self.deferred)
         agents = subagents.agent_types_reminder(self._agents, cli) if self._agents is not None else ""
+        skills = ""
+        if "Skill" in self.offered_names():
+            skills = skills_reminder(self.cwd, {**os.environ, **self.options.env}, cli)
         return [
             note
-            for note in (deferred, f"<system-reminder>\n{agents}\n</system-reminder>" if agents else "")
+            for note in (
+                deferred,
+                f"<system-reminder>\n{agents}\n</system-reminder>" if agents else "",
+                skills,
+            )
             if note
         ]
 
