@@ -39,9 +39,10 @@ NORMALISED: dict[str, str] = {
     "temperature": "a request naming no temperature is read as 1.0, the default of both the Anthropic "
     "and the OpenAI API (Letta always names one)",
     "tool results": "the <system-reminder> blocks that end a tool result (tokens left) are compared "
-    "apart from its text; text the CLI sends after a tool result in the same user turn (a skill's "
-    "instructions) is read as the end of the result's text, where claude-compat sends it; a result "
-    "in Letta's status/message/time JSON is read as its message and status",
+    "apart from its text (white space before them left out); text the CLI sends after a tool result "
+    "in the same user turn (a skill's instructions) is read as the end of the result's text, where "
+    "claude-compat sends it; a result in Letta's status/message/time JSON is read as its message and "
+    "status",
     "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
     "definitions there) and claude-compat's <functions> block of those definitions (then \"Tool "
     'loaded.") are read as the names of the tools they load',
@@ -92,7 +93,9 @@ def _result_view(
 ) -> ToolResultView:
     """A result as the model reads it: its text (then any text sent after it) and its trailing reminders."""
     body, reminders = _split_trailing(text)
-    return ToolResultView("\n\n".join([body, *after]) if after else body, is_error, wrapped, reminders)
+    if after:  # white space at the end of the last part reads as that before the reminders: none
+        body = "\n\n".join([body, *after]).rstrip() if reminders else "\n\n".join([body, *after])
+    return ToolResultView(body, is_error, wrapped, reminders)
 
 
 def _anthropic_results(messages: Sequence[Any]) -> dict[str, ToolResultView]:
