@@ -163,3 +163,60 @@ def test_a_users_skills_come_before_the_projects_and_a_name_is_kept_once(tmp_pat
     found = local_skills(work, {"HOME": str(home)})
     assert list(found) == ["greet", "mine", "plain"]
     assert found["greet"].description == "No frontmatter: the first line describes it."
+
+
+def _user_texts(body: dict[str, Any]) -> list[str]:
+    """The texts of each user turn of a request (tool results left out), one string a turn."""
+    out = []
+    for m in body["messages"]:
+        if m.get("role") != "user":
+            continue
+        content = m["content"]
+        parts = content if isinstance(content, list) else [{"type": "text", "text": content}]
+        out.append("".join(p.get("text", "") for p in parts if p.get("type") == "text"))
+    return out
+
+
+async def test_a_later_prompt_starts_the_token_count_again_as_the_cli_does(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat import ClaudeSDKClient
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    script = [
+        Turn(tool_calls=[ToolCall("Bash", {"command": "echo 1"}, id="toolu_b1")]),
+        Turn(text="one"),
+        Turn(text="two"),
+    ]
+    home, work = _dirs(tmp_path)
+    model = ScriptedModel(CLAUDE_MODEL).push(*script)
+    server = AnthropicScriptedServer(model).start()
+    try:
+        env = offline_claude_env(server.base_url, home)
+        options = sdk.ClaudeAgentOptions(
+            cwd=str(work), env=env, model=CLAUDE_MODEL, permission_mode="bypassPermissions"
+        )
+        async with sdk.ClaudeSDKClient(options) as client:
+            for prompt in ("first", "second"):
+                await client.query(prompt)
+                async for _ in client.receive_response():
+                    pass
+    finally:
+        server.stop()
+    cli_last = _user_texts(model.requests[-1].body)
+
+    claude_named.push(*script)
+    ours = ClaudeAgentOptions(cwd=str(work), permission_mode="bypassPermissions")
+    async with ClaudeSDKClient(ours) as client:
+        for prompt in ("first", "second"):
+            await client.query(prompt)
+            async for _ in client.receive_response():
+                pass
+    compat_last = [
+        str(m.get("content")) for m in claude_named.completions[-1].messages if m.get("role") == "user"
+    ]
+    # the second prompt: the whole budget again, in front of the prompt
+    assert cli_last[-1].startswith("<system-reminder>\n<total_tokens>15000000 tokens left")
+    assert compat_last[-1].replace("\n\n", "\n") == cli_last[-1].replace("\n\n", "\n")
