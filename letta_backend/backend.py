@@ -286,6 +286,7 @@ class LettaBackend:
                     cwd=spec.cwd or record.cwd,
                     model=record.model,
                     parent_session_id=record.session_id,
+                    subagent_id=(spec.subagent_of or (None, None))[1],  # a fork subagent's
                     fork_point=fork_point,
                     first_prompt=record.first_prompt,
                 )

@@ -548,6 +548,10 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 #: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
 CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Skill", "Write"})
 
+#: The Agent tool's subagent type that forks the calling agent (its conversation goes on in the
+#: subagent, in the background; offered with the CLI's Agent text only, see cli_request.fork_texts).
+FORK_AGENT = "fork"
+
 # --- skills (the Skill tool) --------------------------------------------------------------------
 
 #: A skill is a folder holding this file; the project's skills are under this folder of the cwd

@@ -30,6 +30,7 @@ from .._private_files import private_dir, write_private_text
 __all__ = [
     "CWD",
     "CliReminders",
+    "ForkTexts",
     "DATE",
     "TEXTS_ENV",
     "cache_path",
@@ -37,6 +38,7 @@ __all__ = [
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
+    "fork_texts",
     "preset_prompt",
     "recorded_request",
     "reminders_of",
@@ -123,17 +125,18 @@ async def recorded_request(model: str | None = None, *, preset: bool = False) ->
 
 
 async def _record(
-    model: str | None, preset: bool = False, skill: tuple[str, str] | None = None
+    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
-    With ``skill`` (a name and its arguments), the request after the model called the Skill tool so.
+    With ``call`` (a tool's name and input), the CLI's second request, made after the model's first
+    answer called that tool (a Skill call: what the skill loaded; an Agent fork: the fork's first).
     A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
     (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
-    extra = ["preset"] if preset else ["skill", *skill] if skill is not None else []
+    extra = ["preset"] if preset else ["call", call[0], json.dumps(call[1])] if call is not None else []
     command = [sys.executable, "-m", __name__, model or "", *extra]
     done = await anyio.run_process(command, check=False)
     if done.returncode != 0:
@@ -147,10 +150,10 @@ async def _record(
 
 
 async def _record_here(
-    model: str | None, preset: bool = False, skill: tuple[str, str] | None = None
+    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised
-    (with ``skill``: the request after one Skill call, which carries what the skill loaded)."""
+    (with ``call``: its second, after the model called that tool; see :func:`_record`)."""
     import claude_agent_sdk as sdk
 
     if sdk.__name__ != "claude_agent_sdk":  # an import hook maps the name to claude-compat here
@@ -162,10 +165,8 @@ async def _record_here(
 
     server = AnthropicScriptedServer(ScriptedModel("recording")).start()
     try:
-        if skill is not None:
-            name, args = skill
-            call = {"skill": name, **({"args": args} if args else {})}
-            server.model.push(Turn(tool_calls=[ToolCall("Skill", call, id="toolu_recording")]))
+        if call is not None:
+            server.model.push(Turn(tool_calls=[ToolCall(call[0], call[1], id="toolu_recording")]), "ok")
         server.model.push("ok")
         with tempfile.TemporaryDirectory(prefix="claude-compat-record-") as tmp:
             home, work = Path(tmp) / "home", Path(tmp) / "work"
@@ -186,9 +187,11 @@ async def _record_here(
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
-            if len(main) < (2 if skill is not None else 1):
+            if call is not None:  # the request that carries text after the call's result, else the next
+                main = [b for b in main[1:] if _loaded_after_result(b)] or main[1:]
+            if not main:
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
-            return _normalised(main[-1 if skill is not None else 0], str(work))
+            return _normalised(main[0], str(work))
     finally:
         server.stop()
 
@@ -326,7 +329,9 @@ async def skill_text(env: dict[str, str], name: str, args: str, model: str | Non
     else:
         try:
             with anyio.fail_after(_RECORD_TIMEOUT_S):
-                body = await _record(model, skill=(name, args))
+                body = await _record(
+                    model, call=("Skill", {"skill": name, **({"args": args} if args else {})})
+                )
         except Exception as exc:
             _say_failed(exc)
             return None
@@ -335,6 +340,65 @@ async def skill_text(env: dict[str, str], name: str, args: str, model: str | Non
         write_private_text(path, json.dumps(cached, indent=1))
     text = cached.get("text")
     return text if isinstance(text, str) and text else None
+
+
+#: What a fork's recorded directive is, to be found again in its prompt.
+_FORK_DIRECTIVE = "<directive>"
+
+
+@dataclass(frozen=True)
+class ForkTexts:
+    """What the CLI's fork reads first: its Agent call's result, then its prompt around the directive."""
+
+    answer: str
+    prompt: str  # with ``{directive}`` where the call's prompt goes
+
+    def prompt_for(self, directive: str) -> str:
+        return self.prompt.replace("{directive}", directive)
+
+
+async def fork_texts(env: dict[str, str], model: str | None) -> ForkTexts | None:
+    """The texts the CLI's fork subagent starts from (see :class:`ForkTexts`), recorded once per CLI
+    version; None without the real SDK, with the CLI's texts turned off, or when recording fails."""
+    version = cli_version()
+    if version is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    path = cache_path(version, model).with_name("fork.json")
+    if path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        call = {"description": "recording", "prompt": _FORK_DIRECTIVE, "subagent_type": "fork"}
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                body = await _record(model, call=("Agent", call))
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        last = (body.get("messages") or [{}])[-1].get("content")
+        parts = last if isinstance(last, list) else []
+        answer = _text_of(parts[0].get("content")) if parts and parts[0].get("type") == "tool_result" else ""
+        prompt = _loaded_after_result(body)
+        cached = {"answer": answer, "prompt": prompt.replace(_FORK_DIRECTIVE, "{directive}")}
+        if "{directive}" in cached["prompt"]:  # kept only when the fork's request was recorded
+            private_dir(path.parent)
+            write_private_text(path, json.dumps(cached, indent=1))
+    answer, prompt = cached.get("answer"), cached.get("prompt")
+    if (
+        not isinstance(answer, str)
+        or not isinstance(prompt, str)
+        or "{directive}" not in prompt
+        or not answer
+    ):
+        return None
+    return ForkTexts(answer, prompt)
+
+
+def _text_of(content: Any) -> str:
+    """A tool result's text (a string, or its text parts joined)."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text")
 
 
 def _loaded_after_result(body: dict[str, Any]) -> str:
@@ -394,5 +458,5 @@ if __name__ == "__main__":  # the child of _record: print the recorded request a
     import sys
 
     wanted = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
-    called = (sys.argv[3], sys.argv[4]) if sys.argv[2:3] == ["skill"] else None
+    called = (sys.argv[3], json.loads(sys.argv[4])) if sys.argv[2:3] == ["call"] else None
     print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"], called)))

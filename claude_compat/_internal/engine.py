@@ -137,6 +137,7 @@ class Engine:
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._tokens_left = TokensLeft()  # the CLI's <total_tokens> countdown, for the models it sends one
+        self._forked = False  # a fork of the parent's conversation, not prompted yet (see start_forked)
         self._session_started = False
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
@@ -153,6 +154,13 @@ class Engine:
         backend, session = self.backend, self.session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
         await self.tools.open(self.session.session_id, self.session.model_handle)
+
+    def start_forked(self, call_id: str, answer: str) -> None:
+        """This session is a copy of its parent's, taken while the parent's ``call_id`` waits for its
+        result (the CLI's fork): the first prompt goes with ``answer`` to that call, without the
+        environment reminders (the copied history has the parent's)."""
+        self._deferred = [ToolAnswers((ToolReturn(call_id, answer, False),))]
+        self._forked = True
 
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
@@ -511,6 +519,9 @@ class Engine:
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
             return _in_front(self._tokens_left.prompted(), content)
+        if self._forked:
+            self._forked, self._told_environment = False, key
+            return content
         first, self._told_environment = self._told_environment is None, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)

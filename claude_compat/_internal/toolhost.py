@@ -79,6 +79,7 @@ class ClaudeToolHost(ToolHost):
         self._status: list[dict[str, Any]] = []
         self._schema_noted: set[str] = set()  # MCP tools whose error already carried the schema note
         self._subagents: dict[str, _Subagent] = {}  # by agentId: those SendMessage can continue
+        self._fork: cli_request.ForkTexts | None = None  # the CLI's fork texts, when forks are offered
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
 
@@ -114,6 +115,11 @@ class ClaudeToolHost(ToolHost):
         cli_texts = await cli_request.cli_tool_texts(
             {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
         )
+        if agent_spec and "Agent" in cli_texts:  # the CLI's Agent text offers forks: with them only
+            env = {**os.environ, **self.options.env}
+            self._fork = await cli_request.fork_texts(env, cli_request.claude_model_of(model_handle))
+            if self._fork is not None:
+                agent_spec[0] = {**agent_spec[0], **cli_texts["Agent"]}
         self._specs = (
             agent_spec
             + [
@@ -447,6 +453,8 @@ class ClaudeToolHost(ToolHost):
         hand-back is the result), or launched in the background as the CLI does by default."""
         assert self._agents is not None and self.hooks is not None
         kind = str(tool_input.get("subagent_type") or subagents.DEFAULT_AGENT)
+        if kind == cli_facts.FORK_AGENT and self._fork is not None:
+            return await self._run_fork(tool_use_id, tool_input, self._fork)
         definition = self._agents.get(kind)
         if definition is None:
             names = ", ".join(subagents.listed_names(self._agents))
@@ -537,6 +545,68 @@ class ClaudeToolHost(ToolHost):
             is_error=False,
             structured=report.structured,
             messages=tuple(forwarded),
+        )
+
+    async def _run_fork(
+        self, tool_use_id: str, tool_input: dict[str, Any], texts: cli_request.ForkTexts
+    ) -> ToolOutcome:
+        """The CLI's fork: a background subagent on a copy of this conversation, taken while this
+        Agent call waits, on the session's own options (model, effort, tools); in the copy the call
+        is answered with the CLI's words and the fork reads its instructions and the directive."""
+        assert self.hooks is not None
+        directive = str(tool_input.get("prompt") or "")
+        task = subagents.TaskMessages(
+            self.session_id,
+            tool_use_id,
+            str(tool_input.get("description") or ""),
+            cli_facts.FORK_AGENT,
+            subagents.task_output_dir(self.cwd, self.session_id),
+            background=True,
+        )
+        agent_id = task.task_id
+        await self.hooks.run(
+            "SubagentStart",
+            {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": cli_facts.FORK_AGENT},
+        )
+        options = dataclasses.replace(
+            self.options,
+            resume=self.session_id,
+            fork_session=True,
+            continue_conversation=False,
+            session_id=None,
+            include_partial_messages=False,
+            output_format=None,
+        )
+        child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
+        sub = _Subagent(child, task, cli_facts.FORK_AGENT, tool_use_id, os.urandom(3).hex())
+        forwarded: list[Message] = task.started_messages(directive)
+        try:
+            await child.open(first_prompt=directive)
+        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            await child.aclose()
+            problem = f"Error: the subagent could not run: {exc}"
+            forwarded += task.finished_messages(problem, failed=True)
+            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
+        child.start_forked(tool_use_id, texts.answer)
+        self._subagents[agent_id] = sub
+        text = cli_facts.ASYNC_LAUNCHED.format(agent_id=agent_id, output_file=task.output_file)
+        launched = {
+            "isAsync": True,
+            "status": "async_launched",
+            "agentId": agent_id,
+            "description": task.description,
+            "resolvedModel": child.model,
+            "prompt": directive,
+            "outputFile": task.output_file,
+            "canReadOutputFile": True,
+            "canContinueAgent": cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names(),
+        }
+        prompt = texts.prompt_for(directive)
+        return ToolOutcome(
+            [{"type": "text", "text": text}],
+            structured=launched,
+            messages=tuple(forwarded),
+            background=Background(lambda work: self._in_background(sub, prompt, work)),
         )
 
     async def _drive(self, sub: _Subagent, prompt: str, collected: list[Message]) -> AsyncIterator[Message]:
