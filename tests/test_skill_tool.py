@@ -220,3 +220,21 @@ async def test_a_later_prompt_starts_the_token_count_again_as_the_cli_does(
     # the second prompt: the whole budget again, in front of the prompt
     assert cli_last[-1].startswith("<system-reminder>\n<total_tokens>15000000 tokens left")
     assert compat_last[-1].replace("\n\n", "\n") == cli_last[-1].replace("\n\n", "\n")
+
+
+async def test_without_the_real_sdk_a_users_skill_loads_and_the_clis_own_are_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claude_compat._internal.builtins import BUILTIN_TOOLS, ToolContext
+
+    monkeypatch.setattr(cli_request, "cli_version", lambda: None)
+    home, work = _dirs(tmp_path)
+    ctx = ToolContext(cwd=work, add_dirs=[], env={"HOME": str(home)}, session_id="s")
+    skill = BUILTIN_TOOLS["Skill"]
+    loaded = await skill.run({"skill": "greet", "args": "a wave"}, ctx)
+    assert (loaded.content, loaded.is_error) == ("Launching skill: greet", False)
+    assert loaded.model_note.endswith("# Greet\n\nSay hi with a wave.\n")
+    assert isinstance(loaded.after[0], UserMessage) and loaded.after[0].content[0].text == loaded.model_note
+    unknown = await skill.run({"skill": "init"}, ctx)
+    assert unknown.is_error and unknown.content == "<tool_use_error>Unknown skill: init</tool_use_error>"
+    assert await cli_request.fork_texts({}, None) is None
