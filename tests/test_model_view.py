@@ -205,3 +205,25 @@ def test_a_toolsearch_result_reads_as_the_tools_it_loads_on_both_sides() -> None
     assert a.text == b.text == "loads WebFetch, NotebookEdit"
     compat["messages"][-1]["content"] = "<functions>\nnot a definition\n</functions>"
     assert from_openai(compat).tool_results["t1"].text == "<functions>\nnot a definition\n</functions>"
+
+
+def test_a_tool_search_result_reads_alike_with_the_clis_loaded_note_and_reminder_in_parts_after_it() -> None:
+    reminder = "<system-reminder>\n<total_tokens>7 tokens left</total_tokens>\n</system-reminder>"
+    claude, compat = _claude(), _compat()
+    loads = {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "content": [{"type": "tool_reference", "tool_name": "WebFetch"}],
+    }
+    claude["messages"].append(
+        {
+            "role": "user",
+            "content": [loads, {"type": "text", "text": "Tool loaded."}, {"type": "text", "text": reminder}],
+        }
+    )
+    function = json.dumps({"name": "WebFetch", "description": "d", "parameters": {}})
+    said = f"<functions>\n<function>{function}</function>\n</functions>\n\nTool loaded.\n\n{reminder}"
+    compat["messages"].append({"role": "tool", "tool_call_id": "t1", "content": said})
+    seen = from_anthropic(claude).tool_results["t1"]
+    assert (seen.text, seen.reminders) == ("loads WebFetch", ("<total_tokens>7 tokens left</total_tokens>",))
+    assert [d for d in compare_views(from_anthropic(claude), from_openai(compat)) if "result" in d.key] == []

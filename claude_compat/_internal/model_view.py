@@ -44,8 +44,8 @@ NORMALISED: dict[str, str] = {
     "claude-compat sends it; a result in Letta's status/message/time JSON is read as its message and "
     "status",
     "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
-    "definitions there) and claude-compat's <functions> block of those definitions (then \"Tool "
-    'loaded.") are read as the names of the tools they load',
+    "definitions there) and claude-compat's <functions> block of those definitions, each followed "
+    'by "Tool loaded.", are read as the names of the tools they load',
     "tools not run": "the CLI's tools claude-compat does not run (ListAgents, Workflow, "
     "ScheduleWakeup, ReportFindings, Cron*, worktrees, Monitor, the task list; see MIGRATING.md) and "
     "its DeferredToolPlaceholder are left out of the tools and of the deferred-tools reminder",
@@ -65,9 +65,12 @@ _FUNCTIONS = re.compile(
 )
 
 
+_LOADS = "loads "
+
+
 def _loaded_names(names: Sequence[str]) -> str:
     """How a result that loads tools reads in the view (see NORMALISED)."""
-    return "loads " + ", ".join(names)
+    return _LOADS + ", ".join(names)
 
 
 def _anthropic_result(content: Any) -> str:
@@ -91,10 +94,17 @@ def _split_trailing(text: str) -> tuple[str, tuple[str, ...]]:
 def _result_view(
     text: str, is_error: bool, after: Sequence[str] = (), *, wrapped: bool = False
 ) -> ToolResultView:
-    """A result as the model reads it: its text (then any text sent after it) and its trailing reminders."""
+    """A result as the model reads it: its text (then any text sent after it) and the reminders that
+    end it (in the result's own text or in a part after it)."""
     body, reminders = _split_trailing(text)
-    if after:  # white space at the end of the last part reads as that before the reminders: none
-        body = "\n\n".join([body, *after]).rstrip() if reminders else "\n\n".join([body, *after])
+    if after:
+        joined, later = _split_trailing("\n\n".join([body, *after]))
+        # white space at the end of the last part reads as that before the reminders: none
+        body, reminders = (joined.rstrip(), (*reminders, *later)) if reminders or later else (joined, ())
+    if body.startswith(_LOADS):  # the CLI's "Tool loaded." after tools it loads: read as the load itself
+        from . import cli_facts
+
+        body = body.removesuffix(f"\n\n{cli_facts.TOOL_SEARCH_LOADED}")
     return ToolResultView(body, is_error, wrapped, reminders)
 
 
