@@ -135,7 +135,12 @@ class ClaudeSDKClient:
         """Run queued turns and yield every message, waiting for the next query() when idle."""
         engine = self._require()
         while True:
-            turn = await self._next_turn()
+            pending = engine.notification_prompt()  # as the CLI: a background task that ended goes first
+            turn: TurnPrompt | None = None
+            if pending is not None:
+                turn = TurnPrompt(content=pending[0], origin=pending[1])
+            else:
+                turn = await self._next_turn()
             if turn is None:
                 return
             self._running = True

@@ -36,10 +36,17 @@ async def query(
                 await engine.open(first_prompt=one.content if isinstance(one.content, str) else None)
                 opened = True
             turn = turn_prompt([one])
-            async for message in engine.turn(turn.content, user_uuids=turn.uuids, origin=turn.origin):
+            one_shot = isinstance(prompt, str)  # as the CLI: its input ends with the prompt
+            turns = engine.turn(turn.content, user_uuids=turn.uuids, origin=turn.origin, last=one_shot)
+            async for message in turns:
                 if isinstance(message, ResultMessage):
                     last = message
                 yield message
+            while (pending := engine.notification_prompt()) is not None:  # background tasks that ended
+                async for message in engine.turn(pending[0], origin=pending[1]):
+                    if isinstance(message, ResultMessage):
+                        last = message
+                    yield message
     finally:
         await engine.aclose()
     if last is not None and last.is_error:

@@ -58,6 +58,11 @@ class Session:
     async def stream(self) -> AsyncIterator[Message]:
         """Yield the messages of the queued turn(s); ends after the last ResultMessage."""
         while self._pending and self._engine is not None:
+            told = self._engine.notification_prompt()  # as the CLI: a background task that ended goes first
+            if told is not None:
+                async for message in self._engine.turn(told[0], origin=told[1]):
+                    yield message
+                continue
             content = self._pending.pop(0)
             async for message in self._engine.turn(content):
                 yield message

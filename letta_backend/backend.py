@@ -6,6 +6,7 @@ events of :mod:`claude_compat._backend`, which :mod:`letta_backend.translate` ma
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -22,6 +23,7 @@ from claude_compat.errors import LettaTimeoutError, SessionBusyError, SessionNot
 
 from . import agents, claude_import, conversations, leases, mapping
 from .client import Connection, check_health, make_client, map_error, resolve_connection
+from .forking import fork_conversation, fork_record
 from .letta_registry import open_registry, registry_kind
 from .registry import (
     JournalEntry,
@@ -31,7 +33,6 @@ from .registry import (
     SessionRegistry,
     default_registry,
 )
-from .sessions_store import fork_conversation_at
 from .text import well_formed
 from .timeouts import Stalled, Timeouts, next_wait, stall_error
 from .translate import RunTranslator
@@ -260,35 +261,19 @@ class LettaBackend:
         record = await self._lookup(spec)
         if record is None:  # as the Claude CLI: nothing to continue in this cwd starts a new session
             return await self._create(spec)
-        fork_point: str | None = None
-        if spec.resume_session_at:
-            fork_point = spec.resume_session_at
-            new_conv = await fork_conversation_at(
-                self.client,
-                record.conversation_id,
-                agent_id=record.agent_id,
-                message_id=fork_point,
-                session_id=record.session_id,
-            )
+        if spec.resume_session_at or spec.fork_session:
+            fork_point = spec.resume_session_at or None
+            new_conv = await fork_conversation(self.client, record, fork_point)
             if not spec.fork_session:  # the same session goes on from that message (as Claude branches)
                 await self.sessions.touch(record.session_id, conversation_id=new_conv, fork_point=fork_point)
                 handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
                 return LettaSession(record.session_id, record.agent_id, new_conv, handle, resumed=True)
-        elif spec.fork_session:
-            new_conv = await conversations.fork(self.client, record.conversation_id, agent_id=record.agent_id)
-        if spec.fork_session:
             forked = await self.sessions.put(
-                SessionRecord(
-                    session_id=spec.session_id or str(uuid.uuid4()),
-                    server_url=record.server_url,
-                    agent_id=record.agent_id,
-                    conversation_id=new_conv,
-                    cwd=spec.cwd or record.cwd,
-                    model=record.model,
-                    parent_session_id=record.session_id,
-                    subagent_id=(spec.subagent_of or (None, None))[1],  # a fork subagent's
-                    fork_point=fork_point,
-                    first_prompt=record.first_prompt,
+                dataclasses.replace(  # a fork subagent's session is listed as the parent's subagent
+                    fork_record(
+                        record, new_conv, session_id=spec.session_id, cwd=spec.cwd, fork_point=fork_point
+                    ),
+                    subagent_id=(spec.subagent_of or (None, None))[1],
                 )
             )
             return LettaSession(

@@ -16,18 +16,16 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import anyio
-import filelock
 import sniffio
 from letta_client import AsyncLetta
 
 from claude_compat._backend import ClaudeHistory
-from claude_compat.errors import SessionBusyError
 
-from .registry import SessionRecord, SessionRegistry, home_dir
+from .locks import file_lock, lock_path
+from .registry import SessionRecord, SessionRegistry
 
 #: Tag of an agent holding an imported Claude session (its Claude session id follows).
 IMPORT_TAG = "cc-import:"
@@ -175,31 +173,12 @@ def agent_file_with_history(exported: dict[str, Any], messages: Sequence[dict[st
 # ---------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def _file_lock(path: Path, busy: str, *, wait: float = IMPORT_LOCK_WAIT) -> AsyncIterator[None]:
-    """A lock file among this user's processes (polled, bounded); ``busy`` says who holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(path)
-    with anyio.move_on_after(wait) as waiting:
-        while True:
-            try:
-                lock.acquire(timeout=0)
-                break
-            except filelock.Timeout:
-                await anyio.sleep(0.05)
-    if waiting.cancelled_caught:
-        raise SessionBusyError(f"{busy} for over {wait:g} s (lock file {path}) — retry once it has finished")
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def _session_lock(session_id: str) -> contextlib.AbstractAsyncContextManager[None]:
     """One importer per Claude session id among this user's processes."""
-    return _file_lock(
-        home_dir() / "locks" / f"import-{session_id}.lock",
+    return file_lock(
+        lock_path(f"import-{session_id}"),
         f"another claude-compat process has been importing Claude session {session_id}",
+        wait=IMPORT_LOCK_WAIT,
     )
 
 
@@ -221,9 +200,10 @@ async def _agent_file_turn(server_url: str) -> AsyncIterator[None]:
     name = hashlib.sha256(server_url.encode()).hexdigest()[:16]
     async with (
         gate,
-        _file_lock(
-            home_dir() / "locks" / f"agent-file-{name}.lock",
+        file_lock(
+            lock_path(f"agent-file-{name}"),
             f"another claude-compat process has been exporting or importing an agent on {server_url}",
+            wait=IMPORT_LOCK_WAIT,
         ),
     ):
         yield

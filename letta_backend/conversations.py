@@ -1,4 +1,4 @@
-"""Conversations: create, fork, send a turn as a stream, answer tool calls, clear stuck approvals."""
+"""Conversations: create, read whole, send a turn as a stream, answer tool calls, clear stuck approvals."""
 
 from __future__ import annotations
 
@@ -24,13 +24,50 @@ async def create(client: AsyncLetta, agent_id: str, *, isolated_block_labels: Se
     return conv.id
 
 
-async def fork(client: AsyncLetta, conversation_id: str, *, agent_id: str | None = None) -> str:
-    """A copy of a conversation's history as a new conversation."""
-    if conversation_id == "default" and agent_id:
-        conv = await client.conversations.fork("default", agent_id=agent_id)
-    else:
-        conv = await client.conversations.fork(conversation_id)
-    return conv.id
+#: Messages per page when reading a whole conversation.
+_PAGE = 1000
+
+
+async def conversation_history(
+    client: AsyncLetta, conversation_id: str, *, agent_id: str | None
+) -> list[dict[str, Any]]:
+    """Every Letta message of a conversation, oldest first, as plain dicts.
+
+    One stored message can list as several (reasoning, text, tool call) sharing an id, so each
+    page after the first restarts at the last id it could have split, and repeats are dropped.
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    after: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"order": "asc", "limit": _PAGE}
+        if conversation_id == "default":
+            kwargs["agent_id"] = agent_id
+        if after is not None:
+            kwargs["after"] = after
+        page = await client.conversations.messages.list(conversation_id, **kwargs)
+        items = [m.model_dump(mode="json", exclude_none=True) for m in page.items]
+        fresh = 0
+        for item in items:
+            key = (str(item.get("id")), str(item.get("message_type")), str(item.get("otid")))
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+                fresh += 1
+        if len(items) < _PAGE or fresh == 0:
+            return out
+        ids = [str(i.get("id")) for i in items]
+        earlier = next((i for i in reversed(ids) if i != ids[-1]), None)
+        after = earlier if earlier is not None and earlier != after else ids[-1]
+
+
+async def ignore_missing(call: Awaitable[Any]) -> None:
+    """Await a Letta call, treating 404 (already gone) as done."""
+    try:
+        await call
+    except Exception as exc:
+        if getattr(exc, "status_code", None) != 404:
+            raise
 
 
 def tool_return_content(text: str, *, is_error: bool) -> str | list[dict[str, Any]]:

@@ -156,30 +156,23 @@ ASSISTANT_ERRORS: dict[str, str] = {
 
 # --- Options --------------------------------------------------------------------------------
 
-OptionFate = Literal["agent", "conversation", "request", "local", "ignored", "refused"]
+OptionFate = Literal["agent", "local"]
 
 
 @dataclass(frozen=True)
 class OptionRow:
-    """Where one ``ClaudeAgentOptions`` field goes on Letta."""
+    """Where one ``letta_*`` field of ``ClaudeAgentOptions`` goes on Letta: the agent, or local settings."""
 
     fate: OptionFate
     letta: str  # the Letta parameter (or local mechanism) it becomes
     note: str = ""
 
 
-#: Every ClaudeAgentOptions field the backend reads, and what it becomes on Letta.
+#: What each ``letta_*`` extension field of ClaudeAgentOptions becomes on Letta (MIGRATING's table of
+#: them). The Claude SDK's own fields, sessions' ``resume`` / ``continue_conversation`` /
+#: ``fork_session`` / ``session_id`` among them, have their one row each in the surface table
+#: (``claude_compat._internal.surface``), which says what they do on Letta and how they are checked.
 OPTIONS: dict[str, OptionRow] = {
-    "model": OptionRow("agent", "agents.create(model=<handle>)", "through MODEL_ALIASES"),
-    "system_prompt": OptionRow("agent", "agents.create(system=...)", "presets render a short default"),
-    "max_turns": OptionRow("request", "messages.create(max_steps=...)"),
-    "cwd": OptionRow("local", "working directory of local tools"),
-    "env": OptionRow("local", "environment of local tools (Bash)"),
-    "resume": OptionRow("conversation", "registry session → conversation id"),
-    "continue_conversation": OptionRow("conversation", "latest registry session for cwd"),
-    "fork_session": OptionRow("conversation", "conversations.fork"),
-    "session_id": OptionRow("conversation", "registry key of the new session"),
-    "include_partial_messages": OptionRow("request", "messages.create(stream_tokens=True)"),
     "letta_agent_id": OptionRow("agent", "use this agent; sessions are its conversations"),
     "letta_agent_name": OptionRow("agent", "find or create an agent by name"),
     "letta_memory_blocks": OptionRow("agent", "agents.create(memory_blocks=...)"),

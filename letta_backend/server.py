@@ -21,10 +21,9 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-import filelock
 import platformdirs
 
 from claude_compat._private_files import private_dir, private_file
@@ -40,6 +39,7 @@ from letta_backend._process import (
     start_with_port_retry,
     stop_child,
 )
+from letta_backend.locks import blocking_file_lock
 
 __all__ = [
     "LETTA_SERVER_VERSION",
@@ -172,20 +172,18 @@ def _build_venv(venv: Path, python: Path) -> None:
     (venv / _COMPLETE_MARKER).write_text(f"letta=={LETTA_SERVER_VERSION}\n", encoding="utf-8")
 
 
-@contextlib.contextmanager
-def _file_lock(path: Path, timeout: float = _LOCK_WAIT) -> Iterator[None]:
+def _file_lock(path: Path, timeout: float = _LOCK_WAIT) -> contextlib.AbstractContextManager[None]:
     """Hold an exclusive lock on ``path`` (created if missing) across processes, waiting at most
     ``timeout`` seconds (then :class:`LettaServerStartError` says which lock is held)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with filelock.FileLock(path, timeout=timeout):
-            yield
-    except filelock.Timeout:
-        raise LettaServerStartError(
+    return blocking_file_lock(
+        path,
+        timeout=timeout,
+        busy=lambda: LettaServerStartError(
             f"waited {timeout:.0f} s for the lock {path}, held by another claude-compat process "
             "(building or starting the Letta server); retry once it is done, or delete the lock file "
             "if no such process runs"
-        ) from None
+        ),
+    )
 
 
 # --- small HTTP and log helpers (shared with _embedded.py) ------------------------------------

@@ -44,8 +44,13 @@ async def test_the_cli_request_is_recorded_once_per_version_with_volatile_parts_
 ) -> None:
     pytest.importorskip("claude_agent_sdk")
     monkeypatch.setenv("CLAUDE_COMPAT_CACHE", str(tmp_path))
+    monkeypatch.setenv("ANTHROPIC_MODEL", "claude-3-5-haiku-20241022")  # not the CLI's default
     body = await cli_request.recorded_request()
     assert body is not None
+    # recorded for no model: the CLI's own default, which set_model(None) names
+    assert body["model"] != "claude-3-5-haiku-20241022"
+    assert await cli_request.cli_default_model({}) == body["model"]
+    assert await cli_request.cli_default_model({cli_request.TEXTS_ENV: "0"}) is None
     names = [t["name"] for t in body["tools"]]
     assert {"Bash", "Read", "Edit", "Write"} <= set(names)
     assert all("input_schema" in t for t in body["tools"] if not t.get("defer_loading"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,6 +19,7 @@ from claude_compat import (
     TextBlock,
     UserMessage,
 )
+from claude_compat._internal import cli_request
 from claude_compat.testing import ScriptedModel
 from claude_compat.testing._script import last_user_text
 
@@ -232,8 +234,9 @@ async def test_set_permission_mode_and_set_model_show_in_the_next_turn_as_the_cl
     assert isinstance(first[1], SystemMessage) and first[1].data["permissionMode"] == "acceptEdits"
     echo = second[0]
     assert isinstance(echo, UserMessage)
-    assert (
-        echo.content
-        == f"<local-command-stdout>Set model to `{second[1].data['model']}`</local-command-stdout>"
-    )
+    # None names the CLI's default model (as the CLI does) when its recorded request is at hand,
+    # else the model the session went back to
+    default = await cli_request.cli_default_model(dict(os.environ))
+    named = default or second[1].data["model"]
+    assert echo.content == f"<local-command-stdout>Set model to `{named}`</local-command-stdout>"
     assert isinstance(second[1], SystemMessage) and second[1].subtype == "init"

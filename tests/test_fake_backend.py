@@ -30,7 +30,8 @@ from claude_compat import (
     query,
 )
 from claude_compat._backend import BlockFinished, BlockStarted, RunStopped, ToolAnswers, ToolReturn
-from claude_compat.errors import SessionNotFoundError
+from claude_compat._internal import cli_request
+from claude_compat.errors import SessionNotFoundError, UnknownModelError
 from claude_compat.testing import FakeBackend, FakeRun, FakeToolCall
 from claude_compat.testing._fake import DEFAULT_MODEL
 
@@ -292,3 +293,36 @@ async def test_running_out_of_scripted_runs_names_the_request(tmp_path: Path) ->
     with pytest.raises(RuntimeError, match="no scripted run left for request 1"):
         await run("hi", ClaudeAgentOptions(cwd=tmp_path), fake)
     assert fake.closes == 1  # the session was closed all the same
+
+
+async def test_set_model_none_names_the_clis_default_model_else_the_model_the_session_went_back_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def cli_default(env: dict[str, str]) -> str:
+        return "claude-default-x"  # what the installed CLI's recorded request names
+
+    monkeypatch.setattr(cli_request, "cli_default_model", cli_default)
+
+    class Serving(FakeBackend):
+        """A backend that has a handle for the named models only."""
+
+        served: tuple[str, ...] = ()
+
+        async def set_model(self, session: Any, model: str | None, handle: str | None) -> None:
+            if model is not None and model not in self.served:
+                raise UnknownModelError(model, list(self.served))
+            await super().set_model(session, model, handle)
+
+    for served, named in ((("claude-default-x",), "claude-default-x"), ((), DEFAULT_MODEL)):
+        fake = Serving(FakeRun(text="one"), FakeRun(text="two"))
+        fake.served = served
+        with fake.installed():
+            async with ClaudeSDKClient(ClaudeAgentOptions(cwd=tmp_path)) as client:
+                await client.query("first")
+                _ = [m async for m in client.receive_response()]
+                await client.set_model(None)
+                await client.query("second")
+                second = [m async for m in client.receive_response()]
+
+        assert second[0].content == f"<local-command-stdout>Set model to `{named}`</local-command-stdout>"
+        assert fake.models[-1] == named  # the CLI's default where served, else the session's default

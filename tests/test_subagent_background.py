@@ -2,7 +2,8 @@
 
 The shapes were recorded from the real CLI against the scripted Anthropic API: a subagent not
 marked otherwise is launched in the background (an ``async_launched`` result, then its messages,
-``task_updated``, ``task_notification`` and the report in the model's next request); SendMessage
+``task_updated``, ``task_notification``; the report reaches the model with its next tool result, or
+as the prompt of a turn of its own when the model ended its turn first); SendMessage
 continues a finished subagent's conversation the same way.
 """
 
@@ -31,6 +32,7 @@ from claude_compat import (
     ToolUseBlock,
     UserMessage,
     query,
+    unstable_v2_createSession,
 )
 from claude_compat._internal import cli_facts, subagents
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
@@ -118,10 +120,10 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
     )
     (tmp_path / "name.txt").write_text("Ada\n")
     look = ToolCall("Read", {"file_path": str(tmp_path / "name.txt")}, id="call_r")
-    scripted_model.push(Turn(tool_calls=[launch]))
+    scripted_model.push(Turn(tool_calls=[launch]), Turn(text="DONE"))  # DONE: the notification's turn
     scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(tool_calls=[look]), times=1))
     scripted_model.add_rule(Rule(last_tool="Ada", reply=Turn(text="Hi there!"), times=1))
-    scripted_model.add_rule(Rule(last_tool="<task-notification>", reply=Turn(text="DONE"), times=1))
+    scripted_model.add_rule(Rule(last_tool="^Async agent launched", reply=Turn(text="On it."), times=1))
 
     messages = [
         m
@@ -135,7 +137,10 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
         "Sys:init", "A[ToolUseBlock]:main", "Sys:background_tasks_changed", "TaskStartedMessage",
         "U[ToolResultBlock]", "A[ToolUseBlock]:child", "TaskProgressMessage", "U[ToolResultBlock]",
         "A[TextBlock]:child", "TaskUpdatedMessage", "TaskNotificationMessage",
-        "Sys:background_tasks_changed", "A[TextBlock]:main", "Result:success",
+        "Sys:background_tasks_changed", "A[TextBlock]:main",
+        # as the CLI: the model ended its turn before the task, so the notification starts a turn
+        # of its own, and the first turn's result waits for that turn's
+        "Sys:init", "A[TextBlock]:main", "Result:success", "Result:success",
     ]  # fmt: skip
     listed, started = messages[2], messages[3]
     assert isinstance(started, TaskStartedMessage) and started.data["is_backgrounded"] is True
@@ -172,16 +177,22 @@ async def test_a_subagent_is_launched_in_the_background_and_reports_with_a_task_
     assert (note.summary, note.tool_use_id, note.output_file) == ("Hi there!", "call_a", output_file)
     assert note.data["summary_is_report"] is True
     assert messages[11].data["tasks"] == []
-    assert messages[-1].result == "DONE"
-    # the main agent's model reads the launch, then the notification with the report
-    told = [last_tool_text(r.messages) or "" for r in scripted_model.completions]
-    reported = next(t for t in told if "<task-notification>" in t)
-    assert reported.startswith("Async agent launched successfully.")
+    first, last = messages[-2], messages[-1]
+    assert isinstance(first, ResultMessage) and isinstance(last, ResultMessage)
+    assert (first.result, first.num_turns, first.origin) == ("On it.", 2, None)
+    assert (last.result, last.num_turns) == ("DONE", 1)
+    assert last.origin == {**cli_facts.NOTIFICATION_TURN_ORIGIN, "runId": started.data["run_id"]}
+    # the main agent's model reads the launch alone, then the notification as the next prompt
+    after_launch = [r for r in scripted_model.completions if "call_a" in str(r.messages)]
+    assert len(after_launch) == 2 and "<task-notification>" not in str(after_launch[0].messages)
+    reported = str(after_launch[1].messages[-1]["content"])
     assert f"<task-id>{agent_id}</task-id>\n<tool-use-id>call_a</tool-use-id>" in reported
     assert '<summary>Agent "Greet" finished</summary>' in reported
     assert "<result>Hi there!</result>" in reported
     # the tools it used come first, as the CLI notes them
-    assert "\n\n<system-reminder>\n<tools-used-before-summary>Read</tools-used-before-summary>\n" in reported
+    assert reported.startswith(
+        "<system-reminder>\n<tools-used-before-summary>Read</tools-used-before-summary>\n"
+    )
 
 
 def _continue_the_greeter(request: RecordedRequest) -> Turn:
@@ -191,6 +202,8 @@ def _continue_the_greeter(request: RecordedRequest) -> Turn:
     if found and "Subagent hand-back" in told:
         ask = {"to": found.group(1), "summary": "ask for a goodbye", "message": "say bye"}
         return Turn(tool_calls=[ToolCall("SendMessage", ask, id="call_sm")])
+    if "<result>Bye now!</result>" in json.dumps(request.messages[-1]):  # the notification's turn
+        return Turn(text="DONE")
     return Turn(text="unexpected request")
 
 
@@ -210,7 +223,7 @@ async def test_send_message_continues_a_finished_subagents_conversation(
     scripted_model.add_rule(
         Rule(last_user="coordinator sent a message", reply=Turn(text="Bye now!"), times=1)
     )
-    scripted_model.add_rule(Rule(last_tool="Bye now!", reply=Turn(text="DONE"), times=1))
+    scripted_model.add_rule(Rule(last_tool="Resuming agent", reply=Turn(text="Asked it."), times=1))
     scripted_model.default = _continue_the_greeter
     options = ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent", "SendMessage"])
 
@@ -221,7 +234,7 @@ async def test_send_message_continues_a_finished_subagents_conversation(
     assert kinds[sent:] == [
         "A[ToolUseBlock]:main", "Sys:background_tasks_changed", "TaskStartedMessage", "U[ToolResultBlock]",
         "A[TextBlock]:child", "TaskUpdatedMessage", "TaskNotificationMessage", "Sys:background_tasks_changed",
-        "A[TextBlock]:main", "Result:success",
+        "A[TextBlock]:main", "Sys:init", "A[TextBlock]:main", "Result:success", "Result:success",
     ]  # fmt: skip
     first = next(m for m in messages if isinstance(m, TaskStartedMessage))
     agent_id = first.task_id
@@ -315,7 +328,10 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
 @pytest.mark.parametrize(
     ("name", "tool_input", "said"),
     [
-        ("Read", {"file_path": "/w/src/a.txt"}, "Reading a.txt"),
+        # paths as the CLI shows them: relative inside the working directory (/w), else whole
+        ("Read", {"file_path": "/w/src/a.txt"}, "Reading src/a.txt"),
+        ("Read", {"file_path": "src/claude_agent_sdk/types.py"}, "Reading src/claude_agent_sdk/types.py"),
+        ("Read", {"file_path": "/etc/hosts"}, "Reading /etc/hosts"),
         ("Write", {"file_path": "/w/b.txt", "content": "x"}, "Writing b.txt"),
         ("Edit", {"file_path": "/w/a.txt", "old_string": "a", "new_string": "b"}, "Editing a.txt"),
         ("Grep", {"pattern": "hello"}, "Searching for hello"),
@@ -329,7 +345,7 @@ async def test_send_message_to_no_subagent_says_so_without_an_error_result(
 def test_task_progress_says_what_the_subagent_is_doing_in_the_clis_words(
     name: str, tool_input: dict[str, Any], said: str | None
 ) -> None:
-    assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input)) == said
+    assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input), "/w") == said
 
 
 def test_a_subagent_runs_at_the_calls_effort_else_its_definitions_else_the_parents() -> None:
@@ -363,17 +379,45 @@ async def test_a_subagent_from_an_earlier_turn_of_a_client_can_be_continued(
         first = [m async for m in client.receive_response()]
         agent_id = next(m for m in first if isinstance(m, TaskStartedMessage)).task_id
         ask = {"to": agent_id, "summary": "ask for a goodbye", "message": "say bye"}
-        scripted_model.push(Turn(tool_calls=[ToolCall("SendMessage", ask, id="call_sm")]))
+        # the reply after SendMessage's result, then the one to the notification's own turn
+        scripted_model.push(Turn(tool_calls=[ToolCall("SendMessage", ask, id="call_sm")]), "It said bye.")
         scripted_model.add_rule(
             Rule(last_user="coordinator sent a message", reply=Turn(text="Bye!"), times=1)
         )
-        scripted_model.add_rule(
-            Rule(last_tool="<result>Bye!</result>", reply=Turn(text="It said bye."), times=1)
-        )
+        scripted_model.add_rule(Rule(last_tool="Resuming agent", reply=Turn(text="Asked it."), times=1))
         await client.query("now ask it to say bye")
         second = [m async for m in client.receive_response()]
+        third = [m async for m in client.receive_response()]  # as the CLI: the notification's turn
 
     assert first[-1].result == "It said hi."
     note = next(m for m in second if isinstance(m, TaskNotificationMessage))
     assert (note.task_id, note.summary) == (agent_id, "Bye!")
-    assert second[-1].result == "It said bye."
+    assert second[-1].result == "Asked it."
+    assert [_kind(m) for m in third] == ["Sys:init", "A[TextBlock]:main", "Result:success"]
+    assert third[-1].result == "It said bye." and third[-1].origin["kind"] == "task-notification"
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+async def test_a_v2_session_runs_a_background_subagents_notification_turn_before_the_next_message(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    launch = ToolCall("Agent", {"description": "Greet", "prompt": "say hi", "subagent_type": "greeter"})
+    scripted_model.push(Turn(tool_calls=[launch]), "It said hi.", "Bye.")
+    scripted_model.add_rule(Rule(last_user="say hi", reply=Turn(text="Hi there!"), times=1))
+    scripted_model.add_rule(Rule(last_tool="^Async agent launched", reply=Turn(text="On it."), times=1))
+    options = ClaudeAgentOptions(cwd=tmp_path, agents=GREETER, allowed_tools=["Agent"])
+
+    async with unstable_v2_createSession(options) as session:
+        await session.send("greet")
+        first = [m async for m in session.stream()]
+        await session.send("bye")
+        second = [m async for m in session.stream()]
+
+    assert first[-1].result == "On it." and any(isinstance(m, TaskNotificationMessage) for m in first)
+    results = [m for m in second if isinstance(m, ResultMessage)]
+    assert [(r.result, (r.origin or {}).get("kind")) for r in results] == [
+        ("It said hi.", "task-notification"),  # the notification's turn, then the message's
+        ("Bye.", None),
+    ]
+    assert "<result>Hi there!</result>" in str(scripted_model.completions[-2].messages[-1])

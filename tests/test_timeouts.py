@@ -394,7 +394,7 @@ async def test_waiting_for_another_process_forking_the_same_agent_is_bounded(
     import fcntl
 
     from claude_compat.errors import SessionBusyError
-    from letta_backend.sessions_store import _agent_file_lock
+    from letta_backend.forking import agent_lock
 
     monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path))
     lock = tmp_path / "locks" / "agent-x.lock"
@@ -402,7 +402,24 @@ async def test_waiting_for_another_process_forking_the_same_agent_is_bounded(
     with lock.open("a+b") as holder:  # another process's lock: flock locks are per open file
         fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
         with anyio.fail_after(20), pytest.raises(SessionBusyError) as info:
-            async with _agent_file_lock("agent-x", wait=0.5):
+            async with agent_lock("agent-x", wait=0.5):
                 pass
 
     assert "agent-x" in str(info.value) and str(lock) in str(info.value)
+
+
+def test_waiting_for_another_process_building_the_server_is_bounded(tmp_path: Path) -> None:
+    import fcntl
+
+    from claude_compat.errors import LettaServerStartError
+    from letta_backend.server import _file_lock
+
+    lock = tmp_path / "venv.lock"
+    with lock.open("a+b") as holder:  # another process's lock: flock locks are per open file
+        fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(LettaServerStartError) as info, _file_lock(lock, timeout=0.3):
+            pass
+        with _file_lock(tmp_path / "free.lock", timeout=0.3):  # a free lock is taken at once
+            pass
+
+    assert str(lock) in str(info.value) and "building or starting the Letta server" in str(info.value)

@@ -215,3 +215,136 @@ async def test_a_keyword_search_needs_no_permission_and_an_unmatched_one_loads_n
     assert shown["call_kw"][0] == [{"type": "tool_reference", "tool_name": "NotebookEdit"}]
     _, second, third = scripted_model.completions[:3]
     assert "NotebookEdit" not in _tool_names(second) and "NotebookEdit" in _tool_names(third)
+
+
+@pytest.mark.parametrize(
+    ("env", "model", "kind"),
+    [
+        ({}, None, "on"),
+        ({"ENABLE_TOOL_SEARCH": "true"}, None, "on"),
+        ({"ENABLE_TOOL_SEARCH": "auto:0"}, None, "on"),
+        ({"ENABLE_TOOL_SEARCH": "false"}, None, "off"),
+        ({"ENABLE_TOOL_SEARCH": "0"}, None, "off"),
+        ({"ENABLE_TOOL_SEARCH": "auto:100"}, None, "off"),
+        ({"ENABLE_TOOL_SEARCH": "auto"}, None, "auto"),
+        ({"ENABLE_TOOL_SEARCH": "auto:25"}, None, "auto"),
+        ({"CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS": "1"}, None, "off"),
+        ({}, "claude-3-5-haiku-20241022", "off"),
+        ({}, "claude-sonnet-4-5", "on"),
+    ],
+)
+def test_the_search_mode_follows_the_clis_variable_and_model(
+    env: dict[str, str], model: str | None, kind: str
+) -> None:
+    assert tool_search.search_mode(env, model).kind == kind
+
+
+def test_auto_defers_only_when_the_tools_take_their_share_of_the_context_window() -> None:
+    small = [{"name": "mcp__s__t", "description": "d" * 100, "parameters": {}}]
+    big = [{"name": "mcp__s__t", "description": "d" * 60_000, "parameters": {}}]
+    auto = tool_search.search_mode({"ENABLE_TOOL_SEARCH": "auto"}, None)
+    assert auto.percent == cli_facts.TOOL_SEARCH_AUTO_PERCENT
+    assert not tool_search.defers(auto, small, 200_000)
+    assert tool_search.defers(auto, big, 200_000)  # 20,000 tokens = 50,000 characters
+    assert tool_search.defers(tool_search.search_mode({"ENABLE_TOOL_SEARCH": "auto:1"}, None), small, 1_000)
+
+
+def _mcp_server(always_load: bool = False) -> dict[str, Any]:
+    from claude_compat import create_sdk_mcp_server, tool
+
+    @tool("add", "Add two numbers", {"a": float, "b": float})
+    async def add(args: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": str(args["a"] + args["b"])}]}
+
+    server: dict[str, Any] = dict(create_sdk_mcp_server("calc", tools=[add]))
+    if always_load:
+        server["alwaysLoad"] = True
+    return server
+
+
+@pytest.mark.anyio
+@pytest.mark.letta
+@pytest.mark.parametrize(
+    ("env", "always_load", "deferred"),
+    [({}, False, True), ({"ENABLE_TOOL_SEARCH": "false"}, False, False), ({}, True, False)],
+)
+async def test_mcp_tools_wait_for_toolsearch_as_in_the_cli_and_a_direct_call_still_runs(
+    scripted_model: ScriptedModel, tmp_path: Path, env: dict[str, str], always_load: bool, deferred: bool
+) -> None:
+    call = ToolCall("mcp__calc__add", {"a": 2, "b": 3}, "call_add")
+    scripted_model.push(Turn(tool_calls=[call]), "five")
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path),
+        env=env,
+        mcp_servers={"calc": _mcp_server(always_load)},
+        allowed_tools=["mcp__calc__add"],
+    )
+    messages = [m async for m in query(prompt="add", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error, messages[-1]
+    init = messages[0]
+    assert isinstance(init, SystemMessage) and "mcp__calc__add" in init.data["tools"]
+    assert ("ToolSearch" in init.data["tools"]) is (env == {})  # the CLI drops it when turned off
+    result = next(
+        b
+        for m in messages
+        if isinstance(m, UserMessage) and isinstance(m.content, list)
+        for b in m.content
+        if isinstance(b, ToolResultBlock)
+    )
+    assert not result.is_error and result.content == [{"type": "text", "text": "5"}]
+    first = scripted_model.completions[0]
+    told = json.dumps([m for m in first.messages if m.get("role") == "user"])
+    assert ("mcp__calc__add" not in _tool_names(first)) is deferred
+    assert ("\\nmcp__calc__add\\n" in told) is deferred
+    assert ("ToolSearch" in _tool_names(first)) is (env == {})
+    assert ("deferred tools are now available" in told) is (env == {})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
+async def test_the_deferred_tools_reminder_lists_mcp_tools_as_the_cli_does(tmp_path: Path) -> None:
+    """Differential: the real CLI's first request for the same MCP server, against what claude-compat
+    tells the model, with tool search on (default) and off."""
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat._internal.toolhost import ClaudeToolHost
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    @sdk.tool("add", "Add two numbers", {"a": float, "b": float})
+    async def add(args: dict[str, Any]) -> dict[str, Any]:
+        return {"content": [{"type": "text", "text": "x"}]}
+
+    for index, env in enumerate(({}, {"ENABLE_TOOL_SEARCH": "false"})):
+        model = ScriptedModel("claude-sonnet-4-5").push("ok")
+        server = AnthropicScriptedServer(model).start()
+        home, work = tmp_path / f"home{index}", tmp_path / f"work{index}"
+        home.mkdir()
+        work.mkdir()
+        try:
+            options = sdk.ClaudeAgentOptions(
+                cwd=str(work),
+                env={**offline_claude_env(server.base_url, home), **env},
+                model="claude-sonnet-4-5",
+                mcp_servers={"calc": sdk.create_sdk_mcp_server("calc", tools=[add])},
+            )
+            async for _ in sdk.query(prompt="hi", options=options):
+                pass
+        finally:
+            server.stop()
+        first = next(r.body for r in model.requests if r.body.get("tools") and r.body.get("system"))
+        content = first["messages"][0]["content"]
+        sent = [b["text"] for b in content if "deferred tools" in b.get("text", "")]
+        host = ClaudeToolHost(ClaudeAgentOptions(env=env, mcp_servers={"calc": _mcp_server()}), cwd=str(work))
+        await host.open("s", "anthropic/claude-sonnet-4-5")
+        try:
+            ours = [n for n in host.reminders(None) if "deferred tools" in n]
+            # the CLI's list, less the CLI tools claude-compat does not run (see MIGRATING.md)
+            names = [n for s in sent for n in s.split(":\n", 1)[1].split("\n")[:-1]]
+            assert [n for n in names if n.startswith("mcp__")] == ([] if env else ["mcp__calc__add"])
+            assert ours == ([tool_search.reminder([n for n in names if n in host.deferred])] if sent else [])
+            cli_tools = {t["name"] for t in first["tools"]}
+            assert ({"ToolSearch", "mcp__calc__add"} & cli_tools) == (
+                {"ToolSearch", "mcp__calc__add"} & set(host.offered_names()) - set(host.deferred)
+            )
+        finally:
+            await host.aclose()

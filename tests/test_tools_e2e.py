@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -241,7 +242,9 @@ async def test_an_sdk_mcp_tool_runs_in_process(scripted_model: ScriptedModel) ->
     assert messages[-1].subtype == "success" and messages[-1].result == "5, and one failure"
     assert {"name": "calc", "status": "connected"} in messages[0].data["mcp_servers"]
     offered = {t["function"]["name"] for t in scripted_model.completions[0].tools}
-    assert {"mcp__calc__add", "mcp__calc__explode"} <= offered
+    assert not {"mcp__calc__add", "mcp__calc__explode"} & offered  # deferred, as the CLI defers them
+    told = json.dumps([m for m in scripted_model.completions[0].messages if m.get("role") == "user"])
+    assert "\\nmcp__calc__add\\nmcp__calc__explode\\n" in told  # named in the deferred-tools reminder
 
 
 async def test_an_sdk_mcp_tools_errors_read_as_the_clis(scripted_model: ScriptedModel) -> None:

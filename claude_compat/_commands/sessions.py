@@ -15,8 +15,9 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from tqdm import tqdm
@@ -24,6 +25,9 @@ from tqdm import tqdm
 from claude_compat._internal import transcripts
 from claude_compat._tooling import bulk_import
 from claude_compat._tooling.bulk_import import Outcome, Summary
+
+if TYPE_CHECKING:
+    from letta_backend.backend import LettaBackend
 
 __all__ = ["add", "format_summary"]
 
@@ -122,9 +126,6 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 async def _import(args: argparse.Namespace, seen: list[Outcome]) -> Summary:
     from claude_compat.types import ClaudeAgentOptions
-    from letta_backend.backend import LettaBackend
-    from letta_backend.letta_registry import registry_kind
-    from letta_backend.registry import LocalSessionRegistry, default_registry
 
     options = ClaudeAgentOptions(model=args.model, system_prompt=args.system_prompt)
     if args.store:
@@ -133,12 +134,7 @@ async def _import(args: argparse.Namespace, seen: list[Outcome]) -> Summary:
         sources = await bulk_import.store_sources(store, projects, options.load_timeout_ms)
     else:
         sources = bulk_import.transcript_sources(Path(args.dir) if args.dir else transcripts.projects_dir())
-    backend: LettaBackend | None = None
-    if args.dry_run and registry_kind() == "local":  # nothing to write: no server needed
-        sessions: Any = LocalSessionRegistry(default_registry())
-    else:
-        backend = await LettaBackend.connect()
-        sessions = backend.sessions
+    backend, sessions = await _connect(args.dry_run)
     bar: Any = tqdm(
         total=len(sources),
         desc="checking" if args.dry_run else "importing",
@@ -154,24 +150,9 @@ async def _import(args: argparse.Namespace, seen: list[Outcome]) -> Summary:
         bar.set_postfix_str(", ".join(f"{n} {s}" for s, n in counts.items() if n), refresh=False)
         bar.update(1)
 
-    interrupted = False
-    result: Summary | None = None
     try:
-        async with anyio.create_task_group() as group:
-
-            async def on_ctrl_c() -> None:
-                # our own handler: a cancel scope's cancellation waits out a session being
-                # written and then stops the rest, where the event loop's own one could be lost
-                nonlocal interrupted
-                with anyio.open_signal_receiver(signal.SIGINT) as signals:
-                    async for _ in signals:
-                        interrupted = True
-                        group.cancel_scope.cancel()
-                        return
-
-            if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
-                group.start_soon(on_ctrl_c)
-            result = await bulk_import.import_sessions(
+        return await _until_ctrl_c(
+            lambda: bulk_import.import_sessions(
                 sources,
                 backend=backend,
                 sessions=sessions,
@@ -180,15 +161,49 @@ async def _import(args: argparse.Namespace, seen: list[Outcome]) -> Summary:
                 options=options,
                 on_done=done,
             )
-            group.cancel_scope.cancel()
-        if interrupted or result is None:
-            raise KeyboardInterrupt
-        return result
+        )
     finally:
         bar.close()
         if backend is not None:
             with anyio.CancelScope(shield=True):
                 await backend.aclose()
+
+
+async def _connect(dry_run: bool) -> tuple[LettaBackend | None, Any]:
+    """The backend and the registry an import writes to; a dry run on the local registry needs no server."""
+    from letta_backend.backend import LettaBackend
+    from letta_backend.letta_registry import registry_kind
+    from letta_backend.registry import LocalSessionRegistry, default_registry
+
+    if dry_run and registry_kind() == "local":  # nothing to write: no server needed
+        return None, LocalSessionRegistry(default_registry())
+    backend = await LettaBackend.connect()
+    return backend, backend.sessions
+
+
+async def _until_ctrl_c(work: Callable[[], Awaitable[Summary]]) -> Summary:
+    """``work()``'s summary; KeyboardInterrupt when Ctrl-C stopped it (the sessions in flight roll back)."""
+    interrupted = False
+    result: Summary | None = None
+    async with anyio.create_task_group() as group:
+
+        async def on_ctrl_c() -> None:
+            # our own handler: a cancel scope's cancellation waits out a session being
+            # written and then stops the rest, where the event loop's own one could be lost
+            nonlocal interrupted
+            with anyio.open_signal_receiver(signal.SIGINT) as signals:
+                async for _ in signals:
+                    interrupted = True
+                    group.cancel_scope.cancel()
+                    return
+
+        if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
+            group.start_soon(on_ctrl_c)
+        result = await work()
+        group.cancel_scope.cancel()
+    if interrupted or result is None:
+        raise KeyboardInterrupt
+    return result
 
 
 def format_summary(summary: Summary, *, dry_run: bool = False) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import TranscriptError
 from ..types import SDKSessionInfo, SessionMessage
-from . import transcripts
+from . import store_keys, transcripts
 from .transcript_fork import fork_entries
 
 
@@ -121,13 +121,11 @@ def info_of_entries(
 
 def list_infos(directory: str | None) -> list[SDKSessionInfo]:
     """Claude transcripts of a directory's project folder (or of every project), unsorted."""
-    from ..sessions import project_key_for_directory
-
     root = transcripts.projects_dir()
     if directory:
-        folder = root / project_key_for_directory(directory)
+        folder = root / store_keys.project_key_for_directory(directory)
         files = list(transcripts.folder_transcripts(folder))
-        project_path: str | None = transcripts.canonical_cwd(directory)
+        project_path: str | None = store_keys.canonical_cwd(directory)
     else:
         files = transcripts.transcript_files(root, ordered=False)
         project_path = None
@@ -145,7 +143,7 @@ def info(session_id: str, directory: str | None) -> SDKSessionInfo | None:
     path = transcripts.session_file(session_id, directory)
     if path is None:
         return None
-    return info_of(path, transcripts.canonical_cwd(directory) if directory else None)
+    return info_of(path, store_keys.canonical_cwd(directory) if directory else None)
 
 
 def messages(session_id: str, directory: str | None) -> list[SessionMessage] | None:

@@ -13,7 +13,8 @@ import anyio
 
 from .._backend import ClaudeHistory, HistoryFinder
 from ..errors import TranscriptError
-from . import transcripts
+from . import store_keys, transcripts
+from .session_summary import iso_ms
 
 if TYPE_CHECKING:
     from ..types import ClaudeAgentOptions, SessionKey
@@ -35,9 +36,7 @@ def history_of(transcript: transcripts.Transcript, modified_ms: int) -> ClaudeHi
 
 def _newest_local(cwd: str) -> tuple[str, int] | None:
     """The newest transcript of a directory's project folder: (session id, mtime ms)."""
-    from ..sessions import project_key_for_directory
-
-    folder = transcripts.projects_dir() / project_key_for_directory(cwd)
+    folder = transcripts.projects_dir() / store_keys.project_key_for_directory(cwd)
     best: tuple[str, int] | None = None
     for path in folder.glob("*.jsonl") if folder.is_dir() else []:
         mtime = int(path.stat().st_mtime * 1000)
@@ -63,9 +62,7 @@ def read_local(session_id: str | None, cwd: str) -> ClaudeHistory | None:
 
 async def read_store(store: Any, session_id: str | None, cwd: str, timeout_ms: int) -> ClaudeHistory | None:
     """A Claude session from a SessionStore (None: not there); a failing or hung store: TranscriptError."""
-    from ..sessions import project_key_for_directory
-
-    project_key = project_key_for_directory(cwd)
+    project_key = store_keys.project_key_for_directory(cwd)
     where = f"session_store {type(store).__name__} project {project_key}"
     modified = 0
     try:
@@ -93,7 +90,7 @@ async def read_store(store: Any, session_id: str | None, cwd: str, timeout_ms: i
     transcript = transcripts.transcript_of_entries(session_id, source, entries)
     transcript.check_cwd(cwd)
     if not modified:
-        stamps = [transcripts._iso_ms(e.get("timestamp")) for e in transcript.entries]
+        stamps = [iso_ms(e.get("timestamp")) for e in transcript.entries]
         modified = max((s for s in stamps if s is not None), default=0)
     return history_of(transcript, modified)
 

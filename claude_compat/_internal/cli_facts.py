@@ -27,6 +27,9 @@ QUEUED_PROMPT_JOIN = "\n"
 #: ``human`` and only its kind (``{"kind": "human", "name": …}`` → ``{"kind": "human"}``); every
 #: other kind (channel, peer, task-notification, coordinator, …) gives None.
 RESULT_ORIGIN_ECHOED: dict[str, dict[str, str]] = {"human": {"kind": "human"}}
+#: ``ResultMessage.origin`` of the turn the CLI starts with a background task's notification as its
+#: prompt (when the model ended its turn before the task did), with ``runId``: the task's run.
+NOTIFICATION_TURN_ORIGIN: dict[str, str] = {"kind": "task-notification", "producer": "session-task"}
 
 # --- interrupts --------------------------------------------------------------------------------
 
@@ -620,6 +623,30 @@ TOOL_SEARCH_SCORES: dict[str, tuple[int, int]] = {  # (built-in, MCP)
     "in_name": (3, 3),
     "description_word": (2, 2),
 }
+#: The variable that decides whether the CLI defers tools (measured): unset, a true value or
+#: ``auto:0`` defers the deferred built-ins and every MCP tool; a false value or ``auto:100`` defers
+#: nothing and drops ToolSearch from the tool set; ``auto`` / ``auto:N`` defers only when the
+#: deferrable tools' definitions take at least N percent (default below) of the model's context
+#: window (otherwise nothing is deferred and ToolSearch, still listed, is not offered to the model).
+TOOL_SEARCH_ENV = "ENABLE_TOOL_SEARCH"
+TOOL_SEARCH_AUTO_PERCENT = 10
+#: Characters per token the CLI's threshold check counts when it cannot count tokens.
+TOOL_SEARCH_CHARS_PER_TOKEN = 2.5
+TOOL_SEARCH_TRUE = frozenset({"1", "true", "yes", "on"})
+TOOL_SEARCH_FALSE = frozenset({"0", "false", "no", "off"})
+#: With this variable set to a true value the CLI sends no beta features, tool search among them.
+DISABLE_EXPERIMENTAL_BETAS_ENV = "CLAUDE_CODE_DISABLE_EXPERIMENTAL_BETAS"
+#: Models the CLI never offers tool search to (no ``tool_reference`` blocks): by id prefix.
+TOOL_SEARCH_UNSUPPORTED_MODELS = (
+    "claude-3-opus",
+    "claude-3-sonnet",
+    "claude-3-haiku",
+    "claude-3-5-sonnet",
+    "claude-3-5-haiku",
+    "claude-3-7-sonnet",
+)
+#: An MCP server config key: ``True`` keeps the server's tools out of ToolSearch (always loaded).
+MCP_ALWAYS_LOAD = "alwaysLoad"
 
 
 def tasks_enabled(env: dict[str, str]) -> bool:
@@ -664,8 +691,25 @@ HANDBACK_TOOLS_USED = "<tools-used-before-summary>{tools}</tools-used-before-sum
 #: The line under the report: the agent's id, the continue hint (only when the session offers
 #: SendMessage, see HANDBACK_CONTINUE_TOOL) and the subagent's totals.
 HANDBACK_TRAILER = (
-    "agentId: {agent_id}{continue_hint}\n<usage>subagent_tokens: {tokens}\ntool_uses: {tool_uses}\n"
+    "agentId: {agent_id}{continue_hint}\n{worktree}<usage>subagent_tokens: {tokens}\ntool_uses: {tool_uses}\n"
     "duration_ms: {duration_ms}</usage>"
+)
+#: The trailer's lines for a subagent whose worktree was kept (it changed something).
+HANDBACK_WORKTREE = "worktreePath: {path}\nworktreeBranch: {branch}\n"
+
+# --- the Agent tool's isolation: "worktree" ---------------------------------------------------------
+
+#: Where the CLI puts a subagent's git worktree (under the repository's top folder) and its branch,
+#: made from HEAD and locked while the subagent runs (measured). After it the worktree and branch
+#: are removed when nothing changed (no commit, a clean status), else kept and named in the result.
+WORKTREE_FOLDER = ".claude/worktrees"
+WORKTREE_NAME = "agent-{agent_id}"
+WORKTREE_BRANCH = "worktree-agent-{agent_id}"
+#: The Agent tool's error result when the working directory is not in a git repository.
+WORKTREE_NOT_GIT = (
+    "Cannot create agent worktree: not in a git repository and no WorktreeCreate hooks are "
+    "configured. Configure WorktreeCreate/WorktreeRemove hooks in settings.json to use worktree "
+    "isolation with other VCS systems."
 )
 HANDBACK_CONTINUE_HINT = (
     " (use SendMessage with to: '{agent_id}', summary: '<5-10 word recap>' to continue this agent)"
@@ -751,7 +795,11 @@ TASK_NOTIFICATION = (
     "notify more than once.</note>\n"
     "<result>{result}</result>\n"
     "<usage><subagent_tokens>{tokens}</subagent_tokens><tool_uses>{tool_uses}</tool_uses>"
-    "<duration_ms>{duration_ms}</duration_ms></usage>\n</task-notification>\n</system-reminder>"
+    "<duration_ms>{duration_ms}</duration_ms></usage>\n{worktree}</task-notification>\n</system-reminder>"
+)
+#: The notification's line for a background subagent whose worktree was kept.
+TASK_NOTIFICATION_WORKTREE = (
+    "<worktree><worktreePath>{path}</worktreePath><worktreeBranch>{branch}</worktreeBranch></worktree>\n"
 )
 #: The task notification's word for how the task ended, by status.
 TASK_ENDED = {"completed": "finished", "failed": "failed"}
@@ -781,8 +829,9 @@ SEND_MESSAGE_NO_TRANSCRIPT = (
     "it instead of the raw id."
 )
 #: A subagent task's ``task_progress`` description for a tool call (foreground and background):
-#: the text with the first non-empty of the input fields (a path's file name when marked); other
-#: tools show the task's own description.
+#: the text with the first non-empty of the input fields (when marked, a path as the CLI shows
+#: one: relative inside the working directory, else under ``~`` or whole); other tools show the
+#: task's own description.
 TASK_ACTIVITY: dict[str, tuple[str, tuple[str, ...], bool]] = {
     "Read": ("Reading {}", ("file_path",), True),
     "Write": ("Writing {}", ("file_path",), True),

@@ -35,6 +35,7 @@ __all__ = [
     "TEXTS_ENV",
     "cache_path",
     "claude_model_of",
+    "cli_default_model",
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
@@ -138,7 +139,9 @@ async def _record(
 
     extra = ["preset"] if preset else ["call", call[0], json.dumps(call[1])] if call is not None else []
     command = [sys.executable, "-m", __name__, model or "", *extra]
-    done = await anyio.run_process(command, check=False)
+    # the recording is kept per model, "default" for none: the CLI must not take one from the environment
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_MODEL"}
+    done = await anyio.run_process(command, check=False, env=env)
     if done.returncode != 0:
         tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"recording the Claude CLI's request failed (exit {done.returncode}): {tail[0]}")
@@ -213,6 +216,23 @@ def claude_model_of(handle: str | None) -> str | None:
     """
     name = (handle or "").rsplit("/", 1)[-1]
     return name if name.startswith("claude-") else None
+
+
+async def cli_default_model(env: dict[str, str]) -> str | None:
+    """The Claude model the CLI runs when none is named (its recorded request's), else None.
+
+    None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
+    :data:`TEXTS_ENV`, or when recording fails (said once).
+    """
+    if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    try:
+        body = await recorded_request(None)
+    except Exception as exc:
+        _say_failed(exc)
+        return None
+    model = body.get("model") if body is not None else None
+    return model if isinstance(model, str) and model else None
 
 
 async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | None:

@@ -42,7 +42,7 @@ from .._backend import (
     ToolReturn,
     Usage,
 )
-from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError
+from ..errors import ClaudeSDKError, InvalidOptionError, LettaTimeoutError, ResultError, UnknownModelError
 from ..types import (
     AssistantMessage,
     ClaudeAgentOptions,
@@ -54,6 +54,7 @@ from ..types import (
     ResultMessage,
     StreamEvent,
     SystemMessage,
+    TaskNotificationMessage,
     TextBlock,
     ThinkingBlock,
     ToolResultBlock,
@@ -131,6 +132,8 @@ class Engine:
         self._prices = prices.PriceBook.from_env({**os.environ, **options.env})  # bad prices fail here
         self.model_usage: dict[str, dict[str, Any]] = {}
         self._deferred: list[RequestItem] = []
+        self._tells: list[str] = []  # ended background tasks' notifications the model has not read yet
+        self._told_run: str | None = None  # the run of the last of them
         self._notices: list[Message] = []  # what a control call shows, yielded first in the next turn
         self._interrupted = False
         self._model_choice: str | None = None  # set_model's name; the CLI's words for a 404 use it
@@ -149,6 +152,8 @@ class Engine:
     async def open(self, first_prompt: str | None = None) -> None:
         """Connect to the backend (Letta, see backends.connect) and create or resume the session."""
         spec = await self._session_spec(self.options, well_formed(first_prompt))
+        routed = await self.tools.routed()  # a call to a deferred MCP tool must reach the tool host
+        spec = dataclasses.replace(spec, routed_tools=(*spec.routed_tools, *routed))
         self.backend = await backends.connect(self.options)
         self.session = await self.backend.open_session(spec)
         backend, session = self.backend, self.session
@@ -233,11 +238,19 @@ class Engine:
         self._notices.append(self._system("status", status=None, permissionMode=mode))  # as the CLI
 
     async def set_model(self, model: str | None) -> None:
-        """Switch the conversation's model (None: the session's default choice)."""
+        """Switch the conversation's model (None: the CLI's default model, or the session's default)."""
         assert self.backend is not None and self.session is not None, "Engine.open() first"
-        await self.backend.set_model(self.session, model, None if model else self.options.letta_model_handle)
-        self._model_choice = model
-        said = cli_facts.SET_MODEL_ECHO.format(model=model or self.model)
+        handle = None if model else self.options.letta_model_handle
+        asked = model or await cli_request.cli_default_model({**os.environ, **self.options.env})
+        try:
+            await self.backend.set_model(self.session, asked, handle)
+        except UnknownModelError:
+            if model or asked is None:
+                raise
+            asked = None  # no Letta handle serves the CLI's default model
+            await self.backend.set_model(self.session, None, handle)
+        self._model_choice = asked
+        said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
         self._notices.append(UserMessage(content=said, uuid=str(uuid.uuid4())))  # as the CLI
 
     def mcp_status(self) -> McpStatusResponse:
@@ -301,12 +314,16 @@ class Engine:
         *,
         user_uuids: Sequence[str] = (),
         origin: dict[str, Any] | None = None,
+        last: bool = False,
     ) -> AsyncIterator[Message]:
         """Run one user turn and yield its messages, ending with the ResultMessage.
 
         ``user_uuids`` are the uuids the turn's user messages were stamped with and ``origin`` the
         result's origin (see prompts.turn_prompt): the CLI echoes both on the turn's messages.
         With ``session_store=`` the turn is mirrored to the store as it goes ("eager") or at its end.
+        ``last``: no prompt follows (a one-shot query); background tasks' notifications then start
+        turns of their own here, the first result held until theirs, as the CLI does once its input
+        has ended (else see `notification_prompt`).
         """
         if isinstance(content, str) and content.strip() == cli_facts.CLEAR_COMMAND:
             async for message in self._clear():
@@ -314,7 +331,8 @@ class Engine:
             return
         mirror = self._mirror()
         eager = self.options.session_store_flush == "eager"
-        async for message in self._turn(content, user_uuids=user_uuids, origin=origin):
+        turns = self._turn_and_notifications(content, user_uuids=user_uuids, origin=origin, hold=last)
+        async for message in turns:
             if mirror is not None:
                 await mirror.add(message)
                 notice = await mirror.flush() if eager else None
@@ -325,6 +343,39 @@ class Engine:
             notice = await mirror.flush(end_of_turn=True)
             if notice is not None:
                 yield notice
+
+    def notification_prompt(self) -> tuple[str, dict[str, Any]] | None:
+        """The prompt and result origin of the turn the CLI starts with the notifications of
+        background tasks that ended after the model's last request (None: none); taken once."""
+        if not self._tells:
+            return None
+        content, self._tells = "\n\n".join(self._tells), []
+        return content, {**cli_facts.NOTIFICATION_TURN_ORIGIN, "runId": self._told_run}
+
+    async def _turn_and_notifications(
+        self,
+        content: str | list[dict[str, Any]],
+        *,
+        user_uuids: Sequence[str],
+        origin: dict[str, Any] | None,
+        hold: bool,
+    ) -> AsyncIterator[Message]:
+        """The turn; with ``hold``, then the notification turns, the first result waiting for theirs."""
+        held: list[Message] = []
+        while True:
+            async for message in self._turn(content, user_uuids=user_uuids, origin=origin):
+                if hold and isinstance(message, ResultMessage) and self._tells and not self._interrupted:
+                    held.append(message)
+                    continue
+                if isinstance(message, ResultMessage):
+                    for result in held:
+                        yield result
+                    held = []
+                yield message
+            pending = self.notification_prompt() if held else None
+            if pending is None:
+                return
+            (content, origin), user_uuids = pending, ()
 
     async def _clear(self) -> AsyncIterator[Message]:
         """``/clear`` as the CLI runs it: the conversation is replaced by a new session (no model call)."""
@@ -458,11 +509,13 @@ class Engine:
                         for notice in outcome.after:
                             yield notice
                         hook_stopped = hook_stopped or outcome.stop
-                        told = ""
-                        if outcome.background is not None:
+                        told, self._tells = "".join(f"\n\n{t}" for t in self._tells), []  # as the CLI: after
+                        if outcome.background is not None:  # it ended, with the next result or turn
                             async for message in outcome.background.run(outcome.background):
+                                if isinstance(message, TaskNotificationMessage):
+                                    self._told_run = message.data.get("run_id")
                                 yield message
-                            told = "".join(f"\n\n{t}" for t in outcome.background.tells)
+                            self._tells += outcome.background.tells
                         results.append(
                             ToolReturn(
                                 block.tool_call_id,

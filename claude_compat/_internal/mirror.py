@@ -77,6 +77,36 @@ def record(
     }
 
 
+def message_record(
+    message: AssistantMessage | UserMessage,
+    parent: str | None,
+    *,
+    session_id: str,
+    cwd: str | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A user or assistant message as the CLI's transcript record (a subagent's is a sidechain)."""
+    content = message.content
+    blocks: Any = content if isinstance(content, str) else [_block(b) for b in content]
+    sidechain = message.parent_tool_use_id is not None
+    where = {"session_id": session_id, "cwd": cwd, "uuid": message.uuid, "sidechain": sidechain, **extra}
+    if isinstance(message, AssistantMessage):
+        body: dict[str, Any] = {
+            "id": message.message_id or f"msg_{uuid.uuid4().hex[:24]}",
+            "type": "message",
+            "role": "assistant",
+            "model": message.model,
+            "content": blocks,
+            "stop_reason": message.stop_reason,
+            "stop_sequence": None,
+            "usage": message.usage or {},
+        }
+        return record("assistant", parent, body, **where)
+    if message.tool_use_result is not None:
+        where["toolUseResult"] = message.tool_use_result
+    return record("user", parent, {"role": "user", "content": blocks}, **where)
+
+
 def chain_tail(entries: Sequence[Mapping[str, Any]]) -> str | None:
     """The uuid of a transcript's last chained record: where the next record hangs."""
     for entry in reversed(entries):
@@ -117,25 +147,7 @@ class TranscriptMirror:
         return record(kind, parent, message, session_id=self.session_id, cwd=self.cwd, **extra)
 
     def _message_record(self, message: AssistantMessage | UserMessage, parent: str | None) -> dict[str, Any]:
-        content = message.content
-        blocks: Any = content if isinstance(content, str) else [_block(b) for b in content]
-        sidechain = message.parent_tool_use_id is not None
-        if isinstance(message, AssistantMessage):
-            body: dict[str, Any] = {
-                "id": message.message_id or f"msg_{uuid.uuid4().hex[:24]}",
-                "type": "message",
-                "role": "assistant",
-                "model": message.model,
-                "content": blocks,
-                "stop_reason": message.stop_reason,
-                "stop_sequence": None,
-                "usage": message.usage or {},
-            }
-            return self._record("assistant", parent, body, uuid=message.uuid, sidechain=sidechain)
-        extra: dict[str, Any] = {"uuid": message.uuid, "sidechain": sidechain}
-        if message.tool_use_result is not None:
-            extra["toolUseResult"] = message.tool_use_result
-        return self._record("user", parent, {"role": "user", "content": blocks}, **extra)
+        return message_record(message, parent, session_id=self.session_id, cwd=self.cwd)
 
     async def begin(self, prompt: Any, prompt_uuid: str | None = None) -> None:
         """Start a turn: its prompt is the first record (``prompt_uuid``: the uuid it was echoed with)."""

@@ -1,21 +1,21 @@
 """Sessions as the Claude SDK lists and reads them: registry records as SDKSessionInfo, a Letta
 conversation's stored history as SessionMessages.
 
-The records and raw histories come from :mod:`letta_backend.sessions_store`; this module only shapes
-them the Claude way.
+The records come from :mod:`letta_backend.session_records`, the raw histories from
+:func:`letta_backend.conversations.conversation_history`; this module only shapes them the Claude way.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from letta_backend.conversations import conversation_history
 from letta_backend.registry import SessionRecord, SessionRegistry
-from letta_backend.sessions_store import (
-    conversation_history,
+from letta_backend.session_records import (
     directory_filter,
     existing_session,
     in_directory,
@@ -24,6 +24,7 @@ from letta_backend.sessions_store import (
 )
 
 from ..types import SDKSessionInfo, SessionMessage
+from .transcripts import page
 
 if TYPE_CHECKING:
     from letta_backend.backend import LettaBackend
@@ -72,6 +73,7 @@ async def session_info(
 
 
 def _tool_input(arguments: Any) -> dict[str, Any]:
+    """Letta tool-call arguments (JSON text or a dict) as a tool_use input object."""
     if isinstance(arguments, dict):
         return arguments
     try:
@@ -91,6 +93,7 @@ _ENVIRONMENT_NOTE = re.compile(
 
 
 def _without_environment(text: str) -> str:
+    """``text`` without the environment note the engine put before the prompt."""
     return _ENVIRONMENT_NOTE.sub("", text, count=1)
 
 
@@ -156,6 +159,7 @@ _ASSISTANT_KINDS = frozenset(
 
 
 def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The returns a tool_return_message carries: its ``tool_returns``, else itself."""
     returns = item.get("tool_returns")
     if isinstance(returns, list) and returns:
         return [r for r in returns if isinstance(r, dict)]
@@ -163,6 +167,7 @@ def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
+    """A tool_result block; a result stored as text parts reads back as its text."""
     if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return_content)
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
         content = "\n".join(str(t) for t in texts) if len(texts) == len(content) else content
@@ -170,11 +175,80 @@ def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, 
     return {"type": "tool_result", "tool_use_id": tool_call_id, "content": text, "is_error": is_error}
 
 
+def _tool_result_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str, Any]]:
+    """The results a ``tool_return_message`` carries (one, or several of parallel calls)."""
+    return [
+        _result_block(str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error")
+        for r in _tool_returns(item)
+    ]
+
+
+def _approval_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str, Any]]:
+    """Results of an ``approval_response_message``: client-side tool results and denials, except
+    those a later ``tool_return_message`` carries (``returned``)."""
+    blocks = []
+    for answer in item.get("approvals") or []:
+        call_id = str(answer.get("tool_call_id", ""))
+        if call_id in returned:
+            continue
+        if answer.get("type") == "tool":
+            blocks.append(
+                _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
+            )
+        elif answer.get("approve") is False:
+            blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
+    return blocks
+
+
+_Role = Literal["user", "assistant"]
+_Builder = Callable[[dict[str, Any], set[str]], list[dict[str, Any]]]
+
+#: Letta message type -> the role it has in Claude's history and its content blocks. Other
+#: types (system prompt, compaction events, pings) end the message being gathered and add nothing.
+_SHAPES: dict[str, tuple[_Role, _Builder]] = {
+    **{kind: ("assistant", lambda item, _: _assistant_blocks(item)) for kind in _ASSISTANT_KINDS},
+    "user_message": ("user", lambda item, _: _user_blocks(item.get("content"))),
+    "tool_return_message": ("user", _tool_result_blocks),
+    "approval_response_message": ("user", _approval_blocks),
+    "summary_message": ("user", lambda item, _: [{"type": "text", "text": str(item.get("summary", ""))}]),
+}
+
+
 @dataclass
-class _Pending:
-    role: Literal["user", "assistant"]
-    letta_id: str
-    blocks: list[dict[str, Any]]
+class _Gatherer:
+    """Gathers the blocks of consecutive Letta messages sharing a role and an id into SessionMessages."""
+
+    session_id: str
+    parent_tool_use_id: str | None
+    out: list[SessionMessage] = field(default_factory=list)
+    role: _Role = "user"
+    letta_id: str | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, role: _Role, letta_id: str, blocks: list[dict[str, Any]]) -> None:
+        """Add blocks to the message being gathered, or start the next (a repeated tool call counts once)."""
+        if self.letta_id is None or self.role != role or self.letta_id != letta_id:
+            self.flush()
+            self.role, self.letta_id = role, letta_id
+        ids = {b.get("id") for b in self.blocks if b.get("type") == "tool_use"}
+        self.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
+
+    def flush(self) -> None:
+        """End the message being gathered (one without blocks is dropped)."""
+        if self.letta_id is not None and self.blocks:
+            message: dict[str, Any] = {"role": self.role, "content": self.blocks}
+            if self.role == "assistant":
+                message = {"id": self.letta_id, "type": "message", **message}
+            self.out.append(
+                SessionMessage(
+                    type=self.role,
+                    uuid=self.letta_id,
+                    session_id=self.session_id,
+                    message=message,
+                    parent_tool_use_id=self.parent_tool_use_id,
+                )
+            )
+        self.letta_id, self.blocks = None, []
 
 
 def render_messages(
@@ -195,79 +269,16 @@ def render_messages(
         if item.get("message_type") == "tool_return_message"
         for r in _tool_returns(item)
     }
-    out: list[SessionMessage] = []
-    pending: _Pending | None = None
-
-    def flush() -> None:
-        nonlocal pending
-        if pending is not None and pending.blocks:
-            message: dict[str, Any] = {"role": pending.role, "content": pending.blocks}
-            if pending.role == "assistant":
-                message = {"id": pending.letta_id, "type": "message", **message}
-            out.append(
-                SessionMessage(
-                    type=pending.role,
-                    uuid=pending.letta_id,
-                    session_id=session_id,
-                    message=message,
-                    parent_tool_use_id=parent_tool_use_id,
-                )
-            )
-        pending = None
-
-    def add(role: Literal["user", "assistant"], letta_id: str, blocks: list[dict[str, Any]]) -> None:
-        nonlocal pending
-        if pending is None or pending.role != role or pending.letta_id != letta_id:
-            flush()
-            pending = _Pending(role, letta_id, [])
-        ids = {b.get("id") for b in pending.blocks if b.get("type") == "tool_use"}
-        pending.blocks.extend(b for b in blocks if b.get("type") != "tool_use" or b.get("id") not in ids)
-
+    gathered = _Gatherer(session_id, parent_tool_use_id)
     for item in items:
-        kind = item.get("message_type")
-        letta_id = str(item.get("id", ""))
-        if kind in _ASSISTANT_KINDS:
-            add("assistant", letta_id, _assistant_blocks(item))
-        elif kind == "user_message":
-            add("user", letta_id, _user_blocks(item.get("content")))
-        elif kind == "tool_return_message":
-            add(
-                "user",
-                letta_id,
-                [
-                    _result_block(
-                        str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error"
-                    )
-                    for r in _tool_returns(item)
-                ],
-            )
-        elif kind == "approval_response_message":
-            blocks = []
-            for answer in item.get("approvals") or []:
-                call_id = str(answer.get("tool_call_id", ""))
-                if call_id in returned:
-                    continue
-                if answer.get("type") == "tool":
-                    blocks.append(
-                        _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
-                    )
-                elif answer.get("approve") is False:
-                    blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
-            add("user", letta_id, blocks)
-        elif kind == "summary_message":
-            add("user", letta_id, [{"type": "text", "text": str(item.get("summary", ""))}])
-        else:  # system prompt, compaction events, pings
-            flush()
-    flush()
-    return out
-
-
-def _page(messages: list[SessionMessage], limit: int | None, offset: int) -> list[SessionMessage]:
-    if offset > 0:
-        messages = messages[offset:]
-    if limit is not None and limit > 0:
-        messages = messages[:limit]
-    return messages
+        shape = _SHAPES.get(str(item.get("message_type")))
+        if shape is None:
+            gathered.flush()
+            continue
+        role, build = shape
+        gathered.add(role, str(item.get("id", "")), build(item, returned))
+    gathered.flush()
+    return gathered.out
 
 
 async def session_messages(
@@ -282,7 +293,7 @@ async def session_messages(
     if record is None:
         return []
     items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
-    return _page(render_messages(items, record.session_id), limit, offset)
+    return page(render_messages(items, record.session_id), limit, offset)
 
 
 async def subagent_messages(
@@ -305,7 +316,7 @@ async def subagent_messages(
         return []
     items = await conversation_history(backend.client, child.conversation_id, agent_id=child.agent_id)
     tool_use_id = agent_id.removeprefix("subagent-") if agent_id.startswith("subagent-") else None
-    return _page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
+    return page(render_messages(items, record.session_id, parent_tool_use_id=tool_use_id), limit, offset)
 
 
 @dataclass
@@ -321,6 +332,7 @@ class ExportedHistory:
 async def _exported(
     backend: LettaBackend, record: SessionRecord, session_id: str, parent_tool_use_id: str | None = None
 ) -> ExportedHistory:
+    """One record's history as Claude messages, with when each Letta message was written."""
     items = await conversation_history(backend.client, record.conversation_id, agent_id=record.agent_id)
     times = {str(i.get("id")): str(i["date"]) for i in items if isinstance(i.get("date"), str)}
     messages = render_messages(items, session_id, parent_tool_use_id=parent_tool_use_id)

@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import os
 import re
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -278,16 +277,27 @@ def forwarded(message: Message, tool_use_id: str, *, text: bool, session_id: str
     return None
 
 
-def activity(call: ToolUseBlock) -> str | None:
+def activity(call: ToolUseBlock, cwd: str | Path = ".") -> str | None:
     """What a subagent's tool call is doing, as the CLI's task_progress says it (None: not said)."""
     fact = cli_facts.TASK_ACTIVITY.get(call.name)
     if fact is None or not isinstance(call.input, dict):
         return None
-    text, fields, file_name = fact
+    text, fields, is_path = fact
     value = next((v for f in fields if isinstance(v := call.input.get(f), str) and v), None)
     if value is None:
         return None
-    return text.format(Path(value).name if file_name else value)
+    return text.format(shown_path(value, cwd) if is_path else value)
+
+
+def shown_path(path: str, cwd: str | Path) -> str:
+    """A path as the CLI shows it: relative inside the working directory, else ``~/…`` or whole."""
+    where = Path(cwd).absolute()
+    full = where / path  # an absolute path stays itself
+    relative = os.path.relpath(full, where)
+    if not relative.startswith(".."):
+        return relative
+    home = str(Path.home())
+    return "~" + str(full)[len(home) :] if str(full).startswith(home + os.sep) else str(full)
 
 
 def final_text(messages: list[Message]) -> tuple[str, bool]:
@@ -301,10 +311,37 @@ def final_text(messages: list[Message]) -> tuple[str, bool]:
     return result.result or "", False
 
 
-def task_output_dir(cwd: Path, session_id: str) -> str:
-    """Where the CLI says a task's transcript goes: ``<tmp>/claude-<uid>/<cwd slug>/<session>/tasks``."""
-    slug = re.sub(r"[^A-Za-z0-9]", "-", str(cwd))
-    return f"{tempfile.gettempdir()}/claude-{os.getuid()}/{slug}/{session_id}/tasks"
+def task_meta(
+    kind: str,
+    definition: AgentDefinition,
+    tool_input: dict[str, Any],
+    *,
+    tool_use_id: str,
+    model: str,
+    builtin: bool,
+    background: bool,
+    worktree: tuple[str, str] | None,
+) -> dict[str, Any]:
+    """The task's ``agent-<id>.meta.json`` as the CLI writes it when the task starts (measured)."""
+    meta: dict[str, Any] = {"agentType": kind}
+    if builtin:
+        meta["isBuiltIn"] = True
+    if background and definition.background is None and tool_input.get("run_in_background") is None:
+        meta["launchedWithDefaults"] = True
+    if worktree is not None:
+        meta.update(worktreePath=worktree[0], spawnedWithWorktree=True, worktreeBranch=worktree[1])
+    meta.update(
+        description=str(tool_input.get("description") or ""),
+        toolUseId=tool_use_id,
+        spawnDepth=1,
+        requestShape="background" if background else "foreground",
+        requestNonInteractive=True,
+        model=model,
+    )
+    if not tool_input.get("model") and definition.model in (None, INHERIT):
+        meta["modelNotNamed"] = True
+    meta["pickedEffortModel"] = model
+    return meta
 
 
 class TaskMessages:
@@ -326,8 +363,10 @@ class TaskMessages:
         output_dir: str,
         *,
         background: bool = False,
+        cwd: str | Path = ".",
     ) -> None:
         self.session_id = session_id
+        self.cwd = cwd  # task_progress shows paths relative to it
         self.tool_use_id = tool_use_id
         self.description = description
         self.subagent_type = subagent_type
@@ -419,7 +458,7 @@ class TaskMessages:
             if not isinstance(block, ToolUseBlock):
                 continue
             self.tool_uses += 1
-            description = activity(block) or self.description
+            description = activity(block, self.cwd) or self.description
             usage = self.usage()
             data = self._data(
                 "task_progress",
@@ -485,8 +524,11 @@ class TaskMessages:
             *listed,
         ]
 
-    def notification(self, result: str, *, failed: bool, tools_used: list[str]) -> str:
-        """What the model is told when the background task ended (see cli_facts.TASK_NOTIFICATION)."""
+    def notification(
+        self, result: str, *, failed: bool, tools_used: list[str], worktree: tuple[str, str] | None = None
+    ) -> str:
+        """What the model is told when the background task ended (see cli_facts.TASK_NOTIFICATION),
+        naming the worktree it left as ``(path, branch)``."""
         status = "failed" if failed else "completed"
         usage = self.usage()
         note = cli_facts.TASK_NOTIFICATION.format(
@@ -500,6 +542,9 @@ class TaskMessages:
             tokens=usage["total_tokens"],
             tool_uses=usage["tool_uses"],
             duration_ms=usage["duration_ms"],
+            worktree=cli_facts.TASK_NOTIFICATION_WORKTREE.format(path=worktree[0], branch=worktree[1])
+            if worktree
+            else "",
         )
         if tools_used:
             return cli_facts.TASK_TOOLS_NOTE.format(tools=", ".join(tools_used)) + note
@@ -592,6 +637,10 @@ class Handback:
     structured: dict[str, Any]
 
 
+#: The usage fields the hand-back's ``totalTokens`` adds up.
+_COUNTED_TOKENS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
+
+
 def handback(
     messages: list[Message],
     *,
@@ -600,9 +649,11 @@ def handback(
     agent_type: str,
     duration_ms: int,
     can_continue: bool,
+    worktree: tuple[str, str] | None = None,
 ) -> Handback:
     """The Agent tool's result for a child that finished: its last reply's text under the CLI's
-    frame, harness notes above it (the tools it used), and the trailer with its totals."""
+    frame, harness notes above it (the tools it used), and the trailer with its totals (and the
+    worktree it left, as ``(path, branch)``)."""
     reply = _last_reply(messages)
     report = [{"type": "text", "text": b.text} for m in reply for b in m.content if isinstance(b, TextBlock)]
     calls = tool_calls(messages)
@@ -613,19 +664,8 @@ def handback(
         else []
     )
     content = [*notes, *report]
-    last_usage = next(
-        (
-            m.usage
-            for m in reversed(messages)
-            if isinstance(m, AssistantMessage) and isinstance(m.usage, dict)
-        ),
-        {},
-    )
-    usage: dict[str, Any] = {**copy.deepcopy(cli_facts.SUBAGENT_USAGE_DEFAULTS), **last_usage}
-    tokens = sum(
-        int(usage.get(k) or 0)
-        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens", "output_tokens")
-    )
+    usage = _last_usage(messages)
+    tokens = sum(int(usage.get(k) or 0) for k in _COUNTED_TOKENS)
     model = next((m.model for m in reversed(messages) if isinstance(m, AssistantMessage) and m.model), "")
     structured: dict[str, Any] = {
         "status": "completed",
@@ -642,23 +682,53 @@ def handback(
         "totalTokens": tokens,
         "totalToolUseCount": len(calls),
         "usage": usage,
+        **_stats_and_worktree(calls, worktree),
+        "canContinueAgent": can_continue,
     }
-    stats = tool_stats(calls)
-    if stats is not None:
-        structured["toolStats"] = stats
-    structured["canContinueAgent"] = can_continue
-    shown = content or [{"type": "text", "text": cli_facts.HANDBACK_NO_OUTPUT}]
-    above = [_indented(n["text"]) for n in shown[: len(notes) if content else 0]]
-    below = [b["text"] for b in shown[len(above) :]]
-    if not below and above:  # notes only: the CLI shows them without the frame
-        framed = "\n".join(above)
-    else:
-        body = "\n".join(below) or cli_facts.HANDBACK_NO_TEXT
-        framed = "\n".join([*above, cli_facts.HANDBACK_FRAME + "\n" + _indented(body)])
+    framed = _framed(content, len(notes))
     if agent_type in cli_facts.HANDBACK_REPORT_ONLY_AGENTS:
         return Handback(framed, structured)
     hint = cli_facts.HANDBACK_CONTINUE_HINT.format(agent_id=agent_id) if can_continue else ""
+    kept = cli_facts.HANDBACK_WORKTREE.format(path=worktree[0], branch=worktree[1]) if worktree else ""
     trailer = cli_facts.HANDBACK_TRAILER.format(
-        agent_id=agent_id, continue_hint=hint, tokens=tokens, tool_uses=len(calls), duration_ms=duration_ms
+        agent_id=agent_id,
+        continue_hint=hint,
+        worktree=kept,
+        tokens=tokens,
+        tool_uses=len(calls),
+        duration_ms=duration_ms,
     )
     return Handback(framed + "\n" + trailer, structured)
+
+
+def _stats_and_worktree(calls: list[ToolUseBlock], worktree: tuple[str, str] | None) -> dict[str, Any]:
+    """The hand-back's ``toolStats`` (when it called tools) and the worktree it left, if any."""
+    stats = tool_stats(calls)
+    return {
+        **({"toolStats": stats} if stats is not None else {}),
+        **({"worktreePath": worktree[0], "worktreeBranch": worktree[1]} if worktree is not None else {}),
+    }
+
+
+def _last_usage(messages: list[Message]) -> dict[str, Any]:
+    """The usage of the child's last model reply over the CLI's defaults (the hand-back's ``usage``)."""
+    last = next(
+        (
+            m.usage
+            for m in reversed(messages)
+            if isinstance(m, AssistantMessage) and isinstance(m.usage, dict)
+        ),
+        {},
+    )
+    return {**copy.deepcopy(cli_facts.SUBAGENT_USAGE_DEFAULTS), **last}
+
+
+def _framed(content: list[dict[str, Any]], note_count: int) -> str:
+    """The report under the CLI's hand-back frame, the harness notes above it, all indented."""
+    shown = content or [{"type": "text", "text": cli_facts.HANDBACK_NO_OUTPUT}]
+    above = [_indented(n["text"]) for n in shown[: note_count if content else 0]]
+    below = [b["text"] for b in shown[len(above) :]]
+    if not below and above:  # notes only: the CLI shows them without the frame
+        return "\n".join(above)
+    body = "\n".join(below) or cli_facts.HANDBACK_NO_TEXT
+    return "\n".join([*above, cli_facts.HANDBACK_FRAME + "\n" + _indented(body)])

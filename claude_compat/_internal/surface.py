@@ -316,8 +316,8 @@ _NAME_ROWS: list[NameStatus] = [
         "emulated",
         "fire around a subagent (the Agent tool) with the CLI's fields; agent_id is the subagent's "
         "task id (as agentId in its result); SubagentStop has last_assistant_message and an empty "
-        "session_crons, no background_tasks, and agent_transcript_path is empty (no transcript file "
-        "on Letta)",
+        "session_crons, no background_tasks, and agent_transcript_path names the subagent's "
+        "transcript in the config folder, as the CLI's",
         "SubagentStartHookInput SubagentStopHookInput SessionCronSummary",
     ),
     *_rows(

@@ -11,14 +11,25 @@ one ``tool_reference`` part per match and ``{"matches", "query", "total_deferred
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from . import cli_facts
 from .tool_types import ToolOutcome
 
-__all__ = ["deferred_of", "reminder", "search", "search_outcome", "tool_spec"]
+__all__ = [
+    "SearchMode",
+    "deferred_of",
+    "defers",
+    "reminder",
+    "search",
+    "search_mode",
+    "search_outcome",
+    "tool_spec",
+]
 
 #: claude-compat's own words for the tool, for when the CLI's are not at hand (no real SDK installed).
 DESCRIPTION = (
@@ -47,6 +58,52 @@ SCHEMA: dict[str, Any] = {
 }
 
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+@dataclass(frozen=True)
+class SearchMode:
+    """How the CLI decides on deferring for a session (from ``ENABLE_TOOL_SEARCH``): ``on`` defers,
+    ``off`` defers nothing and drops ToolSearch, ``auto`` defers above ``percent`` of the context."""
+
+    kind: str  # "on", "off" or "auto"
+    percent: int = cli_facts.TOOL_SEARCH_AUTO_PERCENT
+
+
+def search_mode(env: Mapping[str, str], model: str | None) -> SearchMode:
+    """The CLI's tool-search mode for this environment and Claude model (None: the CLI's default)."""
+    if model is not None and model.startswith(cli_facts.TOOL_SEARCH_UNSUPPORTED_MODELS):
+        return SearchMode("off")
+    if env.get(cli_facts.DISABLE_EXPERIMENTAL_BETAS_ENV, "").strip().lower() in cli_facts.TOOL_SEARCH_TRUE:
+        return SearchMode("off")
+    value = env.get(cli_facts.TOOL_SEARCH_ENV, "").strip()
+    lowered = value.lower()
+    if lowered.startswith("auto:"):
+        try:
+            percent = max(0, min(100, round(float(lowered[len("auto:") :]))))
+        except ValueError:  # the CLI logs the bad value and goes on as with plain "auto"
+            return SearchMode("auto")
+        return SearchMode("on" if percent == 0 else "off" if percent == 100 else "auto", percent)
+    if lowered == "auto":
+        return SearchMode("auto")
+    return SearchMode("off" if lowered in cli_facts.TOOL_SEARCH_FALSE else "on")
+
+
+def defers(mode: SearchMode, deferrable: Sequence[Mapping[str, Any]], context_window: int) -> bool:
+    """Whether the session defers its ``deferrable`` tools: always in ``on`` mode, never in ``off``;
+    in ``auto`` when their definitions (name, description, schema) reach the CLI's share of the
+    context window, counted in characters as the CLI counts them without a token count."""
+    if mode.kind != "auto":
+        return mode.kind == "on"
+    threshold = math.floor(
+        math.floor(context_window * mode.percent / 100) * cli_facts.TOOL_SEARCH_CHARS_PER_TOKEN
+    )
+    size = sum(
+        len(str(t["name"]))
+        + len(str(t.get("description", "")))
+        + len(json.dumps(t.get("parameters", {}), separators=(",", ":")))
+        for t in deferrable
+    )
+    return size >= threshold
 
 
 def deferred_of(tool_set: Sequence[str], *, runnable: Collection[str]) -> list[str]:

@@ -32,7 +32,9 @@ class Background:
     """Work a tool launched that goes on after its result (a background subagent).
 
     The engine runs it right after showing the result, before the model's next request, and
-    yields its messages; what it ``tells`` the model (its task notification) goes with that request.
+    yields its messages; what it ``tells`` the model (its task notification) reaches the model as
+    the CLI's does, after that request: with the next tool result, or as the prompt of a turn of
+    its own when the model ends the turn first.
     """
 
     run: Callable[[Background], AsyncIterator[Message]]
@@ -75,6 +77,11 @@ class ToolHost:
     def offered_names(self) -> list[str]:
         """Names of the tools the model can call."""
         return [t["name"] for t in self.client_tools()]
+
+    async def routed(self) -> list[str]:
+        """Tools the model may call before they are offered (deferred MCP tools): the session routes
+        their calls to the client. Known before the session opens (the MCP servers are listed)."""
+        return []
 
     async def open(self, session_id: str, model_handle: str | None = None) -> None:
         """Prepare the tools of a session on a model (list MCP tools, build the permission gate)."""

@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from letta_backend import mapping
+
 from ..types import (
     AgentDefinition,
     ClaudeAgentOptions,
@@ -26,7 +28,7 @@ from ..types import (
     TaskNotificationMessage,
     TaskStartedMessage,
 )
-from . import cli_facts, cli_request, sdk_mcp, subagents, tool_search, unoffered
+from . import cli_facts, cli_request, sdk_mcp, subagents, task_output, tool_search, unoffered, worktrees
 from .bash_judge import Shell
 from .builtins import (
     BUILTIN_TOOLS,
@@ -42,7 +44,7 @@ from .cli_request import CliReminders
 from .engine import Engine
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
-from .permissions import PermissionGate, ToolFacts
+from .permissions import Decision, PermissionGate, ToolFacts
 from .tool_types import Background, ToolCall, ToolHost, ToolOutcome
 
 
@@ -65,8 +67,11 @@ class ClaudeToolHost(ToolHost):
         )
         #: those claude-compat runs, offered to the model (the others are listed only: see MIGRATING.md)
         self._builtin = [n for n in self._cli_tools if n in BUILTIN_TOOLS]
-        #: those kept out of the model's tools until ToolSearch loads them (a call runs them anyway)
-        self.deferred = tool_search.deferred_of(self._cli_tools, runnable=RUN_HERE)
+        #: those kept out of the model's tools until ToolSearch loads them (a call runs them anyway):
+        #: the deferred built-ins and MCP tools, decided in open()
+        self.deferred: list[str] = []
+        self._always_loaded: set[str] = set()  # MCP servers whose tools are never deferred
+        self._connected = False  # the MCP servers listed (and the external ones started)
         self._loaded: set[str] = set()
         #: every subagent the session has (built-in, agent files, the program's), as the init lists them
         self.agents = subagents.available_agents(options, cwd)
@@ -90,10 +95,27 @@ class ClaudeToolHost(ToolHost):
         if self.hooks is not None:
             self.hooks.session_id = session_id
 
+    async def routed(self) -> list[str]:
+        """The MCP tools (listed once): deferred ones are called before they are offered."""
+        await self._connect_servers()
+        return sorted([*self._sdk, *self._ext_tools])
+
     async def open(self, session_id: str, model_handle: str | None = None) -> None:
-        """List the SDK MCP servers' tools and build the gate for this session (on ``model_handle``)."""
+        """List the MCP servers' tools and build the gate for this session (on ``model_handle``)."""
         self.session_id = session_id
+        await self._connect_servers()
+        await self._build_specs(model_handle)
+        self._decide_deferred(model_handle)
+        self._build_gate(session_id)
+
+    async def _connect_servers(self) -> None:
+        """List the SDK MCP servers' tools and start the external ones (once)."""
+        if self._connected:
+            return
+        self._connected = True
         for server_name, config in _servers(self.options.mcp_servers).items():
+            if config.get(cli_facts.MCP_ALWAYS_LOAD) is True:
+                self._always_loaded.add(server_name)
             if config.get("type") == "sdk":
                 sdk_config: McpSdkServerConfig = config  # type: ignore[assignment]
                 for spec in await sdk_mcp.list_sdk_tools(sdk_config):
@@ -106,11 +128,14 @@ class ClaudeToolHost(ToolHost):
                 self._status.append(conn.status_entry())
                 for spec in conn.tools:
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
+
+    async def _build_specs(self, model_handle: str | None) -> None:
+        """The tools the model may be offered: Agent (and SendMessage), the CLI's built-ins with its
+        texts, ToolSearch, then the MCP tools by full name as the CLI lists them."""
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
         agent_spec = [subagents.agent_tool_spec(self._agents)] if self._agents is not None else []
         if self._agents is not None and cli_facts.SEND_MESSAGE_TOOL in self._cli_tools:
             agent_spec.append(subagents.send_message_tool_spec())  # continues a subagent
-        # MCP tools by full name, across servers, as the CLI lists them in the init message
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         cli_texts = await cli_request.cli_tool_texts(
             {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
@@ -120,28 +145,50 @@ class ClaudeToolHost(ToolHost):
             self._fork = await cli_request.fork_texts(env, cli_request.claude_model_of(model_handle))
             if self._fork is not None:
                 agent_spec[0] = {**agent_spec[0], **cli_texts["Agent"]}
-        self._specs = (
-            agent_spec
-            + [
-                tool_search.tool_spec(cli_texts)
-                if name == cli_facts.TOOL_SEARCH
-                else {
-                    "name": name,
-                    "description": BUILTIN_TOOLS[name].description,
-                    "parameters": BUILTIN_TOOLS[name].input_schema,
-                    **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
-                }
-                for name in self._cli_tools
-                if name in BUILTIN_TOOLS or (name == cli_facts.TOOL_SEARCH and self.deferred)
-            ]
-            + [
-                {"name": name, "description": spec.description, "parameters": spec.input_schema}
-                for name, (_, spec) in mcp_tools
-                if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
-            ]
+        builtins = [
+            tool_search.tool_spec(cli_texts)
+            if name == cli_facts.TOOL_SEARCH
+            else {
+                "name": name,
+                "description": BUILTIN_TOOLS[name].description,
+                "parameters": BUILTIN_TOOLS[name].input_schema,
+                **(cli_texts.get(name, {}) if name in cli_facts.CLI_TEXT_TOOLS else {}),
+            }
+            for name in self._cli_tools
+            if name in BUILTIN_TOOLS or name == cli_facts.TOOL_SEARCH
+        ]
+        mcp = [
+            {"name": name, "description": spec.description, "parameters": spec.input_schema}
+            for name, (_, spec) in mcp_tools
+            if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
+        ]
+        self._specs = agent_spec + builtins + mcp
+
+    def _decide_deferred(self, model_handle: str | None) -> None:
+        """Which tools wait for ToolSearch, as the CLI decides (see :func:`tool_search.search_mode`):
+        the deferred built-ins and the MCP tools (but those of ``alwaysLoad`` servers), or none."""
+        env = {**os.environ, **self.options.env}
+        mode = tool_search.search_mode(env, cli_request.claude_model_of(model_handle))
+        if mode.kind == "off" and cli_facts.TOOL_SEARCH in self._cli_tools:
+            self._cli_tools.remove(cli_facts.TOOL_SEARCH)  # the CLI drops it from its set
+        offered = {str(t["name"]) for t in self._specs}
+        builtin = [n for n in tool_search.deferred_of(self._cli_tools, runnable=RUN_HERE) if n in offered]
+        mcp = [
+            str(t["name"])
+            for t in self._specs
+            if t["name"] not in RUN_HERE and str(t["name"]).split("__")[1] not in self._always_loaded
+        ]
+        deferrable = [t for t in self._specs if t["name"] in {*builtin, *mcp}]
+        window = mapping.context_window_for(model_handle or "")
+        searchable = cli_facts.TOOL_SEARCH in self._cli_tools and bool(deferrable)
+        self.deferred = (
+            [*builtin, *mcp] if searchable and tool_search.defers(mode, deferrable, window) else []
         )
-        offered = {t["name"] for t in self._specs}
-        self.deferred = [n for n in self.deferred if n in offered]  # SendMessage comes with subagents only
+        if not self.deferred:  # nothing to load: ToolSearch is not offered (the CLI may still list it)
+            self._specs = [t for t in self._specs if t["name"] != cli_facts.TOOL_SEARCH]
+
+    def _build_gate(self, session_id: str) -> None:
+        """The session's hooks and permission gate."""
         self.hooks = HookRunner(
             self.options.hooks,  # type: ignore[arg-type]
             session_id=session_id,
@@ -254,60 +301,76 @@ class ClaudeToolHost(ToolHost):
         if call.name not in self.offered_names() and call.name not in self.deferred:
             content, shown = unoffered.no_such_tool(call.name, self.offered_names())
             return ToolOutcome(content, is_error=True, structured=shown)
-        assert self.gate is not None and self.hooks is not None, "ClaudeToolHost.open() first"
+        assert self.gate is not None, "ClaudeToolHost.open() first"
         decision = await self.gate.decide(call.name, call.input, call.id, self._facts(call.name, call.input))
         pre_events = self._hook_messages(decision.hook_events) + self._said(
             "PreToolUse", call.name, decision.system_messages
         )
         if not decision.allow:
-            notices: tuple[SystemMessage, ...] = pre_events
-            if decision.emit_denied_system_message:
-                notices += (
-                    SystemMessage(
-                        subtype="permission_denied",
-                        data={
-                            "type": "system",
-                            "subtype": "permission_denied",
-                            "tool_name": call.name,
-                            "tool_use_id": call.id,
-                            **(
-                                {"decision_reason_type": decision.reason_type}
-                                if decision.reason_type in cli_facts.DENIED_REASON_TYPES_SHOWN
-                                else {}
-                            ),
-                            "message": decision.message,
-                            "session_id": self.session_id,
-                            "uuid": str(uuid.uuid4()),
-                        },
-                    ),
-                )
-            text = (
-                f"Error: {decision.message}" if not decision.message.startswith("Error") else decision.message
-            )
-            return ToolOutcome(
-                decision.message,
-                is_error=True,
-                structured=text,
-                denied=True,
-                denied_input=(decision.denial_record or {}).get("tool_input"),
-                notices=notices,
-                interrupt=decision.interrupt,
-            )
+            return self._denied(call, decision, pre_events)
         tool_input = decision.tool_input
         if self.on_start is not None:
             self.on_start(call)
         started = time.monotonic()
+        outcome = await self._dispatch(call, tool_input, started)
+        return await self._after(call, tool_input, outcome, decision, pre_events, started)
+
+    def _denied(
+        self, call: ToolCall, decision: Decision, pre_events: tuple[SystemMessage, ...]
+    ) -> ToolOutcome:
+        """A call the gate refused: the error result, and the CLI's ``permission_denied`` notice."""
+        notices: tuple[SystemMessage, ...] = pre_events
+        if decision.emit_denied_system_message:
+            shown_reason = decision.reason_type in cli_facts.DENIED_REASON_TYPES_SHOWN
+            data = {
+                "type": "system",
+                "subtype": "permission_denied",
+                "tool_name": call.name,
+                "tool_use_id": call.id,
+                **({"decision_reason_type": decision.reason_type} if shown_reason else {}),
+                "message": decision.message,
+                "session_id": self.session_id,
+                "uuid": str(uuid.uuid4()),
+            }
+            notices += (SystemMessage(subtype="permission_denied", data=data),)
+        text = f"Error: {decision.message}" if not decision.message.startswith("Error") else decision.message
+        return ToolOutcome(
+            decision.message,
+            is_error=True,
+            structured=text,
+            denied=True,
+            denied_input=(decision.denial_record or {}).get("tool_input"),
+            notices=notices,
+            interrupt=decision.interrupt,
+        )
+
+    async def _dispatch(self, call: ToolCall, tool_input: dict[str, Any], started: float) -> ToolOutcome:
+        """Run a permitted call: a subagent, SendMessage, ToolSearch, or a built-in or MCP tool (a
+        long Bash command also shows as a finished shell task, as the CLI)."""
         if call.name == "Agent":
-            outcome = await self._run_subagent(call.id, tool_input)
-        elif call.name == cli_facts.SEND_MESSAGE_TOOL:
-            outcome = await self._send_message(call.id, tool_input)
-        elif call.name == cli_facts.TOOL_SEARCH:
-            outcome = self._tool_search(tool_input)
-        else:
-            outcome = await self._execute(call.name, tool_input)
-            if call.name == "Bash" and time.monotonic() - started >= cli_facts.SHELL_TASK_AFTER_S:
-                as_task = self._shell_task(call.id, tool_input, failed=outcome.is_error)
-                outcome = dataclasses.replace(outcome, messages=(*as_task, *outcome.messages))
+            return await self._run_subagent(call.id, tool_input)
+        if call.name == cli_facts.SEND_MESSAGE_TOOL:
+            return await self._send_message(call.id, tool_input)
+        if call.name == cli_facts.TOOL_SEARCH:
+            return self._tool_search(tool_input)
+        outcome = await self._execute(call.name, tool_input)
+        if call.name == "Bash" and time.monotonic() - started >= cli_facts.SHELL_TASK_AFTER_S:
+            as_task = self._shell_task(call.id, tool_input, failed=outcome.is_error)
+            outcome = dataclasses.replace(outcome, messages=(*as_task, *outcome.messages))
+        return outcome
+
+    async def _after(
+        self,
+        call: ToolCall,
+        tool_input: dict[str, Any],
+        outcome: ToolOutcome,
+        decision: Decision,
+        pre_events: tuple[SystemMessage, ...],
+        started: float,
+    ) -> ToolOutcome:
+        """The PostToolUse (or PostToolUseFailure) hooks on a call's outcome: their context for the
+        model, their events and notices, and whether they end the turn."""
+        assert self.hooks is not None
         event = "PostToolUseFailure" if outcome.is_error else "PostToolUse"
         hook_input: dict[str, Any] = {
             "hook_event_name": event,
@@ -355,7 +418,7 @@ class ClaudeToolHost(ToolHost):
         matches = tool_search.search(query, limit, deferred, others)
         self._loaded.update(n for n in matches if n in self.deferred)
         # the count the CLI gives: its deferred tools of this set, those it does not run included, and MCP's
-        mcp = [t for t in self._specs if t["name"] not in RUN_HERE]
+        mcp = [n for n in self.deferred if n not in RUN_HERE]
         total = len(tool_search.deferred_of(self._cli_tools, runnable=cli_facts.DEFERRED_TOOLS)) + len(mcp)
         return tool_search.search_outcome(query, matches, specs, total)
 
@@ -451,7 +514,7 @@ class ClaudeToolHost(ToolHost):
     async def _run_subagent(self, tool_use_id: str, tool_input: dict[str, Any]) -> ToolOutcome:
         """Run a child session for the Agent tool and forward its messages: in the foreground (its
         hand-back is the result), or launched in the background as the CLI does by default."""
-        assert self._agents is not None and self.hooks is not None
+        assert self._agents is not None
         kind = str(tool_input.get("subagent_type") or subagents.DEFAULT_AGENT)
         if kind == cli_facts.FORK_AGENT and self._fork is not None:
             return await self._run_fork(tool_use_id, tool_input, self._fork)
@@ -460,16 +523,55 @@ class ClaudeToolHost(ToolHost):
             names = ", ".join(subagents.listed_names(self._agents))
             return ToolOutcome(f"Error: unknown subagent_type {kind!r}; available: {names}", is_error=True)
         prompt = str(tool_input.get("prompt") or "")
-        background = subagents.runs_in_background(definition, tool_input, self.context().env)
+        started = await self._start_subagent(tool_use_id, tool_input, kind, definition)
+        if isinstance(started, ToolOutcome):
+            return started
+        sub = started
+        forwarded: list[Message] = sub.task.started_messages(prompt)
+        try:
+            await sub.engine.open(first_prompt=prompt)
+        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            return await self._subagent_failed(sub, exc, forwarded)
+        meta = subagents.task_meta(
+            kind,
+            definition,
+            tool_input,
+            tool_use_id=tool_use_id,
+            model=sub.engine.model,
+            builtin=definition is subagents.BUILTIN_AGENTS.get(kind),
+            background=sub.task.background,
+            worktree=(str(sub.worktree.path), sub.worktree.branch) if sub.worktree is not None else None,
+        )
+        sub.output.start(prompt, meta)
+        self._subagents[sub.task.task_id] = sub
+        if sub.task.background:
+            return self._launched(sub, prompt, forwarded)
+        return await self._in_foreground(sub, prompt, forwarded)
+
+    async def _start_subagent(
+        self, tool_use_id: str, tool_input: dict[str, Any], kind: str, definition: AgentDefinition
+    ) -> _Subagent | ToolOutcome:
+        """The subagent's task, its worktree when the call asks for one (or the CLI's error result),
+        the SubagentStart hooks, its engine and its output file (started with the prompt)."""
+        assert self.hooks is not None
+        env = self.context().env
+        background = subagents.runs_in_background(definition, tool_input, env)
         task = subagents.TaskMessages(
             self.session_id,
             tool_use_id,
             str(tool_input.get("description") or ""),
             kind,
-            subagents.task_output_dir(self.cwd, self.session_id),
+            str(task_output.task_output_dir(self.cwd, self.session_id)),
             background=background,
+            cwd=self.cwd,
         )
         agent_id = task.task_id  # as the CLI: the subagent's id is its task's
+        worktree: worktrees.Worktree | None = None
+        if tool_input.get("isolation") == "worktree":
+            try:
+                worktree = await worktrees.create(self.cwd, agent_id)
+            except worktrees.WorktreeError as exc:
+                return ToolOutcome(str(exc), is_error=True, structured=f"Error: {exc}")
         await self.hooks.run(
             "SubagentStart", {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": kind}
         )
@@ -477,52 +579,54 @@ class ClaudeToolHost(ToolHost):
         options = subagents.child_options(
             self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
         )
+        if worktree is not None:  # the CLI also lists the worktree as an additional working directory
+            add_dirs = [*options.add_dirs, str(worktree.path)]
+            options = dataclasses.replace(options, cwd=str(worktree.cwd), add_dirs=add_dirs)
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
         child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
-        sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex())
-        forwarded: list[Message] = task.started_messages(prompt)
-        try:
-            await child.open(first_prompt=prompt)
-        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
-            await child.aclose()
-            problem = f"Error: the subagent could not run: {exc}"
-            forwarded += task.finished_messages(problem, failed=True)
-            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
-        self._subagents[agent_id] = sub
-        can_continue = cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names()
-        if background:
-            text = cli_facts.ASYNC_LAUNCHED.format(agent_id=agent_id, output_file=task.output_file)
-            launched = {
-                "isAsync": True,
-                "status": "async_launched",
-                "agentId": agent_id,
-                "description": task.description,
-                "resolvedModel": child.model,
-                "prompt": prompt,
-                "outputFile": task.output_file,
-                "canReadOutputFile": True,
-                "canContinueAgent": can_continue,
-            }
-            return ToolOutcome(
-                [{"type": "text", "text": text}],
-                structured=launched,
-                messages=tuple(forwarded),
-                background=Background(lambda work: self._in_background(sub, prompt, work)),
-            )
+        output = task_output.TaskOutput(env=env, cwd=self.cwd, session_id=self.session_id, agent_id=agent_id)
+        sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex(), output, worktree)
+        return sub
+
+    def _launched(self, sub: _Subagent, prompt: str, forwarded: list[Message]) -> ToolOutcome:
+        """The Agent result of a background subagent: launched; it runs while the parent goes on."""
+        task = sub.task
+        text = cli_facts.ASYNC_LAUNCHED.format(agent_id=task.task_id, output_file=task.output_file)
+        launched = {
+            "isAsync": True,
+            "status": "async_launched",
+            "agentId": task.task_id,
+            "description": task.description,
+            "resolvedModel": sub.engine.model,
+            "prompt": prompt,
+            "outputFile": task.output_file,
+            "canReadOutputFile": True,
+            "canContinueAgent": cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names(),
+        }
+        return ToolOutcome(
+            [{"type": "text", "text": text}],
+            structured=launched,
+            messages=tuple(forwarded),
+            background=Background(lambda work: self._in_background(sub, prompt, work)),
+        )
+
+    async def _in_foreground(self, sub: _Subagent, prompt: str, forwarded: list[Message]) -> ToolOutcome:
+        """Run a foreground subagent to its end: its messages, then its hand-back as the result."""
+        task = sub.task
         collected: list[Message] = []
         try:
             async for message in self._drive(sub, prompt, collected):
                 forwarded.append(message)
         except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
-            problem = f"Error: the subagent could not run: {exc}"
-            forwarded += task.finished_messages(problem, failed=True)
-            await self._forget(sub)
-            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
+            return await self._subagent_failed(sub, exc, forwarded)
         text, failed = subagents.final_text(collected)
         forwarded += task.finished_messages(text, failed=failed)
+        kept = await self._finish_output(sub)
         await self._subagent_stop(sub, text, failed=failed)
-        if failed:
+        can_continue = cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names()
+        if failed or not can_continue:
             await self._forget(sub)
+        if failed:
             structured = {"status": "failed", "prompt": prompt, "content": [{"type": "text", "text": text}]}
             return ToolOutcome(
                 [{"type": "text", "text": text}],
@@ -530,15 +634,14 @@ class ClaudeToolHost(ToolHost):
                 structured=structured,
                 messages=tuple(forwarded),
             )
-        if not can_continue:
-            await self._forget(sub)
         report = subagents.handback(
             collected,
             prompt=prompt,
-            agent_id=agent_id,
-            agent_type=kind,
+            agent_id=task.task_id,
+            agent_type=sub.kind,
             duration_ms=task.usage()["duration_ms"],
             can_continue=can_continue,
+            worktree=kept,
         )
         return ToolOutcome(
             [{"type": "text", "text": report.text}],
@@ -555,13 +658,15 @@ class ClaudeToolHost(ToolHost):
         is answered with the CLI's words and the fork reads its instructions and the directive."""
         assert self.hooks is not None
         directive = str(tool_input.get("prompt") or "")
+        env = self.context().env
         task = subagents.TaskMessages(
             self.session_id,
             tool_use_id,
             str(tool_input.get("description") or ""),
             cli_facts.FORK_AGENT,
-            subagents.task_output_dir(self.cwd, self.session_id),
+            str(task_output.task_output_dir(self.cwd, self.session_id)),
             background=True,
+            cwd=self.cwd,
         )
         agent_id = task.task_id
         await self.hooks.run(
@@ -578,43 +683,61 @@ class ClaudeToolHost(ToolHost):
             output_format=None,
         )
         child = Engine(options, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
-        sub = _Subagent(child, task, cli_facts.FORK_AGENT, tool_use_id, os.urandom(3).hex())
+        output = task_output.TaskOutput(env=env, cwd=self.cwd, session_id=self.session_id, agent_id=agent_id)
+        sub = _Subagent(child, task, cli_facts.FORK_AGENT, tool_use_id, os.urandom(3).hex(), output)
         forwarded: list[Message] = task.started_messages(directive)
         try:
             await child.open(first_prompt=directive)
         except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
-            await child.aclose()
-            problem = f"Error: the subagent could not run: {exc}"
-            forwarded += task.finished_messages(problem, failed=True)
-            return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
+            return await self._subagent_failed(sub, exc, forwarded)
         child.start_forked(tool_use_id, texts.answer)
-        self._subagents[agent_id] = sub
-        text = cli_facts.ASYNC_LAUNCHED.format(agent_id=agent_id, output_file=task.output_file)
-        launched = {
-            "isAsync": True,
-            "status": "async_launched",
-            "agentId": agent_id,
-            "description": task.description,
-            "resolvedModel": child.model,
-            "prompt": directive,
-            "outputFile": task.output_file,
-            "canReadOutputFile": True,
-            "canContinueAgent": cli_facts.HANDBACK_CONTINUE_TOOL in self.offered_names(),
-        }
-        prompt = texts.prompt_for(directive)
-        return ToolOutcome(
-            [{"type": "text", "text": text}],
-            structured=launched,
-            messages=tuple(forwarded),
-            background=Background(lambda work: self._in_background(sub, prompt, work)),
+        meta = subagents.task_meta(
+            cli_facts.FORK_AGENT,
+            AgentDefinition(description=cli_facts.FORK_AGENT, prompt=""),
+            tool_input,
+            tool_use_id=tool_use_id,
+            model=child.model,
+            builtin=True,
+            background=True,
+            worktree=None,
         )
+        sub.output.start(directive, meta)
+        self._subagents[agent_id] = sub
+        launched = self._launched(sub, directive, forwarded)
+        prompt = texts.prompt_for(directive)  # what the fork reads: the CLI's instructions, the directive
+        return dataclasses.replace(
+            launched, background=Background(lambda work: self._in_background(sub, prompt, work))
+        )
+
+    async def _subagent_failed(self, sub: _Subagent, exc: Exception, forwarded: list[Message]) -> ToolOutcome:
+        """A child that could not run: the task fails, and the Agent tool's result is the error."""
+        problem = f"Error: the subagent could not run: {exc}"
+        forwarded += sub.task.finished_messages(problem, failed=True)
+        await self._finish_output(sub)
+        await self._forget(sub)
+        return ToolOutcome(problem, is_error=True, messages=tuple(forwarded))
+
+    async def _finish_output(self, sub: _Subagent) -> tuple[str, str] | None:
+        """The task's end in its output file, and its worktree released: (path, branch) when kept."""
+        worktree, sub.worktree = sub.worktree, None
+        if worktree is None:
+            sub.output.finish()
+            return None
+        if await worktrees.release(worktree):
+            sub.output.finish()
+            return str(worktree.path), worktree.branch
+        gone = dict.fromkeys(("worktreePath", "spawnedWithWorktree", "worktreeBranch", "isBuiltIn"))
+        sub.output.finish(**gone, worktreeCleanlyRemoved=True)
+        return None
 
     async def _drive(self, sub: _Subagent, prompt: str, collected: list[Message]) -> AsyncIterator[Message]:
         """One turn of a subagent: its messages as the parent stream shows them, with the task's
-        progress (before a tool call in the foreground, after it in the background, as the CLI)."""
+        progress (before a tool call in the foreground, after it in the background, as the CLI);
+        each also goes to its output file."""
         task = sub.task
         async for message in sub.engine.turn(prompt):
             collected.append(message)
+            sub.output.add(message, sub.tool_use_id)
             # the CLI shows a background subagent's text whether or not forward_subagent_text is set
             shown = subagents.forwarded(
                 message,
@@ -638,9 +761,10 @@ class ClaudeToolHost(ToolHost):
             text, failed = f"Error: the subagent could not run: {exc}", True
         for message in sub.task.finished_messages(text, failed=failed):
             yield message
+        kept = await self._finish_output(sub)
         await self._subagent_stop(sub, text, failed=failed)
         used = list(dict.fromkeys(c.name for c in subagents.tool_calls(collected)))
-        work.tells.append(sub.task.notification(text, failed=failed, tools_used=used))
+        work.tells.append(sub.task.notification(text, failed=failed, tools_used=used, worktree=kept))
         if failed or cli_facts.SEND_MESSAGE_TOOL not in self.offered_names():
             await self._forget(sub)
 
@@ -685,7 +809,7 @@ class ClaudeToolHost(ToolHost):
                 "hook_event_name": "SubagentStop",
                 "stop_hook_active": False,
                 "agent_id": sub.task.task_id,
-                "agent_transcript_path": "",
+                "agent_transcript_path": str(sub.output.transcript),
                 "agent_type": sub.kind,
                 **({"last_assistant_message": text} if not failed else {}),
                 "session_crons": [],
@@ -717,10 +841,10 @@ class ClaudeToolHost(ToolHost):
 
     def _mcp_error(self, name: str, blocks: list[dict[str, Any]]) -> ToolOutcome:
         """An MCP tool's error as the CLI shows it: its text, and on the tool's first error of the
-        session the note with its input schema (the CLI's MCP tools are deferred)."""
+        session the note with its input schema, when the tool was deferred and not loaded."""
         text = cli_facts.mcp_error_text(blocks)
         shown = cli_facts.MCP_ERROR_SHOWN.format(text=text)
-        if name not in self._schema_noted:
+        if name in self.deferred and name not in self._loaded and name not in self._schema_noted:
             self._schema_noted.add(name)
             spec = (self._sdk.get(name) or self._ext_tools[name])[1]
             schema = json.dumps(spec.input_schema, separators=(",", ":"), ensure_ascii=False)
@@ -737,6 +861,8 @@ class _Subagent:
     kind: str
     tool_use_id: str  # the Agent call that started it: its forwarded messages name this call
     ref: str  # SendMessage's ``pin.ref``
+    output: task_output.TaskOutput  # its transcript, where the task messages' output_file points
+    worktree: worktrees.Worktree | None = None  # its own git worktree until released
 
 
 def _compact(payload: dict[str, Any]) -> str:

@@ -35,9 +35,86 @@ def source_title(entries: list[dict[str, Any]], session_id: str) -> str | None:
     return custom or ai or transcripts.Transcript(session_id, "", entries).first_prompt
 
 
-def fork_title(derived: str | None) -> str:
-    """The title a fork gets without an explicit one: what it derives from, plus " (fork)"."""
-    return f"{derived or UNTITLED} (fork)"
+def fork_title(title: str | None, derived: Callable[[], str | None]) -> str:
+    """A fork's title: ``title`` stripped, else what ``derived()`` gives plus " (fork)".
+
+    Every fork takes its title from here: of a transcript, of a store's session, of a Letta session.
+    """
+    given = title.strip() if title else ""
+    return given or f"{derived() or UNTITLED} (fork)"
+
+
+def _chain_and_replacements(
+    entries: list[dict[str, Any]], session_id: str
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The main-chain conversation entries, and the session's own content replacements."""
+    chain: list[dict[str, Any]] = []
+    replacements: list[Any] = []
+    for entry in entries:
+        kind = entry.get("type")
+        if kind in transcripts.CHAIN_TYPES and isinstance(entry.get("uuid"), str):
+            if not entry.get("isSidechain"):
+                chain.append(entry)
+        elif (
+            kind == "content-replacement"
+            and entry.get("sessionId") == session_id
+            and isinstance(entry.get("replacements"), list)
+        ):
+            replacements.extend(entry["replacements"])
+    return chain, replacements
+
+
+def _cut(chain: list[dict[str, Any]], session_id: str, up_to_message_id: str | None) -> list[dict[str, Any]]:
+    """The chain up to and including ``up_to_message_id`` (all of it without one)."""
+    if not up_to_message_id:
+        return chain
+    cut = next((i for i, e in enumerate(chain) if e["uuid"] == up_to_message_id), None)
+    if cut is None:
+        raise InvalidOptionError(
+            f"Message {up_to_message_id} not found in session {session_id}; "
+            "pass the uuid of one of its messages (get_session_messages or "
+            "get_session_messages_from_store lists them)"
+        )
+    return chain[: cut + 1]
+
+
+def _new_parent(original: dict[str, Any], by_uuid: dict[str, Any], new_uuid: dict[str, str]) -> str | None:
+    """The fork's uuid of the nearest ancestor that is not a progress entry (None at the root)."""
+    parent_id = original.get("parentUuid")
+    while parent_id:
+        parent = by_uuid.get(parent_id)
+        if parent is None:
+            return None
+        if parent.get("type") != "progress":
+            return new_uuid.get(parent_id)
+        parent_id = parent.get("parentUuid")
+    return None
+
+
+def _forked_chain(
+    chain: list[dict[str, Any]], session_id: str, fork_id: str, now: str
+) -> list[dict[str, Any]]:
+    """The chain's entries (progress left out) with fresh uuids, the fork's id and back-pointers."""
+    new_uuid = {e["uuid"]: str(uuid.uuid4()) for e in chain}
+    by_uuid = {e["uuid"]: e for e in chain}
+    kept = [e for e in chain if e.get("type") != "progress"]
+    out: list[dict[str, Any]] = []
+    for index, original in enumerate(kept):
+        logical = original.get("logicalParentUuid")
+        forked = {
+            **original,
+            "uuid": new_uuid[original["uuid"]],
+            "parentUuid": _new_parent(original, by_uuid, new_uuid),
+            "logicalParentUuid": new_uuid.get(logical) if logical else logical,
+            "sessionId": fork_id,
+            "timestamp": now if index == len(kept) - 1 else original.get("timestamp", now),
+            "isSidechain": False,
+            "forkedFrom": {"sessionId": session_id, "messageUuid": original["uuid"]},
+        }
+        for field in SOURCE_ONLY_FIELDS:
+            forked.pop(field, None)
+        out.append(forked)
+    return out
 
 
 def fork_entries(
@@ -55,84 +132,29 @@ def fork_entries(
     first and last 64 KiB, as the Claude SDK does). TranscriptError when there is nothing to
     fork, InvalidOptionError when ``up_to_message_id`` is not one of the transcript's entries.
     """
-    chain: list[dict[str, Any]] = []
-    replacements: list[Any] = []
-    for entry in entries:
-        kind = entry.get("type")
-        if kind in transcripts.CHAIN_TYPES and isinstance(entry.get("uuid"), str):
-            if not entry.get("isSidechain"):
-                chain.append(entry)
-        elif (
-            kind == "content-replacement"
-            and entry.get("sessionId") == session_id
-            and isinstance(entry.get("replacements"), list)
-        ):
-            replacements.extend(entry["replacements"])
+    chain, replacements = _chain_and_replacements(entries, session_id)
     nothing = TranscriptError(f"session {session_id} has no messages to fork", source=source)
     if not chain:
         raise nothing
-    if up_to_message_id:
-        cut = next((i for i, e in enumerate(chain) if e["uuid"] == up_to_message_id), None)
-        if cut is None:
-            raise InvalidOptionError(
-                f"Message {up_to_message_id} not found in session {session_id}; "
-                "pass the uuid of one of its messages (get_session_messages or "
-                "get_session_messages_from_store lists them)"
-            )
-        chain = chain[: cut + 1]
-    new_uuid = {e["uuid"]: str(uuid.uuid4()) for e in chain}
-    by_uuid = {e["uuid"]: e for e in chain}
-    kept = [e for e in chain if e.get("type") != "progress"]
-    if not kept:
+    chain = _cut(chain, session_id, up_to_message_id)
+    if all(e.get("type") == "progress" for e in chain):
         raise nothing
     fork_id = str(uuid.uuid4())
     now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-    out: list[dict[str, Any]] = []
-    for index, original in enumerate(kept):
-        parent_uuid: str | None = None
-        parent_id = original.get("parentUuid")
-        while parent_id:
-            parent = by_uuid.get(parent_id)
-            if parent is None:
-                break
-            if parent.get("type") != "progress":
-                parent_uuid = new_uuid.get(parent_id)
-                break
-            parent_id = parent.get("parentUuid")
-        logical = original.get("logicalParentUuid")
-        forked = {
-            **original,
-            "uuid": new_uuid[original["uuid"]],
-            "parentUuid": parent_uuid,
-            "logicalParentUuid": new_uuid.get(logical) if logical else logical,
-            "sessionId": fork_id,
-            "timestamp": now if index == len(kept) - 1 else original.get("timestamp", now),
-            "isSidechain": False,
-            "forkedFrom": {"sessionId": session_id, "messageUuid": original["uuid"]},
-        }
-        for field in SOURCE_ONLY_FIELDS:
-            forked.pop(field, None)
-        out.append(forked)
+    out = _forked_chain(chain, session_id, fork_id, now)
     if replacements:
-        out.append(
-            {
-                "type": "content-replacement",
-                "sessionId": fork_id,
-                "replacements": replacements,
-                "uuid": str(uuid.uuid4()),
-                "timestamp": now,
-            }
-        )
-    given = title.strip() if title else None
-    if not given:
-        given = fork_title(derive_title() if derive_title else source_title(entries, session_id))
-    out.append(
-        {
-            "type": "custom-title",
-            "sessionId": fork_id,
-            "customTitle": given,
-            "uuid": str(uuid.uuid4()),
-            "timestamp": now,
-        }
-    )
+        out.append(_metadata(fork_id, now, type="content-replacement", replacements=replacements))
+    name = fork_title(title, derive_title or (lambda: source_title(entries, session_id)))
+    out.append(_metadata(fork_id, now, type="custom-title", customTitle=name))
     return fork_id, out
+
+
+def _metadata(fork_id: str, now: str, **fields: Any) -> dict[str, Any]:
+    """A metadata entry of the fork (its ``type`` among ``fields``)."""
+    return {
+        "type": fields.pop("type"),
+        "sessionId": fork_id,
+        **fields,
+        "uuid": str(uuid.uuid4()),
+        "timestamp": now,
+    }

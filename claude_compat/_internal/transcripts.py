@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import TranscriptError
+from .session_summary import fold_session_summary, iso_ms
+from .store_keys import MAX_SANITIZED_LENGTH, canonical_cwd, project_key_for_directory
 
 T = TypeVar("T")
 
@@ -52,26 +52,12 @@ def projects_dir() -> Path:
     return config_home() / "projects"
 
 
-def canonical_cwd(directory: str | os.PathLike[str]) -> str:
-    """A directory as transcripts record it: real path, NFC-normalised."""
-    try:
-        return unicodedata.normalize("NFC", os.path.realpath(directory))
-    except OSError:
-        return unicodedata.normalize("NFC", str(directory))
-
-
-def _project_key(directory: str) -> str:
-    from ..sessions import project_key_for_directory  # sessions imports this module
-
-    return project_key_for_directory(directory)
-
-
 def find_transcript(session_id: str, directory: str | None = None) -> Path | None:
     """The transcript file of a session: in ``directory``'s project folder, else in any project."""
     name = f"{session_id}.jsonl"
     root = projects_dir()
     if directory is not None:
-        candidate = root / _project_key(directory) / name
+        candidate = root / project_key_for_directory(directory) / name
         if candidate.is_file():
             return candidate
     try:
@@ -115,9 +101,7 @@ def folder_transcripts(folder: Path) -> Iterator[Path]:
 def _project_folder(project_path: str) -> Path | None:
     """A project's transcript folder as the Claude SDK finds it: the exact key, else, for a path
     long enough for its key to carry a hash (writers hash differently), a folder of the same prefix."""
-    from ..sessions import MAX_SANITIZED_LENGTH
-
-    key = _project_key(project_path)
+    key = project_key_for_directory(project_path)
     exact = projects_dir() / key
     if exact.is_dir():
         return exact
@@ -134,7 +118,7 @@ def session_file(session_id: str, directory: str | None) -> Path | None:
     """A session's non-empty transcript file, found as the Claude SDK's session functions find it:
     in ``directory``'s project folder, else in those of its git worktrees (never another
     project's); with no directory, in any project folder."""
-    from letta_backend.sessions_store import worktree_paths
+    from letta_backend.session_records import worktree_paths
 
     name = f"{session_id}.jsonl"
 
@@ -291,15 +275,6 @@ def transcript_of_entries(
 # ---------------------------------------------------------------------------
 
 
-def _iso_ms(value: Any) -> int | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
-    except ValueError:
-        return None
-
-
 @dataclass
 class Transcript:
     """One session's entries, file order, with the conversation chain derived from them."""
@@ -339,13 +314,11 @@ class Transcript:
     @property
     def created_at(self) -> int | None:
         """Epoch ms of the first timestamped entry."""
-        return next((t for t in (_iso_ms(e.get("timestamp")) for e in self.entries) if t is not None), None)
+        return next((t for t in (iso_ms(e.get("timestamp")) for e in self.entries) if t is not None), None)
 
     @property
     def first_prompt(self) -> str | None:
         """The first real user prompt, as the Claude SDK's summaries show it."""
-        from ..sessions import fold_session_summary
-
         folded = fold_session_summary(None, {"project_key": "", "session_id": self.session_id}, self.entries)  # type: ignore[arg-type]
         data = folded["data"]
         prompt = data.get("first_prompt") or data.get("command_fallback")

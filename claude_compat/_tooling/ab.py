@@ -782,7 +782,8 @@ class Normalisation:
 
     `field` is a key name matched at any depth, or ``Type.key`` to match it only inside records
     or blocks of that type (the ``type`` the recorder gave them); for ``collapse`` it is a
-    message kind (see `kind`) whose runs of equal messages count as one.
+    message kind (see `kind`) whose runs of equal messages count as one; for ``thread-order`` the
+    field naming the thread a message belongs to (it compares as is; the records are reordered).
     """
 
     field: str
@@ -796,6 +797,7 @@ class Normalisation:
         "event-type",
         "collapse",
         "handback-text",
+        "thread-order",
     ]
     reason: str
 
@@ -858,6 +860,9 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "task_id", "number", "random per subagent task: numbered (<task-1>), so a task's messages still match"
     ),
     Normalisation("run_id", "number", "random per subagent run: numbered (<run-1>)"),
+    Normalisation(
+        "runId", "number", "a notification turn's origin names its task's run: numbered with run_id"
+    ),
     Normalisation("new_conversation_id", "number", "random per /clear: numbered (<conversation-1>)"),
     Normalisation(
         "agentId",
@@ -900,6 +905,20 @@ NORMALISATIONS: tuple[Normalisation, ...] = (
         "collapse",
         "a run of these (same delta type) becomes one: chunking is the wire's",
     ),
+    Normalisation(
+        "parent_tool_use_id",
+        "thread-order",
+        "a background subagent (its messages follow its launch's tool result) runs beside the main "
+        "agent, so the two threads interleave by timing: its messages (parent_tool_use_id, and the "
+        "task messages of its task_id, with the background_tasks_changed that closes it) move, in their "
+        "own order, to right after its launch result; each thread's order and every message still compare",
+    ),
+    Normalisation(
+        "stdout",
+        "thread-order",
+        "when a background subagent ran (on either side), what the program printed compares as its "
+        "lines sorted: it prints as the threads interleave, and the messages compare each thread's order",
+    ),
 )
 
 _NUMBER_SPACES = {
@@ -909,6 +928,7 @@ _NUMBER_SPACES = {
     "tool_use_id": "tool",
     "task_id": "task",
     "run_id": "run",
+    "runId": "run",
     "new_conversation_id": "conversation",
     "agentId": "task",
 }
@@ -952,7 +972,7 @@ class _Normaliser:
         out: dict[str, Any] = {}
         for key, value in data.items():
             rule = self._rule(owner, key)
-            if rule is None:
+            if rule is None or rule.action == "thread-order":  # that one orders records, see normalise
                 out[key] = self._value(value, top=top)
             elif rule.action == "number":
                 out[key] = self._number(_NUMBER_SPACES[key], value)
@@ -1057,7 +1077,7 @@ def normalise(
     normaliser = _Normaliser(placeholders or {}, used)
     collapse = {row.field for row in NORMALISATIONS if row.action == "collapse"}
     out: list[dict[str, Any]] = []
-    for record in records:
+    for record in _threads_in_order(records)[0]:
         if record.get("type") in _HIDDEN:
             continue
         normalised = normaliser.record(record)
@@ -1065,6 +1085,72 @@ def normalise(
             continue
         out.append(normalised)
     return out
+
+
+def _task_id(record: Mapping[str, Any]) -> Any:
+    data = record.get("data")
+    return record.get("task_id") or (data.get("task_id") if isinstance(data, Mapping) else None)
+
+
+def _result_ids(record: Mapping[str, Any]) -> list[Any]:
+    """The tool_use_ids a UserMessage's tool results answer."""
+    content = record.get("content") if record.get("type") == "UserMessage" else None
+    if not isinstance(content, list):
+        return []
+    return [
+        b.get("tool_use_id") for b in content if isinstance(b, Mapping) and b.get("type") == "ToolResultBlock"
+    ]
+
+
+def _threads_in_order(records: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], bool]:
+    """The records with each background subagent's thread moved to right after its launch result,
+    and whether a subagent ran in the background.
+
+    A subagent runs in the background when its messages (``parent_tool_use_id`` naming its Agent
+    call) come after the tool result of that call: it then runs beside the main agent, and where
+    its messages fall among the main agent's depends on timing. Its messages, its task's messages
+    after the launch (by ``task_id``) and the ``background_tasks_changed`` right after its task's
+    notification move, in their own order, to follow the launch result. A foreground subagent's
+    messages (before its result) and every other message stay where they are.
+    """
+    launched: dict[Any, int] = {}  # Agent call id -> index of its tool result
+    for index, record in enumerate(records):
+        for call_id in _result_ids(record):
+            launched.setdefault(call_id, index)
+    task_call: dict[Any, Any] = {}  # task id -> the Agent call it runs
+    for record in records:
+        data = record.get("data")
+        call = record.get("tool_use_id") or (data.get("tool_use_id") if isinstance(data, Mapping) else None)
+        if record.get("type") == "TaskStartedMessage" and _task_id(record) and call:
+            task_call[_task_id(record)] = call
+    threads: dict[Any, list[Mapping[str, Any]]] = {}
+    rest: list[Mapping[str, Any]] = []
+    owner_of_last: Any = None
+    for index, record in enumerate(records):
+        owner = record.get("parent_tool_use_id") or task_call.get(_task_id(record))
+        if (
+            owner is None
+            and record.get("subtype") == "background_tasks_changed"
+            and owner_of_last is not None
+        ):
+            data = record.get("data")
+            if isinstance(data, Mapping) and not data.get("tasks"):
+                owner = owner_of_last  # the task list emptied as that task ended
+        background = owner is not None and owner in launched and launched[owner] < index
+        owner_of_last = owner if background and record.get("type") == "TaskNotificationMessage" else None
+        if background:
+            threads.setdefault(owner, []).append(record)
+        else:
+            rest.append(record)
+    if not threads:
+        return list(records), False
+    out: list[Mapping[str, Any]] = []
+    for record in rest:
+        out.append(record)
+        for call_id in _result_ids(record):
+            if launched.get(call_id) is not None and records[launched[call_id]] is record:
+                out.extend(threads.pop(call_id, []))
+    return out, True
 
 
 def kind(record: Mapping[str, Any]) -> str:
@@ -1196,9 +1282,15 @@ def compare(pair: RunPair) -> list[Difference]:
     if claude.exit_code != compat.exit_code:
         diffs.append(Difference("exit code", "exit code", "", claude.exit_code, compat.exit_code))
     out_a, out_b = _program_output(claude), _program_output(compat)
+    if _threads_in_order(claude.records)[1] or _threads_in_order(compat.records)[1]:
+        out_a, out_b = _sorted_lines(out_a), _sorted_lines(out_b)  # printed as the threads interleaved
     if out_a != out_b:
         diffs.append(Difference("stdout", "stdout", "", out_a, out_b))
     return diffs
+
+
+def _sorted_lines(text: str) -> str:
+    return "".join(sorted(text.splitlines(keepends=True)))
 
 
 def _program_output(run: SideRun) -> str:

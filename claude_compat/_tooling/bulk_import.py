@@ -23,6 +23,7 @@ from claude_compat._backend import ClaudeHistory
 from claude_compat._internal import transcripts
 from claude_compat._internal.claude_sessions import history_of, read_store
 from claude_compat._internal.options import session_spec
+from claude_compat._internal.store_keys import project_key_for_directory
 from claude_compat.errors import ClaudeSDKError, InvalidOptionError, TranscriptError
 from claude_compat.types import ClaudeAgentOptions
 from letta_backend.backend import LettaBackend
@@ -127,8 +128,6 @@ def load_store(spec: str) -> Any:
 
 async def store_sources(store: Any, directories: Sequence[str], timeout_ms: int) -> list[Source]:
     """The sessions a SessionStore keeps for each project directory (a store lists one project at a time)."""
-    from claude_compat.sessions import project_key_for_directory
-
     found: list[Source] = []
     for directory in directories:
         project_key = project_key_for_directory(directory)

@@ -115,6 +115,8 @@ def scripted_model(
         monkeypatch.delenv("LETTA_API_KEY", raising=False)
     monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{model.model_id}")
     monkeypatch.setenv("CLAUDE_COMPAT_HOME", str(tmp_path / "claude-compat-home"))
+    # the CLI's config folder (subagents' transcripts go there), not the user's
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "claude-config"))
     return model
 
 
