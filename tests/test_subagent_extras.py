@@ -171,9 +171,12 @@ async def test_a_background_subagents_kept_worktree_is_named_in_its_task_notific
 ) -> None:
     work = tmp_path / "repo"
     _git_repo(work)
-    scripted_model.push(Turn(tool_calls=[_agent_call(isolation="worktree", run_in_background=True)]))
+    # The main agent ends its turn first ("Launched."); the report is then the prompt of a turn of
+    # its own, whose answer is the result query() yields.
+    scripted_model.push(
+        Turn(tool_calls=[_agent_call(isolation="worktree", run_in_background=True)]), "Launched.", "DONE"
+    )
     _child(scripted_model, _bash("echo new > b.txt", "toolu_b1"), Turn(text="Child done."))
-    scripted_model.add_rule(Rule(last_tool="<task-notification>", reply=Turn(text="DONE"), times=1))
 
     messages = [m async for m in query(prompt="go", options=_options(work))]
 
