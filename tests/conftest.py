@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 
+from claude_compat.testing import AnthropicScriptedServer, ScriptedModel
 from claude_compat.testing._openai import ScriptedModelServer
 from letta_backend.server import LocalLettaServer
+
+#: Seconds between the keepalive pings of ``own_letta_server`` while its model works (Letta's
+#: setting; 20 by default): a test of what the pings keep alive waits a few pings, not a minute.
+OWN_LETTA_KEEPALIVE_S = 1.0
+#: The Claude model the ``claude_named_models`` are named as.
+CLAUDE_MODEL = "claude-sonnet-4-5"
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -16,16 +24,52 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@dataclass(frozen=True)
+class ClaudeNamedModels:
+    """Scripted models of ``own_letta_server`` named as a Claude model: ``anthropic/<model>`` on a
+    scripted Messages API (so the request Letta sends reads like the CLI's own) and
+    ``openai-proxy/<model>`` on the scripted chat API beside the session's scripted model."""
+
+    anthropic: ScriptedModel
+    openai: ScriptedModel
+    messages_url: str
+    chat_url: str
+
+
+@pytest.fixture(scope="session")
+def claude_named_models(scripted_model_server: ScriptedModelServer) -> Iterator[ClaudeNamedModels]:
+    """The model APIs of ``own_letta_server``: the session's scripted model and the Claude-named ones."""
+    anthropic, openai = ScriptedModel(CLAUDE_MODEL), ScriptedModel(CLAUDE_MODEL)
+    chat = ScriptedModelServer(scripted_model_server.model, more_models=[openai])
+    with AnthropicScriptedServer(anthropic) as messages_api, chat as chat_api:
+        yield ClaudeNamedModels(anthropic, openai, messages_api.base_url, chat_api.base_url)
+
+
 @pytest.fixture(scope="session")
 def own_letta_server(
-    scripted_model_server: ScriptedModelServer, tmp_path_factory: pytest.TempPathFactory
+    claude_named_models: ClaudeNamedModels, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalLettaServer]:
-    """A second Letta server on the scripted model, which fault tests may kill -9 and start again."""
+    """A second Letta server on the scripted model, which fault tests may kill -9 and start again.
+
+    It also serves ``claude_named_models`` (one server start for both uses).
+    """
     server = LocalLettaServer(
-        model_base_url=scripted_model_server.base_url, data_dir=tmp_path_factory.mktemp("own-letta")
+        model_base_url=claude_named_models.chat_url,
+        data_dir=tmp_path_factory.mktemp("own-letta"),
+        env={
+            "ANTHROPIC_API_KEY": "sk-ant-scripted",
+            "ANTHROPIC_BASE_URL": claude_named_models.messages_url,
+            "LETTA_KEEPALIVE_INTERVAL": str(OWN_LETTA_KEEPALIVE_S),
+        },
     )
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def own_letta_keepalive_s() -> float:
+    """Seconds between the keepalive pings of ``own_letta_server`` while its model works."""
+    return OWN_LETTA_KEEPALIVE_S

@@ -48,6 +48,7 @@ from claude_compat._tooling.ab import (
 )
 from claude_compat.testing import AnthropicScriptedServer, HttpError, ScriptedModel, ToolCall, Turn, Usage
 from claude_compat.testing._openai import ScriptedModelServer
+from letta_backend.server import _cache_root
 
 SCENARIOS_DIR = Path(__file__).parent / "ab_scenarios"
 #: Every program in ab_scenarios/ with its model script beside it; its docstring names its source.
@@ -58,6 +59,8 @@ AB_MODEL_PORT_ENV = "CLAUDE_COMPAT_TEST_AB_MODEL_PORT"
 #: How many scenarios run at once (each runs its two sides at the same time).
 AB_LANES_ENV = "CLAUDE_COMPAT_TEST_AB_LANES"
 DEFAULT_LANES = 2
+#: Where claude-compat keeps its cache (the CLI's recorded requests among it).
+CACHE_ENV = "CLAUDE_COMPAT_CACHE"
 
 # --- what claude-compat does differently today (each one an engine fix to make) --------------
 # The scenarios adapted from public programs (see each docstring) showed these; each value names
@@ -187,6 +190,18 @@ def _selected_scenarios(session: pytest.Session) -> list[str]:
 
 @pytest.fixture(scope="module")
 def ab_servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AbServers]:
+    # claude-compat keeps the Claude CLI's recorded first request in its cache directory, which
+    # is under HOME, and each run has a HOME of its own: each would record it again (a run of the
+    # real CLI, seconds on the run's critical path). The runs share this process's cache instead;
+    # a recording does not depend on the HOME (it is made in a temporary one).
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(CACHE_ENV, str(_cache_root()))
+        yield from _ab_servers(request, tmp_path_factory)
+
+
+def _ab_servers(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AbServers]:
     external = os.environ.get(AB_LETTA_URL_ENV, "").strip()

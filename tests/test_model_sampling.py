@@ -1,13 +1,13 @@
 """What the model is asked for and what it reads back: the CLI's sampling, plain tool results.
 
 Through a real local Letta server whose Anthropic provider is a scripted Messages API (so the
-request Letta sends reads like the CLI's own) and whose OpenAI provider a scripted chat API.
+request Letta sends reads like the CLI's own) and whose OpenAI provider a scripted chat API: the
+session's killable server (``own_letta_server``), which serves these models beside its own.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,6 @@ import pytest
 from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
-from claude_compat.testing._anthropic import AnthropicScriptedServer
-from claude_compat.testing._openai import ScriptedModelServer
 from letta_backend.server import LocalLettaServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
@@ -35,20 +33,12 @@ class Lane:
         self.letta = letta
 
 
-@pytest.fixture(scope="module")
-def lane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lane]:
-    anthropic, openai = ScriptedModel(CLAUDE_MODEL), ScriptedModel(CLAUDE_MODEL)
-    with AnthropicScriptedServer(anthropic) as messages_api, ScriptedModelServer(openai) as chat_api:
-        letta = LocalLettaServer(
-            data_dir=tmp_path_factory.mktemp("letta-claude-named"),
-            model_base_url=chat_api.base_url,
-            env={"ANTHROPIC_API_KEY": "sk-ant-scripted", "ANTHROPIC_BASE_URL": messages_api.base_url},
-        )
-        letta.start()
-        try:
-            yield Lane(anthropic, openai, letta)
-        finally:
-            letta.stop()
+@pytest.fixture
+def lane(own_letta_server: LocalLettaServer, claude_named_models: Any) -> Lane:
+    """The session's killable Letta server, which serves the Claude-named scripted models too."""
+    own_letta_server.start()  # running unless a test before left it down
+    assert claude_named_models.anthropic.model_id == CLAUDE_MODEL  # the name the tests below use
+    return Lane(claude_named_models.anthropic, claude_named_models.openai, own_letta_server)
 
 
 def _point_at(lane: Lane, handle: str, monkeypatch: pytest.MonkeyPatch, home: Path) -> None:

@@ -25,6 +25,7 @@ from claude_compat import (
 )
 from claude_compat.errors import InvalidOptionError
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
+from letta_backend.server import LocalLettaServer
 from letta_backend.timeouts import BOUNDS, DEFAULT_TIMEOUTS, Timeouts
 
 pytestmark = pytest.mark.anyio
@@ -305,13 +306,21 @@ async def test_a_permission_callback_that_never_answers_ends_the_turn_at_its_lim
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the server's keepalives, not the event loop
 async def test_a_model_slower_than_the_idle_timeout_still_answers_because_keepalive_pings_count(
     scripted_model: ScriptedModel,
+    own_letta_server: LocalLettaServer,
+    own_letta_keepalive_s: float,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Letta sends a keepalive ping every 20 s while the model works: silence means a stall, not thought
-    scripted_model.push(Turn(text="thought long and hard", delay=24.0))
+    # Letta sends a keepalive ping every so often while the model works (every 20 s by default; the
+    # session's killable server, this one, every second): silence means a stall, not thought
+    await anyio.to_thread.run_sync(own_letta_server.start)  # running unless a test before left it down
+    monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
+    idle = 5 * own_letta_keepalive_s
+    scripted_model.push(Turn(text="thought long and hard", delay=1.5 * idle))
 
     with anyio.fail_after(90):
         messages = [
-            m async for m in query(prompt="think", options=ClaudeAgentOptions(letta_idle_timeout=22.0))
+            m async for m in query(prompt="think", options=ClaudeAgentOptions(letta_idle_timeout=idle))
         ]
 
     assert isinstance(messages[-1], ResultMessage) and messages[-1].result == "thought long and hard"
