@@ -6,6 +6,7 @@ events of :mod:`claude_compat._backend`, which :mod:`letta_backend.translate` ma
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -268,7 +269,12 @@ class LettaBackend:
                 handle = record.model or await self.resolve_model(spec.model, spec.model_handle)
                 return LettaSession(record.session_id, record.agent_id, new_conv, handle, resumed=True)
             forked = await self.sessions.put(
-                fork_record(record, new_conv, session_id=spec.session_id, cwd=spec.cwd, fork_point=fork_point)
+                dataclasses.replace(  # a fork subagent's session is listed as the parent's subagent
+                    fork_record(
+                        record, new_conv, session_id=spec.session_id, cwd=spec.cwd, fork_point=fork_point
+                    ),
+                    subagent_id=(spec.subagent_of or (None, None))[1],
+                )
             )
             return LettaSession(
                 forked.session_id, forked.agent_id, new_conv, forked.model or "", resumed=True

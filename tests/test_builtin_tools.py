@@ -116,6 +116,7 @@ def test_every_tool_offers_a_claude_schema_and_a_client_tool_spec() -> None:
         "WebFetch": ["url", "prompt"],
         "WebSearch": ["query"],
         "AskUserQuestion": ["questions"],
+        "Skill": ["skill"],
     }
     for name, tool in BUILTIN_TOOLS.items():
         schema = tool.input_schema

@@ -159,7 +159,9 @@ async def test_the_model_gets_the_clis_tool_texts_or_the_projects_own(
         assert messages[-1].subtype == "success"
         offered = {t["function"]["name"]: t["function"] for t in scripted_model.completions[-1].tools}
         assert offered["Read"]["description"] == (expected or BUILTIN_TOOLS["Read"].description)
-        assert offered["Agent"]["description"].startswith("Launch a subagent")  # the others keep theirs
+        # the CLI's Agent text (which offers forks) with the CLI's fork texts only; else claude-compat's own
+        agent = offered["Agent"]["description"]
+        assert agent == texts["Agent"]["description"] if expected else agent.startswith("Launch a subagent")
 
 
 async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fresh_texts: Path) -> None:

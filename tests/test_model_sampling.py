@@ -124,6 +124,11 @@ def _anthropic_results(model: ScriptedModel) -> list[dict[str, Any]]:
     ]
 
 
+#: What the CLI appends to a tool result for a Claude model that gets its token countdown: the budget
+#: less the context of the model's answer (the scripted 10 input and 5 output tokens).
+_TOKENS_LEFT = "\n\n<system-reminder>\n<total_tokens>14999985 tokens left</total_tokens>\n</system-reminder>"
+
+
 async def test_a_tool_result_reaches_an_anthropic_model_as_the_plain_text_the_cli_sends(
     on_anthropic: ScriptedModel, tmp_path: Path
 ) -> None:
@@ -134,7 +139,7 @@ async def test_a_tool_result_reaches_an_anthropic_model_as_the_plain_text_the_cl
     await _run("read it", ClaudeAgentOptions(cwd=str(tmp_path), allowed_tools=["Read"]))
     [result] = _anthropic_results(on_anthropic)
     assert result["tool_use_id"] == "toolu_r"
-    assert result["content"] == [{"type": "text", "text": "1\talpha\n2\t"}]
+    assert result["content"] == [{"type": "text", "text": "1\talpha\n2\t" + _TOKENS_LEFT}]
 
 
 async def test_an_openai_compatible_claude_model_gets_the_clis_output_limit_and_the_default_temperature(
@@ -166,7 +171,7 @@ async def test_tool_results_reach_an_openai_model_as_plain_text_and_errors_keep_
     sent = {
         m["tool_call_id"]: m["content"] for m in claude_named.completions[-1].messages if m["role"] == "tool"
     }
-    assert sent["call_ok"] == "1\talpha\n2\t"  # as the CLI's tool_result content
+    assert sent["call_ok"] == "1\talpha\n2\t" + _TOKENS_LEFT  # as the CLI's tool_result content
     failed = json.loads(sent["call_bad"])  # Letta's only error flag: its status wrapper
     assert failed["status"] == "Failed" and "does not exist" in failed["message"]
     seen = from_openai(claude_named.completions[-1].body).tool_results

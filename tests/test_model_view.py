@@ -120,13 +120,29 @@ def _with_result(claude_result: dict[str, Any], compat_content: str) -> list[tup
     return [(d.key, d.claude, d.compat) for d in diffs if d.key.startswith("tool result")]
 
 
-def test_a_plain_tool_result_reads_as_the_clis_without_its_tokens_left_reminder() -> None:
+def test_a_tool_results_tokens_left_reminder_is_compared_apart_from_its_text() -> None:
     reminder = "<system-reminder>\n<total_tokens>99 tokens left</total_tokens>\n</system-reminder>"
     cli = {"content": f"done\n\n{reminder}"}
-    assert _with_result({**cli, "is_error": False}, "done") == []
+    assert _with_result({**cli, "is_error": False}, f"done\n\n{reminder}") == []
+    assert _with_result({**cli, "is_error": False}, "done") == [
+        ("tool result t1: reminders", "'<total_tokens>99 tokens left</total_tokens>'", "''")
+    ]
     assert _with_result({"content": [{"type": "text", "text": "done"}]}, "other") == [
         ("tool result t1", "'done'", "'other'")
     ]
+
+
+def test_text_the_cli_sends_after_a_tool_result_reads_as_the_end_of_that_result() -> None:
+    # a skill's instructions: the CLI sends them as a text part after the result, claude-compat after its text
+    reminder = "<system-reminder>\n<total_tokens>9 tokens left</total_tokens>\n</system-reminder>"
+    claude, compat = _claude(), _compat()
+    result = {"type": "tool_result", "tool_use_id": "t1", "content": f"Launching skill: x\n\n{reminder}"}
+    claude["messages"].append({"role": "user", "content": [result, {"type": "text", "text": "Do x."}]})
+    compat["messages"].append(
+        {"role": "tool", "tool_call_id": "t1", "content": f"Launching skill: x\n\nDo x.\n\n{reminder}"}
+    )
+    assert [d for d in compare_views(from_anthropic(claude), from_openai(compat)) if "result" in d.key] == []
+    assert from_anthropic(claude).tool_results["t1"].text == "Launching skill: x\n\nDo x."
 
 
 def test_a_result_in_lettas_status_json_is_named_and_its_error_flag_compared() -> None:
@@ -143,7 +159,7 @@ def test_tools_claude_compat_does_not_run_are_left_out_with_their_deferred_remin
     frame = cli_facts.DEFERRED_TOOLS_REMINDER.split("{names}")[0]
     claude = _claude()
     claude["tools"] += [
-        {"name": "Skill", "description": "Runs a skill.", "input_schema": {}},
+        {"name": "Workflow", "description": "Runs a workflow.", "input_schema": {}},
         {"name": "DeferredToolPlaceholder", "description": "", "input_schema": {}, "defer_loading": True},
     ]
     told = f"<system-reminder>\n{frame}CronCreate\nWebFetch\n</system-reminder>"
@@ -153,7 +169,7 @@ def test_tools_claude_compat_does_not_run_are_left_out_with_their_deferred_remin
         f"{_ENV}\n\n<system-reminder>\n{frame}WebFetch\n</system-reminder>\n\nhi"
     )
     keys = [d.key for d in compare_views(from_anthropic(claude), from_openai(compat))]
-    assert not [k for k in keys if "Skill" in k or "Placeholder" in k or "deferred" in k], keys
+    assert not [k for k in keys if "Workflow" in k or "Placeholder" in k or "deferred" in k], keys
     compat["messages"][1]["content"] = (
         f"{_ENV}\n\n<system-reminder>\n{frame}WebSearch\n</system-reminder>\n\nhi"
     )
@@ -189,3 +205,25 @@ def test_a_toolsearch_result_reads_as_the_tools_it_loads_on_both_sides() -> None
     assert a.text == b.text == "loads WebFetch, NotebookEdit"
     compat["messages"][-1]["content"] = "<functions>\nnot a definition\n</functions>"
     assert from_openai(compat).tool_results["t1"].text == "<functions>\nnot a definition\n</functions>"
+
+
+def test_a_tool_search_result_reads_alike_with_the_clis_loaded_note_and_reminder_in_parts_after_it() -> None:
+    reminder = "<system-reminder>\n<total_tokens>7 tokens left</total_tokens>\n</system-reminder>"
+    claude, compat = _claude(), _compat()
+    loads = {
+        "type": "tool_result",
+        "tool_use_id": "t1",
+        "content": [{"type": "tool_reference", "tool_name": "WebFetch"}],
+    }
+    claude["messages"].append(
+        {
+            "role": "user",
+            "content": [loads, {"type": "text", "text": "Tool loaded."}, {"type": "text", "text": reminder}],
+        }
+    )
+    function = json.dumps({"name": "WebFetch", "description": "d", "parameters": {}})
+    said = f"<functions>\n<function>{function}</function>\n</functions>\n\nTool loaded.\n\n{reminder}"
+    compat["messages"].append({"role": "tool", "tool_call_id": "t1", "content": said})
+    seen = from_anthropic(claude).tool_results["t1"]
+    assert (seen.text, seen.reminders) == ("loads WebFetch", ("<total_tokens>7 tokens left</total_tokens>",))
+    assert [d for d in compare_views(from_anthropic(claude), from_openai(compat)) if "result" in d.key] == []

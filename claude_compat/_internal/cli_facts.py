@@ -549,7 +549,26 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 
 #: Tools whose description and input schema the model gets from the installed real SDK's CLI (read at
 #: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
-CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Write"})
+CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Skill", "Write"})
+
+#: The Agent tool's subagent type that forks the calling agent (its conversation goes on in the
+#: subagent, in the background; offered with the CLI's Agent text only, see cli_request.fork_texts).
+FORK_AGENT = "fork"
+
+# --- skills (the Skill tool) --------------------------------------------------------------------
+
+#: A skill is a folder holding this file; the project's skills are under this folder of the cwd
+#: (the user's under ``skills/`` of the Claude config folder).
+SKILL_FILE = "SKILL.md"
+PROJECT_SKILLS_DIR = ".claude/skills"
+#: The Skill tool's result, and what follows it: the skill's folder and instructions.
+SKILL_LAUNCHED = "Launching skill: {name}"
+SKILL_LOADED = "Base directory for this skill: {folder}\n\n{body}"
+#: A skill's arguments replace this word in its instructions, or else follow them.
+SKILL_ARGUMENTS_PLACEHOLDER = "$ARGUMENTS"
+SKILL_ARGUMENTS_APPENDED = "\n\nARGUMENTS: {args}"
+#: A call naming no skill there is (the CLI then suggests a close command name; see MIGRATING.md).
+SKILL_UNKNOWN = "Unknown skill: {name}"
 
 # --- deferred tools and ToolSearch ------------------------------------------------------------
 

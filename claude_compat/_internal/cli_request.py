@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import tempfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from .._private_files import private_dir, write_private_text
 __all__ = [
     "CWD",
     "CliReminders",
+    "ForkTexts",
     "DATE",
     "TEXTS_ENV",
     "cache_path",
@@ -37,15 +39,22 @@ __all__ = [
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
+    "fork_texts",
     "preset_prompt",
     "recorded_request",
     "reminders_of",
+    "skill_entries",
+    "skill_text",
 ]
 
 log = logging.getLogger("claude_compat")
 
 #: The first line of the CLI's reminder that lists the agent types (a short frame, kept as data).
 AGENT_TYPES_HEADER = "Available agent types for the Agent tool:"
+#: The first line of the CLI's reminder that lists the skills the Skill tool loads (a short frame).
+SKILLS_HEADER = "The following skills are available for use with the Skill tool:"
+#: The CLI's countdown of a task's token budget, in its reminders (see :func:`reminders_of`).
+TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
 
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
@@ -116,15 +125,20 @@ async def recorded_request(model: str | None = None, *, preset: bool = False) ->
     return body
 
 
-async def _record(model: str | None, preset: bool = False) -> dict[str, Any]:
+async def _record(
+    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
+    With ``call`` (a tool's name and input), the CLI's second request, made after the model's first
+    answer called that tool (a Skill call: what the skill loaded; an Agent fork: the fork's first).
     A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
     (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
-    command = [sys.executable, "-m", __name__, model or "", *(["preset"] if preset else [])]
+    extra = ["preset"] if preset else ["call", call[0], json.dumps(call[1])] if call is not None else []
+    command = [sys.executable, "-m", __name__, model or "", *extra]
     # the recording is kept per model, "default" for none: the CLI must not take one from the environment
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_MODEL"}
     done = await anyio.run_process(command, check=False, env=env)
@@ -138,8 +152,11 @@ async def _record(model: str | None, preset: bool = False) -> dict[str, Any]:
     return body
 
 
-async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any]:
-    """Run the real CLI once against a scripted API and return its first main-loop request, normalised."""
+async def _record_here(
+    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Run the real CLI once against a scripted API and return its first main-loop request, normalised
+    (with ``call``: its second, after the model called that tool; see :func:`_record`)."""
     import claude_agent_sdk as sdk
 
     if sdk.__name__ != "claude_agent_sdk":  # an import hook maps the name to claude-compat here
@@ -147,10 +164,12 @@ async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any
             "claude_agent_sdk is mapped to claude-compat in this process; the real CLI cannot run"
         )
     from ..testing._anthropic import AnthropicScriptedServer
-    from ..testing._script import ScriptedModel
+    from ..testing._script import ScriptedModel, ToolCall, Turn
 
     server = AnthropicScriptedServer(ScriptedModel("recording")).start()
     try:
+        if call is not None:
+            server.model.push(Turn(tool_calls=[ToolCall(call[0], call[1], id="toolu_recording")]), "ok")
         server.model.push("ok")
         with tempfile.TemporaryDirectory(prefix="claude-compat-record-") as tmp:
             home, work = Path(tmp) / "home", Path(tmp) / "work"
@@ -171,6 +190,8 @@ async def _record_here(model: str | None, preset: bool = False) -> dict[str, Any
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
+            if call is not None:  # the request that carries text after the call's result, else the next
+                main = [b for b in main[1:] if _loaded_after_result(b)] or main[1:]
             if not main:
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
             return _normalised(main[0], str(work))
@@ -248,6 +269,10 @@ class CliReminders:
     #: the CLI's line for each of its built-in agents in its agent-types reminder, and the text after the list
     agent_lines: dict[str, str] = field(default_factory=dict)
     agents_footer: str | None = None
+    #: the token budget the CLI counts down from in its ``<total_tokens>`` reminders (None: it sends none)
+    tokens_budget: int | None = None
+    #: the CLI's own (bundled) skills as its skills reminder lists them: each entry's text, by name
+    skill_entries: dict[str, str] = field(default_factory=dict)
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -281,6 +306,8 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
     )
     listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
+    skills = re.search(re.escape(SKILLS_HEADER) + r"\n\n(.*?)\n</system-reminder>", text, re.DOTALL)
+    budget = TOKENS_LEFT.search(text)
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
         model_line=model_line.group(0) if model_line else None,
@@ -289,7 +316,118 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
             line[2:].split(":", 1)[0]: line for line in listing.splitlines() if line.startswith("- ")
         },
         agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
+        tokens_budget=int(budget.group(1)) if budget else None,
+        skill_entries=skill_entries(skills.group(1)) if skills else {},
     )
+
+
+def skill_entries(listing: str) -> dict[str, str]:
+    """A skills listing's entries by name: each ``- name: description`` line with its continuation lines."""
+    entries: dict[str, str] = {}
+    name = ""
+    for line in listing.splitlines():
+        head = re.match(r"- ([^\s:]+(?::[^\s:]+)?): ", line)
+        if head:
+            name = head.group(1)
+            entries[name] = line
+        elif name:
+            entries[name] += "\n" + line
+    return entries
+
+
+async def skill_text(env: dict[str, str], name: str, args: str, model: str | None) -> str | None:
+    """What the CLI loads into the conversation when the model calls its own skill ``name`` with
+    ``args`` (``<cwd>`` for the working directory), recorded once per CLI version; None without the
+    real SDK, with the CLI's texts turned off, or when recording fails (said once)."""
+    version = cli_version()
+    if version is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    key = re.sub(r"[^A-Za-z0-9._-]", "_", f"{name}.{args}")[:80] + f".{zlib.crc32(args.encode()):08x}"
+    path = cache_path(version, model).with_name(f"skill.{key}.json")
+    if path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                body = await _record(
+                    model, call=("Skill", {"skill": name, **({"args": args} if args else {})})
+                )
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        cached = {"text": _loaded_after_result(body)}
+        private_dir(path.parent)
+        write_private_text(path, json.dumps(cached, indent=1))
+    text = cached.get("text")
+    return text if isinstance(text, str) and text else None
+
+
+#: What a fork's recorded directive is, to be found again in its prompt.
+_FORK_DIRECTIVE = "<directive>"
+
+
+@dataclass(frozen=True)
+class ForkTexts:
+    """What the CLI's fork reads first: its Agent call's result, then its prompt around the directive."""
+
+    answer: str
+    prompt: str  # with ``{directive}`` where the call's prompt goes
+
+    def prompt_for(self, directive: str) -> str:
+        return self.prompt.replace("{directive}", directive)
+
+
+async def fork_texts(env: dict[str, str], model: str | None) -> ForkTexts | None:
+    """The texts the CLI's fork subagent starts from (see :class:`ForkTexts`), recorded once per CLI
+    version; None without the real SDK, with the CLI's texts turned off, or when recording fails."""
+    version = cli_version()
+    if version is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    path = cache_path(version, model).with_name("fork.json")
+    if path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        call = {"description": "recording", "prompt": _FORK_DIRECTIVE, "subagent_type": "fork"}
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                body = await _record(model, call=("Agent", call))
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        last = (body.get("messages") or [{}])[-1].get("content")
+        parts = last if isinstance(last, list) else []
+        answer = _text_of(parts[0].get("content")) if parts and parts[0].get("type") == "tool_result" else ""
+        prompt = _loaded_after_result(body)
+        cached = {"answer": answer, "prompt": prompt.replace(_FORK_DIRECTIVE, "{directive}")}
+        if "{directive}" in cached["prompt"]:  # kept only when the fork's request was recorded
+            private_dir(path.parent)
+            write_private_text(path, json.dumps(cached, indent=1))
+    answer, prompt = cached.get("answer"), cached.get("prompt")
+    if (
+        not isinstance(answer, str)
+        or not isinstance(prompt, str)
+        or "{directive}" not in prompt
+        or not answer
+    ):
+        return None
+    return ForkTexts(answer, prompt)
+
+
+def _text_of(content: Any) -> str:
+    """A tool result's text (a string, or its text parts joined)."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text")
+
+
+def _loaded_after_result(body: dict[str, Any]) -> str:
+    """The text parts that follow the last tool result of a request's last user message."""
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content")
+    parts = content if isinstance(content, list) else []
+    after = next((i + 1 for i in range(len(parts) - 1, -1, -1) if parts[i].get("type") == "tool_result"), 0)
+    return "\n\n".join(str(p.get("text", "")) for p in parts[after:] if p.get("type") == "text")
 
 
 def _say_failed(exc: Exception) -> None:
@@ -340,4 +478,5 @@ if __name__ == "__main__":  # the child of _record: print the recorded request a
     import sys
 
     wanted = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
-    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"])))
+    called = (sys.argv[3], json.loads(sys.argv[4])) if sys.argv[2:3] == ["call"] else None
+    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"], called)))

@@ -61,7 +61,7 @@ from . import (
 )
 from . import options as _options
 from .accounting import TurnState
-from .environment import Environment, environment_reminder
+from .environment import Environment, TokensLeft, environment_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -155,6 +155,8 @@ class Engine:
         self._model_choice: str | None = None  # set_model's name; the CLI's words for a 404 use it
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
+        self._tokens_left = TokensLeft()  # the CLI's <total_tokens> countdown, for the models it sends one
+        self._forked = False  # a fork of the parent's conversation, not prompted yet (see start_forked)
         self._session_started = False
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
@@ -179,6 +181,13 @@ class Engine:
         backend = self.backend
         self.session = session
         self.tools.on_start = lambda call: backend.journal_start(session, call.id, call.name)
+
+    def start_forked(self, call_id: str, answer: str) -> None:
+        """This session is a copy of its parent's, taken while the parent's ``call_id`` waits for its
+        result (the CLI's fork): the first prompt goes with ``answer`` to that call, without the
+        environment reminders (the copied history has the parent's)."""
+        self._deferred = [ToolAnswers((ToolReturn(call_id, answer, False),))]
+        self._forked = True
 
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
@@ -589,7 +598,8 @@ class Engine:
                     self._told_run = message.data.get("run_id")
                 yield message
             self._tells += outcome.background.tells
-        results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
+        said = _for_model(outcome) + told + self._tokens_left.after_result()
+        results.append(ToolReturn(block.tool_call_id, said, outcome.is_error))
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         """The prompt with the environment reminder in front, on a session's first turn and after a change."""
@@ -597,6 +607,9 @@ class Engine:
         dirs = tuple(str(d) for d in self.options.add_dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
+            return _in_front(self._tokens_left.prompted(), content)
+        if self._forked:
+            self._forked, self._told_environment = False, key
             return content
         first, self._told_environment = self._told_environment is None, key
         env = await anyio.to_thread.run_sync(
@@ -604,11 +617,10 @@ class Engine:
         )
         model = cli_request.claude_model_of(self.model)
         cli = await cli_request.cli_reminders(self._env(), model)
-        # the deferred tools and the agent types, named once per conversation
-        note = environment_reminder(env, cli, self.tools.reminders(cli) if first else ())
-        if isinstance(content, str):
-            return f"{note}\n\n{content}"
-        return [{"type": "text", "text": note}, *content]
+        self._tokens_left.budget = cli.tokens_budget if cli is not None else None
+        self._tokens_left.prompted()
+        # the deferred tools, the agent types and the skills, named once per conversation
+        return _in_front(environment_reminder(env, cli, self.tools.reminders(cli) if first else ()), content)
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult
@@ -659,7 +671,10 @@ class Engine:
         if isinstance(event, RunStarted):
             self._current_run = event.run_id
         elif isinstance(event, RunUsage):
-            self._last_context_tokens = event.usage.input_tokens + event.usage.cache_read_input_tokens
+            usage = event.usage
+            self._last_context_tokens = usage.input_tokens + usage.cache_read_input_tokens
+            cached = usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+            self._tokens_left.answered(usage.input_tokens, usage.output_tokens, cached)
 
     def _mirror(self) -> TranscriptMirror | None:
         """The session's ``options.session_store`` mirror (None without a store), made on first use."""
@@ -813,6 +828,15 @@ class Engine:
 def _for_model(outcome: ToolOutcome) -> str:
     """The tool result the model reads: the content, then any note for the model (hook context)."""
     return "\n\n".join(t for t in (_as_text(outcome.content), outcome.model_note) if t)
+
+
+def _in_front(note: str, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+    """A prompt with ``note`` (reminders) in front of it."""
+    if not note:
+        return content
+    if isinstance(content, str):
+        return f"{note}\n\n{content}"
+    return [{"type": "text", "text": note}, *content]
 
 
 def _as_text(content: str | list[dict[str, Any]]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .cli_request import CliReminders
 
-__all__ = ["Environment", "environment_reminder", "is_git_repository"]
+__all__ = ["Environment", "TokensLeft", "environment_reminder", "is_git_repository"]
 
 #: How long the git check may take before the directory counts as "not a repository".
 _GIT_TIMEOUT_S = 2.0
@@ -97,13 +97,47 @@ def environment_reminder(env: Environment, cli: CliReminders | None = None, tool
         cli.model_line if cli is not None and cli.model_line else f"You are powered by the model {env.model}."
     )
     attribution = [_reminder(cli.attribution)] if cli is not None and cli.attribution else []
+    budget = cli.tokens_budget if cli is not None else None
     blocks = [
         _reminder(environment),
         _reminder(model_line),
         *tools,
+        *([_reminder(TokensLeft.text(budget))] if budget is not None else []),
         _reminder(f"Today's date is {env.date}."),
     ]
     return "\n\n".join([*blocks, *attribution])
+
+
+@dataclass
+class TokensLeft:
+    """The CLI's countdown of a task's token budget (for the models it sends one to): the first prompt
+    names the whole budget, each tool result after that what is left of it, and each later prompt
+    starts the count again. Used tokens are the context of the model's last answer (input, cache
+    and output tokens) since the prompt.
+    """
+
+    budget: int | None = None
+    context: int = 0  # the tokens of the model's last answer, all counted
+    anchor: int = 0  # ``context`` when the running prompt was sent
+
+    @staticmethod
+    def text(left: int) -> str:
+        return f"<total_tokens>{max(0, left)} tokens left</total_tokens>"
+
+    def prompted(self) -> str:
+        """A user prompt is sent: the count starts again; the reminder the CLI puts before a later prompt."""
+        self.anchor = self.context
+        return _reminder(self.text(self.budget)) if self.budget is not None else ""
+
+    def answered(self, input_tokens: int, output_tokens: int, cache_tokens: int) -> None:
+        """The model answered with this usage."""
+        self.context = input_tokens + output_tokens + cache_tokens
+
+    def after_result(self) -> str:
+        """What the CLI appends to a tool result: the reminder of the tokens left ("" without a budget)."""
+        if self.budget is None:
+            return ""
+        return "\n\n" + _reminder(self.text(self.budget - max(0, self.context - self.anchor)))
 
 
 def _reminder(text: str) -> str:

@@ -38,12 +38,15 @@ LETTA_FRAMING: dict[str, str] = {
 NORMALISED: dict[str, str] = {
     "temperature": "a request naming no temperature is read as 1.0, the default of both the Anthropic "
     "and the OpenAI API (Letta always names one)",
-    "tool results": "the CLI's <system-reminder> blocks after a tool result (tokens left) are left out; "
-    "a result in Letta's status/message/time JSON is read as its message and status",
+    "tool results": "the <system-reminder> blocks that end a tool result (tokens left) are compared "
+    "apart from its text (white space before them left out); text the CLI sends after a tool result "
+    "in the same user turn (a skill's instructions) is read as the end of the result's text, where "
+    "claude-compat sends it; a result in Letta's status/message/time JSON is read as its message and "
+    "status",
     "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
-    "definitions there) and claude-compat's <functions> block of those definitions (then \"Tool "
-    'loaded.") are read as the names of the tools they load',
-    "tools not run": "the CLI's tools claude-compat does not run (Skill, ListAgents, Workflow, "
+    "definitions there) and claude-compat's <functions> block of those definitions, each followed "
+    'by "Tool loaded.", are read as the names of the tools they load',
+    "tools not run": "the CLI's tools claude-compat does not run (ListAgents, Workflow, "
     "ScheduleWakeup, ReportFindings, Cron*, worktrees, Monitor, the task list; see MIGRATING.md) and "
     "its DeferredToolPlaceholder are left out of the tools and of the deferred-tools reminder",
 }
@@ -62,9 +65,12 @@ _FUNCTIONS = re.compile(
 )
 
 
+_LOADS = "loads "
+
+
 def _loaded_names(names: Sequence[str]) -> str:
     """How a result that loads tools reads in the view (see NORMALISED)."""
-    return "loads " + ", ".join(names)
+    return _LOADS + ", ".join(names)
 
 
 def _anthropic_result(content: Any) -> str:
@@ -73,7 +79,54 @@ def _anthropic_result(content: Any) -> str:
         isinstance(p, Mapping) and p.get("type") == "tool_reference" for p in content
     ):
         return _loaded_names([str(p.get("tool_name")) for p in content if isinstance(p, Mapping)])
-    return _TRAILING_REMINDERS.sub("", _text(content))
+    return _text(content)
+
+
+def _split_trailing(text: str) -> tuple[str, tuple[str, ...]]:
+    """A result's text without the <system-reminder> blocks that end it, and those blocks' texts."""
+    match = _TRAILING_REMINDERS.search(text)
+    if match is None:
+        return text, ()
+    found = re.findall(r"<system-reminder>\n?(.*?)\n?</system-reminder>", match.group(0), re.S)
+    return text[: match.start()], tuple(f.strip() for f in found)
+
+
+def _result_view(
+    text: str, is_error: bool, after: Sequence[str] = (), *, wrapped: bool = False
+) -> ToolResultView:
+    """A result as the model reads it: its text (then any text sent after it) and the reminders that
+    end it (in the result's own text or in a part after it)."""
+    body, reminders = _split_trailing(text)
+    if after:
+        joined, later = _split_trailing("\n\n".join([body, *after]))
+        # white space at the end of the last part reads as that before the reminders: none
+        body, reminders = (joined.rstrip(), (*reminders, *later)) if reminders or later else (joined, ())
+    if body.startswith(_LOADS):  # the CLI's "Tool loaded." after tools it loads: read as the load itself
+        from . import cli_facts
+
+        body = body.removesuffix(f"\n\n{cli_facts.TOOL_SEARCH_LOADED}")
+    return ToolResultView(body, is_error, wrapped, reminders)
+
+
+def _anthropic_results(messages: Sequence[Any]) -> dict[str, ToolResultView]:
+    """The tool results of a Messages request by call id, each with the text parts after it."""
+    out: dict[str, ToolResultView] = {}
+    for message in messages:
+        if not isinstance(message, Mapping) or not isinstance(message.get("content"), list):
+            continue
+        parts = [p for p in message["content"] if isinstance(p, Mapping)]
+        for i, part in enumerate(parts):
+            if part.get("type") != "tool_result":
+                continue
+            after = []
+            for later in parts[i + 1 :]:
+                if later.get("type") != "text":
+                    break
+                after.append(str(later.get("text", "")))
+            out[str(part.get("tool_use_id"))] = _result_view(
+                _anthropic_result(part.get("content")), bool(part.get("is_error")), after
+            )
+    return out
 
 
 def _functions_read(text: str) -> str:
@@ -107,6 +160,8 @@ class ToolResultView:
     text: str
     is_error: bool
     wrapped: bool = False
+    #: the <system-reminder> blocks that end the result (the CLI's tokens left), each without its tags
+    reminders: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,15 +239,7 @@ def from_anthropic(body: Mapping[str, Any]) -> ModelView:
         "thinking_budget": thinking.get("budget_tokens"),
         "effort": (body.get("output_config") or {}).get("effort"),
     }
-    results = {
-        str(part.get("tool_use_id")): ToolResultView(
-            _anthropic_result(part.get("content")), bool(part.get("is_error"))
-        )
-        for message in body.get("messages") or []
-        if isinstance(message, Mapping) and isinstance(message.get("content"), list)
-        for part in message["content"]
-        if isinstance(part, Mapping) and part.get("type") == "tool_result"
-    }
+    results = _anthropic_results(body.get("messages") or [])
     return ModelView("\n\n".join(system).strip(), reminders, tools, sampling, results)
 
 
@@ -210,12 +257,13 @@ def _openai_result(content: Any) -> ToolResultView:
         packaged = None
     if isinstance(packaged, dict) and set(packaged) == _LETTA_RESULT_KEYS:
         message = packaged["message"]
-        return ToolResultView(
+        return _result_view(
             message if isinstance(message, str) else json.dumps(message),
             packaged["status"] != "OK",
             wrapped=True,
         )
-    return ToolResultView(_functions_read(text), False)
+    body, reminders = _split_trailing(text)
+    return ToolResultView(_functions_read(body), False, reminders=reminders)
 
 
 def from_openai(body: Mapping[str, Any]) -> ModelView:
@@ -330,6 +378,14 @@ def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifferenc
         if a_result.text != b_result.text:
             out.append(
                 RequestDifference(f"tool result {call_id}", _short(a_result.text), _short(b_result.text))
+            )
+        if a_result.reminders != b_result.reminders:
+            out.append(
+                RequestDifference(
+                    f"tool result {call_id}: reminders",
+                    _short(" | ".join(a_result.reminders)),
+                    _short(" | ".join(b_result.reminders)),
+                )
             )
         if a_result.is_error != b_result.is_error:
             out.append(

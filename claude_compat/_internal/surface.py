@@ -522,7 +522,7 @@ _OPTION_ROWS: list[NameStatus] = [
         "their agents/*.md files subagents; of their settings files the permission rules (allow only in "
         "trusted workspaces, as the CLI), defaultMode, additionalDirectories and outputStyle apply",
     ),
-    _opt("skills", "refused", "Claude Code skills do not load on Letta", "warns"),
+    _opt("skills", "refused", "the filter is not read: every skill the Skill tool finds is listed", "warns"),
     _opt(
         "sandbox",
         "refused",

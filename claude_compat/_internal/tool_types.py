@@ -52,7 +52,7 @@ class ToolOutcome:
     denied_input: dict[str, Any] | None = None  # the input the denial lists, when not the call's
     model_note: str = ""  # hooks' context: the model reads it after the result; the program does not see it
     notices: tuple[SystemMessage, ...] = ()  # system messages shown before the result (permission_denied)
-    after: tuple[SystemMessage, ...] = ()  # shown after the result (a PostToolUse hook's systemMessage)
+    after: tuple[Message, ...] = ()  # shown after the result (a hook's systemMessage, a skill's text)
     stop: bool = False  # a PostToolUse hook answered continue_=False: the turn ends on this result
     interrupt: bool = False  # stop the turn after this result (PermissionResultDeny(interrupt=True))
     messages: tuple[Message, ...] = ()  # a subagent's forwarded messages, shown before the result

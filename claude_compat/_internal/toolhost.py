@@ -39,6 +39,7 @@ from .builtins import (
     shown_name,
     shutdown,
 )
+from .builtins.skill import skills_reminder
 from .cli_request import CliReminders
 from .engine import Engine
 from .hooks import HookRunner
@@ -83,6 +84,7 @@ class ClaudeToolHost(ToolHost):
         self._status: list[dict[str, Any]] = []
         self._schema_noted: set[str] = set()  # MCP tools whose error already carried the schema note
         self._subagents: dict[str, _Subagent] = {}  # by agentId: those SendMessage can continue
+        self._fork: cli_request.ForkTexts | None = None  # the CLI's fork texts, when forks are offered
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
 
@@ -138,6 +140,11 @@ class ClaudeToolHost(ToolHost):
         cli_texts = await cli_request.cli_tool_texts(
             {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
         )
+        if agent_spec and "Agent" in cli_texts:  # the CLI's Agent text offers forks: with them only
+            env = {**os.environ, **self.options.env}
+            self._fork = await cli_request.fork_texts(env, cli_request.claude_model_of(model_handle))
+            if self._fork is not None:
+                agent_spec[0] = {**agent_spec[0], **cli_texts["Agent"]}
         builtins = [
             tool_search.tool_spec(cli_texts)
             if name == cli_facts.TOOL_SEARCH
@@ -214,12 +221,19 @@ class ClaudeToolHost(ToolHost):
 
     def reminders(self, cli: CliReminders | None) -> list[str]:
         """What the model is told at the start of a session, in the CLI's order: the deferred tools
-        ToolSearch loads, then the agent types the Agent tool takes."""
+        ToolSearch loads, the agent types the Agent tool takes, the skills the Skill tool loads."""
         deferred = tool_search.reminder(self.deferred)
         agents = subagents.agent_types_reminder(self._agents, cli) if self._agents is not None else ""
+        skills = ""
+        if "Skill" in self.offered_names():
+            skills = skills_reminder(self.cwd, {**os.environ, **self.options.env}, cli)
         return [
             note
-            for note in (deferred, f"<system-reminder>\n{agents}\n</system-reminder>" if agents else "")
+            for note in (
+                deferred,
+                f"<system-reminder>\n{agents}\n</system-reminder>" if agents else "",
+                skills,
+            )
             if note
         ]
 
@@ -502,6 +516,8 @@ class ClaudeToolHost(ToolHost):
         hand-back is the result), or launched in the background as the CLI does by default."""
         assert self._agents is not None
         kind = str(tool_input.get("subagent_type") or subagents.DEFAULT_AGENT)
+        if kind == cli_facts.FORK_AGENT and self._fork is not None:
+            return await self._run_fork(tool_use_id, tool_input, self._fork)
         definition = self._agents.get(kind)
         if definition is None:
             names = ", ".join(subagents.listed_names(self._agents))
@@ -632,6 +648,65 @@ class ClaudeToolHost(ToolHost):
             is_error=False,
             structured=report.structured,
             messages=tuple(forwarded),
+        )
+
+    async def _run_fork(
+        self, tool_use_id: str, tool_input: dict[str, Any], texts: cli_request.ForkTexts
+    ) -> ToolOutcome:
+        """The CLI's fork: a background subagent on a copy of this conversation, taken while this
+        Agent call waits, on the session's own options (model, effort, tools); in the copy the call
+        is answered with the CLI's words and the fork reads its instructions and the directive."""
+        assert self.hooks is not None
+        directive = str(tool_input.get("prompt") or "")
+        env = self.context().env
+        task = subagents.TaskMessages(
+            self.session_id,
+            tool_use_id,
+            str(tool_input.get("description") or ""),
+            cli_facts.FORK_AGENT,
+            str(task_output.task_output_dir(self.cwd, self.session_id)),
+            background=True,
+            cwd=self.cwd,
+        )
+        agent_id = task.task_id
+        await self.hooks.run(
+            "SubagentStart",
+            {"hook_event_name": "SubagentStart", "agent_id": agent_id, "agent_type": cli_facts.FORK_AGENT},
+        )
+        options = dataclasses.replace(
+            self.options,
+            resume=self.session_id,
+            fork_session=True,
+            continue_conversation=False,
+            session_id=None,
+            include_partial_messages=False,
+            output_format=None,
+        )
+        child = Engine(options, ClaudeToolHost, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
+        output = task_output.TaskOutput(env=env, cwd=self.cwd, session_id=self.session_id, agent_id=agent_id)
+        sub = _Subagent(child, task, cli_facts.FORK_AGENT, tool_use_id, os.urandom(3).hex(), output)
+        forwarded: list[Message] = task.started_messages(directive)
+        try:
+            await child.open(first_prompt=directive)
+        except Exception as exc:  # a failing child is the Agent tool's error result, not the parent's crash
+            return await self._subagent_failed(sub, exc, forwarded)
+        child.start_forked(tool_use_id, texts.answer)
+        meta = subagents.task_meta(
+            cli_facts.FORK_AGENT,
+            AgentDefinition(description=cli_facts.FORK_AGENT, prompt=""),
+            tool_input,
+            tool_use_id=tool_use_id,
+            model=child.model,
+            builtin=True,
+            background=True,
+            worktree=None,
+        )
+        sub.output.start(directive, meta)
+        self._subagents[agent_id] = sub
+        launched = self._launched(sub, directive, forwarded)
+        prompt = texts.prompt_for(directive)  # what the fork reads: the CLI's instructions, the directive
+        return dataclasses.replace(
+            launched, background=Background(lambda work: self._in_background(sub, prompt, work))
         )
 
     async def _subagent_failed(self, sub: _Subagent, exc: Exception, forwarded: list[Message]) -> ToolOutcome:

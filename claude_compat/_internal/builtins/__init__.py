@@ -18,6 +18,7 @@ from .files import EDIT, READ, WRITE
 from .interactive import ASK_USER_QUESTION, ENTER_PLAN_MODE, EXIT_PLAN_MODE
 from .notebook import NOTEBOOK_EDIT
 from .search import GLOB, GREP
+from .skill import SKILL
 from .todo import TODO_WRITE
 from .web import WEB_FETCH, WEB_SEARCH
 
@@ -46,6 +47,7 @@ BUILTIN_TOOLS: dict[str, BuiltinTool] = {
         GREP,
         NOTEBOOK_EDIT,
         READ,
+        SKILL,
         TASK_STOP,
         TODO_WRITE,
         WEB_FETCH,
