@@ -161,7 +161,8 @@ async def test_hooks_see_the_prompt_and_the_tool_call_and_their_context_reaches_
     assert seen == [("prompt", "read a.txt"), ("tool", ("Read", "toolu_r"))]
     assert "<system-reminder>\nUser: Ada.\n</system-reminder>" in str(fake.prompts[0])
     [answer] = fake.tool_answers
-    assert isinstance(answer, ToolReturn) and answer.content.endswith("Checked.")  # the model reads it
+    assert isinstance(answer, ToolReturn)  # the model reads it, before the CLI's token countdown
+    assert answer.content.split("\n\n<system-reminder>")[0].endswith("Checked.")
     result = messages[-1]
     assert isinstance(result, ResultMessage) and result.result == "done"
 
