@@ -346,6 +346,9 @@ _SEQUENCE_TAKE = (
 _SEQUENCE_BUMP = "UPDATE message_sequence SET next_val = next_val + :count WHERE id = 1"
 _SEQUENCE_READ = "SELECT next_val - :count FROM message_sequence WHERE id = 1"
 
+#: The listeners sequence_once installed, by role (``bulk``, ``one``), for sequence_bulk_off to find.
+_SEQUENCE_LISTENERS: dict[str, list[Any]] = {"bulk": [], "one": []}
+
 
 def _apply_sequence_once(ctx: Context) -> str:
     """The message sequence table and its first row are made at start; the listeners only take ids."""
@@ -393,6 +396,7 @@ def _apply_sequence_once(ctx: Context) -> str:
                 f"{old.__name__}; {_switch_off_hint('sequence_once')}"
             )
         sqlalchemy.event.remove(owner, event, old)
+        _SEQUENCE_LISTENERS["bulk" if new_listener is bulk else "one"].append(new_listener)
         setattr(new_listener, MARK, True)
         sqlalchemy.event.listen(owner, event, new_listener)
     return "message_sequence made at start; a message insert runs one UPDATE … RETURNING (was 3 statements)"
@@ -667,6 +671,120 @@ def _apply_run_project_id(ctx: Context) -> str:
     return "a new run reads its agent's project_id (was: the whole agent with its relationships)"
 
 
+def _apply_conversation_touch(ctx: Context) -> str:
+    """Marking a conversation's activity commits without reloading the row it just wrote."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    original = m.ConversationManager.update_conversation
+
+    # upstream's update_conversation (letta/services/conversation_manager.py) for an update of
+    # last_message_at alone (what every message request sends), with ``update_async(...,
+    # no_refresh=True)``: the session does not expire on commit, so the row read before the
+    # update (with its isolated blocks) is what the refresh read back, less 2 SELECTs
+    @functools.wraps(original)
+    async def update_conversation(
+        self: Any, conversation_id: str, conversation_update: Any, actor: Any
+    ) -> Any:
+        update_data = conversation_update.model_dump(exclude_none=True)
+        if set(update_data) != {"last_message_at"}:
+            return await original(self, conversation_id, conversation_update, actor)
+        async with m.db_registry.async_session() as session:
+            conversation = await m.ConversationModel.read_async(
+                db_session=session,
+                identifier=conversation_id,
+                actor=actor,
+                check_is_deleted=True,
+            )
+            for key, value in update_data.items():
+                setattr(conversation, key, value)
+            updated_conversation = await conversation.update_async(
+                db_session=session, actor=actor, no_refresh=True
+            )
+            return updated_conversation.to_pydantic()
+
+    if not _expires_on_commit_off(m.db_registry):
+        raise TuningError(
+            "tuning patch 'conversation_touch': Letta's sessions now expire on commit; "
+            + _switch_off_hint("conversation_touch")
+        )
+    _swap(m.ConversationManager, "update_conversation", update_conversation)
+    return "a conversation's last_message_at: read, UPDATE, no reload (was 2 more SELECTs)"
+
+
+def _expires_on_commit_off(registry: Any) -> bool:
+    """Whether the session factory behind ``db_registry.async_session()`` keeps objects on commit."""
+    db: Any = importlib.import_module("letta.server.db")
+    factory = getattr(db, "async_session_factory", None)
+    return factory is not None and factory.kw.get("expire_on_commit") is False and registry is db.db_registry
+
+
+def _apply_messages_without_step_run(ctx: Context) -> str:
+    """In-context messages are read without their step and run (nothing reads them)."""
+    del ctx
+    orm: Any = importlib.import_module("sqlalchemy.orm")
+    m: Any = importlib.import_module("letta.services.message_manager")
+    base: Any = importlib.import_module("letta.orm.sqlalchemy_base")
+    model = m.MessageModel
+    original = m.MessageManager.get_messages_by_ids_async
+    fields = set(m.PydanticMessage.model_fields) | {
+        f.alias for f in m.PydanticMessage.model_fields.values() if f.alias
+    }
+    if {"step", "run"} & fields:
+        raise TuningError(
+            "tuning patch 'messages_without_step_run': Letta's Message schema now has a step or "
+            f"run field, so to_pydantic reads them; {_switch_off_hint('messages_without_step_run')}"
+        )
+
+    # upstream's get_messages_by_ids_async with MessageModel.read_multiple_async inlined
+    # (letta/orm/sqlalchemy_base.py) and the two selectin relationships not loaded; raiseload,
+    # so code that did read them would fail loudly instead of seeing None
+    async def read_multiple(session: Any, message_ids: Any, actor: Any) -> Any:
+        query, query_conditions = model._read_multiple_preprocess(
+            message_ids, actor, ["read"], base.AccessType.ORGANIZATION, True
+        )
+        if query is None:
+            return []
+        query = query.options(orm.raiseload(model.step), orm.raiseload(model.run))
+        results = await session.execute(query)
+        return model._read_multiple_postprocess(results.scalars().all(), message_ids, query_conditions)
+
+    read_multiple = base.handle_db_timeout(read_multiple)  # as upstream's read_multiple_async is
+
+    @functools.wraps(original)
+    async def get_messages_by_ids_async(self: Any, message_ids: Any, actor: Any) -> Any:
+        async with m.db_registry.async_session() as session:
+            results = await read_multiple(session, message_ids, actor)
+            return self._get_messages_by_id_postprocess(results, message_ids)
+
+    _swap(m.MessageManager, "get_messages_by_ids_async", get_messages_by_ids_async)
+    return "messages read by id without their step and run (was 2 more SELECTs per read)"
+
+
+def _apply_sequence_bulk_off(ctx: Context) -> str:
+    """The before_flush reservation of message sequence ids is dropped (before_insert overwrites it)."""
+    del ctx
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    orm: Any = importlib.import_module("sqlalchemy.orm")
+    message: Any = importlib.import_module("letta.orm.message")
+    listeners = [
+        fn
+        for fn in (message.set_sequence_id_for_sqlite_bulk, *_SEQUENCE_LISTENERS["bulk"])
+        if sqlalchemy.event.contains(orm.Session, "before_flush", fn)
+    ]
+    inserts = [
+        fn
+        for fn in (message.set_sequence_id_for_sqlite, *_SEQUENCE_LISTENERS["one"])
+        if sqlalchemy.event.contains(message.Message, "before_insert", fn)
+    ]
+    if len(listeners) != 1 or len(inserts) != 1:
+        raise TuningError(
+            "tuning patch 'sequence_bulk_off': letta.orm.message no longer numbers messages with "
+            f"one before_flush and one before_insert listener; {_switch_off_hint('sequence_bulk_off')}"
+        )
+    sqlalchemy.event.remove(orm.Session, "before_flush", listeners[0])
+    return "message sequence ids reserved once per insert (was: one more UPDATE per flush, overwritten)"
+
+
 _ALL = frozenset({SQLITE, POSTGRES})
 
 #: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
@@ -824,6 +942,64 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.message_manager:MessageManager.list_messages", "5119b5fe63b3a838"),
         ),
         apply=_apply_run_metrics_columns,
+    ),
+    Patch(
+        name="conversation_touch",
+        what="ConversationManager.update_conversation of last_message_at alone (what every message "
+        "request sends) is upstream's method with update_async(..., no_refresh=True); any other "
+        "update goes to upstream",
+        why="the update re-read the conversation and its isolated blocks after its commit (2 "
+        "SELECTs) although Letta's sessions keep the objects on commit; the route uses only "
+        "agent_id (and model, model_settings) of what it returns",
+        effect="SQL per request -2 (per plain turn 67 -> 65, per tool round trip -4); CPU: see "
+        "messages_without_step_run",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(
+                "letta.services.conversation_manager:ConversationManager.update_conversation",
+                "d14cd1312a7d4469",
+            ),
+            Target("letta.orm.sqlalchemy_base:SqlalchemyBase.update_async", "ff89909d0206989d"),
+            Target("letta.server.db", "dcbf009b1f526e02"),
+        ),
+        apply=_apply_conversation_touch,
+    ),
+    Patch(
+        name="messages_without_step_run",
+        what="MessageManager.get_messages_by_ids_async (the in-context messages, every request) reads "
+        "the messages without their step and run relationships (raiseload instead of selectin); "
+        "the rest is upstream's read_multiple_async and post-processing",
+        why="Message.step and Message.run are lazy='selectin', so each read also loaded the step and "
+        "the run of every message in context (2 SELECTs, ORM objects growing with the history) "
+        "that to_pydantic never reads (the schema has step_id and run_id only: checked at start)",
+        effect="SQL per request -2; with conversation_touch and sequence_bulk_off: see benchmarks/README.md",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(
+                "letta.services.message_manager:MessageManager.get_messages_by_ids_async", "1d622ddb8e1f3e93"
+            ),
+            Target("letta.orm.sqlalchemy_base:SqlalchemyBase.read_multiple_async", "7d80ec7e9a35c88a"),
+            Target("letta.orm.message:Message.to_pydantic", "8cfa29b9d96ba743"),
+        ),
+        apply=_apply_messages_without_step_run,
+    ),
+    Patch(
+        name="sequence_bulk_off",
+        what="the before_flush listener that reserves a range of message sequence ids is removed "
+        "(upstream's or sequence_once's); the before_insert listener numbers each message as before",
+        why="the before_insert listener reserves an id for every message insert and overwrites "
+        "whatever the before_flush one assigned, so that reservation (one UPDATE per flush with "
+        "new messages) only left gaps in the sequence",
+        effect="SQL per flush with new messages -1 (per tool round trip -4)",
+        stage=APP,
+        databases=frozenset({SQLITE}),
+        targets=(
+            Target("letta.orm.message:set_sequence_id_for_sqlite_bulk", "ec0bbd445c69171d"),
+            Target("letta.orm.message:set_sequence_id_for_sqlite", "2680b9158a185208"),
+        ),
+        apply=_apply_sequence_bulk_off,
     ),
     Patch(
         name="openai_plain_body",
