@@ -711,6 +711,59 @@ def _apply_conversation_touch(ctx: Context) -> str:
     return "a conversation's last_message_at: read, UPDATE, no reload (was 2 more SELECTs)"
 
 
+#: The conversation ``update_conversation`` returned in this request: [id, actor id, conversation].
+_TOUCHED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "claude_compat_touched_conversation", default=None
+)
+#: True while ``StreamingService.create_agent_stream`` runs.
+_IN_STREAM_START: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "claude_compat_in_stream_start", default=False
+)
+
+
+def _apply_conversation_once(ctx: Context) -> str:
+    """A message request's stream start reuses the conversation its route just updated."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    streaming: Any = importlib.import_module("letta.services.streaming_service")
+    update, get = m.ConversationManager.update_conversation, m.ConversationManager.get_conversation_by_id
+    start = streaming.StreamingService.create_agent_stream
+
+    @functools.wraps(update)
+    async def update_conversation(
+        self: Any, conversation_id: str, conversation_update: Any, actor: Any
+    ) -> Any:
+        conversation = await update(self, conversation_id, conversation_update, actor)
+        # awaited by the route, so this is set in the request's own context (a task's copy)
+        _TOUCHED.set([conversation_id, actor.id, conversation])
+        return conversation
+
+    @functools.wraps(start)
+    async def create_agent_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _IN_STREAM_START.set(True)
+        try:
+            return await start(self, *args, **kwargs)
+        finally:
+            _IN_STREAM_START.reset(token)
+            touched = _TOUCHED.get()
+            if touched:
+                touched.clear()  # used once at most: later reads go to the database
+
+    @functools.wraps(get)
+    async def get_conversation_by_id(self: Any, conversation_id: str, actor: Any) -> Any:
+        touched = _TOUCHED.get()
+        if _IN_STREAM_START.get() and touched and touched[:2] == [conversation_id, actor.id]:
+            conversation = touched[2]
+            touched.clear()
+            return conversation  # create_agent_stream reads its model and model_settings only
+        return await get(self, conversation_id, actor)
+
+    _swap(m.ConversationManager, "update_conversation", update_conversation)
+    _swap(m.ConversationManager, "get_conversation_by_id", get_conversation_by_id)
+    _swap(streaming.StreamingService, "create_agent_stream", create_agent_stream)
+    return "the stream start takes the conversation the route just updated (was 3 SELECTs per request)"
+
+
 def _expires_on_commit_off(registry: Any) -> bool:
     """Whether the session factory behind ``db_registry.async_session()`` keeps objects on commit."""
     db: Any = importlib.import_module("letta.server.db")
@@ -785,6 +838,9 @@ def _apply_sequence_bulk_off(ctx: Context) -> str:
     return "message sequence ids reserved once per insert (was: one more UPDATE per flush, overwritten)"
 
 
+_CONVERSATION_UPDATE = "letta.services.conversation_manager:ConversationManager.update_conversation"
+_CONVERSATION_ROUTE = "letta.server.rest_api.routers.v1.conversations:send_conversation_message"
+_STREAM_START = "letta.services.streaming_service:StreamingService.create_agent_stream"
 _ALL = frozenset({SQLITE, POSTGRES})
 
 #: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
@@ -956,14 +1012,29 @@ PATCHES: tuple[Patch, ...] = (
         stage=APP,
         databases=_ALL,
         targets=(
-            Target(
-                "letta.services.conversation_manager:ConversationManager.update_conversation",
-                "d14cd1312a7d4469",
-            ),
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
             Target("letta.orm.sqlalchemy_base:SqlalchemyBase.update_async", "ff89909d0206989d"),
             Target("letta.server.db", "dcbf009b1f526e02"),
         ),
         apply=_apply_conversation_touch,
+    ),
+    Patch(
+        name="conversation_once",
+        what="within one message request, StreamingService.create_agent_stream's "
+        "get_conversation_by_id is answered by the conversation the route's update_conversation "
+        "returned a moment before (same id and actor; used once, then forgotten)",
+        why="send_conversation_message reads the conversation, updates it (which returns it) and "
+        "starts the stream, which reads it again (conversation, isolated blocks, message ids: 3 "
+        "SELECTs) for its model and model_settings only; nothing writes it in between",
+        effect="SQL per request -3 (per tool round trip -6); see benchmarks/README.md",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(_CONVERSATION_ROUTE, "79e52f1648b7452f"),
+            Target(_STREAM_START, "3eb2508cd97ff85a"),
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
+        ),
+        apply=_apply_conversation_once,
     ),
     Patch(
         name="messages_without_step_run",

@@ -150,14 +150,37 @@ def test_conversation_touch_is_upstreams_update_but_for_the_reload() -> None:
     branch = upstream.split('if key == "model_settings"')[1].split("else:")[0]
     dead = set(_statements('if key == "model_settings"' + branch + "else:"))
     missing = [line for line in _statements(upstream) if line not in ours and line not in dead]
-    # only the update_async call differs: the same arguments and no_refresh=True
-    assert missing == ["updated_conversation = await conversation.update_async(", ")"]
-    assert "updated_conversation = await conversation.update_async(" in replacement
-    assert "db_session=session, actor=actor, no_refresh=True" in replacement
+    # every statement is upstream's; the update_async call adds no_refresh=True to its arguments
+    assert missing == []
+    call = _one_line(replacement.split("await conversation.update_async(")[1].split(")")[0]).strip()
+    assert call == "db_session=session, actor=actor, no_refresh=True"
     update = quoted("letta.orm.sqlalchemy_base:SqlalchemyBase.update_async")
     assert "if not no_refresh:" in update and "await db_session.refresh(self)" in update
     # what makes the skipped refresh safe: objects keep their loaded state on commit
     assert "expire_on_commit=False," in quoted("letta.server.db")
+
+
+def test_conversation_once_relies_on_nothing_writing_between_the_update_and_the_stream_start() -> None:
+    route = quoted(_tuning._CONVERSATION_ROUTE)
+    normal = route.split("# Normal conversation mode")[1]
+    get, update = normal.index("get_conversation_by_id("), normal.index("update_conversation(")
+    stream = normal.index("create_agent_stream(")
+    assert get < update < stream
+    # between the update and the stream start the route only builds the request
+    assert re.findall(r"await [\w.]+", normal[update : stream + len("create_agent_stream")]) == [
+        "await streaming_service.create_agent_stream"
+    ]
+    start = quoted(_tuning._STREAM_START)
+    before = start.split("get_conversation_by_id(")[0]
+    assert re.findall(r"await [\w.]+", before) == [
+        "await get_redis_client",
+        "await self.server.agent_manager.get_agent_by_id_async",
+        "await ConversationManager",  # ().get_conversation_by_id(
+    ]
+    assert start.count("get_conversation_by_id(") == 1
+    # of the conversation read there, only the model override is used
+    assert set(re.findall(r"\bconversation\.(\w+)", start)) == {"model", "model_settings"}
+    assert "conversation_id=conversation_id," in start.split("get_conversation_by_id(")[1][:80]
 
 
 def test_messages_without_step_run_is_upstreams_read_less_the_relationships() -> None:
@@ -544,7 +567,7 @@ def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_t
 def test_each_request_marks_the_conversation_and_reads_its_history(
     local_server: LocalLettaServer, scripted_model: ScriptedModel
 ) -> None:
-    """What conversation_touch, messages_without_step_run and sequence_bulk_off answer for (same on stock)."""
+    """What the conversation and message-read patches answer for, seen through the API (same on stock)."""
     from letta_client import Letta
 
     client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
