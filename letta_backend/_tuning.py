@@ -639,7 +639,8 @@ def _apply_run_project_id(ctx: Context) -> str:
     original = m.RunManager.create_run
 
     # upstream's create_run (letta/services/run_manager.py), with ``session.get(AgentModel,
-    # agent_id)`` (the agent and its ~9 eager relationships) replaced by a query of the one column
+    # agent_id)`` (the agent and its ~9 eager relationships) replaced by a query of the one column,
+    # and the new run_metrics row not re-read after the commit (the method returns the run only)
     @functools.wraps(original)
     async def create_run(self: Any, pydantic_run: Any, actor: Any) -> Any:
         async with m.db_registry.async_session() as session:
@@ -664,11 +665,14 @@ def _apply_run_project_id(ctx: Context) -> str:
                 run_start_ns=int(time.time() * 1e9),
                 num_steps=0,
             )
-            await metrics.create_async(session)
+            await metrics.create_async(session, no_refresh=True)  # never read back
         return run.to_pydantic()
 
     _swap(m.RunManager, "create_run", create_run)
-    return "a new run reads its agent's project_id (was: the whole agent with its relationships)"
+    return (
+        "a new run reads its agent's project_id (was: the whole agent with its relationships) "
+        "and does not re-read its metrics row"
+    )
 
 
 def _apply_conversation_touch(ctx: Context) -> str:
@@ -970,10 +974,12 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         name="run_project_id",
         what="RunManager.create_run reads the agent's project_id with a one-column query instead "
-        "of session.get(AgentModel, agent_id); the rest of the method is upstream's",
+        "of session.get(AgentModel, agent_id), and creates the run_metrics row with "
+        "no_refresh=True; the rest of the method is upstream's",
         why="session.get loads the whole agent with its eager relationships (10 SELECTs: tools, "
         "blocks, sources, tags, identities, groups, ...) to copy one column onto the new run; "
-        "every request creates a run, so the agent state was loaded twice per request",
+        "every request creates a run, so the agent state was loaded twice per request; the "
+        "metrics row was then re-read after the commit (1 SELECT, 1 transaction) and dropped",
         effect="with run_metrics_columns: SQL per plain turn 77 -> 67, per tool round trip 163 -> 143; "
         "0.90x per plain turn, 0.98x per tool round trip against all but the two (one run)",
         stage=APP,
