@@ -1013,8 +1013,9 @@ PATCHES: tuple[Patch, ...] = (
         why="the update re-read the conversation and its isolated blocks after its commit (2 "
         "SELECTs) although Letta's sessions keep the objects on commit; the route uses only "
         "agent_id (and model, model_settings) of what it returns",
-        effect="SQL per request -2 (per plain turn 67 -> 65, per tool round trip -4); CPU: see "
-        "messages_without_step_run",
+        effect="SQL per request -2; with conversation_once, messages_without_step_run and "
+        "sequence_bulk_off: SQL per plain turn 67 -> 59, per tool round trip 143 -> 126, 0.83x per "
+        "plain turn and 0.82x per tool round trip against all but the four (one run)",
         stage=APP,
         databases=_ALL,
         targets=(
@@ -1032,7 +1033,7 @@ PATCHES: tuple[Patch, ...] = (
         why="send_conversation_message reads the conversation, updates it (which returns it) and "
         "starts the stream, which reads it again (conversation, isolated blocks, message ids: 3 "
         "SELECTs) for its model and model_settings only; nothing writes it in between",
-        effect="SQL per request -3 (per tool round trip -6); see benchmarks/README.md",
+        effect="SQL per request -3; CPU: see conversation_touch (the four were measured together)",
         stage=APP,
         databases=_ALL,
         targets=(
@@ -1050,7 +1051,7 @@ PATCHES: tuple[Patch, ...] = (
         why="Message.step and Message.run are lazy='selectin', so each read also loaded the step and "
         "the run of every message in context (2 SELECTs, ORM objects growing with the history) "
         "that to_pydantic never reads (the schema has step_id and run_id only: checked at start)",
-        effect="SQL per request -2; with conversation_touch and sequence_bulk_off: see benchmarks/README.md",
+        effect="SQL per request -2; CPU: see conversation_touch",
         stage=APP,
         databases=_ALL,
         targets=(
@@ -1069,7 +1070,8 @@ PATCHES: tuple[Patch, ...] = (
         why="the before_insert listener reserves an id for every message insert and overwrites "
         "whatever the before_flush one assigned, so that reservation (one UPDATE per flush with "
         "new messages) only left gaps in the sequence",
-        effect="SQL per flush with new messages -1 (per tool round trip -4)",
+        effect="SQL per flush with new messages -1 (per plain turn -1, per tool round trip -3); CPU: "
+        "see conversation_touch",
         stage=APP,
         databases=frozenset({SQLITE}),
         targets=(
