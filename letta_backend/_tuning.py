@@ -346,6 +346,9 @@ _SEQUENCE_TAKE = (
 _SEQUENCE_BUMP = "UPDATE message_sequence SET next_val = next_val + :count WHERE id = 1"
 _SEQUENCE_READ = "SELECT next_val - :count FROM message_sequence WHERE id = 1"
 
+#: The listeners sequence_once installed, by role (``bulk``, ``one``), for sequence_bulk_off to find.
+_SEQUENCE_LISTENERS: dict[str, list[Any]] = {"bulk": [], "one": []}
+
 
 def _apply_sequence_once(ctx: Context) -> str:
     """The message sequence table and its first row are made at start; the listeners only take ids."""
@@ -393,6 +396,7 @@ def _apply_sequence_once(ctx: Context) -> str:
                 f"{old.__name__}; {_switch_off_hint('sequence_once')}"
             )
         sqlalchemy.event.remove(owner, event, old)
+        _SEQUENCE_LISTENERS["bulk" if new_listener is bulk else "one"].append(new_listener)
         setattr(new_listener, MARK, True)
         sqlalchemy.event.listen(owner, event, new_listener)
     return "message_sequence made at start; a message insert runs one UPDATE … RETURNING (was 3 statements)"
@@ -635,7 +639,8 @@ def _apply_run_project_id(ctx: Context) -> str:
     original = m.RunManager.create_run
 
     # upstream's create_run (letta/services/run_manager.py), with ``session.get(AgentModel,
-    # agent_id)`` (the agent and its ~9 eager relationships) replaced by a query of the one column
+    # agent_id)`` (the agent and its ~9 eager relationships) replaced by a query of the one column,
+    # and the new run_metrics row not re-read after the commit (the method returns the run only)
     @functools.wraps(original)
     async def create_run(self: Any, pydantic_run: Any, actor: Any) -> Any:
         async with m.db_registry.async_session() as session:
@@ -660,13 +665,186 @@ def _apply_run_project_id(ctx: Context) -> str:
                 run_start_ns=int(time.time() * 1e9),
                 num_steps=0,
             )
-            await metrics.create_async(session)
+            await metrics.create_async(session, no_refresh=True)  # never read back
         return run.to_pydantic()
 
     _swap(m.RunManager, "create_run", create_run)
-    return "a new run reads its agent's project_id (was: the whole agent with its relationships)"
+    return (
+        "a new run reads its agent's project_id (was: the whole agent with its relationships) "
+        "and does not re-read its metrics row"
+    )
 
 
+def _apply_conversation_touch(ctx: Context) -> str:
+    """Marking a conversation's activity commits without reloading the row it just wrote."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    original = m.ConversationManager.update_conversation
+
+    # upstream's update_conversation (letta/services/conversation_manager.py) for an update of
+    # last_message_at alone (what every message request sends), with ``update_async(...,
+    # no_refresh=True)``: the session does not expire on commit, so the row read before the
+    # update (with its isolated blocks) is what the refresh read back, less 2 SELECTs
+    @functools.wraps(original)
+    async def update_conversation(
+        self: Any, conversation_id: str, conversation_update: Any, actor: Any
+    ) -> Any:
+        update_data = conversation_update.model_dump(exclude_none=True)
+        if set(update_data) != {"last_message_at"}:
+            return await original(self, conversation_id, conversation_update, actor)
+        async with m.db_registry.async_session() as session:
+            conversation = await m.ConversationModel.read_async(
+                db_session=session,
+                identifier=conversation_id,
+                actor=actor,
+                check_is_deleted=True,
+            )
+            for key, value in update_data.items():
+                setattr(conversation, key, value)
+            updated_conversation = await conversation.update_async(
+                db_session=session, actor=actor, no_refresh=True
+            )
+            return updated_conversation.to_pydantic()
+
+    if not _expires_on_commit_off(m.db_registry):
+        raise TuningError(
+            "tuning patch 'conversation_touch': Letta's sessions now expire on commit; "
+            + _switch_off_hint("conversation_touch")
+        )
+    _swap(m.ConversationManager, "update_conversation", update_conversation)
+    return "a conversation's last_message_at: read, UPDATE, no reload (was 2 more SELECTs)"
+
+
+#: The conversation ``update_conversation`` returned in this request: [id, actor id, conversation].
+_TOUCHED: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "claude_compat_touched_conversation", default=None
+)
+#: True while ``StreamingService.create_agent_stream`` runs.
+_IN_STREAM_START: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "claude_compat_in_stream_start", default=False
+)
+
+
+def _apply_conversation_once(ctx: Context) -> str:
+    """A message request's stream start reuses the conversation its route just updated."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    streaming: Any = importlib.import_module("letta.services.streaming_service")
+    update, get = m.ConversationManager.update_conversation, m.ConversationManager.get_conversation_by_id
+    start = streaming.StreamingService.create_agent_stream
+
+    @functools.wraps(update)
+    async def update_conversation(
+        self: Any, conversation_id: str, conversation_update: Any, actor: Any
+    ) -> Any:
+        conversation = await update(self, conversation_id, conversation_update, actor)
+        # awaited by the route, so this is set in the request's own context (a task's copy)
+        _TOUCHED.set([conversation_id, actor.id, conversation])
+        return conversation
+
+    @functools.wraps(start)
+    async def create_agent_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        token = _IN_STREAM_START.set(True)
+        try:
+            return await start(self, *args, **kwargs)
+        finally:
+            _IN_STREAM_START.reset(token)
+            touched = _TOUCHED.get()
+            if touched:
+                touched.clear()  # used once at most: later reads go to the database
+
+    @functools.wraps(get)
+    async def get_conversation_by_id(self: Any, conversation_id: str, actor: Any) -> Any:
+        touched = _TOUCHED.get()
+        if _IN_STREAM_START.get() and touched and touched[:2] == [conversation_id, actor.id]:
+            conversation = touched[2]
+            touched.clear()
+            return conversation  # create_agent_stream reads its model and model_settings only
+        return await get(self, conversation_id, actor)
+
+    _swap(m.ConversationManager, "update_conversation", update_conversation)
+    _swap(m.ConversationManager, "get_conversation_by_id", get_conversation_by_id)
+    _swap(streaming.StreamingService, "create_agent_stream", create_agent_stream)
+    return "the stream start takes the conversation the route just updated (was 3 SELECTs per request)"
+
+
+def _expires_on_commit_off(registry: Any) -> bool:
+    """Whether the session factory behind ``db_registry.async_session()`` keeps objects on commit."""
+    db: Any = importlib.import_module("letta.server.db")
+    factory = getattr(db, "async_session_factory", None)
+    return factory is not None and factory.kw.get("expire_on_commit") is False and registry is db.db_registry
+
+
+def _apply_messages_without_step_run(ctx: Context) -> str:
+    """In-context messages are read without their step and run (nothing reads them)."""
+    del ctx
+    orm: Any = importlib.import_module("sqlalchemy.orm")
+    m: Any = importlib.import_module("letta.services.message_manager")
+    base: Any = importlib.import_module("letta.orm.sqlalchemy_base")
+    model = m.MessageModel
+    original = m.MessageManager.get_messages_by_ids_async
+    fields = set(m.PydanticMessage.model_fields) | {
+        f.alias for f in m.PydanticMessage.model_fields.values() if f.alias
+    }
+    if {"step", "run"} & fields:
+        raise TuningError(
+            "tuning patch 'messages_without_step_run': Letta's Message schema now has a step or "
+            f"run field, so to_pydantic reads them; {_switch_off_hint('messages_without_step_run')}"
+        )
+
+    # upstream's get_messages_by_ids_async with MessageModel.read_multiple_async inlined
+    # (letta/orm/sqlalchemy_base.py) and the two selectin relationships not loaded; raiseload,
+    # so code that did read them would fail loudly instead of seeing None
+    async def read_multiple(session: Any, message_ids: Any, actor: Any) -> Any:
+        query, query_conditions = model._read_multiple_preprocess(
+            message_ids, actor, ["read"], base.AccessType.ORGANIZATION, True
+        )
+        if query is None:
+            return []
+        query = query.options(orm.raiseload(model.step), orm.raiseload(model.run))
+        results = await session.execute(query)
+        return model._read_multiple_postprocess(results.scalars().all(), message_ids, query_conditions)
+
+    read_multiple = base.handle_db_timeout(read_multiple)  # as upstream's read_multiple_async is
+
+    @functools.wraps(original)
+    async def get_messages_by_ids_async(self: Any, message_ids: Any, actor: Any) -> Any:
+        async with m.db_registry.async_session() as session:
+            results = await read_multiple(session, message_ids, actor)
+            return self._get_messages_by_id_postprocess(results, message_ids)
+
+    _swap(m.MessageManager, "get_messages_by_ids_async", get_messages_by_ids_async)
+    return "messages read by id without their step and run (was 2 more SELECTs per read)"
+
+
+def _apply_sequence_bulk_off(ctx: Context) -> str:
+    """The before_flush reservation of message sequence ids is dropped (before_insert overwrites it)."""
+    del ctx
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    orm: Any = importlib.import_module("sqlalchemy.orm")
+    message: Any = importlib.import_module("letta.orm.message")
+    listeners = [
+        fn
+        for fn in (message.set_sequence_id_for_sqlite_bulk, *_SEQUENCE_LISTENERS["bulk"])
+        if sqlalchemy.event.contains(orm.Session, "before_flush", fn)
+    ]
+    inserts = [
+        fn
+        for fn in (message.set_sequence_id_for_sqlite, *_SEQUENCE_LISTENERS["one"])
+        if sqlalchemy.event.contains(message.Message, "before_insert", fn)
+    ]
+    if len(listeners) != 1 or len(inserts) != 1:
+        raise TuningError(
+            "tuning patch 'sequence_bulk_off': letta.orm.message no longer numbers messages with "
+            f"one before_flush and one before_insert listener; {_switch_off_hint('sequence_bulk_off')}"
+        )
+    sqlalchemy.event.remove(orm.Session, "before_flush", listeners[0])
+    return "message sequence ids reserved once per insert (was: one more UPDATE per flush, overwritten)"
+
+
+_CONVERSATION_UPDATE = "letta.services.conversation_manager:ConversationManager.update_conversation"
+_CONVERSATION_ROUTE = "letta.server.rest_api.routers.v1.conversations:send_conversation_message"
+_STREAM_START = "letta.services.streaming_service:StreamingService.create_agent_stream"
 _ALL = frozenset({SQLITE, POSTGRES})
 
 #: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
@@ -796,10 +974,12 @@ PATCHES: tuple[Patch, ...] = (
     Patch(
         name="run_project_id",
         what="RunManager.create_run reads the agent's project_id with a one-column query instead "
-        "of session.get(AgentModel, agent_id); the rest of the method is upstream's",
+        "of session.get(AgentModel, agent_id), and creates the run_metrics row with "
+        "no_refresh=True; the rest of the method is upstream's",
         why="session.get loads the whole agent with its eager relationships (10 SELECTs: tools, "
         "blocks, sources, tags, identities, groups, ...) to copy one column onto the new run; "
-        "every request creates a run, so the agent state was loaded twice per request",
+        "every request creates a run, so the agent state was loaded twice per request; the "
+        "metrics row was then re-read after the commit (1 SELECT, 1 transaction) and dropped",
         effect="with run_metrics_columns: SQL per plain turn 77 -> 67, per tool round trip 163 -> 143; "
         "0.90x per plain turn, 0.98x per tool round trip against all but the two (one run)",
         stage=APP,
@@ -824,6 +1004,81 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.message_manager:MessageManager.list_messages", "5119b5fe63b3a838"),
         ),
         apply=_apply_run_metrics_columns,
+    ),
+    Patch(
+        name="conversation_touch",
+        what="ConversationManager.update_conversation of last_message_at alone (what every message "
+        "request sends) is upstream's method with update_async(..., no_refresh=True); any other "
+        "update goes to upstream",
+        why="the update re-read the conversation and its isolated blocks after its commit (2 "
+        "SELECTs) although Letta's sessions keep the objects on commit; the route uses only "
+        "agent_id (and model, model_settings) of what it returns",
+        effect="SQL per request -2; with conversation_once, messages_without_step_run and "
+        "sequence_bulk_off: SQL per plain turn 67 -> 59, per tool round trip 143 -> 126, 0.83x per "
+        "plain turn and 0.82x per tool round trip against all but the four (one run)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
+            Target("letta.orm.sqlalchemy_base:SqlalchemyBase.update_async", "ff89909d0206989d"),
+            Target("letta.server.db", "dcbf009b1f526e02"),
+        ),
+        apply=_apply_conversation_touch,
+    ),
+    Patch(
+        name="conversation_once",
+        what="within one message request, StreamingService.create_agent_stream's "
+        "get_conversation_by_id is answered by the conversation the route's update_conversation "
+        "returned a moment before (same id and actor; used once, then forgotten)",
+        why="send_conversation_message reads the conversation, updates it (which returns it) and "
+        "starts the stream, which reads it again (conversation, isolated blocks, message ids: 3 "
+        "SELECTs) for its model and model_settings only; nothing writes it in between",
+        effect="SQL per request -3; CPU: see conversation_touch (the four were measured together)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(_CONVERSATION_ROUTE, "79e52f1648b7452f"),
+            Target(_STREAM_START, "3eb2508cd97ff85a"),
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
+        ),
+        apply=_apply_conversation_once,
+    ),
+    Patch(
+        name="messages_without_step_run",
+        what="MessageManager.get_messages_by_ids_async (the in-context messages, every request) reads "
+        "the messages without their step and run relationships (raiseload instead of selectin); "
+        "the rest is upstream's read_multiple_async and post-processing",
+        why="Message.step and Message.run are lazy='selectin', so each read also loaded the step and "
+        "the run of every message in context (2 SELECTs, ORM objects growing with the history) "
+        "that to_pydantic never reads (the schema has step_id and run_id only: checked at start)",
+        effect="SQL per request -2; CPU: see conversation_touch",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(
+                "letta.services.message_manager:MessageManager.get_messages_by_ids_async", "1d622ddb8e1f3e93"
+            ),
+            Target("letta.orm.sqlalchemy_base:SqlalchemyBase.read_multiple_async", "7d80ec7e9a35c88a"),
+            Target("letta.orm.message:Message.to_pydantic", "8cfa29b9d96ba743"),
+        ),
+        apply=_apply_messages_without_step_run,
+    ),
+    Patch(
+        name="sequence_bulk_off",
+        what="the before_flush listener that reserves a range of message sequence ids is removed "
+        "(upstream's or sequence_once's); the before_insert listener numbers each message as before",
+        why="the before_insert listener reserves an id for every message insert and overwrites "
+        "whatever the before_flush one assigned, so that reservation (one UPDATE per flush with "
+        "new messages) only left gaps in the sequence",
+        effect="SQL per flush with new messages -1 (per plain turn -1, per tool round trip -3); CPU: "
+        "see conversation_touch",
+        stage=APP,
+        databases=frozenset({SQLITE}),
+        targets=(
+            Target("letta.orm.message:set_sequence_id_for_sqlite_bulk", "ec0bbd445c69171d"),
+            Target("letta.orm.message:set_sequence_id_for_sqlite", "2680b9158a185208"),
+        ),
+        apply=_apply_sequence_bulk_off,
     ),
     Patch(
         name="openai_plain_body",

@@ -109,7 +109,10 @@ def test_run_project_id_is_upstreams_create_run_but_for_the_agent_load() -> None
     ours = {re.sub(r"\bm\.", "", line) for line in _statements(replacement)}
     # every other statement of upstream's method is in the replacement, as upstream wrote it
     missing = [line for line in _statements(upstream) if line not in replaced and line not in ours]
-    assert missing == []
+    # ... but the metrics row's creation, which does not re-read the row (the run is returned)
+    assert missing == ["await metrics.create_async(session)"]
+    assert "await metrics.create_async(session, no_refresh=True)" in ours
+    assert _statements(upstream)[-1] == "return run.to_pydantic()"
     assert "project_id = (await session.execute(project)).scalar_one_or_none()" in ours
 
 
@@ -140,6 +143,90 @@ def test_run_metrics_columns_answers_the_two_listings_as_upstream_uses_them() ->
         "messages = [msg.to_pydantic() for msg in results]",
     ):
         assert line in messages, line
+
+
+def test_conversation_touch_is_upstreams_update_but_for_the_reload() -> None:
+    upstream = quoted(_tuning._CONVERSATION_UPDATE)
+    replacement = inspect.getsource(_tuning._apply_conversation_touch)
+    ours = {re.sub(r"\bm\.", "", line) for line in _statements(replacement)}
+    # the model_settings branch never runs for an update of last_message_at alone
+    branch = upstream.split('if key == "model_settings"')[1].split("else:")[0]
+    dead = set(_statements('if key == "model_settings"' + branch + "else:"))
+    missing = [line for line in _statements(upstream) if line not in ours and line not in dead]
+    # every statement is upstream's; the update_async call adds no_refresh=True to its arguments
+    assert missing == []
+    call = _one_line(replacement.split("await conversation.update_async(")[1].split(")")[0]).strip()
+    assert call == "db_session=session, actor=actor, no_refresh=True"
+    update = quoted("letta.orm.sqlalchemy_base:SqlalchemyBase.update_async")
+    assert "if not no_refresh:" in update and "await db_session.refresh(self)" in update
+    # what makes the skipped refresh safe: objects keep their loaded state on commit
+    assert "expire_on_commit=False," in quoted("letta.server.db")
+
+
+def test_conversation_once_relies_on_nothing_writing_between_the_update_and_the_stream_start() -> None:
+    route = quoted(_tuning._CONVERSATION_ROUTE)
+    normal = route.split("# Normal conversation mode")[1]
+    get, update = normal.index("get_conversation_by_id("), normal.index("update_conversation(")
+    stream = normal.index("create_agent_stream(")
+    assert get < update < stream
+    # between the update and the stream start the route only builds the request
+    assert re.findall(r"await [\w.]+", normal[update : stream + len("create_agent_stream")]) == [
+        "await streaming_service.create_agent_stream"
+    ]
+    start = quoted(_tuning._STREAM_START)
+    before = start.split("get_conversation_by_id(")[0]
+    assert re.findall(r"await [\w.]+", before) == [
+        "await get_redis_client",
+        "await self.server.agent_manager.get_agent_by_id_async",
+        "await ConversationManager",  # ().get_conversation_by_id(
+    ]
+    assert start.count("get_conversation_by_id(") == 1
+    # of the conversation read there, only the model override is used
+    assert set(re.findall(r"\bconversation\.(\w+)", start)) == {"model", "model_settings"}
+    assert "conversation_id=conversation_id," in start.split("get_conversation_by_id(")[1][:80]
+
+
+def test_messages_without_step_run_is_upstreams_read_less_the_relationships() -> None:
+    manager = _one_line(quoted("letta.services.message_manager:MessageManager.get_messages_by_ids_async"))
+    assert (
+        _one_line(
+            "results = await MessageModel.read_multiple_async( db_session=session, identifiers=message_ids, "
+            "actor=actor, check_is_deleted=True,)"
+        )
+        in manager
+    )
+    assert "return self._get_messages_by_id_postprocess(results, message_ids)" in manager
+    read = quoted("letta.orm.sqlalchemy_base:SqlalchemyBase.read_multiple_async")
+    assert "@handle_db_timeout" in read
+    assert 'access: Optional[List[Literal["read", "write", "admin"]]] = ["read"],' in read
+    assert "access_type: AccessType = AccessType.ORGANIZATION," in read
+    ours = _one_line(inspect.getsource(_tuning._apply_messages_without_step_run))
+    for line in (
+        "if query is None: return []",
+        "results = await db_session.execute(query)",
+        "return cls._read_multiple_postprocess(results.scalars().all(), identifiers, query_conditions)",
+    ):
+        assert line in _one_line(read)
+        assert (
+            line.replace("db_session", "session")
+            .replace("cls.", "model.")
+            .replace("identifiers", "message_ids")
+            in ours
+        ), line
+    # the messages become pydantic by their schema's fields (step_id, run_id: no step, no run)
+    to_pydantic = quoted("letta.orm.message:Message.to_pydantic")
+    assert "model = self.__pydantic_model__.model_validate(self)" in to_pydantic
+    assert re.findall(r"self\.(?:step|run)\b", to_pydantic) == []
+
+
+def test_sequence_bulk_off_relies_on_the_insert_listener_overwriting() -> None:
+    one = quoted("letta.orm.message:set_sequence_id_for_sqlite")
+    assert '@event.listens_for(Message, "before_insert")' in one
+    # every inserted message gets its own id, whatever the before_flush listener gave it
+    assert "target.sequence_id = sequence_id" in one and "target.sequence_id is None" not in one
+    assert '@event.listens_for(Session, "before_flush")' in quoted(
+        "letta.orm.message:set_sequence_id_for_sqlite_bulk"
+    )
 
 
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
@@ -276,9 +363,11 @@ def test_one_setting_picks_the_patches(setting: str | None, expected: set[str]) 
 def test_postgres_skips_the_sqlite_only_patches_and_says_so() -> None:
     tuning = _tuning.Tuning("all", _tuning.POSTGRES)
 
-    sqlite_only = {"sqlite_pool", "sqlite_wal", "sequence_once"}
+    sqlite_only = {"sqlite_pool", "sqlite_wal", "sequence_once", "sequence_bulk_off"}
     assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - sqlite_only
-    assert tuning.summary()[-1] == "tuning not for postgres: sqlite_pool, sqlite_wal, sequence_once"
+    assert tuning.summary()[-1] == (
+        "tuning not for postgres: sqlite_pool, sqlite_wal, sequence_once, sequence_bulk_off"
+    )
 
 
 def test_a_bad_tuning_setting_is_refused_before_a_server_starts(tmp_path: Path) -> None:
@@ -475,3 +564,32 @@ def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_t
         assert metrics["num_steps"] == len(steps) == 1, (metrics, steps)
         assert metrics["agent_id"] == agent_id and metrics["run_ns"] > 0
         assert metrics["tools_used"] is None  # a client tool has no tool id on the server
+
+
+@pytest.mark.letta
+def test_each_request_marks_the_conversation_and_reads_its_history(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What the conversation and message-read patches answer for, seen through the API (same on stock)."""
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    _, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    seen: list[Any] = []
+    answers = ["answer-one", "answer-two", "answer-three"]
+    scripted_model.push(*answers)
+    asked = ("question-alpha", "question-beta", "question-gamma")
+    for text in asked:
+        stream = client.conversations.messages.create(
+            conversation, messages=[{"role": "user", "content": text}]
+        )
+        assert [e.content for e in stream if getattr(e, "message_type", "") == "assistant_message"]
+        seen.append(client.conversations.retrieve(conversation).last_message_at)
+        time.sleep(0.01)
+    assert seen[0] is not None and seen[0] < seen[1] < seen[2]
+    # the model saw the whole history, in order (read back by id every request)
+    last = str(scripted_model.requests[-1].messages)
+    assert sorted(asked, key=last.index) == list(asked)
+    assert last.index("answer-one") < last.index("question-beta") < last.index("answer-two")
+    history = client.conversations.messages.list(conversation, order="asc", limit=50)
+    assert [m.content for m in history if m.message_type == "assistant_message"] == answers
