@@ -496,9 +496,11 @@ def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
     scripted_model.add_rule(
         Rule(reply=Turn(text="div() fails when b is 0."), last_tool="return a / b", times=1)
     )
+    # as the CLI: the main agent answers the launch, then reads the report as a turn of its own
     scripted_model.add_rule(
-        Rule(reply=Turn(text="One bug: b may be 0."), last_tool="fails when b is 0", times=1)
+        Rule(reply=Turn(text="The reviewer is on it."), last_tool="^Async agent launched", times=1)
     )
+    scripted_model.push(Turn(text="One bug: b may be 0."))
 
     out = succeeded(run_example("subagents.py", tmp_path, str(tmp_path)))
 
@@ -508,8 +510,12 @@ def test_subagents_the_reviewer_runs_with_its_own_prompt_and_tools(
         f"code-reviewer uses Read: {{'file_path': {str(tmp_path / 'app.py')!r}}}\n"
         "code-reviewer: div() fails when b is 0.\n"  # a background subagent's text is shown
         "Subagent report: div() fails when b is 0.\n"
+        "Claude: The reviewer is on it.\n"
+        # as the CLI: the report starts a turn of its own; the first result waits for its result
+        "Agents: ['claude', 'code-reviewer', 'Explore', 'general-purpose', 'Plan', 'statusline-setup']\n"
         "Claude: One bug: b may be 0.\n"
         "Result: success after 2 turn(s)\n"
+        "Result: success after 1 turn(s)\n"
     )
     child = request_for(scripted_model, "Review app.py for bugs")
     assert "You are a code reviewer." in system_text(child)
