@@ -69,6 +69,25 @@ def own_letta_server(
         server.stop()
 
 
+@pytest.fixture
+def claude_named(
+    scripted_model: ScriptedModel,
+    own_letta_server: LocalLettaServer,
+    claude_named_models: ClaudeNamedModels,
+    monkeypatch: pytest.MonkeyPatch,
+) -> ScriptedModel:
+    """claude-compat on ``openai-proxy/claude-sonnet-4-5`` of ``own_letta_server``, reset: a scripted
+    model named as the CLI's model (a Letta server lists its provider's models when it starts, so
+    the session's server, started without it, cannot serve it)."""
+    own_letta_server.start()  # running unless a test before left it down
+    model = claude_named_models.openai
+    model.reset()
+    monkeypatch.setenv("LETTA_BASE_URL", own_letta_server.base_url)
+    monkeypatch.setenv("LETTA_API_KEY", own_letta_server.api_key)
+    monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{CLAUDE_MODEL}")
+    return model
+
+
 @pytest.fixture(scope="session")
 def own_letta_keepalive_s() -> float:
     """Seconds between the keepalive pings of ``own_letta_server`` while its model works."""

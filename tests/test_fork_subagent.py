@@ -8,7 +8,6 @@ scripted model named as the CLI's model (the CLI's Agent text, which offers fork
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from claude_compat import (
 )
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
-from claude_compat.testing._openai import ScriptedModelServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -35,18 +33,6 @@ CALL = {"description": "forked", "prompt": "count the files", "subagent_type": "
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def claude_named(
-    scripted_model: ScriptedModel, scripted_model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ScriptedModel]:
-    """claude-compat on ``openai-proxy/claude-sonnet-4-5``: a scripted model named as the CLI's model."""
-    model = ScriptedModel(CLAUDE_MODEL)
-    scripted_model_server.more_models[CLAUDE_MODEL] = model
-    monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{CLAUDE_MODEL}")
-    yield model
-    scripted_model_server.more_models.pop(CLAUDE_MODEL, None)
 
 
 def _scripted(model: ScriptedModel) -> ScriptedModel:

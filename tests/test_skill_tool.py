@@ -7,7 +7,6 @@ Anthropic API, claude-compat through the local Letta server on a scripted model 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from claude_compat._internal import cli_request
 from claude_compat._internal.builtins.skill import local_skills
 from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
-from claude_compat.testing._openai import ScriptedModelServer
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -38,18 +36,6 @@ CALLS = [
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-def claude_named(
-    scripted_model: ScriptedModel, scripted_model_server: ScriptedModelServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ScriptedModel]:
-    """claude-compat on ``openai-proxy/claude-sonnet-4-5``: a scripted model named as the CLI's model."""
-    model = ScriptedModel(CLAUDE_MODEL)
-    scripted_model_server.more_models[CLAUDE_MODEL] = model
-    monkeypatch.setenv("CLAUDE_COMPAT_MODEL", f"openai-proxy/{CLAUDE_MODEL}")
-    yield model
-    scripted_model_server.more_models.pop(CLAUDE_MODEL, None)
 
 
 def _dirs(root: Path) -> tuple[Path, Path]:
