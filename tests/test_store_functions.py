@@ -20,6 +20,7 @@ import claude_compat
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat import sessions as ours
 from claude_compat._backend import SessionSpec
+from claude_compat._internal.cli_request import offline_env
 from claude_compat.errors import InvalidOptionError, SessionNotFoundError, TranscriptError
 from claude_compat.sessions import project_key_for_directory
 from claude_compat.testing import AnthropicScriptedServer, ScriptedModel, ToolCall, Turn
@@ -491,16 +492,6 @@ async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_import
     await ours.import_session_to_store(first.session_id, store)
     anthropic = ScriptedModel("claude-sonnet-4-5").push(Turn(text="It was heron."))
     home = tmp_path / "claude-home"
-    env = {
-        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_ERROR_REPORTING": "1",
-        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-        "HOME": str(home),
-        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-    }
 
     with AnthropicScriptedServer(anthropic) as server:
         options = claude_agent_sdk.ClaudeAgentOptions(
@@ -508,7 +499,7 @@ async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_import
             model="claude-sonnet-4-5",
             resume=first.session_id,
             session_store=store,
-            env={**env, "ANTHROPIC_BASE_URL": server.base_url},
+            env=offline_env(server.base_url, home),
         )
         results = [m async for m in claude_agent_sdk.query(prompt="What was the code word?", options=options)]
 

@@ -60,15 +60,23 @@ TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
 CWD = "<cwd>"
 DATE = "<date>"
 
+
 #: The CLI's environment for an offline recording (see the oracle recipe): no traffic but the scripted API.
-_OFFLINE_ENV = {
-    "ANTHROPIC_API_KEY": "sk-ant-recording-offline",
-    "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-    "DISABLE_TELEMETRY": "1",
-    "DISABLE_AUTOUPDATER": "1",
-    "DISABLE_ERROR_REPORTING": "1",
-    "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-}
+def offline_env(base_url: str, home: Path) -> dict[str, str]:
+    """The variables that run the real SDK's CLI offline against a scripted Anthropic API at
+    ``base_url``, with ``home`` as its home and config folder (the oracle recipe)."""
+    return {
+        "ANTHROPIC_BASE_URL": base_url,
+        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        "DISABLE_TELEMETRY": "1",
+        "DISABLE_AUTOUPDATER": "1",
+        "DISABLE_ERROR_REPORTING": "1",
+        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
+        "HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
+    }
+
 
 #: The longest a recording may take (the CLI answers one scripted turn in about a second).
 _RECORD_TIMEOUT_S = 60.0
@@ -175,15 +183,9 @@ async def _record_here(
             home, work = Path(tmp) / "home", Path(tmp) / "work"
             home.mkdir()
             work.mkdir()
-            env = {
-                **_OFFLINE_ENV,
-                "ANTHROPIC_BASE_URL": server.base_url,
-                "HOME": str(home),
-                "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-            }
             options = sdk.ClaudeAgentOptions(
                 cwd=str(work),
-                env=env,
+                env=offline_env(server.base_url, home),
                 model=model,
                 system_prompt={"type": "preset", "preset": "claude_code"} if preset else None,
             )

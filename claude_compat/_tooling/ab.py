@@ -303,18 +303,11 @@ def lane_model_ids(lanes: int, model_id: str = SCRIPTED_MODEL_ID) -> list[str]:
 def offline_claude_env(base_url: str, home: Path) -> dict[str, str]:
     """The variables that run the real SDK's CLI offline against a scripted Anthropic API at
     `base_url`, with `home` as its home and config folder (see the oracle recipe)."""
-    return {
-        "ANTHROPIC_BASE_URL": base_url,
-        "ANTHROPIC_API_KEY": "sk-ant-scripted-offline",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "DISABLE_AUTOUPDATER": "1",
-        "DISABLE_ERROR_REPORTING": "1",
-        "CLAUDE_AGENT_SDK_SKIP_VERSION_CHECK": "1",
-        "IS_SANDBOX": "1",  # bypassPermissions is refused to root without it
-        "HOME": str(home),
-        "CLAUDE_CONFIG_DIR": str(home / ".claude"),
-    }
+    # imported here: the child's bootstrap loads this file on its own, outside the package
+    from claude_compat._internal.cli_request import offline_env
+
+    # bypassPermissions is refused to root without IS_SANDBOX
+    return {**offline_env(base_url, home), "IS_SANDBOX": "1"}
 
 
 class ScriptedLane:
