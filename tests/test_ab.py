@@ -831,3 +831,18 @@ def test_a_run_of_thinking_token_notices_matches_one_in_the_verdict_too(tmp_path
     )
     assert report.kinds("claude").count("Sys:thinking_tokens") == 3  # the raw kinds differ
     assert report.kinds_match and report.verdict().startswith("message kinds match")
+
+
+#: What Letta's chat-completions requests cannot carry: a thinking switch and budget (MIGRATING.md).
+LETTA_CANNOT_SEND = {"sampling thinking", "sampling thinking_budget"}
+
+
+@pytest.mark.letta
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_model_is_sent_what_the_cli_sends(ab_servers: AbServers, scenario: str) -> None:
+    report = ab_servers.report(scenario)
+
+    diffs = report.request_differences()
+    assert diffs is not None, "a side's scripted model received no model request"
+    differ = [str(d) for d in diffs if d.key not in LETTA_CANNOT_SEND]
+    assert not differ, "\n".join(differ)

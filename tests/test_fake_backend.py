@@ -161,8 +161,9 @@ async def test_hooks_see_the_prompt_and_the_tool_call_and_their_context_reaches_
     assert seen == [("prompt", "read a.txt"), ("tool", ("Read", "toolu_r"))]
     assert "<system-reminder>\nUser: Ada.\n</system-reminder>" in str(fake.prompts[0])
     [answer] = fake.tool_answers
-    assert isinstance(answer, ToolReturn)  # the model reads it, before the CLI's token countdown
-    assert answer.content.split("\n\n<system-reminder>")[0].endswith("Checked.")
+    assert isinstance(answer, ToolReturn)  # the model reads it after the result, as the CLI's reminder
+    told = "<system-reminder>\nPostToolUse:Read hook additional context: Checked.\n</system-reminder>"
+    assert answer.content.split("\n\n<system-reminder>\n<total_tokens>")[0].endswith(f"alpha\n\n{told}")
     result = messages[-1]
     assert isinstance(result, ResultMessage) and result.result == "done"
 

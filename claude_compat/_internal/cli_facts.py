@@ -258,6 +258,11 @@ HOOK_WRONG_EVENT_CRASH = "[session_crash] error_name=TelemetrySafeError api_erro
 #: Events whose SDK hook callbacks the CLI never calls (measured: query() and client, a new session
 #: and a resumed one); the program's SessionStart and SessionEnd callbacks stay silent.
 HOOK_EVENTS_NEVER_CALLED = frozenset({"SessionStart", "SessionEnd"})
+#: A PreToolUse or PostToolUse hook's ``additionalContext`` reaches the model as a system reminder
+#: after the tool's result (one per event, its hooks' contexts a line each), never inside the result.
+HOOK_ADDITIONAL_CONTEXT = (
+    "<system-reminder>\n{event}:{tool} hook additional context: {context}\n</system-reminder>"
+)
 
 # --- observable input -----------------------------------------------------------------------------
 

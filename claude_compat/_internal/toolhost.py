@@ -388,11 +388,15 @@ class ClaudeToolHost(ToolHost):
             )
             hook_input["duration_ms"] = int((time.monotonic() - started) * 1000)
         post = await self.hooks.run(event, hook_input, tool_name=call.name, tool_use_id=call.id)
-        extra = [*decision.hook_context, *post.additional_context]
+        extra = [
+            cli_facts.HOOK_ADDITIONAL_CONTEXT.format(event=named, tool=call.name, context="\n".join(context))
+            for named, context in (("PreToolUse", decision.hook_context), (event, post.additional_context))
+            if context
+        ]
         if post.block and post.block_reason:
             extra.append(post.block_reason)
         if extra:  # the model reads it; the CLI does not show it in the program's ToolResultBlock
-            note = "\n".join(extra)
+            note = "\n\n".join(extra)
             if outcome.model_note:  # the tool's own words for the model come first
                 note = f"{outcome.model_note}\n\n{note}"
             outcome = dataclasses.replace(outcome, model_note=note)

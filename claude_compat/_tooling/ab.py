@@ -353,12 +353,9 @@ class ScriptedLane:
     def env(self, side: Side, home: Path) -> dict[str, str]:
         """Variables that point one side at its fake (merged over the child's environment)."""
         if side == "claude":
-            # the CLI's default model is the Claude model the lane's Letta handle stands for, so
-            # both sides run (and price) one model where the program names none
-            return {
-                **offline_claude_env(self._anthropic.base_url, home),
-                "ANTHROPIC_MODEL": self._backends.claude_model,
-            }
+            # the CLI's default model is the lane's model id, the one claude-compat's handle names,
+            # so both sides run (and tell the model, and price) one model where the program names none
+            return {**offline_claude_env(self._anthropic.base_url, home), "ANTHROPIC_MODEL": self.model_id}
         env = {
             "LETTA_BASE_URL": self._backends.letta_url,
             "CLAUDE_COMPAT_MODEL": f"openai-proxy/{self.model_id}",
@@ -411,11 +408,6 @@ class ScriptedBackends:
         self._letta: Any = None
         self._started = False
         self._stack = contextlib.ExitStack()
-
-    @property
-    def claude_model(self) -> str:
-        """The Claude model every lane's Letta handle stands for: the Claude side's default model."""
-        return self._model_ids[0]
 
     @property
     def letta_url(self) -> str:
