@@ -70,38 +70,48 @@ async def ignore_missing(call: Awaitable[Any]) -> None:
             raise
 
 
-def tool_return_content(text: str, *, is_error: bool) -> str | list[dict[str, Any]]:
-    """A tool result as Letta should store it, so the model reads it as close to the CLI's as can be.
+def tool_return_content(text: str) -> str | list[dict[str, Any]]:
+    """A tool result as Letta should store it, so the model reads it as the CLI sends it: plain text.
 
     Letta 0.16.8 wraps a string result in ``{"status": .., "message": .., "time": ..}`` before the
-    model sees it, but passes a list of text parts through as their plain text, as the CLI sends a
-    result. A list carries no error flag, to the model or in the stored history (it reads back as a
-    success), so an error keeps the string form: its ``"status": "Failed"`` is the only error flag
-    Letta has. An empty text stays a string too (no parts reach the model as no content at all).
+    model sees it, but passes a list of text parts through as their plain text. An empty text stays
+    a string (no parts reach the model as no content at all).
     """
-    return text if is_error or not text else [{"type": "text", "text": text}]
+    return [{"type": "text", "text": text}] if text else text
+
+
+def tool_return(result: ToolReturn | ToolDenial) -> dict[str, Any]:
+    """One answer to a pending tool call (a denial is an error result carrying its reason).
+
+    A list result reads back from Letta as a success whatever its status, so an error also names its
+    text as the call's ``stderr``: Letta keeps that field with the result and never shows it to the
+    model, and the session's history reads the error flag from it (:func:`is_error_return`).
+    """
+    text = result.content if isinstance(result, ToolReturn) else result.reason
+    failed = isinstance(result, ToolDenial) or result.is_error
+    answer: dict[str, Any] = {
+        "type": "tool",
+        "tool_call_id": result.tool_call_id,
+        "tool_return": tool_return_content(text),
+        "status": "error" if failed else "success",
+    }
+    if failed:
+        answer["stderr"] = [text]
+    return answer
+
+
+def is_error_return(answer: dict[str, Any]) -> bool:
+    """Whether a stored tool return (or approval answer) is an error: its status, or an error's ``stderr``."""
+    return answer.get("status") == "error" or bool(answer.get("stderr"))
 
 
 def tool_results_message(results: Sequence[ToolReturn | ToolDenial]) -> dict[str, Any]:
-    """One Letta message answering every pending tool call (a denial is an error result too).
+    """One Letta message answering every pending tool call.
 
     A denial goes back as an error tool return carrying its reason, not as Letta's ``approve:
     false`` (which the server rewrites into its own "request to call tool denied" text).
     """
-    return {
-        "type": "tool_return",
-        "tool_returns": [
-            {
-                "type": "tool",
-                "tool_call_id": r.tool_call_id,
-                "tool_return": tool_return_content(r.content, is_error=r.is_error)
-                if isinstance(r, ToolReturn)
-                else r.reason,
-                "status": "error" if isinstance(r, ToolDenial) or r.is_error else "success",
-            }
-            for r in results
-        ],
-    }
+    return {"type": "tool_return", "tool_returns": [tool_return(r) for r in results]}
 
 
 def letta_messages(request: Sequence[RequestItem]) -> list[dict[str, Any]]:

@@ -37,6 +37,8 @@ from claude_compat._tooling.ab import (
     ScriptedBackends,
     Side,
     SideRun,
+    _numbered_ids,
+    _session_placeholders,
     compare,
     kind,
     lane_model_ids,
@@ -617,6 +619,20 @@ def test_the_normaliser_numbers_ids_replaces_paths_and_keeps_only_what_compares(
     assert "duration_ms" not in result
     assert result["permission_denials"] == [{"tool_name": "Read", "tool_use_id": "<tool-1>"}]
     assert {row.action for row in NORMALISATIONS} >= {"drop", "number", "keys", "presence", "collapse"}
+
+
+def test_the_ids_a_run_draws_are_numbered_in_the_model_requests_so_the_two_sides_compare() -> None:
+    agent, session = "a4db6b470aafcf47a", "bbe5bbfa-6c46-4632-9e35-ea463e420c89"
+    text = f"agentId: {agent} (to: '{agent}')\noutput_file: /t/<cwd-key>/{session}/tasks/{agent}.output"
+
+    numbered = _numbered_ids(text)
+
+    assert numbered == (
+        f"agentId: <agent-1> (to: '<agent-1>')\noutput_file: /t/<cwd-key>/{session}/tasks/<agent-1>.output"
+    )
+    records = [{"session_id": session}, {"session_id": "s2"}, {"session_id": session}, {"type": "x"}]
+    assert _session_placeholders(records) == {session: "<session-1>", "s2": "<session-2>"}
+    assert _numbered_ids(f"{agent} a0000000000000000") == "<agent-1> <agent-2>"  # each its own number
 
 
 def test_the_normaliser_numbers_a_subagents_id_with_its_task_and_drops_its_wall_clock() -> None:

@@ -7,13 +7,13 @@ session's killable server (``own_letta_server``), which serves these models besi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, get_session_messages, query
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend.server import LocalLettaServer
@@ -154,7 +154,7 @@ async def test_an_openai_compatible_claude_model_gets_the_clis_output_limit_and_
     assert first["thinking"] is None  # no chat-completions form for a Claude model's thinking
 
 
-async def test_tool_results_reach_an_openai_model_as_plain_text_and_errors_keep_a_failed_status(
+async def test_tool_results_and_errors_reach_an_openai_model_as_plain_text_and_history_keeps_the_error_flag(
     claude_named: ScriptedModel, tmp_path: Path
 ) -> None:
     (tmp_path / "notes.txt").write_text("alpha\n")
@@ -167,16 +167,26 @@ async def test_tool_results_reach_an_openai_model_as_plain_text_and_errors_keep_
         ),
         "done",
     )
-    await _run("read them", ClaudeAgentOptions(cwd=str(tmp_path), allowed_tools=["Read"]))
+    result = await _run("read them", ClaudeAgentOptions(cwd=str(tmp_path), allowed_tools=["Read"]))
     sent = {
         m["tool_call_id"]: m["content"] for m in claude_named.completions[-1].messages if m["role"] == "tool"
     }
     assert sent["call_ok"] == "1\talpha\n2\t" + _TOKENS_LEFT  # as the CLI's tool_result content
-    failed = json.loads(sent["call_bad"])  # Letta's only error flag: its status wrapper
-    assert failed["status"] == "Failed" and "does not exist" in failed["message"]
+    # an error as the CLI sends its text too (chat completions carry no error flag), no Letta wrapper
+    assert sent["call_bad"].startswith("File does not exist.") and sent["call_bad"].endswith(_TOKENS_LEFT)
     seen = from_openai(claude_named.completions[-1].body).tool_results
-    assert not seen["call_ok"].is_error and not seen["call_ok"].wrapped
-    assert seen["call_bad"].is_error and seen["call_bad"].wrapped
+    assert not seen["call_ok"].wrapped and not seen["call_bad"].wrapped
+    # the session's history still reads the error as an error
+    history = await anyio.to_thread.run_sync(
+        lambda: get_session_messages(result.session_id, directory=str(tmp_path))
+    )
+    results = [
+        block
+        for m in history
+        for block in (m.message.get("content") if isinstance(m.message.get("content"), list) else [])
+        if block.get("type") == "tool_result"
+    ]
+    assert {b["tool_use_id"]: b["is_error"] for b in results} == {"call_ok": False, "call_bad": True}
 
 
 async def test_a_model_switched_to_is_asked_for_what_the_cli_asks_it_for_under_the_sessions_options(

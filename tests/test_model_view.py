@@ -145,13 +145,19 @@ def test_text_the_cli_sends_after_a_tool_result_reads_as_the_end_of_that_result(
     assert from_anthropic(claude).tool_results["t1"].text == "Launching skill: x\n\nDo x."
 
 
-def test_a_result_in_lettas_status_json_is_named_and_its_error_flag_compared() -> None:
+def test_a_result_in_lettas_status_json_is_named_and_only_it_has_an_error_flag_to_compare() -> None:
     failed = json.dumps({"status": "Failed", "message": "Exit code 1", "time": "now"})
     assert _with_result({"content": "Exit code 1", "is_error": True}, failed) == [
         ("tool result t1: form", "plain text", "Letta's status JSON")
     ]
-    assert _with_result({"content": "Exit code 1", "is_error": True}, "Exit code 1") == [
-        ("tool result t1: is_error", "True", "False")
+    ok = json.dumps({"status": "OK", "message": "Exit code 1", "time": "now"})
+    assert ("tool result t1: is_error", "True", "False") in _with_result(
+        {"content": "Exit code 1", "is_error": True}, ok
+    )
+    # plain text carries no error flag (chat completions have none): only the text compares
+    assert _with_result({"content": "Exit code 1", "is_error": True}, "Exit code 1") == []
+    assert _with_result({"content": "Exit code 1", "is_error": True}, "Exit code 2") == [
+        ("tool result t1", "'Exit code 1'", "'Exit code 2'")
     ]
 
 

@@ -42,7 +42,8 @@ NORMALISED: dict[str, str] = {
     "apart from its text (white space before them left out); text the CLI sends after a tool result "
     "in the same user turn (a skill's instructions) is read as the end of the result's text, where "
     "claude-compat sends it; a result in Letta's status/message/time JSON is read as its message and "
-    "status",
+    "status; a plain result carries no error flag (chat completions have none, and Letta sends none to "
+    "any provider), so the CLI's is_error is compared only with Letta's status",
     "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
     "definitions there) and claude-compat's <functions> block of those definitions, each followed "
     'by "Tool loaded.", are read as the names of the tools they load',
@@ -92,7 +93,7 @@ def _split_trailing(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _result_view(
-    text: str, is_error: bool, after: Sequence[str] = (), *, wrapped: bool = False
+    text: str, is_error: bool | None, after: Sequence[str] = (), *, wrapped: bool = False
 ) -> ToolResultView:
     """A result as the model reads it: its text (then any text sent after it) and the reminders that
     end it (in the result's own text or in a part after it)."""
@@ -158,7 +159,7 @@ class ToolResultView:
     """One tool result as the model reads it: its text, error flag, and whether Letta wrapped it."""
 
     text: str
-    is_error: bool
+    is_error: bool | None  # None: the request carries no error flag (a chat-completions result)
     wrapped: bool = False
     #: the <system-reminder> blocks that end the result (the CLI's tokens left), each without its tags
     reminders: tuple[str, ...] = ()
@@ -263,7 +264,7 @@ def _openai_result(content: Any) -> ToolResultView:
             wrapped=True,
         )
     body, reminders = _split_trailing(text)
-    return ToolResultView(_functions_read(body), False, reminders=reminders)
+    return ToolResultView(_functions_read(body), None, reminders=reminders)
 
 
 def from_openai(body: Mapping[str, Any]) -> ModelView:
@@ -387,7 +388,7 @@ def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifferenc
                     _short(" | ".join(b_result.reminders)),
                 )
             )
-        if a_result.is_error != b_result.is_error:
+        if None not in (a_result.is_error, b_result.is_error) and a_result.is_error != b_result.is_error:
             out.append(
                 RequestDifference(
                     f"tool result {call_id}: is_error", str(a_result.is_error), str(b_result.is_error)

@@ -22,7 +22,7 @@ from ..types import ClaudeAgentOptions
 from . import cli_facts, setting_sources, surface
 from .permission_modes import PERMISSION_MODES
 from .rules import parse_rule
-from .unoffered import routed_names
+from .unoffered import cli_names, routed_names
 
 #: Rendered for ``system_prompt={"type": "preset", "preset": "claude_code"}``.
 CLAUDE_CODE_PRESET = (
@@ -183,7 +183,9 @@ def session_spec(
         memory_blocks=normalise_blocks(options.letta_memory_blocks)
         + setting_sources.instruction_blocks(cwd_of(options), options.setting_sources),
         model_settings=dict(options.letta_model_settings or {}),
-        routed_tools=tuple(routed_names(options.disallowed_tools) + deferred_tools(options)),
+        routed_tools=tuple(
+            dict.fromkeys([*routed_names(options.disallowed_tools), *deferred_tools(options), *cli_names()])
+        ),
         thinking=dict(options.thinking) if options.thinking else None,
         effort=options.effort,
         max_thinking_tokens=options.max_thinking_tokens,

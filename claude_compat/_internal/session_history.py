@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from letta_backend.conversations import conversation_history
+from letta_backend.conversations import conversation_history, is_error_return
 from letta_backend.registry import SessionRecord, SessionRegistry
 from letta_backend.session_records import (
     directory_filter,
@@ -132,7 +132,7 @@ def _tool_returns(item: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, Any]:
     """A tool_result block; a result stored as text parts reads back as its text."""
-    if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return_content)
+    if isinstance(content, list):  # a result stored as text parts (see conversations.tool_return)
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
         content = "\n".join(str(t) for t in texts) if len(texts) == len(content) else content
     text = content if isinstance(content, str) else json.dumps(content)
@@ -142,7 +142,7 @@ def _result_block(tool_call_id: str, content: Any, is_error: bool) -> dict[str, 
 def _tool_result_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str, Any]]:
     """The results a ``tool_return_message`` carries (one, or several of parallel calls)."""
     return [
-        _result_block(str(r.get("tool_call_id", "")), r.get("tool_return", ""), r.get("status") == "error")
+        _result_block(str(r.get("tool_call_id", "")), r.get("tool_return", ""), is_error_return(r))
         for r in _tool_returns(item)
     ]
 
@@ -156,9 +156,7 @@ def _approval_blocks(item: dict[str, Any], returned: set[str]) -> list[dict[str,
         if call_id in returned:
             continue
         if answer.get("type") == "tool":
-            blocks.append(
-                _result_block(call_id, answer.get("tool_return", ""), answer.get("status") == "error")
-            )
+            blocks.append(_result_block(call_id, answer.get("tool_return", ""), is_error_return(answer)))
         elif answer.get("approve") is False:
             blocks.append(_result_block(call_id, answer.get("reason") or "denied", True))
     return blocks

@@ -51,6 +51,16 @@ def routed_names(disallowed_tools: Iterable[str]) -> list[str]:
     return names
 
 
+def cli_names() -> list[str]:
+    """The CLI's own tool names: a call to one the session does not offer goes to the client too.
+
+    Models trained on the CLI call them (Glob and Grep above all) where they are not offered; routed,
+    the call gets the CLI's answer instead of the server's own error. Any other unknown name the
+    server answers itself (its rules name tools one by one).
+    """
+    return sorted(cli_facts.CLI_TOOL_NAMES | set(cli_facts.NO_SUCH_TOOL_SEARCH))
+
+
 def _aliases(name: str) -> list[str]:
     legacy = cli_facts.LEGACY_TOOL_NAMES
     return [old for old, new in legacy.items() if new == name] + ([legacy[name]] if name in legacy else [])

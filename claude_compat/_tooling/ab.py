@@ -698,7 +698,15 @@ def _run_side(
         env.update(lane.env(side, home))
         lane.prepare(side)
         child_cwd = cwd if cwd is not None else work
-        placeholders = {str(work): "<cwd>", str(home): "<home>", str(temp): "<tmp>"}
+        # imported here: the child's bootstrap loads this file on its own, outside the package
+        from claude_compat._internal.store_keys import project_key_for_directory
+
+        placeholders = {
+            str(work): "<cwd>",
+            str(home): "<home>",
+            str(temp): "<tmp>",
+            project_key_for_directory(work): "<cwd-key>",  # the CLI's project folder name for it
+        }
     else:
         child_cwd = cwd if cwd is not None else Path.cwd()
         placeholders = {str(child_cwd.resolve()): "<cwd>"}
@@ -717,12 +725,14 @@ def _run_side(
             exit_code = None
         kill_child(proc)  # and whatever the program left running
     wall = time.perf_counter() - started
+    records = load_trace(trace)
     requests: list[dict[str, Any]] = []
     if lane is not None:  # what the model was sent, for the request comparison
         text = _replace_paths(
-            json.dumps([r.body for r in lane.model_requests(side)], default=str), placeholders
+            json.dumps([r.body for r in lane.model_requests(side)], default=str),
+            {**placeholders, **_session_placeholders(records)},
         )
-        requests = json.loads(text)
+        requests = json.loads(_numbered_ids(text))
         (run_dir / f"{side}.requests.json").write_text(json.dumps(requests, indent=1), encoding="utf-8")
     if temp is not None and not keep_temp:
         shutil.rmtree(temp, ignore_errors=True)
@@ -734,11 +744,33 @@ def _run_side(
         trace_path=trace,
         stdout_path=stdout_path,
         stderr_path=stderr_path,
-        records=load_trace(trace),
+        records=records,
         placeholders=placeholders,
         timed_out=timed_out,
         model_requests=requests,
     )
+
+
+#: Ids a run draws at random that the model reads (in a result or a path), beside its session ids.
+_RUN_IDS = {"agent": re.compile(r"\ba[0-9a-f]{16}\b")}  # a subagent's agentId
+
+
+def _session_placeholders(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The session ids a side's messages name, numbered in order (``<session-1>``), to read its model
+    requests with (a Letta request names other UUIDs too: its own ids, in its framing)."""
+    ids = dict.fromkeys(str(r["session_id"]) for r in records if r.get("session_id"))
+    return {sid: f"<session-{n}>" for n, sid in enumerate(ids, 1)}
+
+
+def _numbered_ids(text: str) -> str:
+    """A side's model requests with each subagent id numbered in order of appearance (``<agent-1>``)."""
+    for space, pattern in _RUN_IDS.items():
+        text = pattern.sub(functools.partial(_number_of, {}, space), text)
+    return text
+
+
+def _number_of(seen: dict[str, str], space: str, match: re.Match[str]) -> str:
+    return seen.setdefault(match.group(0), f"<{space}-{len(seen) + 1}>")
 
 
 def load_trace(path: str | Path) -> list[dict[str, Any]]:
