@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -92,3 +96,34 @@ def claude_named(
 def own_letta_keepalive_s() -> float:
     """Seconds between the keepalive pings of ``own_letta_server`` while its model works."""
     return OWN_LETTA_KEEPALIVE_S
+
+
+@dataclass(frozen=True)
+class RealCli:
+    """The real SDK (``claude_agent_sdk``) with its bundled CLI run offline against a scripted
+    Messages API: the oracle a differential test compares claude-compat with."""
+
+    sdk: ModuleType
+
+    @contextlib.contextmanager
+    def serving(self, scripted: ScriptedModel, home: Path) -> Iterator[dict[str, str]]:
+        """``scripted`` answering on a scripted Messages API while the block runs; yields the env that
+        points the CLI at it, with ``home`` as its home and config folder."""
+        from claude_compat._tooling.ab import offline_claude_env
+
+        home.mkdir(parents=True, exist_ok=True)
+        with AnthropicScriptedServer(scripted) as server:
+            yield offline_claude_env(server.base_url, home)
+
+    async def query(self, prompt: str, scripted: ScriptedModel, *, home: Path, **options: Any) -> list[Any]:
+        """The messages of one ``query()`` of the real SDK on ``scripted`` (``options``: its
+        ClaudeAgentOptions fields; an ``env`` is laid over the offline one)."""
+        with self.serving(scripted, home) as env:
+            sdk_options = self.sdk.ClaudeAgentOptions(env={**env, **options.pop("env", {})}, **options)
+            return [m async for m in self.sdk.query(prompt=prompt, options=sdk_options)]
+
+
+@pytest.fixture
+def real_cli() -> RealCli:
+    """The real SDK's CLI, offline (the test is skipped where claude-agent-sdk is not installed)."""
+    return RealCli(pytest.importorskip("claude_agent_sdk"))

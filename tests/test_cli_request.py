@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal.builtins import BUILTIN_TOOLS
 from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 pytestmark = pytest.mark.anyio
 
@@ -207,14 +211,13 @@ async def test_a_claude_model_is_told_its_environment_in_the_clis_words(fresh_te
     )
 
 
-async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(fresh_texts: Path) -> None:
+async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(
+    fresh_texts: Path, real_cli: RealCli
+) -> None:
     """Differential: the real CLI's reminder for the same agents (built-ins, one redefined, tools,
     disallowed tools, both) against claude-compat's, built from the CLI's recorded lines."""
-    sdk = pytest.importorskip("claude_agent_sdk")
     from claude_compat import AgentDefinition
     from claude_compat._internal import subagents
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
 
     defined = {
         "aaa-agent": {"description": "Reads things", "prompt": "p", "tools": ["Read", "Grep"]},
@@ -228,21 +231,16 @@ async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(fresh_t
         "Explore": {"description": "My own explore", "prompt": "p"},
     }
     model = ScriptedModel("claude-sonnet-4-5").push("ok")
-    server = AnthropicScriptedServer(model).start()
-    try:
-        home, work = fresh_texts / "home", fresh_texts / "work"
-        home.mkdir()
-        work.mkdir()
-        options = sdk.ClaudeAgentOptions(
-            cwd=str(work),
-            env=offline_claude_env(server.base_url, home),
-            model="claude-sonnet-4-5",
-            agents={name: sdk.AgentDefinition(**fields) for name, fields in defined.items()},
-        )
-        async for _ in sdk.query(prompt="hi", options=options):
-            pass
-    finally:
-        server.stop()
+    work = fresh_texts / "work"
+    work.mkdir()
+    await real_cli.query(
+        "hi",
+        model,
+        home=fresh_texts / "home",
+        cwd=str(work),
+        model="claude-sonnet-4-5",
+        agents={name: real_cli.sdk.AgentDefinition(**fields) for name, fields in defined.items()},
+    )
     first = next(r.body for r in model.requests if r.body.get("tools"))
     sent = [
         b["text"]

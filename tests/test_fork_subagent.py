@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -23,6 +23,9 @@ from claude_compat import (
 )
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -74,24 +77,12 @@ def _after_call(messages: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_a_fork_goes_on_from_the_parents_conversation_as_the_clis_does(
-    claude_named: ScriptedModel, tmp_path: Path
+    claude_named: ScriptedModel, real_cli: RealCli, tmp_path: Path
 ) -> None:
-    sdk = pytest.importorskip("claude_agent_sdk")
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
-
     home, work = tmp_path / "home", tmp_path / "work"
-    home.mkdir()
     work.mkdir()
     model = _scripted(ScriptedModel(CLAUDE_MODEL))
-    server = AnthropicScriptedServer(model).start()
-    try:
-        options = sdk.ClaudeAgentOptions(
-            cwd=str(work), env=offline_claude_env(server.base_url, home), model=CLAUDE_MODEL
-        )
-        cli_messages = [m async for m in sdk.query(prompt="fork it", options=options)]
-    finally:
-        server.stop()
+    cli_messages = await real_cli.query("fork it", model, home=home, cwd=str(work), model=CLAUDE_MODEL)
     cli_requests = [r.body for r in model.requests if r.body.get("tools")]
 
     _scripted(claude_named)

@@ -8,7 +8,7 @@ Anthropic API, claude-compat through the local Letta server on a scripted model 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -17,6 +17,9 @@ from claude_compat._internal import cli_request
 from claude_compat._internal.builtins.skill import local_skills
 from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -74,28 +77,17 @@ def _shown(messages: list[Any]) -> list[tuple[str, Any, Any]]:
     return out
 
 
-async def _real_cli(home: Path, work: Path) -> tuple[list[Any], list[dict[str, Any]]]:
-    sdk = pytest.importorskip("claude_agent_sdk")
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
-
+async def _real_cli(real_cli: RealCli, home: Path, work: Path) -> tuple[list[Any], list[dict[str, Any]]]:
     model = ScriptedModel(CLAUDE_MODEL).push(*_script())
-    server = AnthropicScriptedServer(model).start()
-    try:
-        options = sdk.ClaudeAgentOptions(
-            cwd=str(work), env=offline_claude_env(server.base_url, home), model=CLAUDE_MODEL
-        )
-        messages = [m async for m in sdk.query(prompt="use the skills", options=options)]
-    finally:
-        server.stop()
+    messages = await real_cli.query("use the skills", model, home=home, cwd=str(work), model=CLAUDE_MODEL)
     return messages, [r.body for r in model.requests if r.body.get("tools")]
 
 
 async def test_skills_are_listed_loaded_and_counted_down_as_the_cli_does(
-    claude_named: ScriptedModel, tmp_path: Path
+    claude_named: ScriptedModel, real_cli: RealCli, tmp_path: Path
 ) -> None:
     home, work = _dirs(tmp_path)
-    cli_messages, cli_requests = await _real_cli(home, work)
+    cli_messages, cli_requests = await _real_cli(real_cli, home, work)
 
     claude_named.push(*_script())
     options = ClaudeAgentOptions(
@@ -163,12 +155,9 @@ def _user_texts(body: dict[str, Any]) -> list[str]:
 
 
 async def test_a_later_prompt_starts_the_token_count_again_as_the_cli_does(
-    claude_named: ScriptedModel, tmp_path: Path
+    claude_named: ScriptedModel, real_cli: RealCli, tmp_path: Path
 ) -> None:
-    sdk = pytest.importorskip("claude_agent_sdk")
     from claude_compat import ClaudeSDKClient
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
 
     script = [
         Turn(tool_calls=[ToolCall("Bash", {"command": "echo 1"}, id="toolu_b1")]),
@@ -177,19 +166,15 @@ async def test_a_later_prompt_starts_the_token_count_again_as_the_cli_does(
     ]
     home, work = _dirs(tmp_path)
     model = ScriptedModel(CLAUDE_MODEL).push(*script)
-    server = AnthropicScriptedServer(model).start()
-    try:
-        env = offline_claude_env(server.base_url, home)
-        options = sdk.ClaudeAgentOptions(
+    with real_cli.serving(model, home) as env:
+        options = real_cli.sdk.ClaudeAgentOptions(
             cwd=str(work), env=env, model=CLAUDE_MODEL, permission_mode="bypassPermissions"
         )
-        async with sdk.ClaudeSDKClient(options) as client:
+        async with real_cli.sdk.ClaudeSDKClient(options) as client:
             for prompt in ("first", "second"):
                 await client.query(prompt)
                 async for _ in client.receive_response():
                     pass
-    finally:
-        server.stop()
     cli_last = _user_texts(model.requests[-1].body)
 
     claude_named.push(*script)

@@ -15,7 +15,7 @@ import re
 import stat
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -30,6 +30,9 @@ from claude_compat import (
 )
 from claude_compat._internal import cli_facts
 from claude_compat.testing import Rule, ScriptedModel, ToolCall, Turn
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 PROMPT = "Count the files"
 
@@ -205,34 +208,15 @@ async def test_isolation_worktree_outside_git_is_the_clis_error_result_and_no_ta
     assert not (tmp_path / ".claude").exists()
 
 
-async def _real_cli(work: Path, home: Path, model: ScriptedModel) -> list[Any]:
-    sdk = pytest.importorskip("claude_agent_sdk")
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
-
-    server = AnthropicScriptedServer(model).start()
-    try:
-        options = sdk.ClaudeAgentOptions(
-            cwd=str(work),
-            env=offline_claude_env(server.base_url, home),
-            model="claude-sonnet-4-5",
-            permission_mode="bypassPermissions",
-        )
-        return [m async for m in sdk.query(prompt="go", options=options)]
-    finally:
-        server.stop()
-
-
 @pytest.mark.anyio
 @pytest.mark.letta
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
 async def test_a_changed_worktree_and_the_output_file_match_the_real_cli(
-    scripted_model: ScriptedModel, tmp_path: Path
+    scripted_model: ScriptedModel, real_cli: RealCli, tmp_path: Path
 ) -> None:
     """Differential: the same scripted subagent in a worktree on both sides; the hand-back's worktree
     lines and fields, what is left in git, and where the output file points, relative to each side's
     repository and config folder."""
-    pytest.importorskip("claude_agent_sdk")
 
     def script(model: ScriptedModel) -> ScriptedModel:
         model.push(Turn(tool_calls=[_agent_call(isolation="worktree")]), "done")
@@ -266,7 +250,14 @@ async def test_a_changed_worktree_and_the_output_file_match_the_real_cli(
     real_work, home = tmp_path / "real", tmp_path / "home"
     _git_repo(real_work)
     home.mkdir()
-    real = await _real_cli(real_work, home, script(ScriptedModel("claude-sonnet-4-5")))
+    real = await real_cli.query(
+        "go",
+        script(ScriptedModel("claude-sonnet-4-5")),
+        home=home,
+        cwd=str(real_work),
+        model="claude-sonnet-4-5",
+        permission_mode="bypassPermissions",
+    )
     ours_work = tmp_path / "ours"
     _git_repo(ours_work)
     script(scripted_model)

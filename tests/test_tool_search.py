@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +21,9 @@ from claude_compat._internal import cli_facts, tool_search
 from claude_compat._internal.builtins import BUILTIN_TOOLS, cli_tool_set
 from claude_compat._internal.options import deferred_tools
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 _SPECS = [
     {"name": n, "description": BUILTIN_TOOLS[n].description, "parameters": BUILTIN_TOOLS[n].input_schema}
@@ -302,13 +305,14 @@ async def test_mcp_tools_wait_for_toolsearch_as_in_the_cli_and_a_direct_call_sti
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
-async def test_the_deferred_tools_reminder_lists_mcp_tools_as_the_cli_does(tmp_path: Path) -> None:
+async def test_the_deferred_tools_reminder_lists_mcp_tools_as_the_cli_does(
+    real_cli: RealCli, tmp_path: Path
+) -> None:
     """Differential: the real CLI's first request for the same MCP server, against what claude-compat
     tells the model, with tool search on (default) and off."""
-    sdk = pytest.importorskip("claude_agent_sdk")
     from claude_compat._internal.toolhost import ClaudeToolHost
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
+
+    sdk = real_cli.sdk
 
     @sdk.tool("add", "Add two numbers", {"a": float, "b": float})
     async def add(args: dict[str, Any]) -> dict[str, Any]:
@@ -316,21 +320,17 @@ async def test_the_deferred_tools_reminder_lists_mcp_tools_as_the_cli_does(tmp_p
 
     for index, env in enumerate(({}, {"ENABLE_TOOL_SEARCH": "false"})):
         model = ScriptedModel("claude-sonnet-4-5").push("ok")
-        server = AnthropicScriptedServer(model).start()
-        home, work = tmp_path / f"home{index}", tmp_path / f"work{index}"
-        home.mkdir()
+        work = tmp_path / f"work{index}"
         work.mkdir()
-        try:
-            options = sdk.ClaudeAgentOptions(
-                cwd=str(work),
-                env={**offline_claude_env(server.base_url, home), **env},
-                model="claude-sonnet-4-5",
-                mcp_servers={"calc": sdk.create_sdk_mcp_server("calc", tools=[add])},
-            )
-            async for _ in sdk.query(prompt="hi", options=options):
-                pass
-        finally:
-            server.stop()
+        await real_cli.query(
+            "hi",
+            model,
+            home=tmp_path / f"home{index}",
+            cwd=str(work),
+            env=env,
+            model="claude-sonnet-4-5",
+            mcp_servers={"calc": sdk.create_sdk_mcp_server("calc", tools=[add])},
+        )
         first = next(r.body for r in model.requests if r.body.get("tools") and r.body.get("system"))
         content = first["messages"][0]["content"]
         sent = [b["text"] for b in content if "deferred tools" in b.get("text", "")]
