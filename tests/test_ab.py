@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -53,7 +54,8 @@ from claude_compat.testing._openai import ScriptedModelServer
 from letta_backend.server import _cache_root
 
 SCENARIOS_DIR = Path(__file__).parent / "ab_scenarios"
-#: Every program in ab_scenarios/ with its model script beside it; its docstring names its source.
+#: Every program in ab_scenarios/ with its model script beside it; its first line names its source
+#: (``# Source: <url>``), its docstring what it was adapted from and how.
 SCENARIOS = sorted(p.stem for p in SCENARIOS_DIR.glob("*.py") if p.with_suffix(".json").is_file())
 
 AB_LETTA_URL_ENV = "CLAUDE_COMPAT_TEST_AB_LETTA_URL"
@@ -619,6 +621,19 @@ def test_the_normaliser_numbers_ids_replaces_paths_and_keeps_only_what_compares(
     assert "duration_ms" not in result
     assert result["permission_denials"] == [{"tool_name": "Read", "tool_use_id": "<tool-1>"}]
     assert {row.action for row in NORMALISATIONS} >= {"drop", "number", "keys", "presence", "collapse"}
+
+
+def test_every_scenario_names_the_public_program_it_was_adapted_from() -> None:
+    unnamed = [
+        name
+        for name in SCENARIOS
+        if not re.match(
+            r"# Source: https://github\.com/[\w.-]+/[\w.-]+/blob/\S+\n"
+            r"\"\"\"\w+: .*\n(?s:.*)(Adapted|Source:)",
+            (SCENARIOS_DIR / f"{name}.py").read_text(encoding="utf-8"),
+        )
+    ]
+    assert len(SCENARIOS) >= 80 and not unnamed, unnamed
 
 
 def test_the_ids_a_run_draws_are_numbered_in_the_model_requests_so_the_two_sides_compare() -> None:

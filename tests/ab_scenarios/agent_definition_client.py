@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """agent_definition_client: a custom agent (tools=["Read"], model="sonnet") given to a client;
 the program reads the init message's agents list and stops reading at the init message.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_agents_and_settings.py
 (test_agent_definition). Adapted: a program instead of a test; the agents list is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """
 
 import anyio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """agent_definition_query: a custom agent given to query() with a string prompt; the loop stops
 at the init message once the agent is found there.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_agents_and_settings.py
 (test_agent_definition_with_query_function). Adapted: a program instead of a test; the agents
 list is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """
 
 import anyio

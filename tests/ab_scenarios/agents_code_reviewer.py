@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/agents.py
 """agents_code_reviewer: a custom code-reviewer agent (tools Read and Grep, model "sonnet") that
 the main agent runs through the Agent tool; the subagent reads the file it reviews.
 
 Source: anthropics/claude-agent-sdk-python, examples/agents.py (code_reviewer_example).
 Adapted: only this example of the file runs; it writes the file it asks about; the cost is not
 printed; every message's kind and parent_tool_use_id are printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/agents.py
 """
 
 from pathlib import Path

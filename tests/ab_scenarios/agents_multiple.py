@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/agents.py
 """agents_multiple: two custom agents (an analyzer with Read/Grep/Glob, a tester with
 Read/Write/Bash) and setting_sources=["user", "project"]; the analyzer runs a Glob.
 
 Source: anthropics/claude-agent-sdk-python, examples/agents.py (multiple_agents_example).
 Adapted: only this example of the file runs; it writes the examples/ file it asks about; the
 cost is not printed; tool uses are printed with their parent_tool_use_id.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/agents.py
 """
 
 from pathlib import Path

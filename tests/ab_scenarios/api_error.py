@@ -1,3 +1,4 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/03_error_handling/docs_samples/03_02_basic_error_handling.py
 """api_error: a safe_query helper wraps query() in the SDK's exception classes; the model API
 answers 400 every time, so the stream ends in an error result and the SDK raises (a ProcessError).
 
@@ -5,9 +6,6 @@ Adapted from mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/03_error_handling/docs_samples/03_02_basic_error_handling.py (safe_query).
 Adapted: messages are printed by type and error text instead of whole (they hold ids and
 timings); the ProcessError branch prints the exit code but not stderr (each backend logs its own).
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/03_error_handling/docs_samples/03_02_basic_error_handling.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anshumanbh/securevibes/blob/HEAD/docs/references/claude-agent-sdk-guide.md
 """api_rate_limit_retry: the model API answers 429 once; the SDK shows an api_retry notice and
 the retried call answers. With CLAUDE_CODE_MAX_RETRIES=1 as a program sets it to bound its wait.
 
 Adapted from the "Error Handling" section of anshumanbh/securevibes
 docs/references/claude-agent-sdk-guide.md (a query() loop that reports system notices and the
 result, catching ProcessError), with the retry limit set through ``env``.
-
-Source URL:
-https://github.com/anshumanbh/securevibes/blob/HEAD/docs/references/claude-agent-sdk-guide.md
 """
 
 import anyio

@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/03_tools/02_bash_tool.py
 """bash_tool: allowed_tools=["Bash"] in permission_mode="default"; the model runs two commands
 (the Python version, then the installed packages); the program shows each message.
 
 Adapted from mtmtnao-handson/claude-agent-sdk-handon, src/03_tools/02_bash_tool.py.
 Adapted: the prompt is in English; messages are printed by type, text and tool call instead of
 whole (they hold ids and timings).
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/03_tools/02_bash_tool.py
 """
 
 import asyncio

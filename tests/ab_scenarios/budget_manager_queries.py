@@ -1,3 +1,4 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/02_options/04_max_turns/03_budget_control.py
 """budget_manager_queries: a BudgetManager adds up total_cost_usd and num_turns over several
 query() runs, gives each the turns left as max_turns, and skips the remaining prompts once the
 turn budget is used up; it prints its status and history.
@@ -6,9 +7,6 @@ Adapted from mtmtnao-handson/claude-agent-sdk-handon, src/02_options/04_max_turn
 (BudgetManager, budget_aware_query, run_multiple_queries with the default prompts). Adapted: the
 prompts and messages are in English; the budget is 4 turns (not 50), so two tool-using queries
 use it up; the program writes the README.md and src/app.py it asks about.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/02_options/04_max_turns/03_budget_control.py
 """
 
 import asyncio

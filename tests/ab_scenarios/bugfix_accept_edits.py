@@ -1,12 +1,10 @@
+# Source: https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """bugfix_accept_edits: a one-shot agent with Read, Edit and Glob in acceptEdits mode finds a
 file, reads it and fixes a crash; the program prints text, tool names and the result subtype.
 
 Adapted from jbcodeforce/MyAIAssistant, .cursor/skills/claude-agent-sdk/reference.md
 ("Bug-fixing agent with query()"). Adapted: the program writes the utils.py it asks about and
 prints it afterwards.
-
-Source URL:
-https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """can_use_tool_allow: a can_use_tool callback that allows read-only tools, blocks destructive
 Bash commands and allows the rest with updated_input; the model runs a command that must ask
 (mkdir), the callback allows it and it runs.
@@ -5,9 +6,6 @@ Bash commands and allows the rest with updated_input; the model runs a command t
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/permission_control.py.
 Adapted: the callback also prints what it was asked; the prompt asks for a directory to be
 created; the program prints whether it was.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """can_use_tool_deny: the same permission callback (read-only tools allowed, destructive Bash
 commands denied) when the model tries to clean up with rm -rf; the denial reaches the model and
 the directory stays.
@@ -6,9 +7,6 @@ Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/permis
 Adapted: the callback also prints what it was asked; the prompt asks to clean up a build
 directory the program creates first; the program prints the result's denials and whether the
 directory is still there.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/permission_control.py
 """
 
 import asyncio

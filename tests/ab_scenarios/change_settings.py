@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/04_claude_sdk_client/docs_samples/04_04_change_settings.py
 """change_settings: a client in permission_mode="default" with allowed_tools Read/Write/Edit
 looks at the directory, then set_permission_mode("acceptEdits") and an edit of README.md.
 
 Source: mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/04_claude_sdk_client/docs_samples/04_04_change_settings.py. Adapted: the program
 writes the README.md it asks about and prints it at the end.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/04_claude_sdk_client/docs_samples/04_04_change_settings.py
 """
 
 import asyncio

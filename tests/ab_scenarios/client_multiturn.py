@@ -1,11 +1,9 @@
+# Source: https://github.com/khangtran24/nasus/blob/HEAD/playground/example_claude_sdk.py
 """client_multiturn: three questions on one ClaudeSDKClient, each a follow-up to the one before
 (a capital, its population, its landmarks); the program prints the text of each answer.
 
 Adapted from khangtran24/nasus, playground/example_claude_sdk.py. Adapted: the unused
 ResultMessage import is left out.
-
-Source URL:
-https://github.com/khangtran24/nasus/blob/HEAD/playground/example_claude_sdk.py
 """
 
 import asyncio

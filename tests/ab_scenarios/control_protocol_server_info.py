@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """control_protocol_server_info: get_server_info() on a connected client (commands, output
 style), then one question.
 
@@ -5,9 +6,6 @@ Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_control_protocol). Adapted: only this example of the file runs, without its timed
 interrupt of a counting task (the part after the server info goes straight to the last
 question).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_conversation_reset.py
 """conversation_reset: on a client with max_turns=1, a first question, then "/clear", which
 resets the conversation (a ConversationResetMessage) without ending the connection.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_conversation_reset.py
 (test_clear_emits_conversation_reset). Adapted: a program instead of a test; what it asserts
 is printed, and every message by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_conversation_reset.py
 """
 
 import anyio

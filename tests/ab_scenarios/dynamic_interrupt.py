@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """dynamic_interrupt: interrupt() sent right after the query, then the response is read to its end.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_dynamic_control.py (test_interrupt).
 Adapted: a program instead of a test; messages are printed by type (and a result by subtype).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """
 
 import anyio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """dynamic_permission_mode: set_permission_mode("acceptEdits") before the first question and back
 to "default" before the second, on one client.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_dynamic_control.py
 (test_set_permission_mode). Adapted: a program instead of a test; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """
 
 import anyio

@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """dynamic_set_model: set_model() to another model between questions, then back with None.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_dynamic_control.py (test_set_model).
 Adapted: a program instead of a test; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_dynamic_control.py
 """
 
 import anyio

@@ -1,3 +1,4 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/03_tools/01_file_operations.py
 """file_operations: Read, Write and Edit allowed in bypassPermissions; the model creates config.py,
 reads it back, then edits DEBUG = False to DEBUG = True.
 
@@ -5,9 +6,6 @@ Adapted from mtmtnao-handson/claude-agent-sdk-handon, src/03_tools/01_file_opera
 Adapted: the prompt is in English; the work happens in the program's working directory instead
 of a fresh temporary one (whose random path would differ between runs); messages are printed by
 type, text and tool call instead of whole (they hold ids and timings), and the file at the end.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/03_tools/01_file_operations.py
 """
 
 import asyncio

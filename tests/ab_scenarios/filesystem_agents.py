@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/filesystem_agents.py
 """filesystem_agents: setting_sources=["project"] with an agent defined in
 .claude/agents/test-agent.md; the program lists the agents of the init message and the kinds of
 messages it received.
@@ -5,9 +6,6 @@ messages it received.
 Source: anthropics/claude-agent-sdk-python, examples/filesystem_agents.py. Adapted: the program
 writes the agent file into its own work dir (the example reads the SDK repository's); the cost
 is not printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/filesystem_agents.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_forward_subagent_text.py
 """forward_subagent_text_off: the default forward_subagent_text with a foreground "greeter" agent;
 the subagent's text stays out of the stream; only its tool blocks would be attributed.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_forward_subagent_text.py
 (test_subagent_text_not_forwarded_by_default). Adapted: a program instead of a test;
 the attributed messages' block kinds are printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_forward_subagent_text.py
 """
 
 import anyio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_forward_subagent_text.py
 """forward_subagent_text_on: forward_subagent_text=True with a foreground "greeter" agent; the
 subagent's text arrives as AssistantMessages attributed to the Agent tool use.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_forward_subagent_text.py
 (test_forward_subagent_text_delivers_attributed_text). Adapted: a program instead of a test;
 the attributed messages' block kinds are printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_forward_subagent_text.py
 """
 
 import anyio

@@ -1,11 +1,9 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/01_query_basic/docs_samples/01_02_extract_text_response.py
 """hello: a helper sends one prompt with query() and joins the text blocks of the reply.
 
 Adapted from mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/01_query_basic/docs_samples/01_02_extract_text_response.py (get_text_response).
 Adapted: the prompt is in English.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/01_query_basic/docs_samples/01_02_extract_text_response.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """hook_additional_context_fields: a PostToolUse hook on Bash answers systemMessage, reason,
 suppressOutput and hookSpecificOutput.additionalContext together.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hooks.py
 (test_hook_with_additional_context). Adapted: a program instead of a test; messages are printed
 by type (and the result's text).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """
 
 import anyio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """hook_continue_stop_reason: a PostToolUse hook on Bash answers continue_=False with a
 stopReason, reason and systemMessage; the client reads the response to its end.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hooks.py
 (test_hook_with_continue_and_stop_reason). Adapted: a program instead of a test; messages are
 printed by type (and results by subtype).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """
 
 import anyio

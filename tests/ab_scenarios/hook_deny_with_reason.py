@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """hook_deny_with_reason: a PreToolUse hook denies Bash with permissionDecision, reason and
 systemMessage; the program records the hook's invocations.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hooks.py
 (test_hook_with_permission_decision_and_reason). Adapted: a program instead of a test;
 messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hooks.py
 """
 
 import anyio

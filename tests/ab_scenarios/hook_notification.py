@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """hook_notification: a Notification hook registered on a client that asks a one-word
 question; the program prints what the hook recorded.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hook_events.py
 (test_notification_hook). Adapted: a program instead of a test; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """
 
 from typing import Any

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """hook_posttooluse_context: a PostToolUse hook on Bash adds additionalContext and records the
 tool_use_id it was given.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hook_events.py
 (test_post_tool_use_hook_with_tool_use_id). Adapted: a program instead of a test; the
 tool_use_id is printed as whether it is there; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """
 
 from typing import Any

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """hook_pretooluse_context: a PreToolUse hook allows Bash with additionalContext; the program
 records tool_name and tool_use_id from the hook input.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hook_events.py
 (test_pre_tool_use_hook_with_additional_context). Adapted: a program instead of a test; the
 tool_use_id is printed as whether it is there; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """
 
 from typing import Any

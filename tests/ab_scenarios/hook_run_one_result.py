@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_run_end.py
 """hook_run_one_result: query() with a plain string prompt, tools=[] and a PreToolUse hook for
 every tool, collected with a list comprehension; the run ends with exactly one result and no
 session_state_changed system message reaches the program.
@@ -5,9 +6,6 @@ session_state_changed system message reaches the program.
 Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_run_end.py
 (test_hook_run_ends_with_one_result with its _options and _record_hook). Adapted: a program
 instead of a test; what the test asserts is printed, with the kinds of the messages.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_run_end.py
 """
 
 from pathlib import Path

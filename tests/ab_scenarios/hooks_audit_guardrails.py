@@ -1,11 +1,9 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/hooks_example.py
 """hooks_audit_guardrails: three PreToolUse matchers (Write|Edit file guard, Bash context, an
 audit logger for every tool), a PostToolUse logger and a Stop hook on one client.
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/hooks_example.py.
 Adapted: the cost is not printed; the project's auth module is written first.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/hooks_example.py
 """
 
 import asyncio

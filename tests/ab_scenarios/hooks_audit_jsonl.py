@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/03_hooks.py
 """hooks_audit_jsonl: an audit logger's bound methods as PreToolUse and PostToolUse hooks for
 every tool (writing audit.jsonl), plus a PreToolUse Bash guard that denies dangerous commands.
 
 Source: mtmtnao-handson/claude-agent-sdk-handon, src/04_advanced/03_hooks.py. Adapted: messages
 are printed by type instead of whole (they hold ids and timings); the audit log's events are
 printed at the end without their timestamps.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/03_hooks.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """hooks_continue_control: a PostToolUse hook on Bash stops the run (continue_=False with a
 stopReason) when the command's output says CRITICAL.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (stop_on_error_hook,
 example_continue_control). Adapted: only this example of the file runs; logging without
 timestamps.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

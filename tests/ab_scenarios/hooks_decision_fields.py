@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """hooks_decision_fields: a PreToolUse hook on Write answers permissionDecision deny (for a file
 named important…) or allow, with reason and systemMessage, on two questions of one client.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (strict_approval_hook,
 example_decision_fields). Adapted: logging without timestamps.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

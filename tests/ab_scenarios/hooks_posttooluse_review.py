@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """hooks_posttooluse_review: a PostToolUse hook on Bash reviews the tool's response and, when
 it holds an error, answers systemMessage, reason and additionalContext.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (review_tool_output,
 example_posttooluse). Adapted: only this example of the file runs.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/safety_guardrails.py
 """hooks_pretooluse: a safety PreToolUse hook on every tool (matcher ".*") of a client with Bash
 allowed; three questions: a safe echo runs, a curl piped into bash and a read of /etc/shadow are
 denied with a reason and a permissionDecisionReason.
@@ -6,9 +7,6 @@ Adapted from anthropics/claude-agent-sdk-python, examples/safety_guardrails.py (
 sentinel_safety_hook, display_message). Adapted: the Sentinel AI scanner (a third-party package)
 is replaced by a small list of dangerous patterns with the same deny answer; the result line
 leaves out the duration (a timing).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/safety_guardrails.py
 """
 
 import asyncio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """hooks_pretooluse_client: a PreToolUse hook on Bash denies a command containing foo.sh; on the
 same client a second question's echo runs.
 
 Source: anthropics/claude-agent-sdk-python, examples/hooks.py (check_bash_command,
 example_pretooluse). Adapted: logging without timestamps.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 import asyncio

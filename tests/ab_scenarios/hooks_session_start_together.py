@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_new_hooks.py
 """hooks_session_start_together: one tracking function registered for SessionStart,
 Notification, PreToolUse (Bash) and PostToolUse (Bash) on a client; the model runs an echo and
 the program prints the events in the order they fired.
@@ -5,9 +6,6 @@ the program prints the events in the order they fired.
 Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_new_hooks.py
 (test_multiple_new_hooks_together). Adapted: a program instead of a test; messages are printed
 by type instead of whole (they hold ids and timings); the events are printed, not asserted.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_new_hooks.py
 """
 
 import asyncio

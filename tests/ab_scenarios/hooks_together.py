@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """hooks_together: Notification, PreToolUse and PostToolUse hooks registered together; one
 tracking function records which events fired, in order.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_hook_events.py
 (test_multiple_hooks_together). Adapted: a program instead of a test; messages are printed by
 type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_hook_events.py
 """
 
 from typing import Any

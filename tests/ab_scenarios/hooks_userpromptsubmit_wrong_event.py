@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """hooks_userpromptsubmit_wrong_event: a UserPromptSubmit hook answers with a hookSpecificOutput
 naming SessionStart; the CLI rejects it and ends the turn with an error result before any model call.
 
 Adapted from anthropics/claude-agent-sdk-python examples/hooks.py (example_userpromptsubmit:
 its add_custom_instructions hook, registered for UserPromptSubmit, names "SessionStart").
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/hooks.py
 """
 
 from typing import Any

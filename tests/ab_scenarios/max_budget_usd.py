@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/max_budget_usd.py
 """max_budget_usd: no budget, a reasonable budget, then a tight one that a tool-using run exceeds;
 the program prints cost and subtype and checks for error_max_budget_usd.
 
 Source: anthropics/claude-agent-sdk-python, examples/max_budget_usd.py. Adapted: the program
 writes the README.md it asks about.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/max_budget_usd.py
 """
 
 from pathlib import Path

@@ -1,3 +1,4 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/error_handling.py
 """max_turns: max_turns=5 with a budget and bypassPermissions; the model keeps calling tools, so
 the run ends in error_max_turns; the program matches on the result's subtype.
 
@@ -5,9 +6,6 @@ Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/error_
 Adapted: the program prints whether the init message carried a session id, not the id itself
 (it differs per run); the loop is wrapped in try/except ResultError, which the SDK raises after
 an error result.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/error_handling.py
 """
 
 import asyncio

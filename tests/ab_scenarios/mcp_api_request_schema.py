@@ -1,12 +1,10 @@
+# Source: https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """mcp_api_request_schema: an SDK MCP tool whose input is a JSON Schema with enums, a nested
 object and optional arguments; the model calls it with five arguments.
 
 Adapted from jbcodeforce/MyAIAssistant, .cursor/skills/claude-agent-sdk/reference.md ("Tool
 with JSON Schema": the api_request tool). Adapted: offline, the tool answers with the request
 it would send instead of calling the service; a client runs one question.
-
-Source URL:
-https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """
 
 import json

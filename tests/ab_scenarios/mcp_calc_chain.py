@@ -1,11 +1,9 @@
+# Source: https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """mcp_calc_chain: two SDK MCP calculator tools called one after the other in one turn (15 + 27,
 then the result divided by 6); the program prints each tool use and its input.
 
 Adapted from jbcodeforce/MyAIAssistant, .cursor/skills/claude-agent-sdk/reference.md
 ("Multi-tool MCP server with ClaudeSDKClient"). Unchanged but for the model script.
-
-Source URL:
-https://github.com/jbcodeforce/MyAIAssistant/blob/HEAD/.cursor/skills/claude-agent-sdk/reference.md
 """
 
 import asyncio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/mcp_calculator.py
 """mcp_calculator: an in-process MCP server with six calculator tools; six prompts, each on a new
 ClaudeSDKClient, including an error result (division by zero, is_error) and a text-only answer.
 
 Source: anthropics/claude-agent-sdk-python, examples/mcp_calculator.py. Adapted: the prompt
 list ends with a division by zero instead of a second compound calculation.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/mcp_calculator.py
 """
 
 import asyncio

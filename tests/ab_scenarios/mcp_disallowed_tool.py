@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """mcp_disallowed_tool: two SDK MCP tools, one in disallowed_tools, the other allowed; the model
 calls the allowed one only (the disallowed tool is not offered to it).
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_sdk_mcp_tools.py
 (test_sdk_mcp_permission_enforcement). Adapted: a program instead of a test; messages are
 printed by type; the scripted model calls greet and then answers.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """
 
 from typing import Any

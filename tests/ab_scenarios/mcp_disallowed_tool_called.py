@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """mcp_disallowed_tool_called: two SDK MCP tools, one in disallowed_tools; the model does as the
 prompt asks and calls the disallowed one too, gets the CLI's "No such tool available" error and
 goes on; the disallowed tool never runs.
@@ -6,9 +7,6 @@ Source: anthropics/claude-agent-sdk-python, e2e-tests/test_sdk_mcp_tools.py
 (test_sdk_mcp_permission_enforcement). Adapted: a program instead of a test; messages are
 printed by type with the tool results' text; the scripted model calls greet, then echo, then
 answers.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """
 
 from typing import Any

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/mcp_discover_available_tools.py
 """mcp_discover_tools: the init message's mcp_servers (name and status) and the mcp__ tools it
 lists, with a wildcard allowed_tools rule for the server and max_turns=1; then the answer.
 
 Adapted from anthropics/claude-agent-sdk-python, examples/mcp_discover_available_tools.py.
 Adapted: the remote HTTP docs server (unreachable offline) is replaced by an in-process SDK MCP
 server named claude-code-docs with two tools; the rest is unchanged.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/mcp_discover_available_tools.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/custom_mcp_server.py
 """mcp_docs_search: an in-process "docs" MCP server (version 1.0.0) with two JSON-Schema tools,
 search_docs (a query and a limit with a default) and get_doc, a system prompt and
 bypassPermissions; the model searches, then fetches one document.
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/custom_mcp_server.py.
 Unchanged but for the model script.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/custom_mcp_server.py
 """
 
 import asyncio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """mcp_echo_tool: an SDK MCP echo tool, allowed by allowed_tools, called from a client.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_sdk_mcp_tools.py
 (test_sdk_mcp_tool_execution). Adapted: a program instead of a test; messages are printed by
 type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_sdk_mcp_tools.py
 """
 
 from typing import Any

@@ -1,3 +1,4 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/04_custom_tools.py
 """mcp_utility_tools: an SDK MCP server with four tools (a dict-schema greet, two argument-less
 tools, and a JSON-Schema calculate); the model greets and calculates.
 
@@ -5,9 +6,6 @@ Source: mtmtnao-handson/claude-agent-sdk-handon, src/04_advanced/04_custom_tools
 messages are printed by type and tool results by their text instead of whole (they hold ids and
 timings); the scripted model does not call the clock and uuid tools, whose answers change on
 every run.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/04_advanced/04_custom_tools.py
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/02_message_types/docs_samples/02_04_pattern_match_messages.py
 """message_pattern_match: structural pattern matching (match/case with keyword patterns) on the
 message and block dataclasses of a query() with Bash allowed that runs pwd; a success result is
 matched on subtype, total_cost_usd and num_turns.
@@ -5,9 +6,6 @@ matched on subtype, total_cost_usd and num_turns.
 Adapted from mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/02_message_types/docs_samples/02_04_pattern_match_messages.py. Adapted: the prompt
 and labels are in English.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/02_message_types/docs_samples/02_04_pattern_match_messages.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """partial_disabled_by_default: no include_partial_messages on a client with model and
 max_turns; the program prints the kinds it received (no StreamEvent).
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_include_partial_messages.py
 (test_partial_messages_disabled_by_default). Adapted: a program instead of a test; the kinds
 are printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """
 
 from typing import Any

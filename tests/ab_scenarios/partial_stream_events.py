@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """partial_stream_events: include_partial_messages=True with thinking (MAX_THINKING_TOKENS) on a
 client; the program prints the kind of every message and the type of every stream event.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_include_partial_messages.py
 (test_include_partial_messages_stream_events). Adapted: a program instead of a test; what the
 test asserts is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """
 
 from typing import Any

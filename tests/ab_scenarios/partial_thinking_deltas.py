@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """partial_thinking_deltas: include_partial_messages=True with thinking; the program joins the
 thinking_delta texts of the content_block_delta stream events.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_include_partial_messages.py
 (test_include_partial_messages_thinking_deltas). Adapted: a program instead of a test; the
 joined thinking is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_include_partial_messages.py
 """
 
 import anyio

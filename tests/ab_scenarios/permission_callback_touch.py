@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_tool_permissions.py
 """permission_callback_touch: can_use_tool is asked for a `touch` (not read-only) and allows it;
 the program lists the tools it was asked about.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_tool_permissions.py
 (test_permission_callback_gets_called). Adapted: a program instead of a test; the file is in
 the work dir instead of a random /tmp name; messages are printed by type.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_tool_permissions.py
 """
 
 from pathlib import Path

@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/02_options/03_permission_mode/03_plan_mode.py
 """plan_mode_simple: permission_mode="plan" with allowed_tools including Write and Bash; the
 model reads, then tries to write; the program prints the planned tool calls and the turns.
 
 Source: mtmtnao-handson/claude-agent-sdk-handon, src/02_options/03_permission_mode/03_plan_mode.py
 (simple_plan). Adapted: only the default path runs, with its default prompt; the cost is not
 printed; the program writes the file the model reads.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/02_options/03_permission_mode/03_plan_mode.py
 """
 
 import asyncio

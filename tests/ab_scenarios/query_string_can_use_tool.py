@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_tool_permissions.py
 """query_string_can_use_tool: one-shot query() with a plain string prompt and can_use_tool
 as the only control consumer (Bash disallowed, max_turns=3); the permitted Write runs.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_tool_permissions.py
 (test_query_string_prompt_with_can_use_tool). Adapted: a program instead of a
 test; the file is named without a random part.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_tool_permissions.py
 """
 
 from pathlib import Path

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """quick_start: the SDK's quick start, all three examples (a plain query, a system prompt with
 max_turns=1, then Read/Write allowed and the model writes a file; the cost is printed).
 
 Source: anthropics/claude-agent-sdk-python, examples/quick_start.py. Unchanged but for the
 model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """
 
 import anyio

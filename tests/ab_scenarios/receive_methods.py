@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/04_claude_sdk_client/docs_samples/04_06_receive_methods.py
 """receive_methods: receive_response() (stops after the ResultMessage) and receive_messages()
 (the loop breaks on the ResultMessage itself), each on its own client.
 
 Source: mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/04_claude_sdk_client/docs_samples/04_06_receive_methods.py. Unchanged but for
 the model script.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/04_claude_sdk_client/docs_samples/04_06_receive_methods.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_error_results.py
 """result_error_payload: a model id the API rejects; query() yields the error result, then
 raises ResultError (a ProcessError) carrying that result's payload.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_error_results.py
 (test_query_api_error_raises_result_error_with_payload). Adapted: a program instead of a test;
 the payload fields it compares are printed; the scripted API answers 404 for the model.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_error_results.py
 """
 
 import anyio

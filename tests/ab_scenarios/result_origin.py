@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_message_origin.py
 """result_origin: a streamed user message stamped with origin {"kind": "human"} gets that origin
 back on its ResultMessage; an unstamped one gets None.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_message_origin.py
 (test_result_origin_round_trips_host_stamp). Adapted: a program instead of a test.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_message_origin.py
 """
 
 from collections.abc import AsyncIterator

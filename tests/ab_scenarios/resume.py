@@ -1,3 +1,4 @@
+# Source: https://github.com/patrickcarmichael/claude-docs/blob/HEAD/docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md
 """resume: a first query() with model="claude-sonnet-4-5" saves the session id from the init
 message (found by hasattr(message, "subtype")); a second query() resumes it with
 "Continue where we left off".
@@ -7,9 +8,6 @@ docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md (the Python examp
 the Session ID", which resumes at the end). Adapted: wrapped in a program; messages are printed
 by type and text instead of whole (they hold ids and timings); the id itself is not printed,
 only whether the resumed session is the saved one.
-
-Source URL:
-https://github.com/patrickcarmichael/claude-docs/blob/HEAD/docs/ai-platforms/anthropic/formatted/182-how-sessions-work.md
 """
 
 import asyncio

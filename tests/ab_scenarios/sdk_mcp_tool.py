@@ -1,11 +1,9 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/query_with_tools.py
 """sdk_mcp_tool: an in-process MCP server with one get_weather tool (a JSON-Schema property with
 a description) in bypassPermissions; the model calls mcp__weather__get_weather and answers.
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/query_with_tools.py.
 Unchanged but for the model script.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/query_with_tools.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/01_query_basic/docs_samples/01_05_sequential_queries.py
 """sequential_queries_cost: three questions, each its own query() (so no shared context), the
 answers printed and the total_cost_usd of the three results added up.
 
 Adapted from mtmtnao-handson/claude-agent-sdk-handon,
 src/01_basics/01_query_basic/docs_samples/01_05_sequential_queries.py. Adapted: the questions
 and labels are in English.
-
-Source URL:
-https://github.com/mtmtnao-handson/claude-agent-sdk-handon/blob/HEAD/src/01_basics/01_query_basic/docs_samples/01_05_sequential_queries.py
 """
 
 import asyncio

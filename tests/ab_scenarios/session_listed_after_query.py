@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_persist_session.py
 """session_listed_after_query: a query() and a ClaudeSDKClient run (tools=[], setting_sources=[],
 max_turns=1) each take the session id from their result; list_sessions(directory=cwd) then
 lists both sessions.
@@ -7,9 +8,6 @@ Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_persist_session.
 _session_id_via_client and _listed_session_ids). Adapted: a program instead of a test; the
 persist_session option is left out (the pinned SDK does not have it; sessions persist by
 default), so the client run is a second control case; what the test asserts is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_persist_session.py
 """
 
 from pathlib import Path

@@ -1,12 +1,10 @@
+# Source: https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/session_management.py
 """session_resume_fork: a first query captures the session id from the init message; a second
 resumes that session and a third forks it (fork_session=True), all with bypassPermissions.
 
 Adapted from xiaolai/claude-agent-sdk-skill-autoupdated, templates/python/session_management.py.
 Adapted: the program writes the README.md it asks about; it prints whether a session id was
 captured and how the later sessions relate to it instead of the id itself.
-
-Source URL:
-https://github.com/xiaolai/claude-agent-sdk-skill-autoupdated/blob/HEAD/templates/python/session_management.py
 """
 
 import asyncio

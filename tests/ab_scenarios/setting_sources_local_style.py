@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """setting_sources_local_style: setting_sources=["user", "project", "local"] in a project whose
 .claude/settings.local.json sets outputStyle; the init message reports that style.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_agents_and_settings.py
 (test_setting_sources_project_included). Adapted: a program instead of a test; the project is
 the program's work dir; the output style is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """
 
 from pathlib import Path

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """setting_sources_user_only: setting_sources=["user"] in a project with a
 .claude/commands/testcmd.md slash command, which must not be offered.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_agents_and_settings.py
 (test_setting_sources_user_only). Adapted: a program instead of a test; the project is the
 program's work dir; whether the command is offered is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_agents_and_settings.py
 """
 
 from pathlib import Path

@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/stderr_callback_example.py
 """stderr_callback: a query with a stderr callback that reports lines containing [ERROR].
 
 Source: anthropics/claude-agent-sdk-python, examples/stderr_callback_example.py. Adapted: the
 number of captured lines and the first line (what each backend logs) are not printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/stderr_callback_example.py
 """
 
 import asyncio

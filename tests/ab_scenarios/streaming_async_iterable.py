@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_async_iterable: client.query() given an async generator of three user messages;
 the program drains receive_response() until a wait times out.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_async_iterable_prompt). Adapted: the drain loop waits 8 s instead of 30 s for a
 result that never comes, so the run stays short.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

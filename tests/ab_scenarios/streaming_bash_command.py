@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_bash_command: receive_messages() shows tool uses and tool results of a Bash echo and
 breaks on the ResultMessage, printing the cost.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_bash_command). Adapted: the set of message types is printed sorted (a set's order
 changes from run to run).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

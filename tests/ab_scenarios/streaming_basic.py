@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_basic: one question on a ClaudeSDKClient, read with receive_response().
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_basic_streaming with its display_message). Unchanged but for the model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

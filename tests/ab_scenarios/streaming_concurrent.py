@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_concurrent: a background task reads receive_messages() while the program sends three
 questions, then cancels the reader.
 
@@ -5,9 +6,6 @@ Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_concurrent_responses). Adapted: instead of sleeping 3 s after each question and 2 s at
 the end, the program waits (at most 60 s) until that question's ResultMessage has arrived, so
 the output does not depend on how fast the model answers.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_error_handling: a client whose receive_response() is cut by a 3-second timeout
 while a 5-second Bash sleep runs; the program reports the timeout and disconnects.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py (example_error_handling).
 Adapted: only this example of the file runs.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_interrupt: a long answer is interrupted from the program while the model is still
 answering; a new question follows on the same client.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_with_interrupt). Unchanged but for the model script (its first reply is slow, so the
 interrupt lands while the model is answering).
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

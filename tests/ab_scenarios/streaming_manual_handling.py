@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_manual_handling: a receive_messages() loop that scans the text and breaks on the
 ResultMessage.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_manual_message_handling). Unchanged but for the model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

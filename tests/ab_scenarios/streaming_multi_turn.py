@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_multi_turn: two turns on one client, the second a follow-up to the first.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_multi_turn_conversation). Unchanged but for the model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

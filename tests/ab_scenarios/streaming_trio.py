@@ -1,10 +1,8 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode_trio.py
 """streaming_trio: a three-turn conversation on ClaudeSDKClient under trio.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode_trio.py. Unchanged but for
 the model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode_trio.py
 """
 
 import trio

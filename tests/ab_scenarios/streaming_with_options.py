@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """streaming_with_options: a client with allowed tools, a system prompt and an env model; the
 program collects the names of the tools used.
 
 Source: anthropics/claude-agent-sdk-python, examples/streaming_mode.py
 (example_with_options). Unchanged but for the model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/streaming_mode.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """structured_output_enforced: output_format with an enum; the model first answers in plain text,
 is told to call StructuredOutput (the CLI's enforce message, shown as a UserMessage), then calls it.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_structured_output_with_enum). Adapted: a program instead of a test; messages are printed by
 type; the scripted model answers in text first, then with the tool.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 from pathlib import Path

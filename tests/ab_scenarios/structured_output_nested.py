@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """structured_output_nested: output_format with a nested schema; the model's first StructuredOutput
 call misses a required field and is refused, the second matches and ends the turn.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_nested_structured_output). Adapted: a program instead of a test; messages are printed by
 type with the tool results' text; the scripted model answers wrongly once, then rightly.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 import anyio

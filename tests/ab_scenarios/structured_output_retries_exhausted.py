@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """structured_output_retries_exhausted: every StructuredOutput call the model makes fails the
 schema; after the CLI's limit the turn ends in error_max_structured_output_retries and the SDK
 raises ResultError.
@@ -6,9 +7,6 @@ Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_simple_structured_output). Adapted: a program instead of a test; the refusals are printed,
 and the error result and ResultError are caught and printed instead of asserted away; the
 scripted model keeps sending a count as text.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 from pathlib import Path

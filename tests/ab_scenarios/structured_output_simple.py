@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """structured_output_simple: output_format with a json_schema and permission_mode="acceptEdits";
 the model explores with Bash, then answers through the StructuredOutput tool.
 
 Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_simple_structured_output). Adapted: a program instead of a test; it writes the package
 directory it asks about; the result is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 from pathlib import Path

@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """structured_output_with_tools: output_format with a two-field schema; the agent lists the
 directory with a tool before answering through StructuredOutput.
 
@@ -5,9 +6,6 @@ Source: anthropics/claude-agent-sdk-python, e2e-tests/test_structured_output.py
 (test_structured_output_with_tools). Adapted: a program instead of a test; the directory is
 the program's own work dir (with a README.md and a notes.txt it writes) instead of the system's
 temporary directory; the result is printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_structured_output.py
 """
 
 from pathlib import Path

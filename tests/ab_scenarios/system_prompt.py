@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/system_prompt.py
 """system_prompt: the same question with no system prompt, a string, the claude_code preset, and
 the preset with an append.
 
 Source: anthropics/claude-agent-sdk-python, examples/system_prompt.py. Unchanged but for the
 model script.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/system_prompt.py
 """
 
 import anyio

@@ -1,11 +1,9 @@
+# Source: https://github.com/relyky/ClaudeAgentSDKLab/blob/HEAD/basic_query.py
 """system_prompt_chinese: a string system prompt in Chinese, max_turns=None and a dated model id
 ("claude-sonnet-4-5-20250929"); the model shows its working for 9 * 7 and the text is printed.
 
 Adapted from relyky/ClaudeAgentSDKLab, basic_query.py (basic_query). Adapted: a main block runs
 it (the module only defines the function).
-
-Source URL:
-https://github.com/relyky/ClaudeAgentSDKLab/blob/HEAD/basic_query.py
 """
 
 import asyncio

@@ -1,11 +1,9 @@
+# Source: https://github.com/juanhuttemann/claude-tdd-agent/blob/HEAD/poc_thinking.py
 """thinking: a client with max_thinking_tokens, max_turns=1 and no tools asks a sum; the program
 prints every thinking block, text block and tool use, and the result's turns and cost.
 
 Adapted from juanhuttemann/claude-tdd-agent, poc_thinking.py (the whole proof of concept).
 Adapted: the result line leaves out the duration (a timing).
-
-Source URL:
-https://github.com/juanhuttemann/claude-tdd-agent/blob/HEAD/poc_thinking.py
 """
 
 import asyncio

@@ -1,12 +1,10 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tool_permission_callback.py
 """tool_permission_callback: a can_use_tool callback allows read-only tools, redirects a Write
 outside ./ into ./safe_output/, allows safe Bash commands, and logs every request.
 
 Source: anthropics/claude-agent-sdk-python, examples/tool_permission_callback.py. Adapted: the
 result's duration (wall clock) is not printed, and the summary prints how many suggestions
 each request had instead of their full text.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tool_permission_callback.py
 """
 
 import asyncio

@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """tool_search_select: the quick start's tools example, where the model loads deferred tools with
 ToolSearch before using them: by name (``select:``), by keywords, and with a query nothing matches.
 The program prints each call, each result's content and its ``tool_use_result``.
@@ -5,9 +6,6 @@ The program prints each call, each result's content and its ``tool_use_result``.
 Source: anthropics/claude-agent-sdk-python, examples/quick_start.py (with_tools_example).
 Adapted: no allowed_tools or system prompt; tool results are printed whole; the scripted model
 calls ToolSearch three times, then answers.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """
 
 import anyio

@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """tools_option_array: tools=["Read", "Glob", "Grep"] with max_turns=1; the program prints the
 tools the init message lists and the answer.
 
 Source: anthropics/claude-agent-sdk-python, examples/tools_option.py (tools_array_example).
 Adapted: only this example of the file runs; the cost is not printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """
 
 import anyio

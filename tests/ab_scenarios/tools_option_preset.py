@@ -1,11 +1,9 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """tools_option_preset: tools={"type": "preset", "preset": "claude_code"} with max_turns=1; the
 program prints how many tools the init message lists, the first five, and the answer.
 
 Source: anthropics/claude-agent-sdk-python, examples/tools_option.py (tools_preset_example).
 Adapted: only this example of the file runs; the cost is not printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/tools_option.py
 """
 
 import anyio

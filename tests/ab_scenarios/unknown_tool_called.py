@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """unknown_tool_called: the quick start's tools example, where the model first calls a tool that
 does not exist; the call is shown, answered with the CLI's "No such tool available" error, and the
 model goes on (here: to say so).
@@ -5,9 +6,6 @@ model goes on (here: to say so).
 Source: anthropics/claude-agent-sdk-python, examples/quick_start.py (with_tools_example).
 Adapted: tool calls and tool results are printed too; the scripted model calls a made-up
 CreateFile tool, then answers.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/examples/quick_start.py
 """
 
 import anyio

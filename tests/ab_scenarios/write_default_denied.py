@@ -1,3 +1,4 @@
+# Source: https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_permission_prompts.py
 """write_default_denied: query() in permission_mode="default" with tools=["Write"] and no
 can_use_tool: the Write the model tries would prompt, nobody can be asked, so it is denied and
 the session finishes; the file is never created.
@@ -6,9 +7,6 @@ Adapted from anthropics/claude-agent-sdk-python, e2e-tests/test_permission_promp
 (test_query_none_denies_and_finishes with its _options). Adapted: a program instead of a test;
 the permission_prompts="none" option is left out (the pinned SDK does not have it: without a
 callback a prompt is already denied); the result and its denials are printed.
-
-Source URL:
-https://github.com/anthropics/claude-agent-sdk-python/blob/HEAD/e2e-tests/test_permission_prompts.py
 """
 
 from pathlib import Path
