@@ -38,7 +38,7 @@ from claude_compat._tooling.ab import (
     ScriptedBackends,
     Side,
     SideRun,
-    _numbered_ids,
+    _run_neutral,
     _session_placeholders,
     compare,
     kind,
@@ -636,18 +636,21 @@ def test_every_scenario_names_the_public_program_it_was_adapted_from() -> None:
     assert len(SCENARIOS) >= 80 and not unnamed, unnamed
 
 
-def test_the_ids_a_run_draws_are_numbered_in_the_model_requests_so_the_two_sides_compare() -> None:
+def test_the_ids_and_times_a_run_draws_read_alike_in_the_model_requests_so_the_two_sides_compare() -> None:
     agent, session = "a4db6b470aafcf47a", "bbe5bbfa-6c46-4632-9e35-ea463e420c89"
     text = f"agentId: {agent} (to: '{agent}')\noutput_file: /t/<cwd-key>/{session}/tasks/{agent}.output"
 
-    numbered = _numbered_ids(text)
+    numbered = _run_neutral(text)
 
     assert numbered == (
         f"agentId: <agent-1> (to: '<agent-1>')\noutput_file: /t/<cwd-key>/{session}/tasks/<agent-1>.output"
     )
     records = [{"session_id": session}, {"session_id": "s2"}, {"session_id": session}, {"type": "x"}]
     assert _session_placeholders(records) == {session: "<session-1>", "s2": "<session-2>"}
-    assert _numbered_ids(f"{agent} a0000000000000000") == "<agent-1> <agent-2>"  # each its own number
+    assert _run_neutral(f"{agent} a0000000000000000") == "<agent-1> <agent-2>"  # each its own number
+    assert _run_neutral("<usage>tool_uses: 0\nduration_ms: 392</usage>") == (
+        "<usage>tool_uses: 0\nduration_ms: <ms></usage>"
+    )
 
 
 def test_the_normaliser_numbers_a_subagents_id_with_its_task_and_drops_its_wall_clock() -> None:

@@ -732,7 +732,7 @@ def _run_side(
             json.dumps([r.body for r in lane.model_requests(side)], default=str),
             {**placeholders, **_session_placeholders(records)},
         )
-        requests = json.loads(_numbered_ids(text))
+        requests = json.loads(_run_neutral(text))
         (run_dir / f"{side}.requests.json").write_text(json.dumps(requests, indent=1), encoding="utf-8")
     if temp is not None and not keep_temp:
         shutil.rmtree(temp, ignore_errors=True)
@@ -762,11 +762,16 @@ def _session_placeholders(records: Sequence[Mapping[str, Any]]) -> dict[str, str
     return {sid: f"<session-{n}>" for n, sid in enumerate(ids, 1)}
 
 
-def _numbered_ids(text: str) -> str:
-    """A side's model requests with each subagent id numbered in order of appearance (``<agent-1>``)."""
+#: A subagent's wall-clock time in its hand-back (``<usage>… duration_ms: 392</usage>``).
+_WALL_CLOCK = re.compile(r"(?<=duration_ms: )\d+")
+
+
+def _run_neutral(text: str) -> str:
+    """A side's model requests with each subagent id numbered in order of appearance (``<agent-1>``)
+    and wall-clock durations as ``<ms>``: what differs from run to run reads alike."""
     for space, pattern in _RUN_IDS.items():
         text = pattern.sub(functools.partial(_number_of, {}, space), text)
-    return text
+    return _WALL_CLOCK.sub("<ms>", text)
 
 
 def _number_of(seen: dict[str, str], space: str, match: re.Match[str]) -> str:
