@@ -751,8 +751,8 @@ def _run_side(
     )
 
 
-#: Ids a run draws at random that the model reads (in a result or a path), beside its session ids.
-_RUN_IDS = {"agent": re.compile(r"\ba[0-9a-f]{16}\b")}  # a subagent's agentId
+#: A subagent's agentId, drawn at random per run, which the model reads (in a result, in a path).
+_AGENT_ID = re.compile(r"\ba[0-9a-f]{16}\b")
 
 
 def _session_placeholders(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -769,13 +769,12 @@ _WALL_CLOCK = re.compile(r"(?<=duration_ms: )\d+")
 def _run_neutral(text: str) -> str:
     """A side's model requests with each subagent id numbered in order of appearance (``<agent-1>``)
     and wall-clock durations as ``<ms>``: what differs from run to run reads alike."""
-    for space, pattern in _RUN_IDS.items():
-        text = pattern.sub(functools.partial(_number_of, {}, space), text)
+    text = _AGENT_ID.sub(functools.partial(_agent_number, {}), text)
     return _WALL_CLOCK.sub("<ms>", text)
 
 
-def _number_of(seen: dict[str, str], space: str, match: re.Match[str]) -> str:
-    return seen.setdefault(match.group(0), f"<{space}-{len(seen) + 1}>")
+def _agent_number(seen: dict[str, str], match: re.Match[str]) -> str:
+    return seen.setdefault(match.group(0), f"<agent-{len(seen) + 1}>")
 
 
 def load_trace(path: str | Path) -> list[dict[str, Any]]:
