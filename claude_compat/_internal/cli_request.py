@@ -264,8 +264,11 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | None:
+async def preset_prompt(env: dict[str, str], model: str | None = None, *, search: bool = False) -> str | None:
     """The CLI's ``claude_code`` preset prompt for ``model`` (placeholders for cwd and date), or None.
+
+    ``search``: the session's options name the CLI's search tools, which its prompt then counts among
+    the tools to prefer over Bash (the full request's: see :func:`recorded_request`).
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once): the project's own stand-in serves.
@@ -273,7 +276,7 @@ async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | 
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     try:
-        body = await recorded_request(model, preset=True)
+        body = await recorded_request(model, preset=True, full=search)
     except Exception as exc:
         _say_failed(exc)
         return None
