@@ -340,6 +340,26 @@ def test_the_model_is_offered_the_clis_tool_set_with_the_same_tools_deferred(
 
 
 @pytest.mark.letta
+@pytest.mark.parametrize(
+    "name",
+    ["bugfix_accept_edits", "budget_manager_queries", "query_string_can_use_tool", "can_use_tool_allow"],
+)
+def test_the_search_and_asking_tools_are_offered_as_the_cli_offers_them_in_its_words(
+    ab_servers: AbServers, name: str
+) -> None:
+    """allowed_tools naming Glob brings Grep too and rewords Bash; can_use_tool brings AskUserQuestion:
+    each offered alike, with the CLI's description and schema (read from its request recorded so)."""
+    report = ab_servers.report(name)
+
+    diffs = report.request_differences()
+    assert diffs is not None, "a side's scripted model received no model request"
+    assert not [str(d) for d in diffs if d.key.startswith("tool ")]
+    offered = from_openai(report.runs[0].side("compat").model_requests[0]).tools
+    wanted = {"AskUserQuestion"} if "can_use_tool" in name else {"Bash", "Glob", "Grep"}
+    assert wanted <= set(offered)
+
+
+@pytest.mark.letta
 def test_the_ab_command_prints_a_side_by_side_report_and_writes_traces(
     monkeypatch: pytest.MonkeyPatch, ab_servers: AbServers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,6 +32,7 @@ from claude_compat._internal.builtins import (
     cli_tool_set,
     client_tool_spec,
     scratch_dir,
+    search_tools_named,
     shown_name,
     shutdown,
 )
@@ -205,6 +206,14 @@ def test_glob_and_grep_come_in_without_bash_or_when_allowed_by_name() -> None:
     assert {"Glob", "Grep"} <= set(no_shell)
     assert not {"Bash", "Monitor", "Agent", "WebSearch"} & set(no_shell)  # Monitor needs Bash
     assert {"Glob", "Grep"} <= set(tool_set(allowed=("Glob", "Grep", "TodoWrite")))
+    # naming one of them (a rule's tool counts) brings both, beside Bash
+    for allowed in (("Read", "Edit", "Glob"), ("Grep(*.py)",)):
+        assert {"Bash", "Glob", "Grep"} <= set(tool_set(allowed=allowed))
+        assert search_tools_named(None, list(allowed))
+    assert "Grep" not in tool_set(allowed=("Glob",), disallowed=("Grep",))
+    assert search_tools_named(["Bash", "Glob"], []) and not search_tools_named(
+        ["Bash"], ["Read", "Bash(ls:*)"]
+    )
     assert "TodoWrite" not in tool_set(allowed=("TodoWrite",))
     assert tool_set(["Read"], allowed=("Glob",)) == ["Read"]  # allowed_tools does not add to a list
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from claude_compat import ClaudeAgentOptions, query
+from claude_compat import ClaudeAgentOptions, PermissionResultAllow, query
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal.builtins import BUILTIN_TOOLS
 from claude_compat._internal.environment import Environment, environment_reminder
@@ -82,7 +82,8 @@ def test_the_cli_request_is_recorded_where_claude_agent_sdk_is_mapped_to_claude_
         "importhook.install()\n"
         "import claude_agent_sdk\n"
         "assert claude_agent_sdk.__name__ == 'claude_compat'\n"
-        "print(json.dumps(sorted(anyio.run(cli_request.cli_tool_texts, {}))))\n"
+        "texts = anyio.run(lambda: cli_request.cli_tool_texts({}, search=True, asking=True))\n"
+        "print(json.dumps(sorted(texts)))\n"
     )
     env = {**os.environ, "CLAUDE_COMPAT_CACHE": str(tmp_path)}
     done = subprocess.run(
@@ -107,8 +108,8 @@ def fresh_texts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 async def test_the_cli_tool_texts_are_those_of_its_recorded_request(fresh_texts: Path) -> None:
     pytest.importorskip("claude_agent_sdk")
-    texts = await cli_request.cli_tool_texts({})
-    body = await cli_request.recorded_request()
+    texts = await cli_request.cli_tool_texts({}, search=True)
+    body = await cli_request.recorded_request(full=True)
     assert body is not None
     recorded = {t["name"]: t for t in body["tools"] if not t.get("defer_loading")}
     assert cli_facts.CLI_TEXT_TOOLS <= set(texts)
@@ -132,7 +133,7 @@ async def test_a_failed_recording_leaves_the_project_texts_and_is_said_once(
 ) -> None:
     monkeypatch.setattr(cli_request, "cli_version", lambda: "0.0.0-test")
 
-    async def broken(model: str | None, preset: bool = False) -> dict[str, object]:
+    async def broken(model: str | None, preset: bool = False, **kw: object) -> dict[str, object]:
         raise RuntimeError("no CLI here")
 
     monkeypatch.setattr(cli_request, "_record", broken)
@@ -166,6 +167,20 @@ async def test_the_model_gets_the_clis_tool_texts_or_the_projects_own(
         # the CLI's Agent text (which offers forks) with the CLI's fork texts only; else claude-compat's own
         agent = offered["Agent"]["description"]
         assert agent == texts["Agent"]["description"] if expected else agent.startswith("Launch a subagent")
+    # allowed_tools naming Glob brings Glob and Grep beside Bash, and a callback AskUserQuestion: the
+    # texts of the CLI's request recorded with them (Bash's among them)
+    full = await cli_request.cli_tool_texts({}, search=True, asking=True)
+    scripted_model.push("three")
+
+    async def allow(name: str, tool_input: dict[str, object], context: object) -> PermissionResultAllow:
+        return PermissionResultAllow()
+
+    options = ClaudeAgentOptions(cwd=tmp_path, allowed_tools=["Glob"], can_use_tool=allow)
+    assert [m async for m in query(prompt="hi", options=options)][-1].subtype == "success"
+    offered = {t["function"]["name"]: t["function"] for t in scripted_model.completions[-1].tools}
+    for name in ("AskUserQuestion", "Bash", "Glob", "Grep"):
+        assert offered[name]["description"] == full[name]["description"]
+        assert offered[name]["parameters"] == full[name]["parameters"]
 
 
 async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fresh_texts: Path) -> None:
@@ -178,9 +193,27 @@ async def test_the_cli_tool_texts_are_those_the_cli_gives_the_sessions_model(fre
     assert body is not None
     recorded = {t["name"]: t for t in body["tools"] if not t.get("defer_loading")}
     default = await cli_request.cli_tool_texts({})
-    for name in cli_facts.CLI_TEXT_TOOLS:
+    for name in cli_facts.CLI_TEXT_TOOLS & set(recorded):
         assert texts[name]["description"] == recorded[name]["description"]
     assert texts["Bash"]["description"] != default["Bash"]["description"]
+
+
+async def test_the_search_and_asking_tools_get_the_texts_the_cli_gives_them(fresh_texts: Path) -> None:
+    """Glob, Grep and AskUserQuestion come only with some options, and Bash's text changes with the
+    search tools: those are read from the CLI's request recorded with them (one more per model)."""
+    pytest.importorskip("claude_agent_sdk")
+    plain = await cli_request.cli_tool_texts({})
+    search = await cli_request.cli_tool_texts({}, search=True)
+    asking = await cli_request.cli_tool_texts({}, asking=True)
+    full = await cli_request.recorded_request(full=True)
+    assert full is not None
+    recorded = {t["name"]: t["description"] for t in full["tools"]}
+    only_full = {"AskUserQuestion", "Glob", "Grep"}
+    assert not only_full & set(plain) and only_full <= set(search) and only_full <= set(asking)
+    assert search["Bash"]["description"] == recorded["Bash"] != plain["Bash"]["description"]
+    assert asking["Bash"] == plain["Bash"]  # the asking tools change no other text
+    assert {n: asking[n]["description"] for n in only_full} == {n: recorded[n] for n in only_full}
+    assert sorted(p.name for p in fresh_texts.rglob("*.json")) == ["default.full.json", "default.json"]
 
 
 async def test_a_claude_model_is_told_its_environment_in_the_clis_words(fresh_texts: Path) -> None:

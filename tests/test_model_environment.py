@@ -111,6 +111,25 @@ async def test_the_claude_code_preset_is_the_clis_own_prompt_after_its_identity_
     assert expected in _system_text(scripted_model)
 
 
+async def test_the_claude_code_preset_counts_the_search_tools_when_the_options_name_them(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    """Naming Glob opts the CLI in to its search tools, and its preset prompt then words the tools to
+    prefer over Bash with them: that prompt is read from its request recorded so."""
+    pytest.importorskip("claude_agent_sdk")
+    scripted_model.push("ok")
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path),
+        system_prompt={"type": "preset", "preset": "claude_code"},
+        allowed_tools=["Read", "Glob"],
+    )
+    messages = [m async for m in query(prompt="hi", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    plain, search = await cli_request.preset_prompt({}), await cli_request.preset_prompt({}, search=True)
+    assert search is not None and plain is not None and search != plain
+    assert f"{cli_facts.AGENT_IDENTITY}\n\n{search}" in _system_text(scripted_model)
+
+
 async def test_without_the_clis_texts_the_preset_is_the_projects_stand_in(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:

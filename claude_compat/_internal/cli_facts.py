@@ -493,7 +493,7 @@ class CliTool:
     name: str  # as the model calls it
     shown_as: str = ""  # the init message's name when it differs
     default: bool = True  # in the set without ``tools=`` and with the ``claude_code`` preset
-    unless: str = ""  # default only when this tool is not in the set, or when allowed_tools names it
+    unless: str = ""  # default only when this tool is not in the set, or with SEARCH_TOOLS named
     needs: str = ""  # default only when this tool is in the set
     interactive: bool = False  # default only when ``can_use_tool`` can answer it
     tasks: bool | None = None  # exists only when CLAUDE_CODE_ENABLE_TASKS is on (True) / off (False)
@@ -537,6 +537,12 @@ CLI_TOOLS: tuple[CliTool, ...] = (
     CliTool("Workflow"),
     CliTool("Write"),
 )
+#: The CLI's own search tools. Named in ``tools=`` or ``allowed_tools`` (a rule's tool counts, as in
+#: ``Grep(*.py)``), they opt the session in to both: its default set then has them beside Bash, and
+#: its Bash text points to them instead of ``find`` and ``grep``.
+SEARCH_TOOLS: frozenset[str] = frozenset({"Glob", "Grep"})
+#: The tools that ask the user, offered only with ``can_use_tool`` (CliTool.interactive).
+ASKING_TOOLS: frozenset[str] = frozenset(t.name for t in CLI_TOOLS if t.interactive)
 #: The environment setting that swaps the task tools (TaskCreate, TaskGet, TaskList, TaskUpdate; on
 #: unless set to one of TASKS_OFF_VALUES) for TodoWrite.
 TASKS_ENV = "CLAUDE_CODE_ENABLE_TASKS"
@@ -554,7 +560,9 @@ CLI_TOOL_NAMES: frozenset[str] = frozenset(
 
 #: Tools whose description and input schema the model gets from the installed real SDK's CLI (read at
 #: run time, never copied here: see cli_request); claude-compat's implementation takes their input.
-CLI_TEXT_TOOLS: frozenset[str] = frozenset({"Bash", "Edit", "Read", "Skill", "Write"})
+CLI_TEXT_TOOLS: frozenset[str] = frozenset(
+    {"AskUserQuestion", "Bash", "Edit", "Glob", "Grep", "Read", "Skill", "Write"}
+)
 
 #: The Agent tool's subagent type that forks the calling agent (its conversation goes on in the
 #: subagent, in the background; offered with the CLI's Agent text only, see cli_request.fork_texts).

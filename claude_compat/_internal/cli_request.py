@@ -2,8 +2,9 @@
 
 The CLI's long texts (system prompt, tool descriptions and schemas) belong to Anthropic and are not
 in this repository. When the real SDK is installed, its bundled CLI is run once, offline, against a
-local scripted Messages API; its first request is kept per CLI version and model in a private cache
-directory, with the volatile parts (working directory, date, session ids) replaced by placeholders.
+local scripted Messages API; its first request is kept per CLI version and model (and, for the tools
+only some sessions have, a "full" one: see :func:`cli_tool_texts`) in a private cache directory, with
+the volatile parts (working directory, date, session ids) replaced by placeholders.
 Without the real SDK this returns None, and says so once in the log: the project's own texts apply.
 """
 
@@ -26,6 +27,7 @@ import anyio
 import platformdirs
 
 from .._private_files import private_dir, write_private_text
+from .cli_facts import SEARCH_TOOLS
 
 __all__ = [
     "CWD",
@@ -86,7 +88,7 @@ TEXTS_ENV = "CLAUDE_COMPAT_CLI_TOOL_TEXTS"
 
 _said_missing = False
 _said_failed = False
-_texts: dict[tuple[str, str | None], dict[str, dict[str, Any]]] = {}  # (CLI version, model) → tool texts
+_texts: dict[tuple[str, str | None, bool], dict[str, dict[str, Any]]] = {}  # by version, model, full
 
 
 def cli_version() -> str | None:
@@ -99,18 +101,26 @@ def cli_version() -> str | None:
         return None
 
 
-def cache_path(version: str, model: str | None, *, preset: bool = False) -> Path:
+def cache_path(version: str, model: str | None, *, preset: bool = False, full: bool = False) -> Path:
     """Where the request recorded for ``version`` and ``model`` is kept (owner-only)."""
     root = os.environ.get("CLAUDE_COMPAT_CACHE") or platformdirs.user_cache_dir("claude-compat")
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", model or "default") + (".preset" if preset else "")
+    name = (
+        re.sub(r"[^A-Za-z0-9._-]", "_", model or "default")
+        + (".preset" if preset else "")
+        + (".full" if full else "")
+    )
     return Path(root) / "cli-requests" / version / f"{name}.json"
 
 
-async def recorded_request(model: str | None = None, *, preset: bool = False) -> dict[str, Any] | None:
+async def recorded_request(
+    model: str | None = None, *, preset: bool = False, full: bool = False
+) -> dict[str, Any] | None:
     """The CLI's first request for ``model`` with placeholders for volatile parts; None without the SDK.
 
     ``preset``: the request of an agent with the ``claude_code`` system prompt preset, else of one
-    with no system prompt.
+    with no system prompt. ``full``: of an agent whose options bring every tool they can: its search
+    tools named (Glob and Grep are offered, and Bash's text points to them) and a ``can_use_tool``
+    callback (the tools that ask the user are offered).
     """
     global _said_missing
     version = cli_version()
@@ -122,19 +132,23 @@ async def recorded_request(model: str | None = None, *, preset: bool = False) ->
                 "and tool texts (install claude-agent-sdk to give it the Claude CLI's)"
             )
         return None
-    path = cache_path(version, model, preset=preset)
+    path = cache_path(version, model, preset=preset, full=full)
     if path.exists():
         cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return cached
     with anyio.fail_after(_RECORD_TIMEOUT_S):
-        body = await _record(model, preset)
+        body = await _record(model, preset, full=full)
     private_dir(path.parent)
     write_private_text(path, json.dumps(body, indent=1))
     return body
 
 
 async def _record(
-    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
+    model: str | None,
+    preset: bool = False,
+    call: tuple[str, dict[str, Any]] | None = None,
+    *,
+    full: bool = False,
 ) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
@@ -145,8 +159,8 @@ async def _record(
     """
     import sys
 
-    extra = ["preset"] if preset else ["call", call[0], json.dumps(call[1])] if call is not None else []
-    command = [sys.executable, "-m", __name__, model or "", *extra]
+    asked = {"model": model, "preset": preset, "call": call, "full": full}
+    command = [sys.executable, "-m", __name__, json.dumps(asked)]
     # the recording is kept per model, "default" for none: the CLI must not take one from the environment
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_MODEL"}
     done = await anyio.run_process(command, check=False, env=env)
@@ -161,7 +175,10 @@ async def _record(
 
 
 async def _record_here(
-    model: str | None, preset: bool = False, call: tuple[str, dict[str, Any]] | None = None
+    model: str | None,
+    preset: bool = False,
+    call: tuple[str, dict[str, Any]] | None = None,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised
     (with ``call``: its second, after the model called that tool; see :func:`_record`)."""
@@ -188,6 +205,9 @@ async def _record_here(
                 env=offline_env(server.base_url, home),
                 model=model,
                 system_prompt={"type": "preset", "preset": "claude_code"} if preset else None,
+                # full: naming the search tools opts in to them; a callback offers the tools that ask
+                allowed_tools=sorted(SEARCH_TOOLS) if full else [],
+                can_use_tool=_allow if full else None,
             )
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
@@ -199,6 +219,13 @@ async def _record_here(
             return _normalised(main[0], str(work))
     finally:
         server.stop()
+
+
+async def _allow(name: str, tool_input: dict[str, Any], context: Any) -> Any:
+    """The recording's permission callback (its one scripted turn calls no tool that asks)."""
+    import claude_agent_sdk as sdk
+
+    return sdk.PermissionResultAllow()
 
 
 def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
@@ -237,8 +264,11 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | None:
+async def preset_prompt(env: dict[str, str], model: str | None = None, *, search: bool = False) -> str | None:
     """The CLI's ``claude_code`` preset prompt for ``model`` (placeholders for cwd and date), or None.
+
+    ``search``: the session's options name the CLI's search tools, which its prompt then counts among
+    the tools to prefer over Bash (the full request's: see :func:`recorded_request`).
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once): the project's own stand-in serves.
@@ -246,7 +276,7 @@ async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | 
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     try:
-        body = await recorded_request(model, preset=True)
+        body = await recorded_request(model, preset=True, full=search)
     except Exception as exc:
         _say_failed(exc)
         return None
@@ -446,21 +476,35 @@ def _say_failed(exc: Exception) -> None:
         )
 
 
-async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[str, dict[str, Any]]:
+async def cli_tool_texts(
+    env: dict[str, str], model: str | None = None, *, search: bool = False, asking: bool = False
+) -> dict[str, dict[str, Any]]:
     """The CLI's own description and input schema of each tool its request carries whole, by name.
 
     ``model`` is the Claude model the CLI would run (None: its default), see :func:`claude_model_of`.
+    ``search``: the session offers (or its options name) the CLI's search tools, and ``asking``: the
+    tools that ask the user; their texts, and Bash's for ``search``, come from the CLI's full request
+    (see :func:`recorded_request`), the others' from its plain one. Two recordings at most per model:
+    only Bash's text changes with the search tools, and no text with the asking ones.
 
     Empty when the real SDK is not installed (said once by :func:`recorded_request`), when ``env``
     turns it off with :data:`TEXTS_ENV`, or when recording fails (said once): the project's texts serve.
     """
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return {}
+    texts = await _tool_texts(model, full=search)
+    if asking and not search and texts:  # the asking tools' texts, beside the plain request's
+        texts = {**await _tool_texts(model, full=True), **texts}
+    return texts
+
+
+async def _tool_texts(model: str | None, *, full: bool) -> dict[str, dict[str, Any]]:
+    """The tool texts of the CLI's (``full``) request for ``model``, kept per process; {} without."""
     version = cli_version()
-    if version is not None and (version, model) in _texts:
-        return _texts[version, model]
+    if version is not None and (version, model, full) in _texts:
+        return _texts[version, model, full]
     try:
-        body = await recorded_request(model)
+        body = await recorded_request(model, full=full)
     except Exception as exc:  # the project's own texts serve; say why once
         _say_failed(exc)
         return {}
@@ -472,13 +516,13 @@ async def cli_tool_texts(env: dict[str, str], model: str | None = None) -> dict[
             continue
         schema = {k: v for k, v in tool["input_schema"].items() if k != "$schema"}
         texts[str(tool.get("name"))] = {"description": str(tool.get("description", "")), "parameters": schema}
-    _texts[version, model] = texts
+    _texts[version, model, full] = texts
     return texts
 
 
 if __name__ == "__main__":  # the child of _record: print the recorded request as one JSON line
     import sys
 
-    wanted = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] else None
-    called = (sys.argv[3], json.loads(sys.argv[4])) if sys.argv[2:3] == ["call"] else None
-    print(json.dumps(anyio.run(_record_here, wanted, sys.argv[2:] == ["preset"], called)))
+    asked = json.loads(sys.argv[1])
+    called = (asked["call"][0], asked["call"][1]) if asked["call"] else None
+    print(json.dumps(anyio.run(_record_here, asked["model"], asked["preset"], called, asked["full"])))

@@ -61,6 +61,7 @@ from . import (
 )
 from . import options as _options
 from .accounting import TurnState
+from .builtins import search_tools_named
 from .environment import Environment, TokensLeft, environment_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
@@ -194,7 +195,10 @@ class Engine:
         preset: str | None = None
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
             env = {**os.environ, **options.env}
-            preset = await cli_request.preset_prompt(env, cli_request.claude_model_of(options.model))
+            named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
+            preset = await cli_request.preset_prompt(
+                env, cli_request.claude_model_of(options.model), search=named
+            )
         return _options.session_spec(
             options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
         )

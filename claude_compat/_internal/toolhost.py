@@ -35,6 +35,7 @@ from .builtins import (
     RUN_HERE,
     ToolContext,
     cli_tool_set,
+    search_tools_named,
     shell_cwd,
     shown_name,
     shutdown,
@@ -138,7 +139,9 @@ class ClaudeToolHost(ToolHost):
             agent_spec.append(subagents.send_message_tool_spec())  # continues a subagent
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         cli_texts = await cli_request.cli_tool_texts(
-            {**os.environ, **self.options.env}, cli_request.claude_model_of(model_handle)
+            {**os.environ, **self.options.env},
+            cli_request.claude_model_of(model_handle),
+            **self._text_choices(),
         )
         if agent_spec and "Agent" in cli_texts:  # the CLI's Agent text offers forks: with them only
             env = {**os.environ, **self.options.env}
@@ -163,6 +166,15 @@ class ClaudeToolHost(ToolHost):
             if name not in disallowed and f"mcp__{name.split('__')[1]}" not in disallowed
         ]
         self._specs = agent_spec + builtins + mcp
+
+    def _text_choices(self) -> dict[str, bool]:
+        """The session's choices the CLI's tool texts depend on (see :func:`cli_request.cli_tool_texts`):
+        its search tools offered or named, its tools that ask the user offered."""
+        named = search_tools_named(self.options.tools, list(self.options.allowed_tools))  # type: ignore[arg-type]
+        return {
+            "search": named or bool(cli_facts.SEARCH_TOOLS & set(self._cli_tools)),
+            "asking": bool(cli_facts.ASKING_TOOLS & set(self._cli_tools)),
+        }
 
     def _decide_deferred(self, model_handle: str | None) -> None:
         """Which tools wait for ToolSearch, as the CLI decides (see :func:`tool_search.search_mode`):

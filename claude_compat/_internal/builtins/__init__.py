@@ -28,6 +28,7 @@ __all__ = [
     "BuiltinTool",
     "ToolContext",
     "cli_tool_set",
+    "search_tools_named",
     "client_tool_spec",
     "scratch_dir",
     "shell_cwd",
@@ -89,7 +90,7 @@ def cli_tool_set(
     """The pinned CLI's tools a session has, by the names the model calls, in the CLI's order.
 
     ``None`` or the ``claude_code`` preset gives the CLI's default set (see :data:`cli_facts.CLI_TOOLS`:
-    Glob and Grep only without Bash or when ``allowed`` names them, the interactive tools only when
+    Glob and Grep only without Bash or when :func:`search_tools_named`, the interactive tools only when
     ``interactive``); a list gives the CLI tools it names (legacy names resolved; MCP names are the MCP
     servers' business; a name the CLI does not know is dropped with a warning, as the CLI drops it).
     Bare names in ``disallowed`` remove tools; patterns such as ``Bash(rm:*)`` are per-call rules.
@@ -105,7 +106,7 @@ def cli_tool_set(
                 f"tools={tools!r} is not a known preset: use a list of tool names or "
                 '{"type": "preset", "preset": "claude_code"}'
             )
-        named = {_canonical(a.strip()) for a in allowed if "(" not in a}
+        named = search_tools_named(tools, allowed)
         base = {
             n
             for n in exists - removed
@@ -116,7 +117,7 @@ def cli_tool_set(
         names = {n for n in base if not _CLI_TOOLS[n].needs or _CLI_TOOLS[n].needs in base}
         for n in exists - removed:  # the search tools: where there is no shell, or when allowed by name
             unless = _CLI_TOOLS[n].unless
-            if unless and (unless not in base or n in named):
+            if unless and (unless not in base or named):
                 names.add(n)
     elif isinstance(tools, (list, tuple)):
         names = set()
@@ -140,6 +141,15 @@ def cli_tool_set(
             f"tools= must be a list of tool names, a preset dict or None, not {type(tools).__name__}"
         )
     return sorted(names, key=_cli_order)
+
+
+def search_tools_named(tools: list[str] | dict[str, Any] | None, allowed: list[str]) -> bool:
+    """Whether ``tools=`` (a list) or ``allowed`` names one of the CLI's search tools (a rule's tool
+    counts): the CLI then offers both beside Bash, and words its Bash text for them
+    (:data:`cli_facts.SEARCH_TOOLS`)."""
+    listed = [str(t) for t in tools] if isinstance(tools, (list, tuple)) else []
+    names = {_canonical(n.split("(", 1)[0].strip()) for n in [*listed, *allowed]}
+    return bool(names & cli_facts.SEARCH_TOOLS)
 
 
 def client_tool_spec(tool: BuiltinTool) -> dict[str, Any]:
