@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
+
+CLAUDE_MODEL = "claude-sonnet-4-5"
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -104,8 +107,11 @@ async def test_the_claude_code_preset_is_the_clis_own_prompt_after_its_identity_
     )  # type: ignore[typeddict-item]
     messages = [m async for m in query(prompt="hi", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
-    cli_text = await cli_request.preset_prompt({})
+    cli_text = await cli_request.preset_prompt(dict(os.environ), cwd=str(tmp_path))
     assert cli_text is not None and cli_text not in options_module.CLAUDE_CODE_PRESET
+    # it names the session's own memory folder, which exists as it says (not the recording's)
+    memory = cli_request.memory_dir(dict(os.environ), str(tmp_path))
+    assert f"`{memory}/`" in cli_text and memory.is_dir() and "claude-compat-record" not in cli_text
     identity = cli_facts.PRESET_APPEND_IDENTITY if append else cli_facts.AGENT_IDENTITY
     expected = f"{identity}\n\n{cli_text}" + (f"\n\n{append}" if append else "")
     assert expected in _system_text(scripted_model)
@@ -125,9 +131,14 @@ async def test_the_claude_code_preset_counts_the_search_tools_when_the_options_n
     )
     messages = [m async for m in query(prompt="hi", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
-    plain, search = await cli_request.preset_prompt({}), await cli_request.preset_prompt({}, search=True)
-    assert search is not None and plain is not None and search != plain
-    assert f"{cli_facts.AGENT_IDENTITY}\n\n{search}" in _system_text(scripted_model)
+    env, cwd = dict(os.environ), str(tmp_path)
+    search = await cli_request.preset_prompt(env, cwd=cwd, search=True)
+    assert search is not None and f"{cli_facts.AGENT_IDENTITY}\n\n{search}" in _system_text(scripted_model)
+    # the default model's preset names no tools; claude-sonnet-4-5's words them (measured)
+    plain = await cli_request.preset_prompt(env, CLAUDE_MODEL, cwd=cwd)
+    named = await cli_request.preset_prompt(env, CLAUDE_MODEL, cwd=cwd, search=True)
+    assert plain is not None and named is not None
+    assert "(Read, Edit, Write, Glob, Grep)" in named and "(Read, Edit, Write)" in plain
 
 
 async def test_without_the_clis_texts_the_preset_is_the_projects_stand_in(

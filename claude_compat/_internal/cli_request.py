@@ -28,12 +28,14 @@ import platformdirs
 
 from .._private_files import private_dir, write_private_text
 from .cli_facts import SEARCH_TOOLS
+from .task_output import project_dir
 
 __all__ = [
     "CWD",
     "CliReminders",
     "ForkTexts",
     "DATE",
+    "MEMORY_DIR",
     "TEXTS_ENV",
     "cache_path",
     "claude_model_of",
@@ -42,6 +44,7 @@ __all__ = [
     "cli_tool_texts",
     "cli_version",
     "fork_texts",
+    "memory_dir",
     "preset_prompt",
     "recorded_request",
     "reminders_of",
@@ -61,6 +64,10 @@ TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
 DATE = "<date>"
+#: The session's memory folder the ``claude_code`` preset names (``<config>/projects/<project>/memory``).
+MEMORY_DIR = "<memory-dir>"
+#: What a recording keeps (its placeholders): a change records again, in a folder of its own.
+RECORDING_FORMAT = 2
 
 
 #: The CLI's environment for an offline recording (see the oracle recipe): no traffic but the scripted API.
@@ -109,7 +116,7 @@ def cache_path(version: str, model: str | None, *, preset: bool = False, full: b
         + (".preset" if preset else "")
         + (".full" if full else "")
     )
-    return Path(root) / "cli-requests" / version / f"{name}.json"
+    return Path(root) / "cli-requests" / f"{version}.{RECORDING_FORMAT}" / f"{name}.json"
 
 
 async def recorded_request(
@@ -216,7 +223,7 @@ async def _record_here(
                 main = [b for b in main[1:] if _loaded_after_result(b)] or main[1:]
             if not main:
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
-            return _normalised(main[0], str(work))
+            return _normalised(main[0], str(work), memory_dir(offline_env("", home), str(work)))
     finally:
         server.stop()
 
@@ -228,10 +235,17 @@ async def _allow(name: str, tool_input: dict[str, Any], context: Any) -> Any:
     return sdk.PermissionResultAllow()
 
 
-def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
-    """The request without what changes between runs: cwd and date as placeholders, no metadata."""
+def memory_dir(env: dict[str, str], cwd: str) -> Path:
+    """The persistent memory folder the CLI gives a session in ``cwd`` (the preset names it)."""
+    return project_dir(env, cwd) / "memory"
+
+
+def _normalised(body: dict[str, Any], cwd: str, memory: Path) -> dict[str, Any]:
+    """The request without what changes between runs: cwd, date and memory folder as placeholders,
+    no metadata."""
     kept = {k: v for k, v in body.items() if k not in ("metadata", "stream")}
     text = json.dumps(kept)
+    text = text.replace(json.dumps(f"{memory}/")[1:-1], f"{MEMORY_DIR}/")
     text = text.replace(json.dumps(cwd)[1:-1], CWD)
     text = text.replace(datetime.date.today().isoformat(), DATE)
     out: dict[str, Any] = json.loads(text)
@@ -264,11 +278,15 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     return model if isinstance(model, str) and model else None
 
 
-async def preset_prompt(env: dict[str, str], model: str | None = None, *, search: bool = False) -> str | None:
-    """The CLI's ``claude_code`` preset prompt for ``model`` (placeholders for cwd and date), or None.
+async def preset_prompt(
+    env: dict[str, str], model: str | None = None, *, cwd: str, search: bool = False
+) -> str | None:
+    """The CLI's ``claude_code`` preset prompt for ``model`` and a session in ``cwd``, or None.
 
-    ``search``: the session's options name the CLI's search tools, which its prompt then counts among
-    the tools to prefer over Bash (the full request's: see :func:`recorded_request`).
+    The prompt names the session's persistent memory folder and says it exists: it is made (owner-only),
+    as the CLI makes it. ``search``: the session's options name the CLI's search tools, which its
+    prompt then counts among the tools to prefer over Bash (the full request's: see
+    :func:`recorded_request`).
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once): the project's own stand-in serves.
@@ -284,7 +302,12 @@ async def preset_prompt(env: dict[str, str], model: str | None = None, *, search
     if not isinstance(system, list) or len(system) < 3:  # billing header, identity, then the preset
         return None
     text = system[2].get("text") if isinstance(system[2], dict) else None
-    return text.strip("\n") if isinstance(text, str) and text.strip() else None
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if MEMORY_DIR in text:
+        memory = await anyio.to_thread.run_sync(private_dir, memory_dir(env, cwd))
+        text = text.replace(MEMORY_DIR, str(memory))
+    return text.strip("\n")
 
 
 @dataclass(frozen=True)

@@ -197,7 +197,7 @@ class Engine:
             env = {**os.environ, **options.env}
             named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
             preset = await cli_request.preset_prompt(
-                env, cli_request.claude_model_of(options.model), search=named
+                env, cli_request.claude_model_of(options.model), cwd=_options.cwd_of(options), search=named
             )
         return _options.session_spec(
             options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
