@@ -1020,9 +1020,39 @@ def _apply_run_start_update(ctx: Context) -> str:
     )
 
 
+def _apply_route_conversation_get(ctx: Context) -> str:
+    """The message route's first read of its conversation, whose result it overwrites unused with
+    ``update_conversation``'s (which reads the same row the same way), is not made."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    routes: Any = importlib.import_module("letta.server.rest_api.routers.v1.conversations")
+    route = inspect.unwrap(routes.send_conversation_message).__code__
+    get = m.ConversationManager.get_conversation_by_id
+    here = __file__
+
+    def called_by_the_route() -> bool:
+        frame: Any = sys._getframe(2)  # above this check and the wrapper below
+        while frame is not None and frame.f_code.co_filename == here:  # other patches' wrappers
+            frame = frame.f_back
+        return frame is not None and frame.f_code is route
+
+    @functools.wraps(get)
+    async def get_conversation_by_id(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if called_by_the_route():
+            # the route assigns this to ``conversation`` and, before any use, assigns it again the
+            # result of update_conversation, whose ConversationModel.read_async (same id, actor,
+            # check_is_deleted=True) raises the NoResultFound this read would have raised
+            return None
+        return await get(self, *args, **kwargs)
+
+    _swap(m.ConversationManager, "get_conversation_by_id", get_conversation_by_id)
+    return "the message route's unused first read of its conversation is not made (was 3 SELECTs per request)"
+
+
 _CONVERSATION_UPDATE = "letta.services.conversation_manager:ConversationManager.update_conversation"
 _CONVERSATION_ROUTE = "letta.server.rest_api.routers.v1.conversations:send_conversation_message"
 _STREAM_START = "letta.services.streaming_service:StreamingService.create_agent_stream"
+_CONVERSATION_GET = "letta.services.conversation_manager:ConversationManager.get_conversation_by_id"
 _STEP_METRICS_READ = "letta.services.step_manager:StepManager.get_step_metrics_async"
 _STEP_START = "letta.agents.letta_agent_v2:LettaAgentV2._step_checkpoint_start"
 _STEP_FINISH = "letta.agents.letta_agent_v2:LettaAgentV2._step_checkpoint_finish"
@@ -1324,6 +1354,24 @@ PATCHES: tuple[Patch, ...] = (
             Target("letta.services.run_manager:RunManager.get_run_by_id", "3776c41abb4c49da"),
         ),
         apply=_apply_run_start_update,
+    ),
+    Patch(
+        name="route_conversation_get",
+        what="in send_conversation_message (POST /v1/conversations/{id}/messages), the route's "
+        "get_conversation_by_id returns None without reading: the route overwrites that value, "
+        "unused, with update_conversation's result a line later; any other caller reads as before",
+        why="the route reads the conversation, its isolated blocks and its message ids (3 "
+        "SELECTs, 2 transactions) only to fail on a missing conversation, which the update's own "
+        "read (same id, actor, check_is_deleted=True) does with the same error",
+        effect="SQL per request -3 (and -2 transactions)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(_CONVERSATION_ROUTE, "79e52f1648b7452f"),
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
+            Target(_CONVERSATION_GET, "9b0c519ddeb643a3"),
+        ),
+        apply=_apply_route_conversation_get,
     ),
     Patch(
         name="uvloop",

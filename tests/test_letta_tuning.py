@@ -302,6 +302,32 @@ def test_run_start_update_relies_on_the_foreground_stream_start_writing_nothing_
     assert "update_log_context(run_id=run_id)" in get and "return run.to_pydantic()" in get
 
 
+def test_route_conversation_get_relies_on_the_route_overwriting_the_read_unused() -> None:
+    route = quoted(_tuning._CONVERSATION_ROUTE)
+    normal = route.split("# Normal conversation mode")[1]
+    get = "conversation = await conversation_manager.get_conversation_by_id("
+    update = "conversation = await conversation_manager.update_conversation("
+    assert normal.count(get) == 1 and route.count("get_conversation_by_id(") == 1
+    between = normal.split(get)[1].split(update)[0]
+    # nothing but the call's own arguments and a comment: the value is overwritten unused
+    assert _one_line(between).strip() == (
+        "conversation_id=conversation_id, actor=actor,) # Mark conversation message activity at request time"
+    )
+    # the update reads the same row the same way (so fails as the skipped read would)
+    read = _one_line(
+        "await ConversationModel.read_async( db_session=session, identifier=conversation_id, "
+        "actor=actor, check_is_deleted=True,)"
+    )
+    assert read in _one_line(quoted(_tuning._CONVERSATION_GET))
+    assert read in _one_line(quoted(_tuning._CONVERSATION_UPDATE))
+    assert read.replace("ConversationModel", "m.ConversationModel") in _one_line(
+        inspect.getsource(_tuning._apply_conversation_touch)
+    )
+    assert _one_line(quoted(_tuning._CONVERSATION_UPDATE)).index(read) < quoted(
+        _tuning._CONVERSATION_UPDATE
+    ).index("update_async(")
+
+
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
     typeddict = _one_line(quoted("openai._utils._transform:_async_transform_typeddict"))
     assert "if not is_given(value): # we don't need to include omitted values" in typeddict
@@ -682,6 +708,24 @@ def test_each_step_has_its_metrics_and_each_run_ends_completed(
         assert metrics["id"] == step.id and metrics["run_id"] == run.id and metrics["agent_id"] == agent_id
         assert metrics["step_ns"] > 0 and metrics["llm_request_ns"] > 0, metrics
         assert metrics["tool_execution_ns"] is None  # a client tool runs on the client
+
+
+@pytest.mark.letta
+def test_a_message_to_a_missing_or_deleted_conversation_is_refused_as_not_found(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What route_conversation_get answers for (the update's read refuses it), through the API."""
+    from letta_client import Letta, NotFoundError
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    _, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    client.conversations.delete(conversation)
+    missing = "conv-00000000-0000-4000-8000-000000000000"
+    for target in (conversation, missing):
+        with pytest.raises(NotFoundError) as caught:
+            list(client.conversations.messages.create(target, messages=[{"role": "user", "content": "hi"}]))
+        assert target in str(caught.value)
+    assert scripted_model.requests == []  # no turn ran
 
 
 @pytest.mark.letta
