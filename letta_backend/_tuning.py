@@ -1020,6 +1020,43 @@ def _apply_run_start_update(ctx: Context) -> str:
     )
 
 
+def _awaited_by(code: Any) -> bool:
+    """Whether the coroutine that calls this was awaited by a function of ``code``, through any
+    other patch's ``get_conversation_by_id`` wrapper in between."""
+    frame: Any = sys._getframe(2)  # above this check and its caller
+    while frame is not None and (frame.f_code.co_filename, frame.f_code.co_name) == (
+        __file__,
+        "get_conversation_by_id",
+    ):
+        frame = frame.f_back
+    return frame is not None and frame.f_code is code
+
+
+def _check_awaited_by() -> None:
+    """:func:`_awaited_by` sees the awaiting coroutine on this Python (else the patch would do nothing)."""
+
+    async def probe() -> bool:
+        return _awaited_by(route.__code__)
+
+    async def get_conversation_by_id() -> bool:  # stands for another patch's wrapper
+        return await probe()
+
+    async def route() -> bool:
+        return await get_conversation_by_id()
+
+    seen = []
+    for coroutine in (route(), probe()):
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            seen.append(done.value)
+    if seen != [True, False]:
+        raise TuningError(
+            f"tuning patch 'route_conversation_get': cannot tell the route's call by its frame here "
+            f"({seen}); " + _switch_off_hint("route_conversation_get")
+        )
+
+
 def _apply_route_conversation_get(ctx: Context) -> str:
     """The message route's first read of its conversation, whose result it overwrites unused with
     ``update_conversation``'s (which reads the same row the same way), is not made."""
@@ -1028,17 +1065,11 @@ def _apply_route_conversation_get(ctx: Context) -> str:
     routes: Any = importlib.import_module("letta.server.rest_api.routers.v1.conversations")
     route = inspect.unwrap(routes.send_conversation_message).__code__
     get = m.ConversationManager.get_conversation_by_id
-    here = __file__
-
-    def called_by_the_route() -> bool:
-        frame: Any = sys._getframe(2)  # above this check and the wrapper below
-        while frame is not None and frame.f_code.co_filename == here:  # other patches' wrappers
-            frame = frame.f_back
-        return frame is not None and frame.f_code is route
+    _check_awaited_by()
 
     @functools.wraps(get)
     async def get_conversation_by_id(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if called_by_the_route():
+        if _awaited_by(route):
             # the route assigns this to ``conversation`` and, before any use, assigns it again the
             # result of update_conversation, whose ConversationModel.read_async (same id, actor,
             # check_is_deleted=True) raises the NoResultFound this read would have raised

@@ -328,6 +328,22 @@ def test_route_conversation_get_relies_on_the_route_overwriting_the_read_unused(
     ).index("update_async(")
 
 
+def test_route_conversation_get_tells_the_awaiting_route_by_its_frame() -> None:
+    # what the patch checks at start: a coroutine sees the one awaiting it, through the other
+    # patches' wrappers of get_conversation_by_id, and not when something else awaits it
+    _tuning._check_awaited_by()
+
+    async def elsewhere() -> bool:  # driven from this test, not from the other function
+        return _tuning._awaited_by(
+            test_route_conversation_get_relies_on_the_route_overwriting_the_read_unused.__code__
+        )
+
+    coroutine = elsewhere()
+    with pytest.raises(StopIteration) as done:
+        coroutine.send(None)
+    assert done.value.value is False
+
+
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
     typeddict = _one_line(quoted("openai._utils._transform:_async_transform_typeddict"))
     assert "if not is_given(value): # we don't need to include omitted values" in typeddict
