@@ -278,6 +278,9 @@ class SessionSpec:
     effort: str | None = None
     max_thinking_tokens: int | None = None
     max_output_tokens: int | None = None  # the CLI's CLAUDE_CODE_MAX_OUTPUT_TOKENS, when set
+    #: The Claude model whose CLI request the sampling follows when it is not the handle's own: the
+    #: program named a model (as the CLI resolves it) and the user configured the handle apart from it.
+    cli_model: str | None = None
     agent_id: str | None = None
     agent_name: str | None = None
     cwd: str | None = None

@@ -184,6 +184,7 @@ class LettaBackend:
                 effort=spec.effort,
                 max_thinking_tokens=spec.max_thinking_tokens,
                 max_output_tokens=spec.max_output_tokens,
+                cli_model=spec.cli_model,
             ),
         )
         return agents.AgentSpec(
@@ -553,7 +554,8 @@ class LettaBackend:
         options), as a new session on it would be; Letta would otherwise use its own defaults.
         """
         new = await self.resolve_model(model, handle)
-        spec = session.spec or SessionSpec()
+        # the model named at the start no longer runs: the new handle's own model decides
+        spec = dataclasses.replace(session.spec or SessionSpec(), cli_model=None)
         settings = {**mapping.base_model_settings(new), **self._agent_spec(spec, new).model_settings}
         try:
             if session.conversation_id == "default":

@@ -270,15 +270,18 @@ def cli_sampling(
     effort: str | None = None,
     max_thinking_tokens: int | None = None,
     max_output_tokens: int | None = None,
+    cli_model: str | None = None,
 ) -> Sampling:
     """What the CLI would ask the handle's model for, given the program's options.
 
-    For a Claude model: the CLI's request (CLI_SAMPLING). Any other model gets only what the
-    program set itself, since the CLI's token limits are Claude's.
+    For a Claude model: the CLI's request (CLI_SAMPLING) for that model, or for ``cli_model`` when
+    given (the model the program named, where the user configured a handle apart from it). Any
+    other model gets only what the program set itself, since the CLI's token limits are Claude's.
     """
     name = handle.rsplit("/", 1)[-1]
     if not name.startswith("claude-"):
         return _explicit_sampling(thinking, effort, max_thinking_tokens, max_output_tokens)
+    name = cli_model or name
     row = next((r for p, r in CLI_SAMPLING.items() if name.startswith(p)), CLI_SAMPLING_UNKNOWN)
     limit = max_output_tokens or row.max_tokens
     # "off": the CLI sends no thinking; said as "disabled", since Letta's default is to think

@@ -36,6 +36,7 @@ __all__ = [
     "cache_path",
     "claude_model_of",
     "cli_default_model",
+    "cli_model",
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
@@ -221,7 +222,14 @@ def claude_model_of(handle: str | None) -> str | None:
 
 
 async def cli_default_model(env: dict[str, str]) -> str | None:
-    """The Claude model the CLI runs when none is named (its recorded request's), else None.
+    """The Claude model the CLI runs when none is named (its recorded request's), else None (see
+    :func:`cli_model`)."""
+    return await cli_model(env, None)
+
+
+async def cli_model(env: dict[str, str], model: str | None) -> str | None:
+    """The Claude model the CLI runs for a program's ``model=`` (an alias such as ``haiku`` resolved
+    as the CLI resolves it, an id, or None: its default), read from its recorded request.
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once).
@@ -229,12 +237,12 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     try:
-        body = await recorded_request(None)
+        body = await recorded_request(model)
     except Exception as exc:
         _say_failed(exc)
         return None
-    model = body.get("model") if body is not None else None
-    return model if isinstance(model, str) and model else None
+    ran = body.get("model") if body is not None else None
+    return ran if isinstance(ran, str) and ran else None
 
 
 async def preset_prompt(env: dict[str, str], model: str | None = None) -> str | None:

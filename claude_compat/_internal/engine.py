@@ -161,6 +161,8 @@ class Engine:
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
+        self._named_model: str | None = None  # see _cli_model_named
+        self._claude_model: str | None = None  # the Claude model whose CLI request the session follows
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
         self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
         self._mirror_to: TranscriptMirror | None = None  # the session_store mirror, made on first use
@@ -173,7 +175,11 @@ class Engine:
         self.backend = await backends.connect(self.options)
         self._bind(await self.backend.open_session(spec))
         assert self.session is not None
-        await self.tools.open(self.session.session_id, self.session.model_handle)
+        handle_model = cli_request.claude_model_of(self.session.model_handle)
+        self._claude_model = (self._named_model if handle_model else None) or handle_model
+        await self.tools.open(
+            self.session.session_id, self.session.model_handle, claude_model=self._claude_model
+        )
 
     def _bind(self, session: BackendSession) -> None:
         """Make ``session`` the engine's; the tool host journals each call's start in it."""
@@ -192,12 +198,24 @@ class Engine:
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
         preset: str | None = None
+        self._named_model = await self._cli_model_named(options)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
-            env = {**os.environ, **options.env}
-            preset = await cli_request.preset_prompt(env, cli_request.claude_model_of(options.model))
-        return _options.session_spec(
+            model = self._named_model or cli_request.claude_model_of(options.model)
+            preset = await cli_request.preset_prompt(self._env(), model)
+        spec = _options.session_spec(
             options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
         )
+        return dataclasses.replace(spec, cli_model=self._named_model)
+
+    async def _cli_model_named(self, options: ClaudeAgentOptions) -> str | None:
+        """The Claude model the CLI runs for the program's ``model=`` (an alias as the CLI resolves
+        it), when the user configured the Letta handle apart from it (``CLAUDE_COMPAT_MODEL``,
+        ``letta_model_handle``): that model's CLI request then decides the reminders, tool texts and
+        sampling, on the configured handle. None otherwise: the handle's own model decides."""
+        if not options.model or not (os.environ.get("CLAUDE_COMPAT_MODEL") or options.letta_model_handle):
+            return None
+        named = await cli_request.cli_model(self._env(), options.model)
+        return named or cli_request.claude_model_of(options.model)
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
@@ -615,8 +633,7 @@ class Engine:
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
-        model = cli_request.claude_model_of(self.model)
-        cli = await cli_request.cli_reminders(self._env(), model)
+        cli = await cli_request.cli_reminders(self._env(), self._claude_model)
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         self._tokens_left.prompted()
         # the deferred tools, the agent types and the skills, named once per conversation
