@@ -53,6 +53,7 @@ from . import (
     backends,
     cli_facts,
     cli_request,
+    environment,
     messages,
     prices,
     setting_sources,
@@ -61,7 +62,7 @@ from . import (
 )
 from . import options as _options
 from .accounting import TurnState
-from .environment import Environment, TokensLeft, environment_reminder
+from .environment import Environment, TokensLeft
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -161,6 +162,7 @@ class Engine:
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
+        self._told: Environment | None = None  # the environment as the model was last told it
         self._named_model: str | None = None  # see _cli_model_named
         self._claude_model: str | None = None  # the Claude model whose CLI request the session follows
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
@@ -620,24 +622,33 @@ class Engine:
         results.append(ToolReturn(block.tool_call_id, said, outcome.is_error))
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
-        """The prompt with the environment reminder in front, on a session's first turn and after a change."""
+        """The prompt with the environment reminder in front on a session's first turn, and with what
+        changed since (the CLI's environment update) on a later one."""
         cwd = _options.cwd_of(self.options)
+        pwd = str(self.options.cwd) if self.options.cwd is not None else self._env().get("PWD")
+        # a subagent's directories are its parent's as listed (and its worktree), not the CLI's arguments
         dirs = tuple(str(d) for d in self.options.add_dirs)
+        if self._subagent_of is None:
+            dirs = environment.listed_directories(cwd, pwd, dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
             return _in_front(self._tokens_left.prompted(), content)
-        if self._forked:
-            self._forked, self._told_environment = False, key
-            return content
-        first, self._told_environment = self._told_environment is None, key
+        told, self._told_environment = self._told, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
         )
+        self._told = env
+        if self._forked:  # the copied history has the parent's
+            self._forked = False
+            return content
         cli = await cli_request.cli_reminders(self._env(), self._claude_model)
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
-        self._tokens_left.prompted()
+        tokens = self._tokens_left.prompted()
+        if told is not None:
+            update = environment.environment_update(told, env, cli, [tokens] if tokens else [])
+            return _in_front("\n\n".join(update), content)
         # the deferred tools, the agent types and the skills, named once per conversation
-        return _in_front(environment_reminder(env, cli, self.tools.reminders(cli) if first else ()), content)
+        return _in_front(environment.environment_reminder(env, cli, self.tools.reminders(cli)), content)
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult
