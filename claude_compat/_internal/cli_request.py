@@ -283,6 +283,10 @@ class CliReminders:
     tokens_budget: int | None = None
     #: the CLI's own (bundled) skills as its skills reminder lists them: each entry's text, by name
     skill_entries: dict[str, str] = field(default_factory=dict)
+    #: the CLI sends its reminders but the attribution as a system-role message after the prompt, and
+    #: its tokens left as one after each tool result (the models that take one), not as
+    #: ``<system-reminder>`` blocks in the user turn
+    in_system_message: bool = False
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -328,6 +332,9 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
         tokens_budget=int(budget.group(1)) if budget else None,
         skill_entries=skill_entries(skills.group(1)) if skills else {},
+        in_system_message=any(
+            isinstance(m, dict) and m.get("role") == "system" for m in body.get("messages", [])
+        ),
     )
 
 

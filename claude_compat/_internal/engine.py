@@ -163,6 +163,7 @@ class Engine:
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
         self._told: Environment | None = None  # the environment as the model was last told it
+        self._in_system = False  # the CLI tells this model its reminders in system-role messages
         self._named_model: str | None = None  # see _cli_model_named
         self._claude_model: str | None = None  # the Claude model whose CLI request the session follows
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
@@ -463,7 +464,7 @@ class Engine:
         if turn.done:
             return
         sent = await self._with_environment(content)  # the program's prompt stays as it was
-        turn.request = [*self._deferred, {"role": "user", "content": sent}]
+        turn.request = [*self._deferred, *sent]
         self._deferred = []
         if self._interrupt_next:  # interrupted before its model call
             self._interrupt_next, self._interrupted = False, True
@@ -572,13 +573,15 @@ class Engine:
             async for message in self._answer_call(block, turn, results):
                 yield message
         turn.state.parallel_calls += max(0, len(calls) - 1)
-        answer = ToolAnswers(tuple(results))
+        answer: list[RequestItem] = [ToolAnswers(tuple(results))]
+        if self._in_system and (left := self._tokens_left.after_result()):  # the CLI's own message
+            answer.append({"role": "system", "content": environment.system_message_text([left.strip()])})
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
-            self._deferred = [answer]  # delivered with the next user message
+            self._deferred = answer  # delivered with the next user message
             run.reason = "cancelled" if self._interrupted else stop_now
         else:
-            turn.request = [answer]
+            turn.request = answer
 
     def _stop_after_tools(self, turn: _Turn, spent: bool) -> str:
         """Why the turn ends on its tool results, with no further model call, else "": a spent budget,
@@ -618,12 +621,13 @@ class Engine:
                     self._told_run = message.data.get("run_id")
                 yield message
             self._tells += outcome.background.tells
-        said = _for_model(outcome) + told + self._tokens_left.after_result()
+        said = _for_model(outcome) + told + ("" if self._in_system else self._tokens_left.after_result())
         results.append(ToolReturn(block.tool_call_id, said, outcome.is_error))
 
-    async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
-        """The prompt with the environment reminder in front on a session's first turn, and with what
-        changed since (the CLI's environment update) on a later one."""
+    async def _with_environment(self, content: str | list[dict[str, Any]]) -> list[RequestItem]:
+        """The prompt as the model gets it: with the environment reminder on a session's first turn,
+        with what changed since (the CLI's environment update) on a later one. In front of the prompt,
+        or, for the models the CLI tells them in a system-role message, in one after it."""
         cwd = _options.cwd_of(self.options)
         pwd = str(self.options.cwd) if self.options.cwd is not None else self._env().get("PWD")
         # a subagent's directories are its parent's as listed (and its worktree), not the CLI's arguments
@@ -632,7 +636,8 @@ class Engine:
             dirs = environment.listed_directories(cwd, pwd, dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
-            return _in_front(self._tokens_left.prompted(), content)
+            tokens = self._tokens_left.prompted()
+            return self._prompt_with([tokens] if tokens else [], [], content)
         told, self._told_environment = self._told, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
@@ -640,15 +645,29 @@ class Engine:
         self._told = env
         if self._forked:  # the copied history has the parent's
             self._forked = False
-            return content
+            return [{"role": "user", "content": content}]
         cli = await cli_request.cli_reminders(self._env(), self._claude_model)
+        self._in_system = cli is not None and cli.in_system_message
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         tokens = self._tokens_left.prompted()
         if told is not None:
-            update = environment.environment_update(told, env, cli, [tokens] if tokens else [])
-            return _in_front("\n\n".join(update), content)
+            return self._prompt_with(
+                environment.environment_update(told, env, cli, [tokens] if tokens else []), [], content
+            )
         # the deferred tools, the agent types and the skills, named once per conversation
-        return _in_front(environment.environment_reminder(env, cli, self.tools.reminders(cli)), content)
+        blocks = environment.environment_blocks(env, cli, self.tools.reminders(cli))
+        attribution = environment.attribution_blocks(cli, self.tools.offered_names())
+        return self._prompt_with(blocks, attribution, content)
+
+    def _prompt_with(
+        self, blocks: list[str], after: list[str], content: str | list[dict[str, Any]]
+    ) -> list[RequestItem]:
+        """The prompt's request: ``blocks`` in front of it (then ``after``), or, for the models the CLI
+        tells them in a system-role message, ``after`` in front and ``blocks`` in a message after it."""
+        if self._in_system and blocks:
+            user = {"role": "user", "content": _in_front("\n\n".join(after), content)}
+            return [user, {"role": "system", "content": environment.system_message_text(blocks)}]
+        return [{"role": "user", "content": _in_front("\n\n".join([*blocks, *after]), content)}]
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult

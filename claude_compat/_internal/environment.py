@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -24,7 +25,10 @@ __all__ = [
     "Environment",
     "TokensLeft",
     "environment_reminder",
+    "environment_blocks",
     "environment_update",
+    "attribution_blocks",
+    "system_message_text",
     "is_git_repository",
     "listed_directories",
 ]
@@ -36,6 +40,8 @@ _GIT_TIMEOUT_S = 2.0
 #: nested list), and what it says when the environment changed within a session.
 DIRECTORIES = "Additional working directories:"
 UPDATE_HEADER = "# Environment update"
+#: The tool the CLI's git attribution reminder needs among those offered.
+ATTRIBUTION_TOOL = "Bash"
 DIRECTORIES_ADDED = "Additional working directories added:"
 DIRECTORIES_REMOVED = "Additional working directories removed:"
 DATE_CHANGED = (
@@ -143,21 +149,39 @@ def environment_reminder(env: Environment, cli: CliReminders | None = None, tool
     ``tools``: reminder blocks about the tools (deferred tools, agent types), placed where the CLI
     puts them: after the model line, before the date.
     """
+    return "\n\n".join([*environment_blocks(env, cli, tools), *attribution_blocks(cli)])
+
+
+def attribution_blocks(cli: CliReminders | None, offered: Sequence[str] | None = None) -> list[str]:
+    """The CLI's git attribution reminder: it stays before the prompt. None without the CLI's texts,
+    and, as the CLI, none when the ``offered`` tools lack its shell tool to commit with."""
+    if cli is None or not cli.attribution or (offered is not None and ATTRIBUTION_TOOL not in offered):
+        return []
+    return [_reminder(cli.attribution)]
+
+
+def environment_blocks(
+    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = ()
+) -> list[str]:
+    """The blocks of :func:`environment_reminder` but the attribution, in the CLI's order."""
     extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
         ["# Environment", "You have been invoked in the following environment: ", *env.lines(), *extra]
     )
-    model_line = _model_line(env, cli)
-    attribution = [_reminder(cli.attribution)] if cli is not None and cli.attribution else []
     budget = cli.tokens_budget if cli is not None else None
-    blocks = [
+    return [
         _reminder(environment),
-        _reminder(model_line),
+        _reminder(_model_line(env, cli)),
         *tools,
         *([_reminder(TokensLeft.text(budget))] if budget is not None else []),
         _reminder(f"Today's date is {env.date}."),
     ]
-    return "\n\n".join([*blocks, *attribution])
+
+
+def system_message_text(blocks: Sequence[str]) -> str:
+    """Reminder blocks as the CLI sends them in a system-role message (to the models that take one,
+    see ``CliReminders.in_system_message``): their texts without the tags, one paragraph each."""
+    return "\n\n".join(_REMINDER_TEXT.sub(r"\1", block) for block in blocks)
 
 
 def environment_update(
@@ -225,3 +249,6 @@ class TokensLeft:
 
 def _reminder(text: str) -> str:
     return f"<system-reminder>\n{text}\n</system-reminder>"
+
+
+_REMINDER_TEXT = re.compile(r"\A<system-reminder>\n(.*)\n</system-reminder>\Z", re.S)
