@@ -425,7 +425,20 @@ SAMPLING_LIMITS: dict[str, str] = {
     "only to o-series and gpt-5 models (over the Responses API); a thinking budget has no OpenAI form",
     "display / context_management": "the CLI's thinking display and its clear_thinking context edit are "
     "not Letta settings (Letta adds the same edit for Opus 4.5 itself)",
+    "system-role reminders": "to the models it tells them in a system-role message after the prompt "
+    "(its newest), the CLI's reminders go that way through an OpenAI-compatible provider; Letta turns "
+    "such a message into a user message for Anthropic and Google models, which get them as "
+    "<system-reminder> blocks in the prompt instead",
 }
+
+#: Providers Letta 0.16.8 sends a system-role message within the conversation to as a user message
+#: (Anthropic: ``<event>SYSTEM ALERT: …</event>``; Google: the bare text).
+SYSTEM_MESSAGE_AS_USER: frozenset[str] = frozenset({"anthropic", "google_ai", "google_vertex"})
+
+
+def keeps_system_messages(handle: str) -> bool:
+    """Whether a system-role message within the conversation reaches the handle's model as one."""
+    return provider_type(handle) not in SYSTEM_MESSAGE_AS_USER
 
 
 #: The Letta agent type that matches Claude's loop (native assistant text, client tools).

@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio
 
+from letta_backend.mapping import keeps_system_messages
 from letta_backend.text import well_formed
 
 from .._backend import (
@@ -647,7 +648,8 @@ class Engine:
             self._forked = False
             return [{"role": "user", "content": content}]
         cli = await cli_request.cli_reminders(self._env(), self._claude_model)
-        self._in_system = cli is not None and cli.in_system_message
+        # as the CLI, where Letta can send such a message as one (else as reminders in the prompt)
+        self._in_system = cli is not None and cli.in_system_message and keeps_system_messages(self.model)
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         tokens = self._tokens_left.prompted()
         if told is not None:
