@@ -179,8 +179,7 @@ class Engine:
         self.backend = await backends.connect(self.options)
         self._bind(await self.backend.open_session(spec))
         assert self.session is not None
-        handle_model = cli_request.claude_model_of(self.session.model_handle)
-        self._claude_model = (self._named_model if handle_model else None) or handle_model
+        self._claude_model = self._followed_model()
         await self.tools.open(
             self.session.session_id, self.session.model_handle, claude_model=self._claude_model
         )
@@ -202,7 +201,8 @@ class Engine:
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
         preset: str | None = None
-        self._named_model = await self._cli_model_named(options)
+        configured = options.letta_model_handle
+        self._named_model = await self._cli_model_named(options.model, configured)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
             model = self._named_model or cli_request.claude_model_of(options.model)
             preset = await cli_request.preset_prompt(self._env(), model)
@@ -211,15 +211,21 @@ class Engine:
         )
         return dataclasses.replace(spec, cli_model=self._named_model)
 
-    async def _cli_model_named(self, options: ClaudeAgentOptions) -> str | None:
-        """The Claude model the CLI runs for the program's ``model=`` (an alias as the CLI resolves
-        it), when the user configured the Letta handle apart from it (``CLAUDE_COMPAT_MODEL``,
-        ``letta_model_handle``): that model's CLI request then decides the reminders, tool texts and
-        sampling, on the configured handle. None otherwise: the handle's own model decides."""
-        if not options.model or not (os.environ.get("CLAUDE_COMPAT_MODEL") or options.letta_model_handle):
+    async def _cli_model_named(self, model: str | None, handle: str | None) -> str | None:
+        """The Claude model the CLI runs for the program's ``model`` (an alias as the CLI resolves
+        it), when the user configured the Letta handle apart from it (``CLAUDE_COMPAT_MODEL``, the
+        ``handle`` of ``letta_model_handle``): that model's CLI request then decides the reminders,
+        tool texts and sampling, on the configured handle. None otherwise: the handle's own model decides."""
+        if not model or not (os.environ.get("CLAUDE_COMPAT_MODEL") or handle):
             return None
-        named = await cli_request.cli_model(self._env(), options.model)
-        return named or cli_request.claude_model_of(options.model)
+        named = await cli_request.cli_model(self._env(), model)
+        return named or cli_request.claude_model_of(model)
+
+    def _followed_model(self) -> str | None:
+        """The Claude model whose CLI request the session follows: the one the program named (see
+        :meth:`_cli_model_named`) on a handle of a Claude model, else the handle's own, else None."""
+        handle_model = cli_request.claude_model_of(self.model)
+        return (self._named_model if handle_model else None) or handle_model
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
@@ -292,6 +298,9 @@ class Engine:
             asked = None  # no Letta handle serves the CLI's default model
             await self.backend.set_model(self.session, None, handle)
         self._model_choice = asked
+        # the reminders follow the new model (its sampling is the new handle's: backend.set_model)
+        self._named_model = await self._cli_model_named(model, None)
+        self._claude_model = self._followed_model()
         said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
         self._notices.append(messages.command_echo(said))  # as the CLI
 
@@ -403,6 +412,7 @@ class Engine:
         self.tools.rebind(self.session_id)
         self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
+        self._told = None  # a new conversation: told the whole environment again
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
@@ -662,14 +672,14 @@ class Engine:
         return self._prompt_with(blocks, attribution, content)
 
     def _prompt_with(
-        self, blocks: list[str], after: list[str], content: str | list[dict[str, Any]]
+        self, blocks: list[str], in_prompt: list[str], content: str | list[dict[str, Any]]
     ) -> list[RequestItem]:
-        """The prompt's request: ``blocks`` in front of it (then ``after``), or, for the models the CLI
-        tells them in a system-role message, ``after`` in front and ``blocks`` in a message after it."""
+        """The prompt's request: ``blocks`` then ``in_prompt`` in front of it; or, for the models the
+        CLI tells them in a system-role message, ``in_prompt`` in front and ``blocks`` in one after it."""
         if self._in_system and blocks:
-            user = {"role": "user", "content": _in_front("\n\n".join(after), content)}
+            user = {"role": "user", "content": _in_front("\n\n".join(in_prompt), content)}
             return [user, {"role": "system", "content": environment.system_message_text(blocks)}]
-        return [{"role": "user", "content": _in_front("\n\n".join([*blocks, *after]), content)}]
+        return [{"role": "user", "content": _in_front("\n\n".join([*blocks, *in_prompt]), content)}]
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult
