@@ -350,8 +350,11 @@ class Backend(Protocol[S]):
         """Cancel the session's running run and stop its stream at once."""
         ...
 
-    async def set_model(self, session: S, model: str | None, handle: str | None) -> None:
-        """Switch the session's model (``session.model_handle`` follows)."""
+    async def set_model(
+        self, session: S, model: str | None, handle: str | None, *, cli_model: str | None = None
+    ) -> None:
+        """Switch the session's model (``session.model_handle`` follows); ``cli_model`` as in
+        ``SessionSpec.cli_model``."""
         ...
 
     def journal_start(self, session: S, tool_call_id: str, tool_name: str) -> None:

@@ -249,3 +249,26 @@ async def test_a_model_the_program_names_decides_what_the_configured_handle_is_s
     cannot = {"sampling thinking", "sampling thinking_budget", "sampling effort"}
     assert [str(d) for d in differences if d.key not in cannot] == []
     assert from_anthropic(cli_sent[-1]).tool_results["toolu_w"].system_after  # the CLI's tokens left
+
+
+async def test_a_model_the_program_switches_to_on_a_configured_handle_is_asked_and_told_as_the_cli(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    from claude_compat._internal import cli_request
+
+    haiku = await cli_request.cli_model({}, "haiku")
+    cli = await cli_request.cli_reminders({}, haiku)
+    assert cli is not None and cli.model_line is not None and cli.in_system_message
+    claude_named.push("one", "two")
+    async with ClaudeSDKClient(ClaudeAgentOptions(cwd=str(tmp_path))) as client:
+        await client.query("one")
+        [_ async for _ in client.receive_response()]
+        await client.set_model("haiku")
+        await client.query("two")
+        [_ async for _ in client.receive_response()]
+    first, second = claude_named.completions
+    assert first.body["model"] == second.body["model"] == CLAUDE_MODEL  # the configured handle's
+    assert [from_openai(r.body).sampling["max_output_tokens"] for r in (first, second)] == [32000, 128000]
+    told = [m["content"] for m in second.messages if m["role"] == "system"][-1]
+    assert told.startswith(cli.model_line)  # the switched-to model, told as the CLI tells it that one

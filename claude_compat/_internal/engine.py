@@ -290,16 +290,16 @@ class Engine:
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         handle = None if model else self.options.letta_model_handle
         asked = model or await cli_request.cli_default_model(self._env())
+        named = await self._cli_model_named(model, None)
         try:
-            await self.backend.set_model(self.session, asked, handle)
+            await self.backend.set_model(self.session, asked, handle, cli_model=named)
         except UnknownModelError:
             if model or asked is None:
                 raise
             asked = None  # no Letta handle serves the CLI's default model
             await self.backend.set_model(self.session, None, handle)
         self._model_choice = asked
-        # the reminders follow the new model (its sampling is the new handle's: backend.set_model)
-        self._named_model = await self._cli_model_named(model, None)
+        self._named_model = named  # the reminders follow the new model, as its sampling
         self._claude_model = self._followed_model()
         said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
         self._notices.append(messages.command_echo(said))  # as the CLI
@@ -645,13 +645,14 @@ class Engine:
         dirs = tuple(str(d) for d in self.options.add_dirs)
         if self._subagent_of is None:
             dirs = environment.listed_directories(cwd, pwd, dirs)
-        key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
+        model = self._claude_model or self.model  # the model the CLI's request was for, else the handle
+        key = (cwd, dirs, model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
             tokens = self._tokens_left.prompted()
             return self._prompt_with([tokens] if tokens else [], [], content)
         told, self._told_environment = self._told, key
         env = await anyio.to_thread.run_sync(
-            lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
+            lambda: Environment.current(cwd, additional_directories=dirs, model=model)
         )
         self._told = env
         if self._forked:  # the copied history has the parent's
