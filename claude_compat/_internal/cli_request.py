@@ -320,7 +320,13 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
     )
     listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
-    skills = re.search(re.escape(SKILLS_HEADER) + r"\n\n(.*?)\n</system-reminder>", text, re.DOTALL)
+    # a reminder's end, or in a system-role message the next paragraph's: the tokens left or the date
+    skills = re.search(
+        re.escape(SKILLS_HEADER)
+        + r"\n\n(.*?)(?:\n</system-reminder>|\n\n(?=<total_tokens>|Today's date is ))",
+        text,
+        re.DOTALL,
+    )
     budget = TOKENS_LEFT.search(text)
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),

@@ -377,17 +377,23 @@ def _without_not_run(reminder: str) -> str:
     return frame + "\n".join(names)
 
 
+def _system_read(text: str) -> str:
+    """A system-role message of reminders, its deferred-tools paragraph read as in the reminders."""
+    return "\n\n".join(_without_not_run(part) for part in text.split("\n\n"))
+
+
 def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifference]:
     """The differences between what the CLI and claude-compat sent the model, in a fixed order."""
     out: list[RequestDifference] = []
     if claude.system != compat.system:
         out.append(RequestDifference("system", _short(claude.system), _short(compat.system)))
-    if claude.system_messages != compat.system_messages:
+    told = tuple(map(_system_read, claude.system_messages)), tuple(map(_system_read, compat.system_messages))
+    if told[0] != told[1]:
         out.append(
             RequestDifference(
                 "system messages",
-                _short(" | ".join(claude.system_messages)) if claude.system_messages else "(none)",
-                _short(" | ".join(compat.system_messages)) if compat.system_messages else "(none)",
+                _short(" | ".join(told[0])) if told[0] else "(none)",
+                _short(" | ".join(told[1])) if told[1] else "(none)",
             )
         )
     kinds = (
