@@ -172,9 +172,10 @@ async def test_tool_results_reach_an_openai_model_as_plain_text_and_errors_keep_
     sent = {
         m["tool_call_id"]: m["content"] for m in claude_named.completions[-1].messages if m["role"] == "tool"
     }
-    assert sent["call_ok"] == "1\talpha\n2\t" + _TOKENS_LEFT  # as the CLI's tool_result content
+    assert sent["call_ok"] == "1\talpha\n2\t"  # as the CLI's tool_result content
     failed = json.loads(sent["call_bad"])  # Letta's only error flag: its status wrapper
     assert failed["status"] == "Failed" and "does not exist" in failed["message"]
+    assert failed["message"].endswith(_TOKENS_LEFT)  # as the CLI: once, after the reply's last result
     seen = from_openai(claude_named.completions[-1].body).tool_results
     assert not seen["call_ok"].is_error and not seen["call_ok"].wrapped
     assert seen["call_bad"].is_error and seen["call_bad"].wrapped

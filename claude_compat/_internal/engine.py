@@ -584,8 +584,13 @@ class Engine:
             async for message in self._answer_call(block, turn, results):
                 yield message
         turn.state.parallel_calls += max(0, len(calls) - 1)
+        # as the CLI: the tokens left once per reply's results, at the end of the last (or, to the
+        # models it tells them in a system-role message, in one after the results)
+        left = self._tokens_left.after_result()
+        if left and not self._in_system and results and isinstance(last := results[-1], ToolReturn):
+            results[-1] = dataclasses.replace(last, content=last.content + left)
         answer: list[RequestItem] = [ToolAnswers(tuple(results))]
-        if self._in_system and (left := self._tokens_left.after_result()):  # the CLI's own message
+        if left and self._in_system:
             answer.append({"role": "system", "content": environment.system_message_text([left.strip()])})
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
@@ -632,8 +637,7 @@ class Engine:
                     self._told_run = message.data.get("run_id")
                 yield message
             self._tells += outcome.background.tells
-        said = _for_model(outcome) + told + ("" if self._in_system else self._tokens_left.after_result())
-        results.append(ToolReturn(block.tool_call_id, said, outcome.is_error))
+        results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> list[RequestItem]:
         """The prompt as the model gets it: with the environment reminder on a session's first turn,
