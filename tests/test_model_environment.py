@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from claude_compat import AgentDefinition, ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
-from claude_compat._internal import cli_facts, cli_request
+from claude_compat._internal import cli_facts, cli_request, environment
 from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import Environment, environment_reminder
 from claude_compat.testing import ScriptedModel
@@ -28,26 +29,30 @@ async def test_the_model_is_told_the_working_directory_platform_and_date(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
     scripted_model.push("done")
-    extra = tmp_path / "extra"
+    work, extra = tmp_path / "work", tmp_path / "extra"
+    work.mkdir()
     extra.mkdir()
-    options = ClaudeAgentOptions(cwd=str(tmp_path), add_dirs=[str(extra)])
+    options = ClaudeAgentOptions(cwd=str(work), add_dirs=[str(extra), str(work / "inside")])
     messages = [m async for m in query(prompt="where am I?", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
     sent = _sent_text(scripted_model)
-    assert f"Primary working directory: {tmp_path.resolve()}" in sent
-    assert f"Additional working directory: {extra}" in sent
+    assert f"Primary working directory: {work.resolve()}" in sent
+    # as the CLI lists them: a nested list, of those outside the working directory
+    listed = json.dumps(f"Is a git repository: false\n - Additional working directories:\n  - {extra}\n")
+    assert listed[1:-1] in sent
     assert "Is a git repository: false" in sent
     assert datetime.date.today().isoformat() in sent
     assert f"openai-proxy/{scripted_model.model_id}" in sent
     assert "where am I?" in sent
 
 
-async def test_the_environment_is_sent_once_and_again_when_the_working_directory_changes(
+async def test_the_environment_is_sent_once_then_what_changed_as_the_clis_update(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
-    scripted_model.push("one", "two", "three")
-    other = tmp_path / "other"
+    scripted_model.push("one", "two", "three", "four")
+    other, extra = tmp_path / "other", tmp_path.parent / f"{tmp_path.name}-extra"
     other.mkdir()
+    extra.mkdir()
     options = ClaudeAgentOptions(cwd=str(tmp_path))
     async with ClaudeSDKClient(options) as client:
         for prompt in ("first", "second"):
@@ -58,10 +63,33 @@ async def test_the_environment_is_sent_once_and_again_when_the_working_directory
         await client.query("third")
         async for _ in client.receive_response():
             pass
+        options.add_dirs = [str(extra)]
+        await client.query("fourth")
+        async for _ in client.receive_response():
+            pass
     users = [m for m in scripted_model.completions[-1].messages if m.get("role") == "user"]
     told = [json.dumps(m).count("Primary working directory") for m in users]
-    assert told == [1, 0, 1], told
-    assert str(other.resolve()) in json.dumps(users[-1])
+    assert told == [1, 0, 1, 0], told
+    was = tmp_path.resolve()
+    moved = f"{environment.UPDATE_HEADER}\n - Primary working directory: {other.resolve()} (was {was})"
+    assert f"<system-reminder>\n{moved}\n</system-reminder>" in users[2]["content"]
+    added = f"{environment.UPDATE_HEADER}\n - {environment.DIRECTORIES_ADDED}\n  - {extra}"
+    assert f"<system-reminder>\n{added}\n</system-reminder>" in users[3]["content"]
+    assert "# Environment\n" not in users[2]["content"] + users[3]["content"]  # not the whole again
+
+
+def test_a_changed_date_and_model_are_told_as_the_cli_tells_them(tmp_path: Path) -> None:
+    told = Environment.current(str(tmp_path), model="m1")
+    now = dataclasses.replace(told, date="2099-01-02", model="m2")
+    update = environment.environment_update(
+        told, now, None, ["<system-reminder>\nbetween\n</system-reminder>"]
+    )
+    assert [block.split("\n")[1] for block in update] == [
+        "You are powered by the model m2.",
+        "between",
+        environment.DATE_CHANGED.format(date="2099-01-02"),
+    ]
+    assert environment.environment_update(told, told) == []
 
 
 def test_a_git_work_tree_is_reported_as_a_git_repository(tmp_path: Path) -> None:
@@ -172,3 +200,47 @@ async def test_the_first_prompt_names_the_deferred_tools_and_agent_types_in_the_
     where = [sent.find(mark) for mark in marks]
     assert -1 not in where and where == sorted(where), dict(zip(marks, where, strict=True))
     assert "- reviewer: Reviews code (Tools: All tools)" in sent
+
+
+def _environment_block(text: str) -> list[str]:
+    """The lines of an ``# Environment`` reminder, up to its platform line."""
+    block = text.split("# Environment\n", 1)[1].split("\n</system-reminder>", 1)[0]
+    lines = block.splitlines()[1:]
+    return lines[: next(i for i, line in enumerate(lines) if line.startswith(" - Platform:"))]
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
+async def test_the_additional_working_directories_are_listed_as_the_cli_lists_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Differential: a program passing ``cwd="."`` (the SDK sets ``PWD`` to it) with add_dirs that
+    exist outside it, inside it, twice, or not at all: the CLI lists ``.`` and the outside one once."""
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    work, extra, home = tmp_path / "work", tmp_path / "extra", tmp_path / "home"
+    for path in (work / "sub", extra, home):
+        path.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    add_dirs = [str(extra), "sub", str(tmp_path / "missing"), "../extra"]
+    model = ScriptedModel("claude-sonnet-4-5").push("ok")
+    server = AnthropicScriptedServer(model).start()
+    try:
+        options = sdk.ClaudeAgentOptions(
+            cwd=".",
+            add_dirs=add_dirs,
+            env=offline_claude_env(server.base_url, home),
+            model="claude-sonnet-4-5",
+        )
+        async for _ in sdk.query(prompt="hi", options=options):
+            pass
+    finally:
+        server.stop()
+    first = next(r.body for r in model.requests if r.body.get("tools") and r.body.get("system"))
+    sent = "".join(b.get("text", "") for b in first["messages"][0]["content"])
+    cwd = str(work.resolve())
+    listed = environment.listed_directories(cwd, ".", add_dirs)
+    assert listed == (".", str(extra))
+    ours = Environment.current(cwd, additional_directories=listed, model="m")
+    assert _environment_block(sent) == _environment_block(environment_reminder(ours))

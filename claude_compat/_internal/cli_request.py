@@ -40,6 +40,7 @@ __all__ = [
     "cache_path",
     "claude_model_of",
     "cli_default_model",
+    "cli_model",
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
@@ -262,7 +263,14 @@ def claude_model_of(handle: str | None) -> str | None:
 
 
 async def cli_default_model(env: dict[str, str]) -> str | None:
-    """The Claude model the CLI runs when none is named (its recorded request's), else None.
+    """The Claude model the CLI runs when none is named (its recorded request's), else None (see
+    :func:`cli_model`)."""
+    return await cli_model(env, None)
+
+
+async def cli_model(env: dict[str, str], model: str | None) -> str | None:
+    """The Claude model the CLI runs for a program's ``model=`` (an alias such as ``haiku`` resolved
+    as the CLI resolves it, an id, or None: its default), read from its recorded request.
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once).
@@ -270,12 +278,12 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     try:
-        body = await recorded_request(None)
+        body = await recorded_request(model)
     except Exception as exc:
         _say_failed(exc)
         return None
-    model = body.get("model") if body is not None else None
-    return model if isinstance(model, str) and model else None
+    ran = body.get("model") if body is not None else None
+    return ran if isinstance(ran, str) and ran else None
 
 
 async def preset_prompt(
@@ -328,6 +336,10 @@ class CliReminders:
     tokens_budget: int | None = None
     #: the CLI's own (bundled) skills as its skills reminder lists them: each entry's text, by name
     skill_entries: dict[str, str] = field(default_factory=dict)
+    #: the CLI sends its reminders but the attribution as a system-role message after the prompt, and
+    #: its tokens left as one after each tool result (the models that take one), not as
+    #: ``<system-reminder>`` blocks in the user turn
+    in_system_message: bool = False
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -361,7 +373,13 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
     )
     listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
-    skills = re.search(re.escape(SKILLS_HEADER) + r"\n\n(.*?)\n</system-reminder>", text, re.DOTALL)
+    # a reminder's end, or in a system-role message the next paragraph's: the tokens left or the date
+    skills = re.search(
+        re.escape(SKILLS_HEADER)
+        + r"\n\n(.*?)(?:\n</system-reminder>|\n\n(?=<total_tokens>|Today's date is ))",
+        text,
+        re.DOTALL,
+    )
     budget = TOKENS_LEFT.search(text)
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
@@ -373,6 +391,9 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
         tokens_budget=int(budget.group(1)) if budget else None,
         skill_entries=skill_entries(skills.group(1)) if skills else {},
+        in_system_message=any(
+            isinstance(m, dict) and m.get("role") == "system" for m in body.get("messages", [])
+        ),
     )
 
 
