@@ -338,6 +338,11 @@ class Backend(Protocol[S]):
         """Send one request and yield the run's events (``deadline``: event-loop time, or None)."""
         ...
 
+    def keeps_system_messages(self, session: S) -> bool:
+        """Whether a system-role message within the session's conversation reaches its model as one
+        (else it arrives as a user message, and reminders go in the prompt instead)."""
+        ...
+
     def turn_lease(self, session: S) -> AbstractAsyncContextManager[None]:
         """Hold the session for one turn against every other turn on it."""
         ...

@@ -131,6 +131,10 @@ class LettaBackend:
         """Seconds a whole turn may take (``letta_turn_timeout``; None: no limit)."""
         return self.conn.timeouts.turn
 
+    def keeps_system_messages(self, session: LettaSession) -> bool:
+        """Whether Letta sends a system-role message of the conversation to the session's model as one."""
+        return mapping.keeps_system_messages(session.model_handle)
+
     def turn_timed_out(self, session: LettaSession, doing: str) -> LettaTimeoutError:
         """The LettaTimeoutError of a turn that ran out of time while ``doing`` was running."""
         return self._stalled(session, Stalled("turn", doing))

@@ -19,7 +19,6 @@ from typing import Any
 
 import anyio
 
-from letta_backend.mapping import keeps_system_messages
 from letta_backend.text import well_formed
 
 from .._backend import (
@@ -668,7 +667,13 @@ class Engine:
             return [{"role": "user", "content": content}]
         cli = await cli_request.cli_reminders(self._env(), self._claude_model)
         # as the CLI, where Letta can send such a message as one (else as reminders in the prompt)
-        self._in_system = cli is not None and cli.in_system_message and keeps_system_messages(self.model)
+        self._in_system = (
+            cli is not None
+            and cli.in_system_message
+            and self.backend is not None
+            and self.session is not None
+            and self.backend.keeps_system_messages(self.session)
+        )
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         tokens = self._tokens_left.prompted()
         if told is not None:

@@ -219,6 +219,10 @@ class FakeBackend:
         """Seconds a whole turn may take (None: no limit)."""
         return self._turn_timeout
 
+    def keeps_system_messages(self, session: FakeSession) -> bool:
+        """The fake's model reads a system-role message as one."""
+        return True
+
     async def open_session(self, spec: SessionSpec) -> FakeSession:
         """A new session, or a known one resumed (forked with ``fork_session``)."""
         handle = spec.model_handle or spec.model or self.model
