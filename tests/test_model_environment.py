@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,13 @@ import pytest
 from claude_compat import AgentDefinition, ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal import options as options_module
-from claude_compat._internal.environment import Environment, environment_reminder
-from claude_compat.testing import ScriptedModel
+from claude_compat._internal.environment import (
+    Environment,
+    environment_reminder,
+    js_number,
+    usd_budget_reminder,
+)
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -161,3 +167,58 @@ async def test_the_first_prompt_names_the_deferred_tools_and_agent_types_in_the_
     where = [sent.find(mark) for mark in marks]
     assert -1 not in where and where == sorted(where), dict(zip(marks, where, strict=True))
     assert "- reviewer: Reviews code (Tools: All tools)" in sent
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (0.0, "0"),
+        (1.0, "1"),
+        (0.000105, "0.000105"),
+        (1 - 0.000105, "0.999895"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e-6, "0.000001"),
+        (1.5e-7, "1.5e-7"),
+        (1e20, "100000000000000000000"),
+        (1e21, "1e+21"),
+        (-0.5, "-0.5"),
+    ],
+)
+def test_numbers_in_reminders_are_written_as_javascript_writes_them(value: float, written: str) -> None:
+    assert js_number(value) == written
+
+
+def test_the_usd_budget_reminder_names_the_spend_the_budget_and_what_is_left() -> None:
+    assert usd_budget_reminder(0.0, 1.0) == (
+        "<system-reminder>\n"
+        + cli_facts.USD_BUDGET_REMINDER.format(used="0", total="1", remaining="1")
+        + "\n</system-reminder>"
+    )
+    assert "$0.00021/$1; $0.99979 remaining" in usd_budget_reminder(0.00021, 1.0)
+    assert usd_budget_reminder(0.5, None) == ""
+
+
+async def test_with_a_usd_budget_the_first_prompt_and_each_step_end_with_the_spend(
+    scripted_model: ScriptedModel, tmp_path: Path
+) -> None:
+    calls = [ToolCall("Bash", {"command": f"echo {w}"}, id=f"call_{w}") for w in ("a", "b")]
+    scripted_model.push(Turn(tool_calls=calls), "done")
+    prices = json.dumps({f"openai-proxy/{scripted_model.model_id}": {"input": 1.0, "output": 2.0}})
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path), allowed_tools=["Bash"], max_budget_usd=2.5, env={"CLAUDE_COMPAT_PRICES": prices}
+    )
+    messages = [m async for m in query(prompt="say a and b", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
+    first, last = scripted_model.completions[0].messages, scripted_model.completions[-1].messages
+    assert "USD budget: $0/$2.5; $2.5 remaining" in json.dumps(first)
+    results = {m["tool_call_id"]: str(m["content"]) for m in last if m.get("role") == "tool"}
+    # as the CLI: the step's reminders once, after its last result
+    assert "USD budget" not in results["call_a"] and "<system-reminder>" not in results["call_a"]
+    spent = messages[-1].total_cost_usd or 0.0
+    told = re.search(
+        r"\n\n<system-reminder>\nUSD budget: \$(\S+)/\$2\.5; \$(\S+) remaining\n</system-reminder>\Z",
+        results["call_b"],
+    )
+    assert told is not None, results["call_b"]
+    used = float(told.group(1))  # the spend before the step: the first model call's, not the whole turn's
+    assert 0 < used < spent and results["call_b"].endswith(usd_budget_reminder(used, 2.5))

@@ -264,6 +264,11 @@ HOOK_ADDITIONAL_CONTEXT = (
     "<system-reminder>\n{event}:{tool} hook additional context: {context}\n</system-reminder>"
 )
 
+#: With max_budget_usd, the CLI tells the model the session's spend (its total cost so far, in US
+#: dollars, written as JavaScript writes a number) in the first request, before each later prompt
+#: and after each step's tool results.
+USD_BUDGET_REMINDER = "USD budget: ${used}/${total}; ${remaining} remaining"
+
 # --- observable input -----------------------------------------------------------------------------
 
 #: Tool → the path field the CLI makes absolute (against cwd, ``~`` expanded) in the input that hooks,

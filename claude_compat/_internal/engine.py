@@ -62,7 +62,7 @@ from . import (
 from . import options as _options
 from .accounting import TurnState
 from .builtins import search_tools_named
-from .environment import Environment, TokensLeft, environment_reminder
+from .environment import Environment, TokensLeft, environment_reminder, usd_budget_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
@@ -556,6 +556,9 @@ class Engine:
             async for message in self._answer_call(block, turn, results):
                 yield message
         turn.state.parallel_calls += max(0, len(calls) - 1)
+        if results and isinstance(results[-1], ToolReturn):  # as the CLI: once a step, after its last result
+            last = results[-1]
+            results[-1] = dataclasses.replace(last, content=last.content + self._step_reminders())
         answer = ToolAnswers(tuple(results))
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
@@ -602,8 +605,16 @@ class Engine:
                     self._told_run = message.data.get("run_id")
                 yield message
             self._tells += outcome.background.tells
-        said = _for_model(outcome) + told + self._tokens_left.after_result()
-        results.append(ToolReturn(block.tool_call_id, said, outcome.is_error))
+        results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
+
+    def _step_reminders(self) -> str:
+        """What the CLI appends to a step's tool results: the tokens left, the USD budget."""
+        budget = self._usd_budget()
+        return self._tokens_left.after_result() + (f"\n\n{budget}" if budget else "")
+
+    def _usd_budget(self) -> str:
+        """The CLI's reminder of the session's spend against max_budget_usd ("" without one)."""
+        return usd_budget_reminder(self.ledger.total_cost_usd, self.options.max_budget_usd)
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         """The prompt with the environment reminder in front, on a session's first turn and after a change."""
@@ -611,7 +622,8 @@ class Engine:
         dirs = tuple(str(d) for d in self.options.add_dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
-            return _in_front(self._tokens_left.prompted(), content)
+            again = [r for r in (self._tokens_left.prompted(), self._usd_budget()) if r]
+            return _in_front("\n\n".join(again), content)
         if self._forked:
             self._forked, self._told_environment = False, key
             return content
@@ -624,7 +636,8 @@ class Engine:
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         self._tokens_left.prompted()
         # the deferred tools, the agent types and the skills, named once per conversation
-        return _in_front(environment_reminder(env, cli, self.tools.reminders(cli) if first else ()), content)
+        tools = self.tools.reminders(cli) if first else ()
+        return _in_front(environment_reminder(env, cli, tools, self._usd_budget()), content)
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult

@@ -9,6 +9,7 @@ running ``pwd`` first. These are the project's own words for the same facts; the
 from __future__ import annotations
 
 import datetime
+import decimal
 import os
 import platform
 import subprocess
@@ -17,9 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cli_facts
 from .cli_request import CliReminders
 
-__all__ = ["Environment", "TokensLeft", "environment_reminder", "is_git_repository"]
+__all__ = [
+    "Environment",
+    "TokensLeft",
+    "environment_reminder",
+    "is_git_repository",
+    "js_number",
+    "usd_budget_reminder",
+]
 
 #: How long the git check may take before the directory counts as "not a repository".
 _GIT_TIMEOUT_S = 2.0
@@ -81,13 +90,16 @@ def is_git_repository(cwd: str) -> bool:
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
-def environment_reminder(env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = ()) -> str:
+def environment_reminder(
+    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = (), budget_usd: str = ""
+) -> str:
     """The ``<system-reminder>`` text blocks that tell the model its environment, model and date.
 
     ``cli``: what the CLI adds for a Claude model (its guidance lines, its words for the model, its
     git attribution), read from the installed CLI; without it the project's own words serve.
     ``tools``: reminder blocks about the tools (deferred tools, agent types), placed where the CLI
-    puts them: after the model line, before the date.
+    puts them: after the model line, before the date. ``budget_usd``: the USD budget reminder
+    (:func:`usd_budget_reminder`), after the tokens left.
     """
     extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
@@ -103,6 +115,7 @@ def environment_reminder(env: Environment, cli: CliReminders | None = None, tool
         _reminder(model_line),
         *tools,
         *([_reminder(TokensLeft.text(budget))] if budget is not None else []),
+        *([budget_usd] if budget_usd else []),
         _reminder(f"Today's date is {env.date}."),
     ]
     return "\n\n".join([*blocks, *attribution])
@@ -138,6 +151,40 @@ class TokensLeft:
         if self.budget is None:
             return ""
         return "\n\n" + _reminder(self.text(self.budget - max(0, self.context - self.anchor)))
+
+
+def usd_budget_reminder(used: float, total: float | None) -> str:
+    """The CLI's reminder of a session's spend against its ``max_budget_usd`` ("" without a budget)."""
+    if total is None:
+        return ""
+    text = cli_facts.USD_BUDGET_REMINDER.format(
+        used=js_number(used), total=js_number(total), remaining=js_number(total - used)
+    )
+    return _reminder(text)
+
+
+def js_number(value: float) -> str:
+    """``value`` as JavaScript's ``String(number)`` writes it (the CLI's numbers in its reminders):
+    the shortest digits that read back as the same number, an integer without a point, and the
+    exponent form only below 1e-6 or from 1e21 on."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(value)]
+    if value == 0:
+        return "0"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    shortest = decimal.Decimal(repr(value)).normalize().as_tuple()  # repr: the shortest round trip
+    digits = "".join(map(str, shortest.digits))
+    point = len(digits) + int(shortest.exponent)  # value = 0.digits * 10**point
+    if len(digits) <= point <= 21:
+        out = digits + "0" * (point - len(digits))
+    elif 0 < point <= 21:
+        out = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        out = "0." + "0" * -point + digits
+    else:
+        e = point - 1
+        out = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "") + f"e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + out
 
 
 def _reminder(text: str) -> str:
