@@ -269,6 +269,13 @@ HOOK_ADDITIONAL_CONTEXT = (
 #: and after each step's tool results.
 USD_BUDGET_REMINDER = "USD budget: ${used}/${total}; ${remaining} remaining"
 
+#: In plan mode the CLI reminds the model of it with the first prompt (or the first request after
+#: entering it), then again once this many prompts went by without one; every this-many-th of these
+#: reminders (counted since leaving plan mode) is the full one, the others the short one. The next
+#: request after leaving plan mode says so once.
+PLAN_REMINDER_PROMPTS_BETWEEN = 5
+PLAN_FULL_REMINDER_EVERY = 5
+
 # --- observable input -----------------------------------------------------------------------------
 
 #: Tool → the path field the CLI makes absolute (against cwd, ``~`` expanded) in the input that hooks,

@@ -65,6 +65,7 @@ from .builtins import search_tools_named
 from .environment import Environment, TokensLeft, environment_reminder, usd_budget_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
+from .plan_reminders import PlanReminders, plan_file
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 from .store_keys import project_key_for_directory
 from .tool_types import ToolCall, ToolHost, ToolHostFactory, ToolOutcome
@@ -157,6 +158,9 @@ class Engine:
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._tokens_left = TokensLeft()  # the CLI's <total_tokens> countdown, for the models it sends one
+        self._plan = PlanReminders()  # the CLI's plan-mode reminders sent so far
+        self._plan_texts: cli_request.PlanTexts | None = None  # their texts (None: not at hand)
+        self._plan_read = False  # whether they were read (once plan mode is first used)
         self._forked = False  # a fork of the parent's conversation, not prompted yet (see start_forked)
         self._session_started = False
         self._current_run: str | None = None
@@ -385,6 +389,7 @@ class Engine:
         self.tools.rebind(self.session_id)
         self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
+        self._plan = PlanReminders()
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
@@ -558,7 +563,7 @@ class Engine:
         turn.state.parallel_calls += max(0, len(calls) - 1)
         if results and isinstance(results[-1], ToolReturn):  # as the CLI: once a step, after its last result
             last = results[-1]
-            results[-1] = dataclasses.replace(last, content=last.content + self._step_reminders())
+            results[-1] = dataclasses.replace(last, content=last.content + await self._step_reminders())
         answer = ToolAnswers(tuple(results))
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
@@ -607,10 +612,24 @@ class Engine:
             self._tells += outcome.background.tells
         results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
 
-    def _step_reminders(self) -> str:
-        """What the CLI appends to a step's tool results: the tokens left, the USD budget."""
-        budget = self._usd_budget()
-        return self._tokens_left.after_result() + (f"\n\n{budget}" if budget else "")
+    async def _step_reminders(self) -> str:
+        """What the CLI appends to a step's tool results: plan mode's, the tokens left, the USD budget."""
+        notes = [await self._plan_note(prompt=False), self._tokens_left.after_result().lstrip("\n")]
+        return "".join(f"\n\n{note}" for note in [*notes, self._usd_budget()] if note)
+
+    async def _plan_note(self, *, prompt: bool) -> str:
+        """The CLI's plan-mode reminder for the next request, if it sends one (see PlanReminders);
+        a subagent's differs and is not sent."""
+        rules = PERMISSION_MODES.get(getattr(self.tools, "mode", None) or self.options.permission_mode or "")
+        in_plan = rules is not None and rules.claude_name == "plan"
+        if self._subagent_of is not None or not (in_plan or self._plan.told):
+            return ""
+        if not self._plan_read:
+            self._plan_read = True
+            texts = await cli_request.plan_texts(self._env(), cli_request.claude_model_of(self.model))
+            plan = plan_file(self._env(), self.session_id)
+            self._plan_texts = texts.with_plan_file(plan) if texts is not None else None
+        return self._plan.next(in_plan, self._plan_texts, prompt=prompt)
 
     def _usd_budget(self) -> str:
         """The CLI's reminder of the session's spend against max_budget_usd ("" without one)."""
@@ -622,7 +641,8 @@ class Engine:
         dirs = tuple(str(d) for d in self.options.add_dirs)
         key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
-            again = [r for r in (self._tokens_left.prompted(), self._usd_budget()) if r]
+            again = [await self._plan_note(prompt=True), self._tokens_left.prompted(), self._usd_budget()]
+            again = [r for r in again if r]
             return _in_front("\n\n".join(again), content)
         if self._forked:
             self._forked, self._told_environment = False, key
@@ -636,8 +656,8 @@ class Engine:
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
         self._tokens_left.prompted()
         # the deferred tools, the agent types and the skills, named once per conversation
-        tools = self.tools.reminders(cli) if first else ()
-        return _in_front(environment_reminder(env, cli, tools, self._usd_budget()), content)
+        tools = [*(self.tools.reminders(cli) if first else ()), await self._plan_note(prompt=True)]
+        return _in_front(environment_reminder(env, cli, [t for t in tools if t], self._usd_budget()), content)
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult

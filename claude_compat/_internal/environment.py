@@ -27,6 +27,7 @@ __all__ = [
     "environment_reminder",
     "is_git_repository",
     "js_number",
+    "system_reminder",
     "usd_budget_reminder",
 ]
 
@@ -108,15 +109,15 @@ def environment_reminder(
     model_line = (
         cli.model_line if cli is not None and cli.model_line else f"You are powered by the model {env.model}."
     )
-    attribution = [_reminder(cli.attribution)] if cli is not None and cli.attribution else []
+    attribution = [system_reminder(cli.attribution)] if cli is not None and cli.attribution else []
     budget = cli.tokens_budget if cli is not None else None
     blocks = [
-        _reminder(environment),
-        _reminder(model_line),
+        system_reminder(environment),
+        system_reminder(model_line),
         *tools,
-        *([_reminder(TokensLeft.text(budget))] if budget is not None else []),
+        *([system_reminder(TokensLeft.text(budget))] if budget is not None else []),
         *([budget_usd] if budget_usd else []),
-        _reminder(f"Today's date is {env.date}."),
+        system_reminder(f"Today's date is {env.date}."),
     ]
     return "\n\n".join([*blocks, *attribution])
 
@@ -140,7 +141,7 @@ class TokensLeft:
     def prompted(self) -> str:
         """A user prompt is sent: the count starts again; the reminder the CLI puts before a later prompt."""
         self.anchor = self.context
-        return _reminder(self.text(self.budget)) if self.budget is not None else ""
+        return system_reminder(self.text(self.budget)) if self.budget is not None else ""
 
     def answered(self, input_tokens: int, output_tokens: int, cache_tokens: int) -> None:
         """The model answered with this usage."""
@@ -150,7 +151,7 @@ class TokensLeft:
         """What the CLI appends to a tool result: the reminder of the tokens left ("" without a budget)."""
         if self.budget is None:
             return ""
-        return "\n\n" + _reminder(self.text(self.budget - max(0, self.context - self.anchor)))
+        return "\n\n" + system_reminder(self.text(self.budget - max(0, self.context - self.anchor)))
 
 
 def usd_budget_reminder(used: float, total: float | None) -> str:
@@ -160,7 +161,7 @@ def usd_budget_reminder(used: float, total: float | None) -> str:
     text = cli_facts.USD_BUDGET_REMINDER.format(
         used=js_number(used), total=js_number(total), remaining=js_number(total - used)
     )
-    return _reminder(text)
+    return system_reminder(text)
 
 
 def js_number(value: float) -> str:
@@ -187,5 +188,6 @@ def js_number(value: float) -> str:
     return sign + out
 
 
-def _reminder(text: str) -> str:
+def system_reminder(text: str) -> str:
+    """``text`` as the CLI frames a reminder to the model."""
     return f"<system-reminder>\n{text}\n</system-reminder>"
