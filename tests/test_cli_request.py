@@ -283,3 +283,23 @@ async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(
     agents = {**subagents.BUILTIN_AGENTS, **{n: AgentDefinition(**f) for n, f in defined.items()}}  # type: ignore[arg-type]
     ours = subagents.agent_types_reminder(agents, await cli_request.cli_reminders({}, "claude-sonnet-4-5"))
     assert sent == [f"<system-reminder>\n{ours}\n</system-reminder>"]
+
+
+async def test_the_plan_mode_reminders_are_recorded_with_the_plan_file_left_out(fresh_texts: Path) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    model = "claude-sonnet-4-5"
+    assert await cli_request.plan_texts({}, None) is None  # the CLI's texts are for Claude models
+    texts = await cli_request.plan_texts({}, model)
+    assert texts is not None
+    assert cli_request.PLAN_FILE in texts.full and cli_request.PLAN_FILE in texts.sparse
+    assert len(texts.sparse) < len(texts.full)
+    assert "/claude-compat-record-" not in str(texts) and "<system-reminder>" not in str(texts)
+    placed = texts.with_plan_file("/my/plan.md")
+    assert "/my/plan.md" in placed.full and cli_request.PLAN_FILE not in placed.full
+    version = cli_request.cli_version()
+    assert version is not None
+    path = cli_request.cache_path(version, model).with_suffix(".plan.json")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text(json.dumps({"full": "f", "sparse": "s", "exit": "e"}))  # read again, not recorded
+    assert await cli_request.plan_texts({}, model) == cli_request.PlanTexts("f", "s", "e")
+    assert await cli_request.plan_texts({cli_request.TEXTS_ENV: "0"}, model) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from claude_compat._internal.environment import (
     js_number,
     usd_budget_reminder,
 )
+from claude_compat._internal.plan_reminders import plan_file
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
@@ -222,3 +224,28 @@ async def test_with_a_usd_budget_the_first_prompt_and_each_step_end_with_the_spe
     assert told is not None, results["call_b"]
     used = float(told.group(1))  # the spend before the step: the first model call's, not the whole turn's
     assert 0 < used < spent and results["call_b"].endswith(usd_budget_reminder(used, 2.5))
+
+
+async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
+    if texts is None:
+        pytest.skip("the real SDK's CLI is not installed")
+    between = cli_facts.PLAN_REMINDER_PROMPTS_BETWEEN
+    prompts = between + 3  # the full reminder, the short one, then out of plan mode
+    claude_named.push(*["ok"] * prompts)
+    options = ClaudeAgentOptions(cwd=str(tmp_path), permission_mode="plan")
+    async with ClaudeSDKClient(options) as client:
+        for n in range(prompts):
+            if n == prompts - 1:
+                await client.set_permission_mode("default")
+            await client.query(f"prompt {n}")
+            session = [m.session_id async for m in client.receive_response() if isinstance(m, ResultMessage)]
+    placed = texts.with_plan_file(plan_file(dict(os.environ), session[0]))
+    told = [json.dumps(r.messages[-1]) for r in claude_named.completions]
+    assert len(told) == prompts
+    for n, sent in enumerate(told):
+        assert (json.dumps(placed.full)[1:-1] in sent) == (n == 0), n
+        assert (json.dumps(placed.sparse)[1:-1] in sent) == (n == between + 1), n
+        assert (json.dumps(placed.exit)[1:-1] in sent) == (n == prompts - 1), n

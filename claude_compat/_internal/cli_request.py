@@ -471,11 +471,16 @@ _PLAN_PROMPTS_IN_PLAN = 2 + 5
 
 
 async def plan_texts(env: dict[str, str], model: str | None) -> PlanTexts | None:
-    """The CLI's plan-mode reminders (see :class:`PlanTexts`), recorded once per CLI version and model
-    from a session of the real CLI in plan mode; None without the real SDK, with the CLI's texts
-    turned off, or when recording fails (said once)."""
+    """The CLI's plan-mode reminders for the Claude ``model`` (see :class:`PlanTexts`), recorded once
+    per CLI version and model from a session of the real CLI in plan mode; None for any other model
+    (as :func:`cli_reminders`), without the real SDK, with the CLI's texts turned off, or when
+    recording fails (said once)."""
     version = cli_version()
-    if version is None or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
+    if (
+        model is None
+        or version is None
+        or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off")
+    ):
         return None
     path = cache_path(version, model).with_suffix(".plan.json")
     if path.exists():
@@ -522,8 +527,7 @@ async def _record_plan_here(model: str | None) -> dict[str, Any]:
                     async for _ in client.receive_response():
                         pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
-            reminders = [_text_of(m.get("content")) for b in main[:1] for m in b.get("messages", [])]
-            reminders += [_prompt_texts(b) for b in main[1:]]
+            notes = [n for b in main for m in b.get("messages", []) for n in _notes(m.get("content"))]
             plans = re.escape(str(home / ".claude" / "plans")) + r"/[^\s()]+\.md"
             found: dict[str, Any] = {}
             for kind, start in (
@@ -531,20 +535,20 @@ async def _record_plan_here(model: str | None) -> dict[str, Any]:
                 ("sparse", "Plan mode still active"),
                 ("exit", "## Exited Plan Mode"),
             ):
-                hit = re.search(
-                    r"<system-reminder>\n(" + re.escape(start) + r".*?)\n</system-reminder>",
-                    "\n".join(reminders),
-                    re.S,
-                )
-                found[kind] = re.sub(plans, lambda _: PLAN_FILE, hit.group(1)) if hit else None
+                hit = next((n for n in notes if n.startswith(start)), None)
+                found[kind] = re.sub(plans, lambda _: PLAN_FILE, hit) if hit else None
             return found
     finally:
         server.stop()
 
 
-def _prompt_texts(body: dict[str, Any]) -> str:
-    """The text parts of a request's last user message (a prompt with the reminders in front)."""
-    return _text_of((body.get("messages") or [{}])[-1].get("content"))
+def _notes(content: Any) -> list[str]:
+    """The texts of a message's parts, each reminder alone: a model that takes system-role messages
+    gets a reminder as such a message's text, any other as a ``<system-reminder>`` block."""
+    parts = content if isinstance(content, list) else [{"type": "text", "text": content}]
+    texts = [str(p.get("text", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text"]
+    framed = r"<system-reminder>\n(.*?)\n</system-reminder>"
+    return [n for t in texts for n in (re.findall(framed, t, re.S) or [t])]
 
 
 def _text_of(content: Any) -> str:
