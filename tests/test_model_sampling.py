@@ -171,7 +171,8 @@ async def test_tool_results_and_errors_reach_an_openai_model_as_plain_text_and_h
     sent = {
         m["tool_call_id"]: m["content"] for m in claude_named.completions[-1].messages if m["role"] == "tool"
     }
-    assert sent["call_ok"] == "1\talpha\n2\t" + _TOKENS_LEFT  # as the CLI's tool_result content
+    # as the CLI's tool_result content: the step's reminders follow its last result only
+    assert sent["call_ok"] == "1\talpha\n2\t"
     # an error as the CLI sends its text too (chat completions carry no error flag), no Letta wrapper
     assert sent["call_bad"].startswith("File does not exist.") and sent["call_bad"].endswith(_TOKENS_LEFT)
     seen = from_openai(claude_named.completions[-1].body).tool_results
