@@ -7,10 +7,18 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from claude_compat import AgentDefinition, ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat import (
+    AgentDefinition,
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    PermissionResultAllow,
+    ResultMessage,
+    query,
+)
 from claude_compat._internal import cli_facts, cli_request
 from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import (
@@ -249,3 +257,27 @@ async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
         assert (json.dumps(placed.full)[1:-1] in sent) == (n == 0), n
         assert (json.dumps(placed.sparse)[1:-1] in sent) == (n == between + 1), n
         assert (json.dumps(placed.exit)[1:-1] in sent) == (n == prompts - 1), n
+
+
+async def test_leaving_plan_mode_by_exitplanmode_is_said_after_its_result(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
+    if texts is None:
+        pytest.skip("the real SDK's CLI is not installed")
+
+    async def allow(name: str, tool_input: dict[str, Any], context: Any) -> PermissionResultAllow:
+        return PermissionResultAllow()
+
+    claude_named.push(Turn(tool_calls=[ToolCall("ExitPlanMode", {"plan": "do it"}, id="call_exit")]), "ok")
+    options = ClaudeAgentOptions(cwd=str(tmp_path), permission_mode="plan", can_use_tool=allow)
+    async with ClaudeSDKClient(options) as client:
+        await client.query("plan it")
+        async for _ in client.receive_response():
+            pass
+    [result] = [m for m in claude_named.completions[-1].messages if m.get("role") == "tool"]
+    # as the CLI (measured): after the result, before the tokens left
+    assert (
+        f"\n\n<system-reminder>\n{texts.exit}\n</system-reminder>\n\n<system-reminder>\n<total_tokens>"
+        in str(result["content"])
+    )
