@@ -281,3 +281,16 @@ async def test_leaving_plan_mode_by_exitplanmode_is_said_after_its_result(
         f"\n\n<system-reminder>\n{texts.exit}\n</system-reminder>\n\n<system-reminder>\n<total_tokens>"
         in str(result["content"])
     )
+
+
+async def test_a_subagent_is_not_told_the_usd_budget(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    call = {"description": "look", "prompt": "look around", "subagent_type": "general-purpose"}
+    scripted_model.push(Turn(tool_calls=[ToolCall("Agent", {**call, "run_in_background": False}, id="c1")]))
+    scripted_model.push("sub done", "ok")
+    options = ClaudeAgentOptions(cwd=str(tmp_path), max_budget_usd=2.5, permission_mode="bypassPermissions")
+    messages = [m async for m in query(prompt="go", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error, messages
+    sent = [json.dumps(r.messages) for r in scripted_model.completions]
+    [child] = [s for s in sent if "look around" in s and "c1" not in s]
+    assert "USD budget" not in child  # as the CLI's (measured)
+    assert all("USD budget" in s for s in sent if s != child)

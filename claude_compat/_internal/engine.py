@@ -632,8 +632,10 @@ class Engine:
         return self._plan.next(in_plan, self._plan_texts, prompt=prompt)
 
     def _usd_budget(self) -> str:
-        """The CLI's reminder of the session's spend against max_budget_usd ("" without one)."""
-        return usd_budget_reminder(self.ledger.total_cost_usd, self.options.max_budget_usd)
+        """The CLI's reminder of the session's spend against max_budget_usd ("" without one; none to
+        a subagent, as the CLI's)."""
+        budget = None if self._subagent_of is not None else self.options.max_budget_usd
+        return usd_budget_reminder(self.ledger.total_cost_usd, budget)
 
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         """The prompt with the environment reminder in front, on a session's first turn and after a change."""
