@@ -208,30 +208,36 @@ def test_the_usd_budget_reminder_names_the_spend_the_budget_and_what_is_left() -
     assert usd_budget_reminder(0.5, None) == ""
 
 
-async def test_with_a_usd_budget_the_first_prompt_and_each_step_end_with_the_spend(
+async def test_with_a_usd_budget_each_prompt_and_each_step_end_with_the_spend(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
     calls = [ToolCall("Bash", {"command": f"echo {w}"}, id=f"call_{w}") for w in ("a", "b")]
-    scripted_model.push(Turn(tool_calls=calls), "done")
+    scripted_model.push(Turn(tool_calls=calls), "done", "again")
     prices = json.dumps({f"openai-proxy/{scripted_model.model_id}": {"input": 1.0, "output": 2.0}})
     options = ClaudeAgentOptions(
         cwd=str(tmp_path), allowed_tools=["Bash"], max_budget_usd=2.5, env={"CLAUDE_COMPAT_PRICES": prices}
     )
-    messages = [m async for m in query(prompt="say a and b", options=options)]
-    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
-    first, last = scripted_model.completions[0].messages, scripted_model.completions[-1].messages
+    async with ClaudeSDKClient(options) as client:
+        spent = []
+        for prompt in ("say a and b", "once more"):
+            await client.query(prompt)
+            spent += [
+                m.total_cost_usd async for m in client.receive_response() if isinstance(m, ResultMessage)
+            ]
+    first, step, later = (r.messages for r in scripted_model.completions)
     assert "USD budget: $0/$2.5; $2.5 remaining" in json.dumps(first)
-    results = {m["tool_call_id"]: str(m["content"]) for m in last if m.get("role") == "tool"}
+    results = {m["tool_call_id"]: str(m["content"]) for m in step if m.get("role") == "tool"}
     # as the CLI: the step's reminders once, after its last result
     assert "USD budget" not in results["call_a"] and "<system-reminder>" not in results["call_a"]
-    spent = messages[-1].total_cost_usd or 0.0
     told = re.search(
         r"\n\n<system-reminder>\nUSD budget: \$(\S+)/\$2\.5; \$(\S+) remaining\n</system-reminder>\Z",
         results["call_b"],
     )
     assert told is not None, results["call_b"]
     used = float(told.group(1))  # the spend before the step: the first model call's, not the whole turn's
-    assert 0 < used < spent and results["call_b"].endswith(usd_budget_reminder(used, 2.5))
+    assert 0 < used < (spent[0] or 0.0) and results["call_b"].endswith(usd_budget_reminder(used, 2.5))
+    # a later prompt: the session's spend so far
+    assert usd_budget_reminder(spent[0] or 0.0, 2.5) in str(later[-1]["content"])
 
 
 async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
