@@ -296,7 +296,11 @@ async def test_a_subagent_is_not_told_the_usd_budget(scripted_model: ScriptedMod
     options = ClaudeAgentOptions(cwd=str(tmp_path), max_budget_usd=2.5, permission_mode="bypassPermissions")
     messages = [m async for m in query(prompt="go", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error, messages
-    sent = [json.dumps(r.messages) for r in scripted_model.completions]
-    [child] = [s for s in sent if "look around" in s and "c1" not in s]
+
+    def asks(messages: list[dict[str, Any]]) -> str:  # the request's user messages
+        return json.dumps([m["content"] for m in messages if m.get("role") == "user"])
+
+    sent = [asks(r.messages) for r in scripted_model.completions]
+    [child] = [s for s in sent if "look around" in s]  # the parent's have it in its call, not as a prompt
     assert "USD budget" not in child  # as the CLI's (measured)
     assert all("USD budget" in s for s in sent if s != child)
