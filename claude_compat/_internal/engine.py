@@ -389,7 +389,7 @@ class Engine:
         self.tools.rebind(self.session_id)
         self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
-        self._plan = PlanReminders()
+        self._plan, self._plan_read = PlanReminders(), False  # a new session: a new plan file
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
