@@ -160,8 +160,9 @@ async def _record(
 
     With ``call`` (a tool's name and input), the CLI's second request, made after the model's first
     answer called that tool (a Skill call: what the skill loaded; an Agent fork: the fork's first).
-    With ``plan``, the CLI's plan-mode reminders instead (see :func:`_record_plan_here`). A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
-    (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
+    With ``plan``, the CLI's plan-mode reminders instead (see :func:`_record_plan_here`). A child,
+    because the process asking may have ``claude_agent_sdk`` mapped to claude-compat (``claude-compat
+    run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
