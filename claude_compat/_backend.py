@@ -278,6 +278,9 @@ class SessionSpec:
     effort: str | None = None
     max_thinking_tokens: int | None = None
     max_output_tokens: int | None = None  # the CLI's CLAUDE_CODE_MAX_OUTPUT_TOKENS, when set
+    #: The Claude model whose CLI request the sampling follows when it is not the handle's own: the
+    #: program named a model (as the CLI resolves it) and the user configured the handle apart from it.
+    cli_model: str | None = None
     agent_id: str | None = None
     agent_name: str | None = None
     cwd: str | None = None
@@ -347,8 +350,11 @@ class Backend(Protocol[S]):
         """Cancel the session's running run and stop its stream at once."""
         ...
 
-    async def set_model(self, session: S, model: str | None, handle: str | None) -> None:
-        """Switch the session's model (``session.model_handle`` follows)."""
+    async def set_model(
+        self, session: S, model: str | None, handle: str | None, *, cli_model: str | None = None
+    ) -> None:
+        """Switch the session's model (``session.model_handle`` follows); ``cli_model`` as in
+        ``SessionSpec.cli_model``."""
         ...
 
     def journal_start(self, session: S, tool_call_id: str, tool_name: str) -> None:

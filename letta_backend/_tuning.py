@@ -842,9 +842,252 @@ def _apply_sequence_bulk_off(ctx: Context) -> str:
     return "message sequence ids reserved once per insert (was: one more UPDATE per flush, overwritten)"
 
 
+#: What ``LettaAgentV2._record_step_metrics`` passes to ``record_step_metrics_async`` (all keywords).
+_STEP_METRICS_CALL = frozenset(
+    {
+        "actor",
+        "step_id",
+        "llm_request_ns",
+        "tool_execution_ns",
+        "step_ns",
+        "agent_id",
+        "run_id",
+        "project_id",
+        "template_id",
+        "base_template_id",
+    }
+)
+#: The timings a step's first (start) call leaves None and its second (finish) call fills in.
+_STEP_TIMINGS = ("llm_request_ns", "tool_execution_ns", "step_ns")
+#: How long a step's deferred first write waits for its second before it is written alone.
+STEP_METRICS_WAIT = 60.0
+
+
+def _apply_step_metrics_merge(ctx: Context) -> str:
+    """A step's two ``record_step_metrics_async`` calls become one: the start call (no timings
+    yet) waits for the finish call and the two are written as the one row they would leave."""
+    del ctx
+    step_manager: Any = importlib.import_module("letta.services.step_manager")
+    cls = step_manager.StepManager
+    record, read = cls.record_step_metrics_async, cls.get_step_metrics_async
+    # step id -> [manager, the start call's keywords, its fallback timer]
+    pending: dict[str, list[Any]] = {}
+    running: set[asyncio.Task[Any]] = set()
+
+    def write_alone(step_id: str) -> Any:
+        """Upstream's start call, as it would have run (the finish call then updates the row)."""
+        manager, first, _timer = pending.pop(step_id)
+        return record(manager, **first)
+
+    def on_timeout(step_id: str) -> None:
+        if step_id in pending:  # no finish call came: write the start call's row as upstream did
+            task = asyncio.ensure_future(write_alone(step_id))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+    @functools.wraps(record)
+    async def merged(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or set(kwargs) != _STEP_METRICS_CALL:
+            return await record(self, *args, **kwargs)
+        step_id = kwargs["step_id"]
+        if step_id not in pending:
+            if any(kwargs[name] is not None for name in _STEP_TIMINGS):
+                return await record(self, **kwargs)  # a finish without a deferred start: upstream
+            timer = asyncio.get_running_loop().call_later(STEP_METRICS_WAIT, on_timeout, step_id)
+            pending[step_id] = [self, kwargs, timer]
+            return None  # the callers (fire-and-forget tasks) do not use the result
+        first, timer = pending[step_id][1], pending[step_id][2]
+        timer.cancel()
+        if kwargs["run_id"] not in (None, first["run_id"]):
+            # upstream's update would set another run id unchecked: both calls, as upstream
+            await write_alone(step_id)
+            return await record(self, **kwargs)
+        del pending[step_id]
+        # upstream creates the row from the start call, then sets each value of the finish call
+        # that is not None: the same row, written once
+        return await record(self, **{**first, **{k: v for k, v in kwargs.items() if v is not None}})
+
+    @functools.wraps(read)
+    async def get_step_metrics_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+        step_id = kwargs.get("step_id", args[0] if args else None)
+        if step_id in pending:  # a reader of a step still running: the row upstream had by now
+            pending[step_id][2].cancel()
+            await write_alone(step_id)
+        return await read(self, *args, **kwargs)
+
+    _swap(cls, "record_step_metrics_async", merged)
+    _swap(cls, "get_step_metrics_async", get_step_metrics_async)
+    return "a step's metrics written once, at its end (was: a row at its start, updated at its end)"
+
+
+#: Inside ``StreamingService.create_agent_stream`` of a request that does not run in the
+#: background (so nothing iterates its stream yet: the run it creates has no step or message):
+#: [the run create_run returned there, whether the stream start's re-read was answered with it].
+_FOREGROUND_STREAM_START: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar(
+    "claude_compat_foreground_stream_start", default=None
+)
+#: What ``create_agent_stream``'s ``finally`` passes to ``update_run_by_id_async``.
+_RUN_START_CALL = frozenset({"run_id", "conversation_id", "update", "actor"})
+
+
+def _apply_run_start_update(ctx: Context) -> str:
+    """A new run is marked running by one read and UPDATE of its row: the stream start's re-read
+    of the run it just created is answered by create_run's result, and the update leaves out the
+    metrics part (it would recount steps and messages the run cannot have yet)."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.run_manager")
+    streaming: Any = importlib.import_module("letta.services.streaming_service")
+    start = streaming.StreamingService.create_agent_stream
+    signature = inspect.signature(start)
+    create, get, update_run = (
+        m.RunManager.create_run,
+        m.RunManager.get_run_by_id,
+        m.RunManager.update_run_by_id_async,
+    )
+    if "background" not in streaming.LettaStreamingRequest.model_fields:
+        raise TuningError(
+            "tuning patch 'run_start_update': Letta's streaming request has no background field; "
+            + _switch_off_hint("run_start_update")
+        )
+
+    @functools.wraps(start)
+    async def create_agent_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        request = signature.bind(self, *args, **kwargs).arguments.get("request")
+        # in the background the agent loop may run before the stream start's "running" update
+        foreground = request is not None and request.background is False
+        token = _FOREGROUND_STREAM_START.set([None, False] if foreground else None)
+        try:
+            return await start(self, *args, **kwargs)
+        finally:
+            _FOREGROUND_STREAM_START.reset(token)
+
+    @functools.wraps(create)
+    async def create_run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        run = await create(self, *args, **kwargs)
+        state = _FOREGROUND_STREAM_START.get()
+        if state is not None and state[0] is None:
+            state[0] = run
+        return run
+
+    @functools.wraps(get)
+    async def get_run_by_id(self: Any, *args: Any, **kwargs: Any) -> Any:
+        state = _FOREGROUND_STREAM_START.get()
+        run_id = kwargs.get("run_id", args[0] if args else None)
+        if state is not None and state[0] is not None and not state[1] and state[0].id == run_id:
+            # the stream start's "refetch run since it may have been updated by another service":
+            # nothing can have (no background task, its id not yet returned); the update below
+            # reads the row and updates it only if it is still "created", as this check would
+            state[1] = True
+            m.update_log_context(run_id=run_id)
+            return state[0]
+        return await get(self, *args, **kwargs)
+
+    @functools.wraps(update_run)
+    async def update_run_by_id_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+        update: Any = kwargs.get("update")
+        state = _FOREGROUND_STREAM_START.get()
+        if (
+            args
+            or state is None
+            or not state[1]
+            or set(kwargs) != _RUN_START_CALL
+            or kwargs["run_id"] != state[0].id
+            or update.model_dump(exclude_unset=True, exclude_none=True) != {"status": m.RunStatus.running}
+        ):
+            return await update_run(self, *args, **kwargs)
+        run_id, actor = kwargs["run_id"], kwargs["actor"]
+        # upstream's first block for this update (letta/services/run_manager.py): the run takes
+        # status=running; nothing else runs for a status that is not terminal (no callback, lock
+        # release or agent update); the metrics part is left out: it would write num_steps 0 and
+        # no tools_used over the same values create_run wrote
+        async with m.db_registry.async_session() as session:
+            run = await m.RunModel.read_async(db_session=session, identifier=run_id, actor=actor)
+            if run.status != m.RunStatus.created:
+                return run.to_pydantic()  # upstream's re-read would have seen it: no update
+            update_data = update.model_dump(to_orm=True, exclude_unset=True, exclude_none=True)
+            for key, value in update_data.items():
+                setattr(run, key, value)
+            await run.update_async(db_session=session, actor=actor, no_commit=True, no_refresh=True)
+            return run.to_pydantic()
+
+    _swap(streaming.StreamingService, "create_agent_stream", create_agent_stream)
+    _swap(m.RunManager, "create_run", create_run)
+    _swap(m.RunManager, "get_run_by_id", get_run_by_id)
+    _swap(m.RunManager, "update_run_by_id_async", update_run_by_id_async)
+    return (
+        "a new run is marked running by one read and UPDATE "
+        "(was: a re-read, then + a step count, a message read, its metrics read and UPDATE)"
+    )
+
+
+def _awaited_by(code: Any) -> bool:
+    """Whether the coroutine that calls this was awaited by a function of ``code``, through any
+    other patch's ``get_conversation_by_id`` wrapper in between."""
+    frame: Any = sys._getframe(2)  # above this check and its caller
+    while frame is not None and (frame.f_code.co_filename, frame.f_code.co_name) == (
+        __file__,
+        "get_conversation_by_id",
+    ):
+        frame = frame.f_back
+    return frame is not None and frame.f_code is code
+
+
+def _check_awaited_by() -> None:
+    """:func:`_awaited_by` sees the awaiting coroutine on this Python (else the patch would do nothing)."""
+
+    async def probe() -> bool:
+        return _awaited_by(route.__code__)
+
+    async def get_conversation_by_id() -> bool:  # stands for another patch's wrapper
+        return await probe()
+
+    async def route() -> bool:
+        return await get_conversation_by_id()
+
+    seen = []
+    for coroutine in (route(), probe()):
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            seen.append(done.value)
+    if seen != [True, False]:
+        raise TuningError(
+            f"tuning patch 'route_conversation_get': cannot tell the route's call by its frame here "
+            f"({seen}); " + _switch_off_hint("route_conversation_get")
+        )
+
+
+def _apply_route_conversation_get(ctx: Context) -> str:
+    """The message route's first read of its conversation, whose result it overwrites unused with
+    ``update_conversation``'s (which reads the same row the same way), is not made."""
+    del ctx
+    m: Any = importlib.import_module("letta.services.conversation_manager")
+    routes: Any = importlib.import_module("letta.server.rest_api.routers.v1.conversations")
+    route = inspect.unwrap(routes.send_conversation_message).__code__
+    get = m.ConversationManager.get_conversation_by_id
+    _check_awaited_by()
+
+    @functools.wraps(get)
+    async def get_conversation_by_id(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _awaited_by(route):
+            # the route assigns this to ``conversation`` and, before any use, assigns it again the
+            # result of update_conversation, whose ConversationModel.read_async (same id, actor,
+            # check_is_deleted=True) raises the NoResultFound this read would have raised
+            return None
+        return await get(self, *args, **kwargs)
+
+    _swap(m.ConversationManager, "get_conversation_by_id", get_conversation_by_id)
+    return "the message route's unused first read of its conversation is not made (was 3 SELECTs per request)"
+
+
 _CONVERSATION_UPDATE = "letta.services.conversation_manager:ConversationManager.update_conversation"
 _CONVERSATION_ROUTE = "letta.server.rest_api.routers.v1.conversations:send_conversation_message"
 _STREAM_START = "letta.services.streaming_service:StreamingService.create_agent_stream"
+_CONVERSATION_GET = "letta.services.conversation_manager:ConversationManager.get_conversation_by_id"
+_STEP_METRICS_READ = "letta.services.step_manager:StepManager.get_step_metrics_async"
+_STEP_START = "letta.agents.letta_agent_v2:LettaAgentV2._step_checkpoint_start"
+_STEP_FINISH = "letta.agents.letta_agent_v2:LettaAgentV2._step_checkpoint_finish"
+_STEP_RECORD = "letta.agents.letta_agent_v2:LettaAgentV2._record_step_metrics"
 _ALL = frozenset({SQLITE, POSTGRES})
 
 #: The tuning, in the order it is applied. Effects: server CPU per plain turn, interleaved A/B on
@@ -1097,6 +1340,70 @@ PATCHES: tuple[Patch, ...] = (
             Target("openai._utils._transform:_async_transform_recursive", "5c66275ac0ba23fa"),
         ),
         apply=_apply_openai_plain_body,
+    ),
+    Patch(
+        name="step_metrics_merge",
+        what="a step's first record_step_metrics_async call (made at its start, no timings yet) "
+        "waits for its second (at its end, or on failure) and the two are written as one call "
+        "with the start call's values overlaid by the end call's non-None ones; a reader of the "
+        "step's metrics (get_step_metrics_async) or 60 s without an end call writes the start "
+        "call alone first, as upstream did",
+        why="every step creates its step_metrics row at its start (step, metrics, run read, "
+        "INSERT, re-read: 5 statements in 2 transactions) and updates it at its end (step and "
+        "metrics read, UPDATE: 3 more and a transaction), only to hold the end call's timings",
+        effect="SQL per step -3 (and -1 transaction); with run_start_update and "
+        "route_conversation_get: SQL per plain turn 58 -> 47, per tool round trip 124 -> 102, "
+        "0.75x per plain turn and 0.73x per tool round trip against all but the three (one run)",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target("letta.services.step_manager:StepManager.record_step_metrics_async", "a202d8e1399e2002"),
+            Target(_STEP_METRICS_READ, "c5e87c7f2114e6ae"),
+            Target(_STEP_START, "34915bc05ac53dc8"),
+            Target(_STEP_FINISH, "c007b88bf1a7c318"),
+            Target(_STEP_RECORD, "a9961d67808bb99c"),
+        ),
+        apply=_apply_step_metrics_merge,
+    ),
+    Patch(
+        name="run_start_update",
+        what="in create_agent_stream of a request not in the background (its stream not yet "
+        "read), the re-read of the run it just created is answered by create_run's result, and "
+        "the update marking it running is upstream's first block alone: read the run, set "
+        "status, UPDATE (no update if it is no longer 'created', as the re-read would decide)",
+        why="the re-read guards against other writers a foreground start cannot have (1 "
+        "statement); update_run_by_id_async then recounts the run's steps, reads its messages' tool calls "
+        "and reads and rewrites its metrics row (4 statements, 3 transactions), but no step or "
+        "message of the run exists before its stream starts: it wrote the num_steps 0 and empty "
+        "tools_used create_run had just written (and the metrics' updated_at, not in the API)",
+        effect="SQL per request -5 (and -4 transactions); CPU: see step_metrics_merge",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target("letta.services.run_manager:RunManager.update_run_by_id_async", "660378bdd069f741"),
+            Target(_STREAM_START, "3eb2508cd97ff85a"),
+            Target("letta.services.run_manager:RunManager.create_run", "9d07d1cca186c03b"),
+            Target("letta.services.run_manager:RunManager.get_run_by_id", "3776c41abb4c49da"),
+        ),
+        apply=_apply_run_start_update,
+    ),
+    Patch(
+        name="route_conversation_get",
+        what="in send_conversation_message (POST /v1/conversations/{id}/messages), the route's "
+        "get_conversation_by_id returns None without reading: the route overwrites that value, "
+        "unused, with update_conversation's result a line later; any other caller reads as before",
+        why="the route reads the conversation, its isolated blocks and its message ids (3 "
+        "SELECTs, 2 transactions) only to fail on a missing conversation, which the update's own "
+        "read (same id, actor, check_is_deleted=True) does with the same error",
+        effect="SQL per request -3 (and -2 transactions); CPU: see step_metrics_merge",
+        stage=APP,
+        databases=_ALL,
+        targets=(
+            Target(_CONVERSATION_ROUTE, "79e52f1648b7452f"),
+            Target(_CONVERSATION_UPDATE, "d14cd1312a7d4469"),
+            Target(_CONVERSATION_GET, "9b0c519ddeb643a3"),
+        ),
+        apply=_apply_route_conversation_get,
     ),
     Patch(
         name="uvloop",

@@ -184,6 +184,7 @@ class LettaBackend:
                 effort=spec.effort,
                 max_thinking_tokens=spec.max_thinking_tokens,
                 max_output_tokens=spec.max_output_tokens,
+                cli_model=spec.cli_model,
             ),
         )
         return agents.AgentSpec(
@@ -546,14 +547,18 @@ class LettaBackend:
         """Record locally what a tool call produced, before the server is told."""
         self.registry.journal_done(conversation_key(session), tool_call_id, tool_name, content, is_error)
 
-    async def set_model(self, session: LettaSession, model: str | None, handle: str | None) -> None:
+    async def set_model(
+        self, session: LettaSession, model: str | None, handle: str | None, *, cli_model: str | None = None
+    ) -> None:
         """Switch the conversation's model (Letta keeps a model per conversation).
 
         The new model is asked for what the CLI asks it for (its sampling, under the session's
         options), as a new session on it would be; Letta would otherwise use its own defaults.
+        ``cli_model``: the Claude model the program switched to, on a handle configured apart from it
+        (see ``SessionSpec.cli_model``).
         """
         new = await self.resolve_model(model, handle)
-        spec = session.spec or SessionSpec()
+        spec = dataclasses.replace(session.spec or SessionSpec(), cli_model=cli_model)
         settings = {**mapping.base_model_settings(new), **self._agent_spec(spec, new).model_settings}
         try:
             if session.conversation_id == "default":

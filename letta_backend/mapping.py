@@ -270,15 +270,18 @@ def cli_sampling(
     effort: str | None = None,
     max_thinking_tokens: int | None = None,
     max_output_tokens: int | None = None,
+    cli_model: str | None = None,
 ) -> Sampling:
     """What the CLI would ask the handle's model for, given the program's options.
 
-    For a Claude model: the CLI's request (CLI_SAMPLING). Any other model gets only what the
-    program set itself, since the CLI's token limits are Claude's.
+    For a Claude model: the CLI's request (CLI_SAMPLING) for that model, or for ``cli_model`` when
+    given (the model the program named, where the user configured a handle apart from it). Any
+    other model gets only what the program set itself, since the CLI's token limits are Claude's.
     """
     name = handle.rsplit("/", 1)[-1]
     if not name.startswith("claude-"):
         return _explicit_sampling(thinking, effort, max_thinking_tokens, max_output_tokens)
+    name = cli_model or name
     row = next((r for p, r in CLI_SAMPLING.items() if name.startswith(p)), CLI_SAMPLING_UNKNOWN)
     limit = max_output_tokens or row.max_tokens
     # "off": the CLI sends no thinking; said as "disabled", since Letta's default is to think
@@ -422,7 +425,20 @@ SAMPLING_LIMITS: dict[str, str] = {
     "only to o-series and gpt-5 models (over the Responses API); a thinking budget has no OpenAI form",
     "display / context_management": "the CLI's thinking display and its clear_thinking context edit are "
     "not Letta settings (Letta adds the same edit for Opus 4.5 itself)",
+    "system-role reminders": "to the models it tells them in a system-role message after the prompt "
+    "(its newest), the CLI's reminders go that way through an OpenAI-compatible provider; Letta turns "
+    "such a message into a user message for Anthropic and Google models, which get them as "
+    "<system-reminder> blocks in the prompt instead",
 }
+
+#: Providers Letta 0.16.8 sends a system-role message within the conversation to as a user message
+#: (Anthropic: ``<event>SYSTEM ALERT: …</event>``; Google: the bare text).
+SYSTEM_MESSAGE_AS_USER: frozenset[str] = frozenset({"anthropic", "google_ai", "google_vertex"})
+
+
+def keeps_system_messages(handle: str) -> bool:
+    """Whether a system-role message within the conversation reaches the handle's model as one."""
+    return provider_type(handle) not in SYSTEM_MESSAGE_AS_USER
 
 
 #: The Letta agent type that matches Claude's loop (native assistant text, client tools).

@@ -887,8 +887,9 @@ def test_a_run_of_thinking_token_notices_matches_one_in_the_verdict_too(tmp_path
     assert report.kinds_match and report.verdict().startswith("message kinds match")
 
 
-#: What Letta's chat-completions requests cannot carry: a thinking switch and budget (MIGRATING.md).
-LETTA_CANNOT_SEND = frozenset({"sampling thinking", "sampling thinking_budget"})
+#: What Letta's chat-completions requests cannot carry: a thinking switch and budget, and an effort to
+#: a model that is not o-series or gpt-5 (the lanes' models; mapping.SAMPLING_LIMITS, MIGRATING.md).
+LETTA_CANNOT_SEND = frozenset({"sampling thinking", "sampling thinking_budget", "sampling effort"})
 #: Where Letta answers the model itself on a stock server: the rows that differ, and why (MIGRATING.md).
 LETTA_ANSWERS: dict[str, tuple[frozenset[str], str]] = {
     "unknown_tool_called": (

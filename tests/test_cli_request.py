@@ -285,6 +285,28 @@ async def test_the_agent_types_reminder_lists_the_agents_as_the_cli_does(
     assert sent == [f"<system-reminder>\n{ours}\n</system-reminder>"]
 
 
+def test_reminders_sent_in_a_system_role_message_are_read_as_such() -> None:
+    prompt = {"role": "user", "content": [{"type": "text", "text": "hi"}]}
+    told = {"role": "system", "content": [{"type": "text", "text": "You are powered by the model named X."}]}
+    in_system = cli_request.reminders_of({"system": [], "messages": [prompt, told]})
+    assert in_system.in_system_message and in_system.model_line == "You are powered by the model named X."
+    reminder = {
+        "type": "text",
+        "text": "<system-reminder>\nYou are powered by the model named X.\n</system-reminder>",
+    }
+    in_prompt = cli_request.reminders_of(
+        {"system": [], "messages": [{"role": "user", "content": [reminder]}]}
+    )
+    assert not in_prompt.in_system_message and in_prompt.model_line == in_system.model_line
+
+
+async def test_an_alias_is_the_model_the_cli_resolves_it_to() -> None:
+    pytest.importorskip("claude_agent_sdk")
+    ran = await cli_request.cli_model({}, "haiku")
+    assert ran is not None and ran.startswith("claude-haiku")
+    assert await cli_request.cli_model({cli_request.TEXTS_ENV: "0"}, "haiku") is None
+
+
 async def test_the_plan_mode_reminders_are_recorded_with_the_plan_file_left_out(fresh_texts: Path) -> None:
     pytest.importorskip("claude_agent_sdk")
     model = "claude-sonnet-4-5"

@@ -310,10 +310,12 @@ async def test_set_model_none_names_the_clis_default_model_else_the_model_the_se
 
         served: tuple[str, ...] = ()
 
-        async def set_model(self, session: Any, model: str | None, handle: str | None) -> None:
+        async def set_model(
+            self, session: Any, model: str | None, handle: str | None, *, cli_model: str | None = None
+        ) -> None:
             if model is not None and model not in self.served:
                 raise UnknownModelError(model, list(self.served))
-            await super().set_model(session, model, handle)
+            await super().set_model(session, model, handle, cli_model=cli_model)
 
     for served, named in ((("claude-default-x",), "claude-default-x"), ((), DEFAULT_MODEL)):
         fake = Serving(FakeRun(text="one"), FakeRun(text="two"))

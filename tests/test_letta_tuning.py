@@ -229,6 +229,121 @@ def test_sequence_bulk_off_relies_on_the_insert_listener_overwriting() -> None:
     )
 
 
+def test_step_metrics_merge_relies_on_the_start_call_carrying_no_timings() -> None:
+    record = quoted(_tuning._STEP_RECORD)
+    # every call of a step passes these keywords, the timings read off the step's StepMetrics
+    passed = re.findall(r"^\s+(\w+)=", record.split("record_step_metrics_async(")[1].split("),")[0], re.M)
+    assert set(passed) == _tuning._STEP_METRICS_CALL and len(passed) == len(_tuning._STEP_METRICS_CALL)
+    for name in _tuning._STEP_TIMINGS:
+        assert f"{name}=step_metrics.{name}," in record
+    assert "task = safe_create_task(" in record and "return task" in record  # fire and forget
+    # the start call: a new StepMetrics with an id and a start time only, after the step's row
+    start = _one_line(quoted(_tuning._STEP_START))
+    assert "step_metrics = StepMetrics(id=step_id, step_start_ns=step_start_ns)" in start
+    assert start.index("await self.step_manager.log_step_async(") < start.index("self._record_step_metrics(")
+    assert "self._record_step_metrics(step_id=step_id, step_metrics=step_metrics, run_id=run_id)" in start
+    # the end call: the same step, no run id (so the start call's stays)
+    finish = quoted(_tuning._STEP_FINISH)
+    assert "self._record_step_metrics(step_id=step_metrics.id, step_metrics=step_metrics)" in finish
+    # upstream's second call updates the row with each value given (not None): what the merge writes
+    manager = quoted("letta.services.step_manager:StepManager.record_step_metrics_async")
+    for name in sorted(_tuning._STEP_METRICS_CALL - {"actor", "step_id"}):
+        assert f"if {name} is not None:\n                    metrics.{name} = {name}" in manager, name
+    assert "await metrics.create_async(session)" in manager and '"run_id": run_id,' in manager
+    # a reader of the metrics (the approval continuation, the steps API) goes through this method
+    assert "StepMetricsModel.read_async(db_session=session, identifier=step_id, actor=actor)" in quoted(
+        _tuning._STEP_METRICS_READ
+    )
+
+
+def test_run_start_update_relies_on_the_foreground_stream_start_writing_nothing_else() -> None:
+    start = quoted(_tuning._STREAM_START)
+    # create_run, then (its stream only built, not read) the re-read and the "running" update
+    created = start.index("run = await self._create_run(")
+    refetch = start.index("run = await self.server.run_manager.get_run_by_id(run_id=run.id, actor=actor)")
+    assert created < refetch < start.rindex("finally:")
+    # in between only the run id is handed to Redis (a no-op client without Redis): whoever
+    # finds it there may cancel the run, which the patch's update re-reads the row for
+    assert set(re.findall(r"await [\w.]+", start[created:refetch])) == {
+        "await self._create_run",
+        "await redis_client.set",
+        "await redis_client.set_otid_run_mapping",
+    }
+    assert "if run.status == RunStatus.created:\n                    run_status = RunStatus.running" in start
+    assert "update=RunUpdate(status=run_status, metadata=run_update_metadata)," in start
+    # nothing iterates the stream here, and the one task started runs the background stream
+    assert "async for" not in start and "anext(" not in start
+    assert start.count("safe_create_task(") == 1
+    background = start.split("if request.background and settings.track_agent_run:")[1]
+    assert background.index("safe_create_task(") < background.index(
+        "raw_stream = redis_sse_stream_generator("
+    )
+    # a non-terminal update: no callback, lock release or agent update; the metrics part would
+    # write the count of the run's steps and its tools (none yet) over create_run's 0 and None
+    run = quoted("letta.services.run_manager:RunManager.update_run_by_id_async")
+    assert "if is_terminal_update and not_completed_before and run.callback_url:" in run
+    assert "if is_terminal_update and conversation_id:" in run
+    assert "if is_terminal_update and update.stop_reason:" in run
+    tail = run.split("# update run metrics table")[1].split("# Dispatch callback")[0]
+    assert re.findall(r"metrics\.(\w+) =", tail) == ["run_ns", "run_ns", "num_steps", "tools_used"]
+    assert "if is_terminal_update:" in tail.split("metrics.run_ns")[0]
+    assert "num_steps=0,  # Initialize to 0" in quoted("letta.services.run_manager:RunManager.create_run")
+    # the first block, which the patch keeps for this update (a status, no metadata)
+    for line in (
+        "run = await RunModel.read_async(db_session=session, identifier=run_id, actor=actor)",
+        "update_data = update.model_dump(to_orm=True, exclude_unset=True, exclude_none=True)",
+        "setattr(run, key, value)",
+        "await run.update_async(db_session=session, actor=actor, no_commit=True, no_refresh=True)",
+    ):
+        assert line in run and line.replace("RunModel", "m.RunModel") in inspect.getsource(
+            _tuning._apply_run_start_update
+        ), line
+    get = quoted("letta.services.run_manager:RunManager.get_run_by_id")
+    assert "update_log_context(run_id=run_id)" in get and "return run.to_pydantic()" in get
+
+
+def test_route_conversation_get_relies_on_the_route_overwriting_the_read_unused() -> None:
+    route = quoted(_tuning._CONVERSATION_ROUTE)
+    normal = route.split("# Normal conversation mode")[1]
+    get = "conversation = await conversation_manager.get_conversation_by_id("
+    update = "conversation = await conversation_manager.update_conversation("
+    assert normal.count(get) == 1 and route.count("get_conversation_by_id(") == 1
+    between = normal.split(get)[1].split(update)[0]
+    # nothing but the call's own arguments and a comment: the value is overwritten unused
+    assert _one_line(between).strip() == (
+        "conversation_id=conversation_id, actor=actor,) # Mark conversation message activity at request time"
+    )
+    # the update reads the same row the same way (so fails as the skipped read would)
+    read = _one_line(
+        "await ConversationModel.read_async( db_session=session, identifier=conversation_id, "
+        "actor=actor, check_is_deleted=True,)"
+    )
+    assert read in _one_line(quoted(_tuning._CONVERSATION_GET))
+    assert read in _one_line(quoted(_tuning._CONVERSATION_UPDATE))
+    assert read.replace("ConversationModel", "m.ConversationModel") in _one_line(
+        inspect.getsource(_tuning._apply_conversation_touch)
+    )
+    assert _one_line(quoted(_tuning._CONVERSATION_UPDATE)).index(read) < quoted(
+        _tuning._CONVERSATION_UPDATE
+    ).index("update_async(")
+
+
+def test_route_conversation_get_tells_the_awaiting_route_by_its_frame() -> None:
+    # what the patch checks at start: a coroutine sees the one awaiting it, through the other
+    # patches' wrappers of get_conversation_by_id, and not when something else awaits it
+    _tuning._check_awaited_by()
+
+    async def elsewhere() -> bool:  # driven from this test, not from the other function
+        return _tuning._awaited_by(
+            test_route_conversation_get_relies_on_the_route_overwriting_the_read_unused.__code__
+        )
+
+    coroutine = elsewhere()
+    with pytest.raises(StopIteration) as done:
+        coroutine.send(None)
+    assert done.value.value is False
+
+
 def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
     typeddict = _one_line(quoted("openai._utils._transform:_async_transform_typeddict"))
     assert "if not is_given(value): # we don't need to include omitted values" in typeddict
@@ -564,6 +679,69 @@ def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_t
         assert metrics["num_steps"] == len(steps) == 1, (metrics, steps)
         assert metrics["agent_id"] == agent_id and metrics["run_ns"] > 0
         assert metrics["tools_used"] is None  # a client tool has no tool id on the server
+
+
+@pytest.mark.letta
+def test_each_step_has_its_metrics_and_each_run_ends_completed(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What step_metrics_merge and run_start_update answer for, seen through the API (same on stock)."""
+    from letta_client import Letta
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    events = send([{"role": "user", "content": "two"}])
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+
+    runs = client.runs.list(conversation_id=conversation, order="asc", limit=10).items
+    assert [run.stop_reason for run in runs] == ["end_turn", "requires_approval", "end_turn"]
+    for run in runs:
+        for _ in range(200):  # the run's end is recorded after its stream closes
+            status = client.runs.retrieve(run.id).status
+            if status != "running":
+                break
+            time.sleep(0.05)
+        assert status == "completed", (run.id, status)
+        (step,) = client.runs.steps.list(run.id, limit=10).items
+        for _ in range(200):  # a step's metrics are written by a task after the step
+            metrics = _get_json(
+                f"{local_server.base_url}/v1/steps/{step.id}/metrics", 30, local_server.api_key
+            )
+            if metrics.get("step_ns"):
+                break
+            time.sleep(0.05)
+        # the start's row (run, agent) and the end's timings, as upstream's two writes leave it
+        assert metrics["id"] == step.id and metrics["run_id"] == run.id and metrics["agent_id"] == agent_id
+        assert metrics["step_ns"] > 0 and metrics["llm_request_ns"] > 0, metrics
+        assert metrics["tool_execution_ns"] is None  # a client tool runs on the client
+
+
+@pytest.mark.letta
+def test_a_message_to_a_missing_or_deleted_conversation_is_refused_as_not_found(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    """What route_conversation_get answers for (the update's read refuses it), through the API."""
+    from letta_client import Letta, NotFoundError
+
+    client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
+    _, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    client.conversations.delete(conversation)
+    missing = "conv-00000000-0000-4000-8000-000000000000"
+    for target in (conversation, missing):
+        with pytest.raises(NotFoundError) as caught:
+            list(client.conversations.messages.create(target, messages=[{"role": "user", "content": "hi"}]))
+        assert target in str(caught.value)
+    assert scripted_model.requests == []  # no turn ran
 
 
 @pytest.mark.letta

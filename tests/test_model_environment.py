@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -19,7 +20,7 @@ from claude_compat import (
     ResultMessage,
     query,
 )
-from claude_compat._internal import cli_facts, cli_request
+from claude_compat._internal import cli_facts, cli_request, environment
 from claude_compat._internal import options as options_module
 from claude_compat._internal.environment import (
     Environment,
@@ -29,6 +30,8 @@ from claude_compat._internal.environment import (
 )
 from claude_compat._internal.plan_reminders import plan_file
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
+
+CLAUDE_MODEL = "claude-sonnet-4-5"
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -41,26 +44,30 @@ async def test_the_model_is_told_the_working_directory_platform_and_date(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
     scripted_model.push("done")
-    extra = tmp_path / "extra"
+    work, extra = tmp_path / "work", tmp_path / "extra"
+    work.mkdir()
     extra.mkdir()
-    options = ClaudeAgentOptions(cwd=str(tmp_path), add_dirs=[str(extra)])
+    options = ClaudeAgentOptions(cwd=str(work), add_dirs=[str(extra), str(work / "inside")])
     messages = [m async for m in query(prompt="where am I?", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
     sent = _sent_text(scripted_model)
-    assert f"Primary working directory: {tmp_path.resolve()}" in sent
-    assert f"Additional working directory: {extra}" in sent
+    assert f"Primary working directory: {work.resolve()}" in sent
+    # as the CLI lists them: a nested list, of those outside the working directory
+    listed = json.dumps(f"Is a git repository: false\n - Additional working directories:\n  - {extra}\n")
+    assert listed[1:-1] in sent
     assert "Is a git repository: false" in sent
     assert datetime.date.today().isoformat() in sent
     assert f"openai-proxy/{scripted_model.model_id}" in sent
     assert "where am I?" in sent
 
 
-async def test_the_environment_is_sent_once_and_again_when_the_working_directory_changes(
+async def test_the_environment_is_sent_once_then_what_changed_as_the_clis_update(
     scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
-    scripted_model.push("one", "two", "three")
-    other = tmp_path / "other"
+    scripted_model.push("one", "two", "three", "four")
+    other, extra = tmp_path / "other", tmp_path.parent / f"{tmp_path.name}-extra"
     other.mkdir()
+    extra.mkdir()
     options = ClaudeAgentOptions(cwd=str(tmp_path))
     async with ClaudeSDKClient(options) as client:
         for prompt in ("first", "second"):
@@ -71,10 +78,33 @@ async def test_the_environment_is_sent_once_and_again_when_the_working_directory
         await client.query("third")
         async for _ in client.receive_response():
             pass
+        options.add_dirs = [str(extra)]
+        await client.query("fourth")
+        async for _ in client.receive_response():
+            pass
     users = [m for m in scripted_model.completions[-1].messages if m.get("role") == "user"]
     told = [json.dumps(m).count("Primary working directory") for m in users]
-    assert told == [1, 0, 1], told
-    assert str(other.resolve()) in json.dumps(users[-1])
+    assert told == [1, 0, 1, 0], told
+    was = tmp_path.resolve()
+    moved = f"{environment.UPDATE_HEADER}\n - Primary working directory: {other.resolve()} (was {was})"
+    assert f"<system-reminder>\n{moved}\n</system-reminder>" in users[2]["content"]
+    added = f"{environment.UPDATE_HEADER}\n - {environment.DIRECTORIES_ADDED}\n  - {extra}"
+    assert f"<system-reminder>\n{added}\n</system-reminder>" in users[3]["content"]
+    assert "# Environment\n" not in users[2]["content"] + users[3]["content"]  # not the whole again
+
+
+def test_a_changed_date_and_model_are_told_as_the_cli_tells_them(tmp_path: Path) -> None:
+    told = Environment.current(str(tmp_path), model="m1")
+    now = dataclasses.replace(told, date="2099-01-02", model="m2")
+    update = environment.environment_update(
+        told, now, None, ["<system-reminder>\nbetween\n</system-reminder>"]
+    )
+    assert [block.split("\n")[1] for block in update] == [
+        "You are powered by the model m2.",
+        "between",
+        environment.DATE_CHANGED.format(date="2099-01-02"),
+    ]
+    assert environment.environment_update(told, told) == []
 
 
 def test_a_git_work_tree_is_reported_as_a_git_repository(tmp_path: Path) -> None:
@@ -120,8 +150,11 @@ async def test_the_claude_code_preset_is_the_clis_own_prompt_after_its_identity_
     )  # type: ignore[typeddict-item]
     messages = [m async for m in query(prompt="hi", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
-    cli_text = await cli_request.preset_prompt({})
+    cli_text = await cli_request.preset_prompt(dict(os.environ), cwd=str(tmp_path))
     assert cli_text is not None and cli_text not in options_module.CLAUDE_CODE_PRESET
+    # it names the session's own memory folder, which exists as it says (not the recording's)
+    memory = cli_request.memory_dir(dict(os.environ), str(tmp_path))
+    assert f"`{memory}/`" in cli_text and memory.is_dir() and "claude-compat-record" not in cli_text
     identity = cli_facts.PRESET_APPEND_IDENTITY if append else cli_facts.AGENT_IDENTITY
     expected = f"{identity}\n\n{cli_text}" + (f"\n\n{append}" if append else "")
     assert expected in _system_text(scripted_model)
@@ -141,9 +174,14 @@ async def test_the_claude_code_preset_counts_the_search_tools_when_the_options_n
     )
     messages = [m async for m in query(prompt="hi", options=options)]
     assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error
-    plain, search = await cli_request.preset_prompt({}), await cli_request.preset_prompt({}, search=True)
-    assert search is not None and plain is not None and search != plain
-    assert f"{cli_facts.AGENT_IDENTITY}\n\n{search}" in _system_text(scripted_model)
+    env, cwd = dict(os.environ), str(tmp_path)
+    search = await cli_request.preset_prompt(env, cwd=cwd, search=True)
+    assert search is not None and f"{cli_facts.AGENT_IDENTITY}\n\n{search}" in _system_text(scripted_model)
+    # the default model's preset names no tools; claude-sonnet-4-5's words them (measured)
+    plain = await cli_request.preset_prompt(env, CLAUDE_MODEL, cwd=cwd)
+    named = await cli_request.preset_prompt(env, CLAUDE_MODEL, cwd=cwd, search=True)
+    assert plain is not None and named is not None
+    assert "(Read, Edit, Write, Glob, Grep)" in named and "(Read, Edit, Write)" in plain
 
 
 async def test_without_the_clis_texts_the_preset_is_the_projects_stand_in(

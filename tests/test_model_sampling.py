@@ -7,6 +7,8 @@ session's killable server (``own_letta_server``), which serves these models besi
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -171,9 +173,9 @@ async def test_tool_results_and_errors_reach_an_openai_model_as_plain_text_and_h
     sent = {
         m["tool_call_id"]: m["content"] for m in claude_named.completions[-1].messages if m["role"] == "tool"
     }
-    # as the CLI's tool_result content: the step's reminders follow its last result only
-    assert sent["call_ok"] == "1\talpha\n2\t"
-    # an error as the CLI sends its text too (chat completions carry no error flag), no Letta wrapper
+    assert sent["call_ok"] == "1\talpha\n2\t"  # as the CLI's tool_result content
+    # an error as the CLI sends its text too (chat completions carry no error flag), no Letta wrapper;
+    # the tokens left as the CLI: once, after the reply's last result
     assert sent["call_bad"].startswith("File does not exist.") and sent["call_bad"].endswith(_TOKENS_LEFT)
     seen = from_openai(claude_named.completions[-1].body).tool_results
     assert not seen["call_ok"].wrapped and not seen["call_bad"].wrapped
@@ -211,3 +213,74 @@ async def test_a_model_switched_to_is_asked_for_what_the_cli_asks_it_for_under_t
     assert _sampling(on_anthropic)["max_output_tokens"] == 8000
     [switched] = lane.openai.completions
     assert switched.body["max_completion_tokens"] == 8000 and switched.body["temperature"] == 1.0
+
+
+def _read_as(body: dict[str, Any], cwd: Path) -> dict[str, Any]:
+    """A request with its working directory as a placeholder (the two sides ran in two directories)."""
+    read: dict[str, Any] = json.loads(json.dumps(body).replace(str(cwd), "<cwd>"))
+    return read
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
+async def test_a_model_the_program_names_decides_what_the_configured_handle_is_sent(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    """Differential: a program naming ``haiku`` (an alias the CLI resolves to a model of its own)
+    with only Write, on a handle the user configured: the CLI's request for that model and
+    claude-compat's read the same: its output limit, its Write text, its reminders in a system-role
+    message after the prompt and after the result, no attribution without Bash."""
+    sdk = pytest.importorskip("claude_agent_sdk")
+    from claude_compat._internal.model_view import compare_views
+    from claude_compat._tooling.ab import offline_claude_env
+    from claude_compat.testing import AnthropicScriptedServer
+
+    def script(model: ScriptedModel, cwd: Path) -> ScriptedModel:
+        write = ToolCall("Write", {"file_path": str(cwd / "out.txt"), "content": "hi"}, id="toolu_w")
+        return model.push(Turn(tool_calls=[write]), "done")
+
+    cli_cwd, ours_cwd, home = tmp_path / "cli", tmp_path / "ours", tmp_path / "home"
+    for path in (cli_cwd, ours_cwd, home):
+        path.mkdir()
+    prompt, common = "write it", {"model": "haiku", "tools": ["Write"], "permission_mode": "acceptEdits"}
+    cli = script(ScriptedModel("cli"), cli_cwd)
+    with AnthropicScriptedServer(cli) as server:
+        env = offline_claude_env(server.base_url, home)
+        options = sdk.ClaudeAgentOptions(cwd=str(cli_cwd), env=env, setting_sources=[], **common)
+        [_ async for _ in sdk.query(prompt=prompt, options=options)]
+    await _run(prompt, ClaudeAgentOptions(cwd=str(ours_cwd), **common))  # type: ignore[arg-type]
+    cli_sent = [_read_as(r.body, cli_cwd) for r in cli.requests if r.body.get("tools")]
+    ours_sent = [_read_as(r.body, ours_cwd) for r in claude_named.completions]
+    assert cli_sent[0]["model"] != CLAUDE_MODEL and cli_sent[0]["model"].startswith("claude-")
+    claude_view, ours_view = from_anthropic(cli_sent[0]), from_openai(ours_sent[0])
+    assert claude_view.system_messages and not claude_view.reminders  # what this model is told, there
+    differences = compare_views(
+        replace(claude_view, tool_results=from_anthropic(cli_sent[-1]).tool_results),
+        replace(ours_view, tool_results=from_openai(ours_sent[-1]).tool_results),
+    )
+    # what Letta's chat-completions requests cannot carry (see test_ab.LETTA_CANNOT_SEND)
+    cannot = {"sampling thinking", "sampling thinking_budget", "sampling effort"}
+    assert [str(d) for d in differences if d.key not in cannot] == []
+    assert from_anthropic(cli_sent[-1]).tool_results["toolu_w"].system_after  # the CLI's tokens left
+
+
+async def test_a_model_the_program_switches_to_on_a_configured_handle_is_asked_and_told_as_the_cli(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    from claude_compat._internal import cli_request
+
+    haiku = await cli_request.cli_model({}, "haiku")
+    cli = await cli_request.cli_reminders({}, haiku)
+    assert cli is not None and cli.model_line is not None and cli.in_system_message
+    claude_named.push("one", "two")
+    async with ClaudeSDKClient(ClaudeAgentOptions(cwd=str(tmp_path))) as client:
+        await client.query("one")
+        [_ async for _ in client.receive_response()]
+        await client.set_model("haiku")
+        await client.query("two")
+        [_ async for _ in client.receive_response()]
+    first, second = claude_named.completions
+    assert first.body["model"] == second.body["model"] == CLAUDE_MODEL  # the configured handle's
+    assert [from_openai(r.body).sampling["max_output_tokens"] for r in (first, second)] == [32000, 128000]
+    told = [m["content"] for m in second.messages if m["role"] == "system"][-1]
+    assert told.startswith(cli.model_line)  # the switched-to model, told as the CLI tells it that one

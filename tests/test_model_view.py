@@ -235,6 +235,45 @@ def test_a_tool_search_result_reads_alike_with_the_clis_loaded_note_and_reminder
     assert [d for d in compare_views(from_anthropic(claude), from_openai(compat)) if "result" in d.key] == []
 
 
+def test_reminders_in_a_system_role_message_are_compared_as_such_on_both_sides() -> None:
+    # to some models the CLI sends its reminders as a system-role message after the prompt, and its
+    # tokens left as one after a tool result; Letta's own system message stays the system text
+    told, left = (
+        "# Environment\n - Primary working directory: <cwd>",
+        "<total_tokens>9 tokens left</total_tokens>",
+    )
+    claude, compat = _claude(), _compat()
+    claude["messages"] = [
+        {"role": "user", "content": [{"type": "text", "text": "hi"}]},
+        {"role": "system", "content": [{"type": "text", "text": told}]},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": {}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "done"}]},
+        {"role": "system", "content": [{"type": "text", "text": left}]},
+    ]
+    call = {"id": "t1", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}
+    compat["messages"][1:] = [
+        {"role": "user", "content": "hi"},
+        {"role": "system", "content": told},
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "t1", "content": "done"},
+        {"role": "system", "content": left},
+    ]
+    seen = from_openai(compat)
+    assert seen.system == "You are an agent." and seen.system_messages == (told,) and not seen.reminders
+    assert seen.tool_results["t1"].system_after == (left,)
+
+    def told_apart(diffs: list[Any]) -> list[str]:  # the differences in what the model is told
+        return [d.key for d in diffs if d.key.startswith(("system", "reminder", "tool result"))]
+
+    assert told_apart(compare_views(from_anthropic(claude), seen)) == []
+    compat["messages"][1:3] = [
+        {"role": "user", "content": f"<system-reminder>\n{told}\n</system-reminder>\n\nhi"}
+    ]
+    compat["messages"][-1:] = []
+    keys = told_apart(compare_views(from_anthropic(claude), from_openai(compat)))
+    assert keys == ["system messages", "reminder '# Environment'", "tool result t1: system message after"]
+
+
 def test_the_plan_files_name_reads_alike_on_both_sides_and_nothing_else_of_its_path() -> None:
     def plan(path: str) -> str:
         return f"<system-reminder>\nPlan mode is active. Write your plan at {path} now.\n</system-reminder>"

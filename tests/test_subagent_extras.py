@@ -151,7 +151,7 @@ async def test_isolation_worktree_runs_the_subagent_in_its_own_worktree_kept_onl
         next(r.messages for r in scripted_model.completions if PROMPT in json.dumps(r.messages))
     )
     assert f"Primary working directory: {path}" in child_first
-    assert f"Additional working directory: {path}" in child_first  # as the CLI lists it
+    assert f" - Additional working directories:\\n  - {path}" in child_first  # as the CLI lists it
     assert any(line.startswith(str(path)) and line.endswith("locked") for line in looked)
     block, shown = _results(messages)["toolu_a1"]
     kept = cli_facts.HANDBACK_WORKTREE.format(path=path, branch=branch)

@@ -261,6 +261,23 @@ def test_a_claude_model_is_asked_for_what_the_cli_asks_it_for(
         assert mapping.cli_sampling(handle, **options) == expected
 
 
+def test_a_claude_handle_asked_as_another_claude_model_gets_that_models_request() -> None:
+    # the program named a model the user's configured handle does not serve: the CLI's for that one
+    named = mapping.cli_sampling("openai-proxy/claude-sonnet-4-5", cli_model="claude-haiku-5-5")
+    assert named == mapping.cli_sampling("anthropic/claude-haiku-5-5")
+    assert named.max_output_tokens == 128_000 and named.effort == "medium"
+    # a handle that is not Claude's keeps only what the program set
+    assert mapping.cli_sampling("openai/gpt-4o-mini", cli_model="claude-haiku-5-5") == S()
+
+
+@pytest.mark.parametrize(
+    ("handle", "keeps"),
+    [("openai-proxy/claude-sonnet-4-5", True), ("openai/gpt-5", True), ("anthropic/claude-haiku-4-5", False)],
+)
+def test_system_role_messages_reach_only_the_providers_letta_sends_them_to(handle: str, keeps: bool) -> None:
+    assert mapping.keeps_system_messages(handle) is keeps
+
+
 def test_another_model_gets_only_what_the_program_set_not_the_clis_claude_limits() -> None:
     assert mapping.cli_sampling("openai/gpt-4o-mini") == S()
     assert mapping.cli_sampling("openai/gpt-5", effort="low", max_output_tokens=900) == S(900, effort="low")

@@ -28,22 +28,26 @@ import platformdirs
 
 from .._private_files import private_dir, write_private_text
 from .cli_facts import SEARCH_TOOLS
+from .task_output import project_dir
 
 __all__ = [
     "CWD",
     "CliReminders",
     "ForkTexts",
     "DATE",
+    "MEMORY_DIR",
     "PLAN_FILE",
     "PlanTexts",
     "TEXTS_ENV",
     "cache_path",
     "claude_model_of",
     "cli_default_model",
+    "cli_model",
     "cli_reminders",
     "cli_tool_texts",
     "cli_version",
     "fork_texts",
+    "memory_dir",
     "plan_texts",
     "preset_prompt",
     "recorded_request",
@@ -64,6 +68,10 @@ TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
 DATE = "<date>"
+#: The session's memory folder the ``claude_code`` preset names (``<config>/projects/<project>/memory``).
+MEMORY_DIR = "<memory-dir>"
+#: What a recording keeps (its placeholders): a change records again, in a folder of its own.
+RECORDING_FORMAT = 2
 #: Where the plan file's path goes in the CLI's plan-mode reminders (see :func:`plan_texts`).
 PLAN_FILE = "{plan_file}"
 
@@ -114,7 +122,7 @@ def cache_path(version: str, model: str | None, *, preset: bool = False, full: b
         + (".preset" if preset else "")
         + (".full" if full else "")
     )
-    return Path(root) / "cli-requests" / version / f"{name}.json"
+    return Path(root) / "cli-requests" / f"{version}.{RECORDING_FORMAT}" / f"{name}.json"
 
 
 async def recorded_request(
@@ -223,7 +231,7 @@ async def _record_here(
                 main = [b for b in main[1:] if _loaded_after_result(b)] or main[1:]
             if not main:
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
-            return _normalised(main[0], str(work))
+            return _normalised(main[0], str(work), memory_dir(offline_env("", home), str(work)))
     finally:
         server.stop()
 
@@ -235,10 +243,17 @@ async def _allow(name: str, tool_input: dict[str, Any], context: Any) -> Any:
     return sdk.PermissionResultAllow()
 
 
-def _normalised(body: dict[str, Any], cwd: str) -> dict[str, Any]:
-    """The request without what changes between runs: cwd and date as placeholders, no metadata."""
+def memory_dir(env: dict[str, str], cwd: str) -> Path:
+    """The persistent memory folder the CLI gives a session in ``cwd`` (the preset names it)."""
+    return project_dir(env, cwd) / "memory"
+
+
+def _normalised(body: dict[str, Any], cwd: str, memory: Path) -> dict[str, Any]:
+    """The request without what changes between runs: cwd, date and memory folder as placeholders,
+    no metadata."""
     kept = {k: v for k, v in body.items() if k not in ("metadata", "stream")}
     text = json.dumps(kept)
+    text = text.replace(json.dumps(f"{memory}/")[1:-1], f"{MEMORY_DIR}/")
     text = text.replace(json.dumps(cwd)[1:-1], CWD)
     text = text.replace(datetime.date.today().isoformat(), DATE)
     out: dict[str, Any] = json.loads(text)
@@ -255,7 +270,14 @@ def claude_model_of(handle: str | None) -> str | None:
 
 
 async def cli_default_model(env: dict[str, str]) -> str | None:
-    """The Claude model the CLI runs when none is named (its recorded request's), else None.
+    """The Claude model the CLI runs when none is named (its recorded request's), else None (see
+    :func:`cli_model`)."""
+    return await cli_model(env, None)
+
+
+async def cli_model(env: dict[str, str], model: str | None) -> str | None:
+    """The Claude model the CLI runs for a program's ``model=`` (an alias such as ``haiku`` resolved
+    as the CLI resolves it, an id, or None: its default), read from its recorded request.
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once).
@@ -263,19 +285,23 @@ async def cli_default_model(env: dict[str, str]) -> str | None:
     if env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off"):
         return None
     try:
-        body = await recorded_request(None)
+        body = await recorded_request(model)
     except Exception as exc:
         _say_failed(exc)
         return None
-    model = body.get("model") if body is not None else None
-    return model if isinstance(model, str) and model else None
+    ran = body.get("model") if body is not None else None
+    return ran if isinstance(ran, str) and ran else None
 
 
-async def preset_prompt(env: dict[str, str], model: str | None = None, *, search: bool = False) -> str | None:
-    """The CLI's ``claude_code`` preset prompt for ``model`` (placeholders for cwd and date), or None.
+async def preset_prompt(
+    env: dict[str, str], model: str | None = None, *, cwd: str, search: bool = False
+) -> str | None:
+    """The CLI's ``claude_code`` preset prompt for ``model`` and a session in ``cwd``, or None.
 
-    ``search``: the session's options name the CLI's search tools, which its prompt then counts among
-    the tools to prefer over Bash (the full request's: see :func:`recorded_request`).
+    The prompt names the session's persistent memory folder and says it exists: it is made (owner-only),
+    as the CLI makes it. ``search``: the session's options name the CLI's search tools, which its
+    prompt then counts among the tools to prefer over Bash (the full request's: see
+    :func:`recorded_request`).
 
     None when the real SDK is not installed, when ``env`` turns the CLI's texts off with
     :data:`TEXTS_ENV`, or when recording fails (said once): the project's own stand-in serves.
@@ -291,7 +317,12 @@ async def preset_prompt(env: dict[str, str], model: str | None = None, *, search
     if not isinstance(system, list) or len(system) < 3:  # billing header, identity, then the preset
         return None
     text = system[2].get("text") if isinstance(system[2], dict) else None
-    return text.strip("\n") if isinstance(text, str) and text.strip() else None
+    if not isinstance(text, str) or not text.strip():
+        return None
+    if MEMORY_DIR in text:
+        memory = await anyio.to_thread.run_sync(private_dir, memory_dir(env, cwd))
+        text = text.replace(MEMORY_DIR, str(memory))
+    return text.strip("\n")
 
 
 @dataclass(frozen=True)
@@ -312,6 +343,10 @@ class CliReminders:
     tokens_budget: int | None = None
     #: the CLI's own (bundled) skills as its skills reminder lists them: each entry's text, by name
     skill_entries: dict[str, str] = field(default_factory=dict)
+    #: the CLI sends its reminders but the attribution as a system-role message after the prompt, and
+    #: its tokens left as one after each tool result (the models that take one), not as
+    #: ``<system-reminder>`` blocks in the user turn
+    in_system_message: bool = False
 
 
 async def cli_reminders(env: dict[str, str], model: str | None) -> CliReminders | None:
@@ -345,7 +380,13 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         re.escape(AGENT_TYPES_HEADER) + r"\n(.*?)(?:\n</system-reminder>|\n\n(?=# )|$)", text, re.DOTALL
     )
     listing, _, footer = (agents.group(1) if agents else "").partition("\n\n")
-    skills = re.search(re.escape(SKILLS_HEADER) + r"\n\n(.*?)\n</system-reminder>", text, re.DOTALL)
+    # a reminder's end, or in a system-role message the next paragraph's: the tokens left or the date
+    skills = re.search(
+        re.escape(SKILLS_HEADER)
+        + r"\n\n(.*?)(?:\n</system-reminder>|\n\n(?=<total_tokens>|Today's date is ))",
+        text,
+        re.DOTALL,
+    )
     budget = TOKENS_LEFT.search(text)
     return CliReminders(
         environment_lines=tuple(line for line in lines[after:] if line.startswith(" - ")),
@@ -357,6 +398,9 @@ def reminders_of(body: dict[str, Any]) -> CliReminders:
         agents_footer=footer.split("\n\n", 1)[0].strip() or None,  # one paragraph after the list
         tokens_budget=int(budget.group(1)) if budget else None,
         skill_entries=skill_entries(skills.group(1)) if skills else {},
+        in_system_message=any(
+            isinstance(m, dict) and m.get("role") == "system" for m in body.get("messages", [])
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import anyio
 
+from letta_backend.mapping import keeps_system_messages
 from letta_backend.text import well_formed
 
 from .._backend import (
@@ -53,6 +54,7 @@ from . import (
     backends,
     cli_facts,
     cli_request,
+    environment,
     messages,
     prices,
     setting_sources,
@@ -62,7 +64,7 @@ from . import (
 from . import options as _options
 from .accounting import TurnState
 from .builtins import search_tools_named
-from .environment import Environment, TokensLeft, environment_reminder, usd_budget_reminder
+from .environment import Environment, TokensLeft, usd_budget_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
 from .plan_reminders import PlanReminders, plan_file
@@ -166,6 +168,10 @@ class Engine:
         self._current_run: str | None = None
         self._cancelled_run: str | None = None
         self._told_environment: tuple[str, tuple[str, ...], str, str] | None = None
+        self._told: Environment | None = None  # the environment as the model was last told it
+        self._in_system = False  # the CLI tells this model its reminders in system-role messages
+        self._named_model: str | None = None  # see _cli_model_named
+        self._claude_model: str | None = None  # the Claude model whose CLI request the session follows
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
         self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
         self._mirror_to: TranscriptMirror | None = None  # the session_store mirror, made on first use
@@ -178,7 +184,10 @@ class Engine:
         self.backend = await backends.connect(self.options)
         self._bind(await self.backend.open_session(spec))
         assert self.session is not None
-        await self.tools.open(self.session.session_id, self.session.model_handle)
+        self._claude_model = self._followed_model()
+        await self.tools.open(
+            self.session.session_id, self.session.model_handle, claude_model=self._claude_model
+        )
 
     def _bind(self, session: BackendSession) -> None:
         """Make ``session`` the engine's; the tool host journals each call's start in it."""
@@ -197,15 +206,34 @@ class Engine:
     async def _session_spec(self, options: ClaudeAgentOptions, first_prompt: str | None) -> SessionSpec:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
         preset: str | None = None
+        configured = options.letta_model_handle
+        self._named_model = await self._cli_model_named(options.model, configured)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
-            env = {**os.environ, **options.env}
+            model = self._named_model or cli_request.claude_model_of(options.model)
             named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
             preset = await cli_request.preset_prompt(
-                env, cli_request.claude_model_of(options.model), search=named
+                self._env(), model, cwd=_options.cwd_of(options), search=named
             )
-        return _options.session_spec(
+        spec = _options.session_spec(
             options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
         )
+        return dataclasses.replace(spec, cli_model=self._named_model)
+
+    async def _cli_model_named(self, model: str | None, handle: str | None) -> str | None:
+        """The Claude model the CLI runs for the program's ``model`` (an alias as the CLI resolves
+        it), when the user configured the Letta handle apart from it (``CLAUDE_COMPAT_MODEL``, the
+        ``handle`` of ``letta_model_handle``): that model's CLI request then decides the reminders,
+        tool texts and sampling, on the configured handle. None otherwise: the handle's own model decides."""
+        if not model or not (os.environ.get("CLAUDE_COMPAT_MODEL") or handle):
+            return None
+        named = await cli_request.cli_model(self._env(), model)
+        return named or cli_request.claude_model_of(model)
+
+    def _followed_model(self) -> str | None:
+        """The Claude model whose CLI request the session follows: the one the program named (see
+        :meth:`_cli_model_named`) on a handle of a Claude model, else the handle's own, else None."""
+        handle_model = cli_request.claude_model_of(self.model)
+        return (self._named_model if handle_model else None) or handle_model
 
     async def aclose(self) -> None:
         """Release the HTTP connections and what the tools started (SessionEnd first: a no-op, as the CLI)."""
@@ -270,14 +298,17 @@ class Engine:
         assert self.backend is not None and self.session is not None, "Engine.open() first"
         handle = None if model else self.options.letta_model_handle
         asked = model or await cli_request.cli_default_model(self._env())
+        named = await self._cli_model_named(model, None)
         try:
-            await self.backend.set_model(self.session, asked, handle)
+            await self.backend.set_model(self.session, asked, handle, cli_model=named)
         except UnknownModelError:
             if model or asked is None:
                 raise
             asked = None  # no Letta handle serves the CLI's default model
             await self.backend.set_model(self.session, None, handle)
         self._model_choice = asked
+        self._named_model = named  # the reminders follow the new model, as its sampling
+        self._claude_model = self._followed_model()
         said = cli_facts.SET_MODEL_ECHO.format(model=asked or self.model)
         self._notices.append(messages.command_echo(said))  # as the CLI
 
@@ -389,6 +420,7 @@ class Engine:
         self.tools.rebind(self.session_id)
         self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
+        self._told = None  # a new conversation: told the whole environment again
         self._plan, self._plan_read = PlanReminders(), False  # a new session: a new plan file
         self._session_started = False
         self._user_uuids, self._origin = [], None
@@ -452,7 +484,7 @@ class Engine:
         if turn.done:
             return
         sent = await self._with_environment(content)  # the program's prompt stays as it was
-        turn.request = [*self._deferred, {"role": "user", "content": sent}]
+        turn.request = [*self._deferred, *sent]
         self._deferred = []
         if self._interrupt_next:  # interrupted before its model call
             self._interrupt_next, self._interrupted = False, True
@@ -561,16 +593,21 @@ class Engine:
             async for message in self._answer_call(block, turn, results):
                 yield message
         turn.state.parallel_calls += max(0, len(calls) - 1)
-        if results and isinstance(results[-1], ToolReturn):  # as the CLI: once a step, after its last result
-            last = results[-1]
-            results[-1] = dataclasses.replace(last, content=last.content + await self._step_reminders())
-        answer = ToolAnswers(tuple(results))
+        # as the CLI: the step's reminders (plan mode's, the tokens left, the USD budget) once per
+        # reply's results, at the end of the last (or, to the models it tells them in a system-role
+        # message, in one after the results)
+        notes = await self._step_notes()
+        if notes and not self._in_system and results and isinstance(last := results[-1], ToolReturn):
+            results[-1] = dataclasses.replace(last, content=last.content + "".join(f"\n\n{n}" for n in notes))
+        answer: list[RequestItem] = [ToolAnswers(tuple(results))]
+        if notes and self._in_system:
+            answer.append({"role": "system", "content": environment.system_message_text(notes)})
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
-            self._deferred = [answer]  # delivered with the next user message
+            self._deferred = answer  # delivered with the next user message
             run.reason = "cancelled" if self._interrupted else stop_now
         else:
-            turn.request = [answer]
+            turn.request = answer
 
     def _stop_after_tools(self, turn: _Turn, spent: bool) -> str:
         """Why the turn ends on its tool results, with no further model call, else "": a spent budget,
@@ -612,10 +649,15 @@ class Engine:
             self._tells += outcome.background.tells
         results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
 
-    async def _step_reminders(self) -> str:
-        """What the CLI appends to a step's tool results: plan mode's, the tokens left, the USD budget."""
-        notes = [await self._plan_note(prompt=False), self._tokens_left.after_result().lstrip("\n")]
-        return "".join(f"\n\n{note}" for note in [*notes, self._usd_budget()] if note)
+    async def _step_notes(self) -> list[str]:
+        """The reminders the CLI sends after a step's tool results: plan mode's, the tokens left, the
+        USD budget."""
+        notes = [
+            await self._plan_note(prompt=False),
+            self._tokens_left.after_result().strip(),
+            self._usd_budget(),
+        ]
+        return [note for note in notes if note]
 
     async def _plan_note(self, *, prompt: bool) -> str:
         """The CLI's plan-mode reminder for the next request, if it sends one (see PlanReminders);
@@ -637,29 +679,52 @@ class Engine:
         budget = None if self._subagent_of is not None else self.options.max_budget_usd
         return usd_budget_reminder(self.ledger.total_cost_usd, budget)
 
-    async def _with_environment(self, content: str | list[dict[str, Any]]) -> str | list[dict[str, Any]]:
-        """The prompt with the environment reminder in front, on a session's first turn and after a change."""
+    async def _with_environment(self, content: str | list[dict[str, Any]]) -> list[RequestItem]:
+        """The prompt as the model gets it: with the environment reminder on a session's first turn,
+        with what changed since (the CLI's environment update) on a later one. In front of the prompt,
+        or, for the models the CLI tells them in a system-role message, in one after it."""
         cwd = _options.cwd_of(self.options)
+        pwd = str(self.options.cwd) if self.options.cwd is not None else self._env().get("PWD")
+        # a subagent's directories are its parent's as listed (and its worktree), not the CLI's arguments
         dirs = tuple(str(d) for d in self.options.add_dirs)
-        key = (cwd, dirs, self.model, time.strftime("%Y-%m-%d"))
+        if self._subagent_of is None:
+            dirs = environment.listed_directories(cwd, pwd, dirs)
+        model = self._claude_model or self.model  # the model the CLI's request was for, else the handle
+        key = (cwd, dirs, model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
             again = [await self._plan_note(prompt=True), self._tokens_left.prompted(), self._usd_budget()]
-            again = [r for r in again if r]
-            return _in_front("\n\n".join(again), content)
-        if self._forked:
-            self._forked, self._told_environment = False, key
-            return content
-        first, self._told_environment = self._told_environment is None, key
+            return self._prompt_with([r for r in again if r], [], content)
+        told, self._told_environment = self._told, key
         env = await anyio.to_thread.run_sync(
-            lambda: Environment.current(cwd, additional_directories=dirs, model=self.model)
+            lambda: Environment.current(cwd, additional_directories=dirs, model=model)
         )
-        model = cli_request.claude_model_of(self.model)
-        cli = await cli_request.cli_reminders(self._env(), model)
+        self._told = env
+        if self._forked:  # the copied history has the parent's
+            self._forked = False
+            return [{"role": "user", "content": content}]
+        cli = await cli_request.cli_reminders(self._env(), self._claude_model)
+        # as the CLI, where Letta can send such a message as one (else as reminders in the prompt)
+        self._in_system = cli is not None and cli.in_system_message and keeps_system_messages(self.model)
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
-        self._tokens_left.prompted()
+        tokens, plan = self._tokens_left.prompted(), await self._plan_note(prompt=True)
+        if told is not None:
+            before_date = [b for b in (plan, tokens, self._usd_budget()) if b]
+            return self._prompt_with(environment.environment_update(told, env, cli, before_date), [], content)
         # the deferred tools, the agent types and the skills, named once per conversation
-        tools = [*(self.tools.reminders(cli) if first else ()), await self._plan_note(prompt=True)]
-        return _in_front(environment_reminder(env, cli, [t for t in tools if t], self._usd_budget()), content)
+        tools = [*self.tools.reminders(cli), *([plan] if plan else [])]
+        blocks = environment.environment_blocks(env, cli, tools, self._usd_budget())
+        attribution = environment.attribution_blocks(cli, self.tools.offered_names())
+        return self._prompt_with(blocks, attribution, content)
+
+    def _prompt_with(
+        self, blocks: list[str], in_prompt: list[str], content: str | list[dict[str, Any]]
+    ) -> list[RequestItem]:
+        """The prompt's request: ``blocks`` then ``in_prompt`` in front of it; or, for the models the
+        CLI tells them in a system-role message, ``in_prompt`` in front and ``blocks`` in one after it."""
+        if self._in_system and blocks:
+            user = {"role": "user", "content": _in_front("\n\n".join(in_prompt), content)}
+            return [user, {"role": "system", "content": environment.system_message_text(blocks)}]
+        return [{"role": "user", "content": _in_front("\n\n".join([*blocks, *in_prompt]), content)}]
 
     async def _run(
         self, request: list[RequestItem], state: TurnState, run: RunResult

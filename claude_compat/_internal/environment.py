@@ -3,7 +3,8 @@
 The Claude CLI puts these facts into a ``<system-reminder>`` at the start of a session's first user
 message (for models that take no system-role message), so a model can use absolute paths without
 running ``pwd`` first. These are the project's own words for the same facts; the volatile parts
-(directory, date, model) are filled in per session, and the note is sent again when they change.
+(directory, date, model) are filled in per session, and what changed is told again, as the CLI tells
+it: an environment update naming the old value, the model line, a note that the date changed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime
 import decimal
 import os
 import platform
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,14 +27,32 @@ __all__ = [
     "Environment",
     "TokensLeft",
     "environment_reminder",
+    "environment_blocks",
+    "environment_update",
+    "attribution_blocks",
+    "system_message_text",
     "is_git_repository",
     "js_number",
+    "listed_directories",
     "system_reminder",
     "usd_budget_reminder",
 ]
 
 #: How long the git check may take before the directory counts as "not a repository".
 _GIT_TIMEOUT_S = 2.0
+
+#: The CLI's frames around the facts (short, kept as data): the list of additional directories (a
+#: nested list), and what it says when the environment changed within a session.
+DIRECTORIES = "Additional working directories:"
+UPDATE_HEADER = "# Environment update"
+#: The tool the CLI's git attribution reminder needs among those offered.
+ATTRIBUTION_TOOL = "Bash"
+DIRECTORIES_ADDED = "Additional working directories added:"
+DIRECTORIES_REMOVED = "Additional working directories removed:"
+DATE_CHANGED = (
+    "The date has changed. Today's date is now {date}. "
+    "No need to announce the new date \u2014 the user's own clock shows it."
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,8 @@ class Environment:
 
     @classmethod
     def current(cls, cwd: str, *, additional_directories: Sequence[str] = (), model: str) -> Environment:
-        """The environment of a session working in ``cwd`` with ``model``, as of today."""
+        """The environment of a session working in ``cwd`` with ``model``, as of today
+        (``additional_directories`` as listed: see :func:`listed_directories`)."""
         return cls(
             cwd=cwd,
             additional_directories=tuple(str(d) for d in additional_directories),
@@ -63,16 +84,50 @@ class Environment:
         )
 
     def lines(self) -> list[str]:
-        """The facts as ``name: value`` lines, in the CLI's order."""
-        rows = [
+        """The facts as ``name: value`` lines, in the CLI's order (the additional directories as a
+        list under their own line)."""
+        dirs = list(self.additional_directories)
+        listing: list[str | list[str]] = [DIRECTORIES, dirs] if dirs else []
+        rows: list[str | list[str]] = [
             f"Primary working directory: {self.cwd}",
-            *(f"Additional working directory: {d}" for d in self.additional_directories),
-            f"Is a git repository: {'true' if self.is_git_repository else 'false'}",
+            f"Is a git repository: {_bool(self.is_git_repository)}",
+            *listing,
             f"Platform: {self.platform}",
             f"Shell: {self.shell}",
             f"OS Version: {self.os_version}",
         ]
-        return [f" - {row}" for row in rows]
+        return _listed(rows)
+
+
+def listed_directories(cwd: str, pwd: str | None, add_dirs: Sequence[str]) -> tuple[str, ...]:
+    """The additional working directories the CLI lists for a session in ``cwd`` (resolved).
+
+    First the directory's own spelling in ``PWD`` (the SDK sets it to the ``cwd=`` given, such as
+    ``"."``) when it differs from ``cwd`` but leads there; then each of ``add_dirs`` (``~`` expanded,
+    relative to ``cwd``) that is a directory outside ``cwd``, as an absolute path, once.
+    """
+    listed: list[str] = []
+    if pwd and pwd != cwd and os.path.realpath(os.path.join(cwd, pwd)) == cwd:
+        listed.append(pwd)
+    for entry in add_dirs:
+        path = os.path.abspath(os.path.join(cwd, os.path.expanduser(entry)))
+        inside = path == cwd or path.startswith(cwd.rstrip(os.sep) + os.sep)
+        if os.path.isdir(path) and not inside and path not in listed:
+            listed.append(path)
+    return tuple(listed)
+
+
+def _listed(rows: Sequence[str | Sequence[str]]) -> list[str]:
+    """Rows as the CLI lists them: `` - row``, a nested list's items as ``  - item``."""
+    return [
+        line
+        for row in rows
+        for line in ([f" - {row}"] if isinstance(row, str) else [f"  - {item}" for item in row])
+    ]
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def is_git_repository(cwd: str) -> bool:
@@ -102,24 +157,71 @@ def environment_reminder(
     puts them: after the model line, before the date. ``budget_usd``: the USD budget reminder
     (:func:`usd_budget_reminder`), after the tokens left.
     """
+    return "\n\n".join([*environment_blocks(env, cli, tools, budget_usd), *attribution_blocks(cli)])
+
+
+def attribution_blocks(cli: CliReminders | None, offered: Sequence[str] | None = None) -> list[str]:
+    """The CLI's git attribution reminder: it stays before the prompt. None without the CLI's texts,
+    and, as the CLI, none when the ``offered`` tools lack its shell tool to commit with."""
+    if cli is None or not cli.attribution or (offered is not None and ATTRIBUTION_TOOL not in offered):
+        return []
+    return [system_reminder(cli.attribution)]
+
+
+def environment_blocks(
+    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = (), budget_usd: str = ""
+) -> list[str]:
+    """The blocks of :func:`environment_reminder` but the attribution, in the CLI's order."""
     extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
         ["# Environment", "You have been invoked in the following environment: ", *env.lines(), *extra]
     )
-    model_line = (
-        cli.model_line if cli is not None and cli.model_line else f"You are powered by the model {env.model}."
-    )
-    attribution = [system_reminder(cli.attribution)] if cli is not None and cli.attribution else []
     budget = cli.tokens_budget if cli is not None else None
-    blocks = [
+    return [
         system_reminder(environment),
-        system_reminder(model_line),
+        system_reminder(_model_line(env, cli)),
         *tools,
         *([system_reminder(TokensLeft.text(budget))] if budget is not None else []),
         *([budget_usd] if budget_usd else []),
         system_reminder(f"Today's date is {env.date}."),
     ]
-    return "\n\n".join([*blocks, *attribution])
+
+
+def system_message_text(blocks: Sequence[str]) -> str:
+    """Reminder blocks as the CLI sends them in a system-role message (to the models that take one,
+    see ``CliReminders.in_system_message``): their texts without the tags, one paragraph each."""
+    return "\n\n".join(_REMINDER_TEXT.sub(r"\1", block) for block in blocks)
+
+
+def environment_update(
+    told: Environment, now: Environment, cli: CliReminders | None = None, before_date: Sequence[str] = ()
+) -> list[str]:
+    """The ``<system-reminder>`` blocks that tell the model what changed since ``told`` was told:
+    the environment's changed facts (with the old value), the model line, ``before_date`` (blocks
+    placed as in the first reminder), a note that the date changed."""
+    rows: list[str | list[str]] = []
+    if now.cwd != told.cwd:
+        rows.append(f"Primary working directory: {now.cwd} (was {told.cwd})")
+    if now.is_git_repository != told.is_git_repository:
+        was = _bool(told.is_git_repository)
+        rows.append(f"Is a git repository: {_bool(now.is_git_repository)} (was {was})")
+    added = [d for d in now.additional_directories if d not in told.additional_directories]
+    removed = [d for d in told.additional_directories if d not in now.additional_directories]
+    rows += [DIRECTORIES_ADDED, added] if added else []
+    rows += [DIRECTORIES_REMOVED, removed] if removed else []
+    blocks = [system_reminder("\n".join([UPDATE_HEADER, *_listed(rows)]))] if rows else []
+    if now.model != told.model:
+        blocks.append(system_reminder(_model_line(now, cli)))
+    blocks += before_date
+    if now.date != told.date:
+        blocks.append(system_reminder(DATE_CHANGED.format(date=now.date)))
+    return blocks
+
+
+def _model_line(env: Environment, cli: CliReminders | None) -> str:
+    if cli is not None and cli.model_line:
+        return cli.model_line
+    return f"You are powered by the model {env.model}."
 
 
 @dataclass
@@ -191,3 +293,6 @@ def js_number(value: float) -> str:
 def system_reminder(text: str) -> str:
     """``text`` as the CLI frames a reminder to the model."""
     return f"<system-reminder>\n{text}\n</system-reminder>"
+
+
+_REMINDER_TEXT = re.compile(r"\A<system-reminder>\n(.*)\n</system-reminder>\Z", re.S)

@@ -9,9 +9,10 @@ here and listed in ``LETTA_FRAMING``, so the differences are the ones a fix coul
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,45 @@ def _anthropic_results(messages: Sequence[Any]) -> dict[str, ToolResultView]:
             out[str(part.get("tool_use_id"))] = _result_view(
                 _anthropic_result(part.get("content")), bool(part.get("is_error")), after
             )
-    return out
+    return _with_system_after(messages, out, lambda m: [str(p.get("tool_use_id")) for p in _parts(m)])
+
+
+def _parts(message: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    content = message.get("content")
+    return [p for p in content if isinstance(p, Mapping)] if isinstance(content, list) else []
+
+
+def _with_system_after(
+    messages: Sequence[Any],
+    results: dict[str, ToolResultView],
+    answers: Callable[[Mapping[str, Any]], list[str]],
+) -> dict[str, ToolResultView]:
+    """``results`` with the texts of the system-role messages that directly follow each result's
+    message (``answers``: the call ids a message answers)."""
+    answered: list[str] = []
+    for message in messages:
+        if not isinstance(message, Mapping):
+            continue
+        if message.get("role") == "system" and answered:
+            for call_id in answered:
+                if call_id in results:
+                    view = results[call_id]
+                    after = (*view.system_after, _text(message.get("content")))
+                    results[call_id] = dataclasses.replace(view, system_after=after)
+            continue
+        answered = [c for c in answers(message) if c in results]
+    return results
+
+
+def _conversation_system(messages: Sequence[Any], skip: int = 0) -> tuple[str, ...]:
+    """The texts of the system-role messages before the first assistant message (after ``skip`` of them)."""
+    found: list[str] = []
+    for message in messages:
+        if not isinstance(message, Mapping) or message.get("role") == "assistant":
+            break
+        if message.get("role") == "system":
+            found.append(_text(message.get("content")))
+    return tuple(found[skip:])
 
 
 def _functions_read(text: str) -> str:
@@ -166,6 +205,8 @@ class ToolResultView:
     wrapped: bool = False
     #: the <system-reminder> blocks that end the result (the CLI's tokens left), each without its tags
     reminders: tuple[str, ...] = ()
+    #: the system-role messages right after the result's turn (the CLI's tokens left, to some models)
+    system_after: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +219,9 @@ class ModelView:
     sampling: Mapping[str, Any] = field(default_factory=dict)
     #: The tool results the request carries, by tool call id.
     tool_results: Mapping[str, ToolResultView] = field(default_factory=dict)
+    #: The system-role messages in the conversation before the first answer (the CLI's reminders, to
+    #: the models it tells them that way), each one's text.
+    system_messages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -244,7 +288,8 @@ def from_anthropic(body: Mapping[str, Any]) -> ModelView:
         "effort": (body.get("output_config") or {}).get("effort"),
     }
     results = _anthropic_results(body.get("messages") or [])
-    return ModelView("\n\n".join(system).strip(), reminders, tools, sampling, results)
+    in_conversation = _conversation_system(body.get("messages") or [])
+    return ModelView("\n\n".join(system).strip(), reminders, tools, sampling, results, in_conversation)
 
 
 def _temperature(value: Any) -> Any:
@@ -273,9 +318,8 @@ def _openai_result(content: Any) -> ToolResultView:
 def from_openai(body: Mapping[str, Any]) -> ModelView:
     """The view of a chat-completions request Letta sent, without Letta's framing."""
     messages = body.get("messages") or []
-    system = "\n\n".join(
-        _text(m.get("content")) for m in messages if isinstance(m, Mapping) and m.get("role") == "system"
-    )
+    first = messages[0] if messages and isinstance(messages[0], Mapping) else {}
+    system = _text(first.get("content")) if first.get("role") == "system" else ""
     reminders, _ = _split_reminders(_first_user_text(messages))
     tools = {
         str(f["name"]): ToolView(str(f.get("description", "")), f.get("parameters") or {})
@@ -295,7 +339,13 @@ def from_openai(body: Mapping[str, Any]) -> ModelView:
         for m in messages
         if isinstance(m, Mapping) and m.get("role") == "tool"
     }
-    return ModelView(_FRAMING_BLOCK.sub("", system).strip(), reminders, tools, sampling, results)
+    results = _with_system_after(
+        messages, results, lambda m: [str(m.get("tool_call_id"))] if m.get("role") == "tool" else []
+    )
+    in_conversation = _conversation_system(messages, skip=1 if system else 0)
+    return ModelView(
+        _FRAMING_BLOCK.sub("", system).strip(), reminders, tools, sampling, results, in_conversation
+    )
 
 
 def _short(value: Any) -> str:
@@ -331,11 +381,25 @@ def _without_not_run(reminder: str) -> str:
     return frame + "\n".join(names)
 
 
+def _system_read(text: str) -> str:
+    """A system-role message of reminders, its deferred-tools paragraph read as in the reminders."""
+    return "\n\n".join(_without_not_run(part) for part in text.split("\n\n"))
+
+
 def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifference]:
     """The differences between what the CLI and claude-compat sent the model, in a fixed order."""
     out: list[RequestDifference] = []
     if claude.system != compat.system:
         out.append(RequestDifference("system", _short(claude.system), _short(compat.system)))
+    told = tuple(map(_system_read, claude.system_messages)), tuple(map(_system_read, compat.system_messages))
+    if told[0] != told[1]:
+        out.append(
+            RequestDifference(
+                "system messages",
+                _short(" | ".join(told[0])) if told[0] else "(none)",
+                _short(" | ".join(told[1])) if told[1] else "(none)",
+            )
+        )
     kinds = (
         {_reminder_kind(r): _without_not_run(r) for r in claude.reminders},
         {_reminder_kind(r): _without_not_run(r) for r in compat.reminders},
@@ -389,6 +453,14 @@ def compare_views(claude: ModelView, compat: ModelView) -> list[RequestDifferenc
                     f"tool result {call_id}: reminders",
                     _short(" | ".join(a_result.reminders)),
                     _short(" | ".join(b_result.reminders)),
+                )
+            )
+        if a_result.system_after != b_result.system_after:
+            out.append(
+                RequestDifference(
+                    f"tool result {call_id}: system message after",
+                    _short(" | ".join(a_result.system_after)) if a_result.system_after else "(none)",
+                    _short(" | ".join(b_result.system_after)) if b_result.system_after else "(none)",
                 )
             )
         if None not in (a_result.is_error, b_result.is_error) and a_result.is_error != b_result.is_error:

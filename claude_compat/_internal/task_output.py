@@ -27,6 +27,7 @@ from .._private_files import private_dir, private_file, write_private_text
 from ..errors import InsecureStorageError
 from ..types import AssistantMessage, Message, UserMessage
 from .mirror import message_record, record
+from .store_keys import project_key_for_directory
 
 __all__ = ["TaskOutput", "config_dir", "task_output_dir"]
 
@@ -39,6 +40,11 @@ def config_dir(env: dict[str, str]) -> Path:
     return Path(env.get("HOME") or Path.home()) / ".claude"
 
 
+def project_dir(env: dict[str, str], cwd: str | Path) -> Path:
+    """The CLI's folder for the project in ``cwd`` (its sessions' files, its memory folder)."""
+    return config_dir(env) / "projects" / project_key_for_directory(cwd)
+
+
 def task_output_dir(cwd: Path, session_id: str) -> Path:
     """Where the CLI says a task's output goes: ``<tmp>/claude-<uid>/<cwd slug>/<session>/tasks``."""
     slug = re.sub(r"[^A-Za-z0-9]", "-", str(cwd))
@@ -49,9 +55,7 @@ class TaskOutput:
     """The transcript, metadata and output link of one subagent task."""
 
     def __init__(self, *, env: dict[str, str], cwd: Path, session_id: str, agent_id: str) -> None:
-        from ..sessions import project_key_for_directory  # sessions imports the engine
-
-        folder = config_dir(env) / "projects" / project_key_for_directory(cwd) / session_id / "subagents"
+        folder = project_dir(env, cwd) / session_id / "subagents"
         self.transcript = folder / f"agent-{agent_id}.jsonl"
         self.meta_file = folder / f"agent-{agent_id}.meta.json"
         self.link = task_output_dir(cwd, session_id) / f"{agent_id}.output"

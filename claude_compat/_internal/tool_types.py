@@ -83,8 +83,12 @@ class ToolHost:
         their calls to the client. Known before the session opens (the MCP servers are listed)."""
         return []
 
-    async def open(self, session_id: str, model_handle: str | None = None) -> None:
-        """Prepare the tools of a session on a model (list MCP tools, build the permission gate)."""
+    async def open(
+        self, session_id: str, model_handle: str | None = None, *, claude_model: str | None = None
+    ) -> None:
+        """Prepare the tools of a session on a model (list MCP tools, build the permission gate).
+
+        ``claude_model``: the Claude model whose CLI texts the tools take (default: the handle's own)."""
 
     def mcp_servers_status(self) -> list[dict[str, Any]]:
         """The init message's ``mcp_servers`` entries."""

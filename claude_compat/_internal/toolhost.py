@@ -101,12 +101,16 @@ class ClaudeToolHost(ToolHost):
         await self._connect_servers()
         return sorted([*self._sdk, *self._ext_tools])
 
-    async def open(self, session_id: str, model_handle: str | None = None) -> None:
-        """List the MCP servers' tools and build the gate for this session (on ``model_handle``)."""
+    async def open(
+        self, session_id: str, model_handle: str | None = None, *, claude_model: str | None = None
+    ) -> None:
+        """List the MCP servers' tools and build the gate for this session (on ``model_handle``; the
+        CLI's texts for ``claude_model``, by default the handle's own model)."""
         self.session_id = session_id
+        claude_model = claude_model or cli_request.claude_model_of(model_handle)
         await self._connect_servers()
-        await self._build_specs(model_handle)
-        self._decide_deferred(model_handle)
+        await self._build_specs(claude_model)
+        self._decide_deferred(model_handle, claude_model)
         self._build_gate(session_id)
 
     async def _connect_servers(self) -> None:
@@ -130,7 +134,7 @@ class ClaudeToolHost(ToolHost):
                 for spec in conn.tools:
                     self._ext_tools[f"mcp__{server_name}__{spec.name}"] = (conn, spec)
 
-    async def _build_specs(self, model_handle: str | None) -> None:
+    async def _build_specs(self, claude_model: str | None) -> None:
         """The tools the model may be offered: Agent (and SendMessage), the CLI's built-ins with its
         texts, ToolSearch, then the MCP tools by full name as the CLI lists them."""
         disallowed = {d for d in self.options.disallowed_tools if "(" not in d}
@@ -139,13 +143,11 @@ class ClaudeToolHost(ToolHost):
             agent_spec.append(subagents.send_message_tool_spec())  # continues a subagent
         mcp_tools = sorted([*self._sdk.items(), *self._ext_tools.items()], key=lambda item: item[0])
         cli_texts = await cli_request.cli_tool_texts(
-            {**os.environ, **self.options.env},
-            cli_request.claude_model_of(model_handle),
-            **self._text_choices(),
+            {**os.environ, **self.options.env}, claude_model, **self._text_choices()
         )
         if agent_spec and "Agent" in cli_texts:  # the CLI's Agent text offers forks: with them only
             env = {**os.environ, **self.options.env}
-            self._fork = await cli_request.fork_texts(env, cli_request.claude_model_of(model_handle))
+            self._fork = await cli_request.fork_texts(env, claude_model)
             if self._fork is not None:
                 agent_spec[0] = {**agent_spec[0], **cli_texts["Agent"]}
         builtins = [
@@ -176,11 +178,11 @@ class ClaudeToolHost(ToolHost):
             "asking": bool(cli_facts.ASKING_TOOLS & set(self._cli_tools)),
         }
 
-    def _decide_deferred(self, model_handle: str | None) -> None:
+    def _decide_deferred(self, model_handle: str | None, claude_model: str | None) -> None:
         """Which tools wait for ToolSearch, as the CLI decides (see :func:`tool_search.search_mode`):
         the deferred built-ins and the MCP tools (but those of ``alwaysLoad`` servers), or none."""
         env = {**os.environ, **self.options.env}
-        mode = tool_search.search_mode(env, cli_request.claude_model_of(model_handle))
+        mode = tool_search.search_mode(env, claude_model)
         if mode.kind == "off" and cli_facts.TOOL_SEARCH in self._cli_tools:
             self._cli_tools.remove(cli_facts.TOOL_SEARCH)  # the CLI drops it from its set
         offered = {str(t["name"]) for t in self._specs}

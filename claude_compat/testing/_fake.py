@@ -290,7 +290,9 @@ class FakeBackend:
             self._held = None
             release.set()
 
-    async def set_model(self, session: FakeSession, model: str | None, handle: str | None) -> None:
+    async def set_model(
+        self, session: FakeSession, model: str | None, handle: str | None, *, cli_model: str | None = None
+    ) -> None:
         """Switch the session's model: the handle, else the model name, else the backend's model."""
         session.model_handle = handle or model or self.model
         self.models.append(session.model_handle)
