@@ -325,3 +325,12 @@ async def test_the_plan_mode_reminders_are_recorded_with_the_plan_file_left_out(
     path.write_text(json.dumps({"full": "f", "sparse": "s", "exit": "e"}))  # read again, not recorded
     assert await cli_request.plan_texts({}, model) == cli_request.PlanTexts("f", "s", "e")
     assert await cli_request.plan_texts({cli_request.TEXTS_ENV: "0"}, model) is None
+
+
+def test_a_plan_reminder_is_found_alone_or_in_the_system_role_message_that_joins_the_reminders() -> None:
+    alone = ["# Environment\n - x", "Plan mode is active. Do this.\n\nThen that.", "Today's date is <date>."]
+    joined = ["\n\n".join(alone)]
+    tokens = ["\n\n".join([alone[0], alone[1], "<total_tokens>9 tokens left</total_tokens>"])]
+    for notes in (alone, joined, tokens):
+        assert cli_request._note(notes, "Plan mode is active.") == alone[1]
+    assert cli_request._note(alone, "## Exited Plan Mode") is None

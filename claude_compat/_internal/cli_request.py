@@ -580,11 +580,28 @@ async def _record_plan_here(model: str | None) -> dict[str, Any]:
                 ("sparse", "Plan mode still active"),
                 ("exit", "## Exited Plan Mode"),
             ):
-                hit = next((n for n in notes if n.startswith(start)), None)
+                hit = _note(notes, start)
                 found[kind] = re.sub(plans, lambda _: PLAN_FILE, hit) if hit else None
             return found
     finally:
         server.stop()
+
+
+#: What follows the plan-mode reminder in the CLI's first request (its tokens left, its date): where
+#: it ends when the reminders are joined into one system-role message.
+_AFTER_PLAN_NOTE = re.compile(r"\n\n(?=<total_tokens>|Today's date is )")
+
+
+def _note(notes: list[str], start: str) -> str | None:
+    """The reminder that starts with ``start``: a note of its own, or one paragraph run of a
+    system-role message that joins the first request's reminders (up to the tokens left or the date)."""
+    hit = next((n for n in notes if n.startswith(start)), None)
+    if hit is not None:
+        return hit
+    joined = next((n for n in notes if f"\n\n{start}" in n), None)
+    if joined is None:
+        return None
+    return start + _AFTER_PLAN_NOTE.split(joined.split(f"\n\n{start}", 1)[1], maxsplit=1)[0]
 
 
 def _notes(content: Any) -> list[str]:
