@@ -305,3 +305,32 @@ async def test_an_alias_is_the_model_the_cli_resolves_it_to() -> None:
     ran = await cli_request.cli_model({}, "haiku")
     assert ran is not None and ran.startswith("claude-haiku")
     assert await cli_request.cli_model({cli_request.TEXTS_ENV: "0"}, "haiku") is None
+
+
+async def test_the_plan_mode_reminders_are_recorded_with_the_plan_file_left_out(fresh_texts: Path) -> None:
+    pytest.importorskip("claude_agent_sdk")
+    model = "claude-sonnet-4-5"
+    assert await cli_request.plan_texts({}, None) is None  # the CLI's texts are for Claude models
+    texts = await cli_request.plan_texts({}, model)
+    assert texts is not None
+    assert cli_request.PLAN_FILE in texts.full and cli_request.PLAN_FILE in texts.sparse
+    assert len(texts.sparse) < len(texts.full)
+    assert "/claude-compat-record-" not in str(texts) and "<system-reminder>" not in str(texts)
+    placed = texts.with_plan_file("/my/plan.md")
+    assert "/my/plan.md" in placed.full and cli_request.PLAN_FILE not in placed.full
+    version = cli_request.cli_version()
+    assert version is not None
+    path = cli_request.cache_path(version, model).with_suffix(".plan.json")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text(json.dumps({"full": "f", "sparse": "s", "exit": "e"}))  # read again, not recorded
+    assert await cli_request.plan_texts({}, model) == cli_request.PlanTexts("f", "s", "e")
+    assert await cli_request.plan_texts({cli_request.TEXTS_ENV: "0"}, model) is None
+
+
+def test_a_plan_reminder_is_found_alone_or_in_the_system_role_message_that_joins_the_reminders() -> None:
+    alone = ["# Environment\n - x", "Plan mode is active. Do this.\n\nThen that.", "Today's date is <date>."]
+    joined = ["\n\n".join(alone)]
+    tokens = ["\n\n".join([alone[0], alone[1], "<total_tokens>9 tokens left</total_tokens>"])]
+    for notes in (alone, joined, tokens):
+        assert cli_request._note(notes, "Plan mode is active.") == alone[1]
+    assert cli_request._note(alone, "## Exited Plan Mode") is None

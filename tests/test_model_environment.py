@@ -6,15 +6,30 @@ import dataclasses
 import datetime
 import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from claude_compat import AgentDefinition, ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, query
+from claude_compat import (
+    AgentDefinition,
+    ClaudeAgentOptions,
+    ClaudeSDKClient,
+    PermissionResultAllow,
+    ResultMessage,
+    query,
+)
 from claude_compat._internal import cli_facts, cli_request, environment
 from claude_compat._internal import options as options_module
-from claude_compat._internal.environment import Environment, environment_reminder
-from claude_compat.testing import ScriptedModel
+from claude_compat._internal.environment import (
+    Environment,
+    environment_reminder,
+    js_number,
+    usd_budget_reminder,
+)
+from claude_compat._internal.plan_reminders import plan_file
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 
 CLAUDE_MODEL = "claude-sonnet-4-5"
 
@@ -202,45 +217,128 @@ async def test_the_first_prompt_names_the_deferred_tools_and_agent_types_in_the_
     assert "- reviewer: Reviews code (Tools: All tools)" in sent
 
 
-def _environment_block(text: str) -> list[str]:
-    """The lines of an ``# Environment`` reminder, up to its platform line."""
-    block = text.split("# Environment\n", 1)[1].split("\n</system-reminder>", 1)[0]
-    lines = block.splitlines()[1:]
-    return lines[: next(i for i, line in enumerate(lines) if line.startswith(" - Platform:"))]
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (0.0, "0"),
+        (1.0, "1"),
+        (0.000105, "0.000105"),
+        (1 - 0.000105, "0.999895"),
+        (0.1 + 0.2, "0.30000000000000004"),
+        (1e-6, "0.000001"),
+        (1.5e-7, "1.5e-7"),
+        (1e20, "100000000000000000000"),
+        (1e21, "1e+21"),
+        (-0.5, "-0.5"),
+    ],
+)
+def test_numbers_in_reminders_are_written_as_javascript_writes_them(value: float, written: str) -> None:
+    assert js_number(value) == written
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
-async def test_the_additional_working_directories_are_listed_as_the_cli_lists_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_usd_budget_reminder_names_the_spend_the_budget_and_what_is_left() -> None:
+    assert usd_budget_reminder(0.0, 1.0) == (
+        "<system-reminder>\n"
+        + cli_facts.USD_BUDGET_REMINDER.format(used="0", total="1", remaining="1")
+        + "\n</system-reminder>"
+    )
+    assert "$0.00021/$1; $0.99979 remaining" in usd_budget_reminder(0.00021, 1.0)
+    assert usd_budget_reminder(0.5, None) == ""
+
+
+async def test_with_a_usd_budget_each_prompt_and_each_step_end_with_the_spend(
+    scripted_model: ScriptedModel, tmp_path: Path
 ) -> None:
-    """Differential: a program passing ``cwd="."`` (the SDK sets ``PWD`` to it) with add_dirs that
-    exist outside it, inside it, twice, or not at all: the CLI lists ``.`` and the outside one once."""
-    sdk = pytest.importorskip("claude_agent_sdk")
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
+    calls = [ToolCall("Bash", {"command": f"echo {w}"}, id=f"call_{w}") for w in ("a", "b")]
+    scripted_model.push(Turn(tool_calls=calls), "done", "again")
+    prices = json.dumps({f"openai-proxy/{scripted_model.model_id}": {"input": 1.0, "output": 2.0}})
+    options = ClaudeAgentOptions(
+        cwd=str(tmp_path), allowed_tools=["Bash"], max_budget_usd=2.5, env={"CLAUDE_COMPAT_PRICES": prices}
+    )
+    async with ClaudeSDKClient(options) as client:
+        spent = []
+        for prompt in ("say a and b", "once more"):
+            await client.query(prompt)
+            spent += [
+                m.total_cost_usd async for m in client.receive_response() if isinstance(m, ResultMessage)
+            ]
+    first, step, later = (r.messages for r in scripted_model.completions)
+    assert "USD budget: $0/$2.5; $2.5 remaining" in json.dumps(first)
+    results = {m["tool_call_id"]: str(m["content"]) for m in step if m.get("role") == "tool"}
+    # as the CLI: the step's reminders once, after its last result
+    assert "USD budget" not in results["call_a"] and "<system-reminder>" not in results["call_a"]
+    told = re.search(
+        r"\n\n<system-reminder>\nUSD budget: \$(\S+)/\$2\.5; \$(\S+) remaining\n</system-reminder>\Z",
+        results["call_b"],
+    )
+    assert told is not None, results["call_b"]
+    used = float(told.group(1))  # the spend before the step: the first model call's, not the whole turn's
+    assert 0 < used < (spent[0] or 0.0) and results["call_b"].endswith(usd_budget_reminder(used, 2.5))
+    # a later prompt: the session's spend so far
+    assert usd_budget_reminder(spent[0] or 0.0, 2.5) in str(later[-1]["content"])
 
-    work, extra, home = tmp_path / "work", tmp_path / "extra", tmp_path / "home"
-    for path in (work / "sub", extra, home):
-        path.mkdir(parents=True)
-    monkeypatch.chdir(work)
-    add_dirs = [str(extra), "sub", str(tmp_path / "missing"), "../extra"]
-    model = ScriptedModel("claude-sonnet-4-5").push("ok")
-    server = AnthropicScriptedServer(model).start()
-    try:
-        options = sdk.ClaudeAgentOptions(
-            cwd=".",
-            add_dirs=add_dirs,
-            env=offline_claude_env(server.base_url, home),
-            model="claude-sonnet-4-5",
-        )
-        async for _ in sdk.query(prompt="hi", options=options):
+
+async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
+    if texts is None:
+        pytest.skip("the real SDK's CLI is not installed")
+    between = cli_facts.PLAN_REMINDER_PROMPTS_BETWEEN
+    prompts = between + 3  # the full reminder, the short one, then out of plan mode
+    claude_named.push(*["ok"] * prompts)
+    options = ClaudeAgentOptions(cwd=str(tmp_path), permission_mode="plan")
+    async with ClaudeSDKClient(options) as client:
+        for n in range(prompts):
+            if n == prompts - 1:
+                await client.set_permission_mode("default")
+            await client.query(f"prompt {n}")
+            session = [m.session_id async for m in client.receive_response() if isinstance(m, ResultMessage)]
+    placed = texts.with_plan_file(plan_file(dict(os.environ), session[0]))
+    told = [json.dumps(r.messages[-1]) for r in claude_named.completions]
+    assert len(told) == prompts
+    for n, sent in enumerate(told):
+        assert (json.dumps(placed.full)[1:-1] in sent) == (n == 0), n
+        assert (json.dumps(placed.sparse)[1:-1] in sent) == (n == between + 1), n
+        assert (json.dumps(placed.exit)[1:-1] in sent) == (n == prompts - 1), n
+
+
+async def test_leaving_plan_mode_by_exitplanmode_is_said_after_its_result(
+    claude_named: ScriptedModel, tmp_path: Path
+) -> None:
+    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
+    if texts is None:
+        pytest.skip("the real SDK's CLI is not installed")
+
+    async def allow(name: str, tool_input: dict[str, Any], context: Any) -> PermissionResultAllow:
+        return PermissionResultAllow()
+
+    claude_named.push(Turn(tool_calls=[ToolCall("ExitPlanMode", {"plan": "do it"}, id="call_exit")]), "ok")
+    options = ClaudeAgentOptions(cwd=str(tmp_path), permission_mode="plan", can_use_tool=allow)
+    async with ClaudeSDKClient(options) as client:
+        await client.query("plan it")
+        async for _ in client.receive_response():
             pass
-    finally:
-        server.stop()
-    first = next(r.body for r in model.requests if r.body.get("tools") and r.body.get("system"))
-    sent = "".join(b.get("text", "") for b in first["messages"][0]["content"])
-    cwd = str(work.resolve())
-    listed = environment.listed_directories(cwd, ".", add_dirs)
-    assert listed == (".", str(extra))
-    ours = Environment.current(cwd, additional_directories=listed, model="m")
-    assert _environment_block(sent) == _environment_block(environment_reminder(ours))
+    [result] = [m for m in claude_named.completions[-1].messages if m.get("role") == "tool"]
+    # as the CLI (measured): after the result, before the tokens left
+    assert (
+        f"\n\n<system-reminder>\n{texts.exit}\n</system-reminder>\n\n<system-reminder>\n<total_tokens>"
+        in str(result["content"])
+    )
+
+
+async def test_a_subagent_is_not_told_the_usd_budget(scripted_model: ScriptedModel, tmp_path: Path) -> None:
+    call = {"description": "look", "prompt": "look around", "subagent_type": "general-purpose"}
+    scripted_model.push(Turn(tool_calls=[ToolCall("Agent", {**call, "run_in_background": False}, id="c1")]))
+    scripted_model.push("sub done", "ok")
+    options = ClaudeAgentOptions(cwd=str(tmp_path), max_budget_usd=2.5, permission_mode="bypassPermissions")
+    messages = [m async for m in query(prompt="go", options=options)]
+    assert isinstance(messages[-1], ResultMessage) and not messages[-1].is_error, messages
+
+    def asks(messages: list[dict[str, Any]]) -> str:  # the request's user messages
+        return json.dumps([m["content"] for m in messages if m.get("role") == "user"])
+
+    sent = [asks(r.messages) for r in scripted_model.completions]
+    [child] = [s for s in sent if "look around" in s]  # the parent's have it in its call, not as a prompt
+    assert "USD budget" not in child  # as the CLI's (measured)
+    assert all("USD budget" in s for s in sent if s != child)

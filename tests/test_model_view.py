@@ -272,3 +272,27 @@ def test_reminders_in_a_system_role_message_are_compared_as_such_on_both_sides()
     compat["messages"][-1:] = []
     keys = told_apart(compare_views(from_anthropic(claude), from_openai(compat)))
     assert keys == ["system messages", "reminder '# Environment'", "tool result t1: system message after"]
+
+
+def test_the_plan_files_name_reads_alike_on_both_sides_and_nothing_else_of_its_path() -> None:
+    def plan(path: str) -> str:
+        return f"<system-reminder>\nPlan mode is active. Write your plan at {path} now.\n</system-reminder>"
+
+    def first(body: dict[str, Any], reminder: str, claude: bool) -> dict[str, Any]:
+        if claude:
+            return {**body, "messages": [{"role": "user", "content": [{"type": "text", "text": reminder}]}]}
+        return {**body, "messages": [{"role": "user", "content": f"{reminder}\n\nhi"}]}
+
+    cli = from_anthropic(first(_claude(), plan("<home>/.claude/plans/wiggly-orbiting-waffle.md"), True))
+    ours = from_openai(first(_compat(), plan("<home>/.claude/plans/0b1c-session.md"), False))
+    assert (
+        cli.reminders
+        == ours.reminders
+        == ("Plan mode is active. Write your plan at <home>/.claude/plans/<plan>.md now.",)
+    )
+    elsewhere = from_openai(first(_compat(), plan("<tmp>/.claude/plans/0b1c-session.md"), False))
+
+    def plan_rows(a: Any, b: Any) -> list[str]:
+        return [d.key for d in compare_views(a, b) if d.key.startswith("reminder 'Plan mode")]
+
+    assert plan_rows(cli, ours) == [] and plan_rows(cli, elsewhere)  # the rest of the path is compared

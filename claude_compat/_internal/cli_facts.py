@@ -264,6 +264,18 @@ HOOK_ADDITIONAL_CONTEXT = (
     "<system-reminder>\n{event}:{tool} hook additional context: {context}\n</system-reminder>"
 )
 
+#: With max_budget_usd, the CLI tells the model the session's spend (its total cost so far, in US
+#: dollars, written as JavaScript writes a number) in the first request, before each later prompt
+#: and after each step's tool results.
+USD_BUDGET_REMINDER = "USD budget: ${used}/${total}; ${remaining} remaining"
+
+#: In plan mode the CLI reminds the model of it with the first prompt (or the first request after
+#: entering it), then again once this many prompts went by without one; every this-many-th of these
+#: reminders (counted since leaving plan mode) is the full one, the others the short one. The next
+#: request after leaving plan mode says so once.
+PLAN_REMINDER_PROMPTS_BETWEEN = 5
+PLAN_FULL_REMINDER_EVERY = 5
+
 # --- observable input -----------------------------------------------------------------------------
 
 #: Tool → the path field the CLI makes absolute (against cwd, ``~`` expanded) in the input that hooks,

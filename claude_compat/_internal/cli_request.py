@@ -36,6 +36,8 @@ __all__ = [
     "ForkTexts",
     "DATE",
     "MEMORY_DIR",
+    "PLAN_FILE",
+    "PlanTexts",
     "TEXTS_ENV",
     "cache_path",
     "claude_model_of",
@@ -46,6 +48,7 @@ __all__ = [
     "cli_version",
     "fork_texts",
     "memory_dir",
+    "plan_texts",
     "preset_prompt",
     "recorded_request",
     "reminders_of",
@@ -69,6 +72,8 @@ DATE = "<date>"
 MEMORY_DIR = "<memory-dir>"
 #: What a recording keeps (its placeholders): a change records again, in a folder of its own.
 RECORDING_FORMAT = 2
+#: Where the plan file's path goes in the CLI's plan-mode reminders (see :func:`plan_texts`).
+PLAN_FILE = "{plan_file}"
 
 
 #: The CLI's environment for an offline recording (see the oracle recipe): no traffic but the scripted API.
@@ -157,17 +162,19 @@ async def _record(
     call: tuple[str, dict[str, Any]] | None = None,
     *,
     full: bool = False,
+    plan: bool = False,
 ) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
     With ``call`` (a tool's name and input), the CLI's second request, made after the model's first
     answer called that tool (a Skill call: what the skill loaded; an Agent fork: the fork's first).
-    A child, because the process asking may have ``claude_agent_sdk`` mapped to claude-compat
-    (``claude-compat run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
+    With ``plan``, the CLI's plan-mode reminders instead (see :func:`_record_plan_here`). A child,
+    because the process asking may have ``claude_agent_sdk`` mapped to claude-compat (``claude-compat
+    run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
-    asked = {"model": model, "preset": preset, "call": call, "full": full}
+    asked = {"model": model, "preset": preset, "call": call, "full": full, "plan": plan}
     command = [sys.executable, "-m", __name__, json.dumps(asked)]
     # the recording is kept per model, "default" for none: the CLI must not take one from the environment
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_MODEL"}
@@ -489,6 +496,123 @@ async def fork_texts(env: dict[str, str], model: str | None) -> ForkTexts | None
     return ForkTexts(answer, prompt)
 
 
+@dataclass(frozen=True)
+class PlanTexts:
+    """The CLI's plan-mode reminders, with :data:`PLAN_FILE` where the plan file's path goes: the
+    full one (on entering plan mode, then every fifth time), the short one between them, and the
+    one on leaving plan mode."""
+
+    full: str
+    sparse: str
+    exit: str
+
+    def with_plan_file(self, path: str) -> PlanTexts:
+        return PlanTexts(*(t.replace(PLAN_FILE, path) for t in (self.full, self.sparse, self.exit)))
+
+
+#: The prompts of the plan-mode recording: in plan mode until the prompt after the one that brings
+#: the short reminder, then out of it (see cli_facts.PLAN_REMINDER_PROMPTS_BETWEEN).
+_PLAN_PROMPTS_IN_PLAN = 2 + 5
+
+
+async def plan_texts(env: dict[str, str], model: str | None) -> PlanTexts | None:
+    """The CLI's plan-mode reminders for the Claude ``model`` (see :class:`PlanTexts`), recorded once
+    per CLI version and model from a session of the real CLI in plan mode; None for any other model
+    (as :func:`cli_reminders`), without the real SDK, with the CLI's texts turned off, or when
+    recording fails (said once)."""
+    version = cli_version()
+    if (
+        model is None
+        or version is None
+        or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off")
+    ):
+        return None
+    path = cache_path(version, model).with_suffix(".plan.json")
+    if path.exists():
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                cached = await _record(model, plan=True)
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        if all(isinstance(cached.get(k), str) and cached[k] for k in ("full", "sparse", "exit")):
+            private_dir(path.parent)
+            write_private_text(path, json.dumps(cached, indent=1))
+    texts = [cached.get(k) for k in ("full", "sparse", "exit")]
+    if not all(isinstance(t, str) and t for t in texts):
+        return None
+    return PlanTexts(*(str(t) for t in texts))
+
+
+async def _record_plan_here(model: str | None) -> dict[str, Any]:
+    """Run the real CLI through a session in plan mode and out of it; its plan-mode reminders (see
+    :class:`PlanTexts`), each the reminder that starts with its kind's words."""
+    import claude_agent_sdk as sdk
+
+    from ..testing._anthropic import AnthropicScriptedServer
+    from ..testing._script import ScriptedModel
+
+    server = AnthropicScriptedServer(ScriptedModel("recording")).start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="claude-compat-record-") as tmp:
+            home, work = Path(tmp) / "home", Path(tmp) / "work"
+            home.mkdir()
+            work.mkdir()
+            options = sdk.ClaudeAgentOptions(
+                cwd=str(work), env=offline_env(server.base_url, home), model=model, permission_mode="plan"
+            )
+            async with sdk.ClaudeSDKClient(options) as client:
+                for n in range(_PLAN_PROMPTS_IN_PLAN + 1):
+                    if n == _PLAN_PROMPTS_IN_PLAN:
+                        await client.set_permission_mode("default")
+                    server.model.push("ok")
+                    await client.query(f"prompt {n + 1}")
+                    async for _ in client.receive_response():
+                        pass
+            main = [r.body for r in server.model.requests if r.body.get("tools")]
+            notes = [n for b in main for m in b.get("messages", []) for n in _notes(m.get("content"))]
+            plans = re.escape(str(home / ".claude" / "plans")) + r"/[^\s()]+\.md"
+            found: dict[str, Any] = {}
+            for kind, start in (
+                ("full", "Plan mode is active."),
+                ("sparse", "Plan mode still active"),
+                ("exit", "## Exited Plan Mode"),
+            ):
+                hit = _note(notes, start)
+                found[kind] = re.sub(plans, lambda _: PLAN_FILE, hit) if hit else None
+            return found
+    finally:
+        server.stop()
+
+
+#: What follows the plan-mode reminder in the CLI's first request (its tokens left, its date): where
+#: it ends when the reminders are joined into one system-role message.
+_AFTER_PLAN_NOTE = re.compile(r"\n\n(?=<total_tokens>|Today's date is )")
+
+
+def _note(notes: list[str], start: str) -> str | None:
+    """The reminder that starts with ``start``: a note of its own, or one paragraph run of a
+    system-role message that joins the first request's reminders (up to the tokens left or the date)."""
+    hit = next((n for n in notes if n.startswith(start)), None)
+    if hit is not None:
+        return hit
+    joined = next((n for n in notes if f"\n\n{start}" in n), None)
+    if joined is None:
+        return None
+    return start + _AFTER_PLAN_NOTE.split(joined.split(f"\n\n{start}", 1)[1], maxsplit=1)[0]
+
+
+def _notes(content: Any) -> list[str]:
+    """The texts of a message's parts, each reminder alone: a model that takes system-role messages
+    gets a reminder as such a message's text, any other as a ``<system-reminder>`` block."""
+    parts = content if isinstance(content, list) else [{"type": "text", "text": content}]
+    texts = [str(p.get("text", "")) for p in parts if isinstance(p, dict) and p.get("type") == "text"]
+    framed = r"<system-reminder>\n(.*?)\n</system-reminder>"
+    return [n for t in texts for n in (re.findall(framed, t, re.S) or [t])]
+
+
 def _text_of(content: Any) -> str:
     """A tool result's text (a string, or its text parts joined)."""
     if isinstance(content, str):
@@ -569,4 +693,7 @@ if __name__ == "__main__":  # the child of _record: print the recorded request a
 
     asked = json.loads(sys.argv[1])
     called = (asked["call"][0], asked["call"][1]) if asked["call"] else None
-    print(json.dumps(anyio.run(_record_here, asked["model"], asked["preset"], called, asked["full"])))
+    if asked.get("plan"):
+        print(json.dumps(anyio.run(_record_plan_here, asked["model"])))
+    else:
+        print(json.dumps(anyio.run(_record_here, asked["model"], asked["preset"], called, asked["full"])))

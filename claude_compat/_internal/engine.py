@@ -63,9 +63,10 @@ from . import (
 from . import options as _options
 from .accounting import TurnState
 from .builtins import search_tools_named
-from .environment import Environment, TokensLeft
+from .environment import Environment, TokensLeft, usd_budget_reminder
 from .mirror import TranscriptMirror
 from .permission_modes import PERMISSION_MODES
+from .plan_reminders import PlanReminders, plan_file
 from .prompts import BLANK_PROMPT, is_blank, prompt_content
 from .store_keys import project_key_for_directory
 from .tool_types import ToolCall, ToolHost, ToolHostFactory, ToolOutcome
@@ -158,6 +159,9 @@ class Engine:
         self._interrupt_next = False  # interrupt() came before the next turn started (see interrupt_next)
         self._last_context_tokens = 0
         self._tokens_left = TokensLeft()  # the CLI's <total_tokens> countdown, for the models it sends one
+        self._plan = PlanReminders()  # the CLI's plan-mode reminders sent so far
+        self._plan_texts: cli_request.PlanTexts | None = None  # their texts (None: not at hand)
+        self._plan_read = False  # whether they were read (once plan mode is first used)
         self._forked = False  # a fork of the parent's conversation, not prompted yet (see start_forked)
         self._session_started = False
         self._current_run: str | None = None
@@ -416,6 +420,7 @@ class Engine:
         self.ledger.reset()
         self._deferred, self._told_environment, self._last_context_tokens = [], None, 0
         self._told = None  # a new conversation: told the whole environment again
+        self._plan, self._plan_read = PlanReminders(), False  # a new session: a new plan file
         self._session_started = False
         self._user_uuids, self._origin = [], None
         yield self.init_message()
@@ -587,14 +592,15 @@ class Engine:
             async for message in self._answer_call(block, turn, results):
                 yield message
         turn.state.parallel_calls += max(0, len(calls) - 1)
-        # as the CLI: the tokens left once per reply's results, at the end of the last (or, to the
-        # models it tells them in a system-role message, in one after the results)
-        left = self._tokens_left.after_result()
-        if left and not self._in_system and results and isinstance(last := results[-1], ToolReturn):
-            results[-1] = dataclasses.replace(last, content=last.content + left)
+        # as the CLI: the step's reminders (plan mode's, the tokens left, the USD budget) once per
+        # reply's results, at the end of the last (or, to the models it tells them in a system-role
+        # message, in one after the results)
+        notes = await self._step_notes()
+        if notes and not self._in_system and results and isinstance(last := results[-1], ToolReturn):
+            results[-1] = dataclasses.replace(last, content=last.content + "".join(f"\n\n{n}" for n in notes))
         answer: list[RequestItem] = [ToolAnswers(tuple(results))]
-        if left and self._in_system:
-            answer.append({"role": "system", "content": environment.system_message_text([left.strip()])})
+        if notes and self._in_system:
+            answer.append({"role": "system", "content": environment.system_message_text(notes)})
         stop_now = self._stop_after_tools(turn, spent)
         if self._interrupted or stop_now:
             self._deferred = answer  # delivered with the next user message
@@ -642,6 +648,36 @@ class Engine:
             self._tells += outcome.background.tells
         results.append(ToolReturn(block.tool_call_id, _for_model(outcome) + told, outcome.is_error))
 
+    async def _step_notes(self) -> list[str]:
+        """The reminders the CLI sends after a step's tool results: plan mode's, the tokens left, the
+        USD budget."""
+        notes = [
+            await self._plan_note(prompt=False),
+            self._tokens_left.after_result().strip(),
+            self._usd_budget(),
+        ]
+        return [note for note in notes if note]
+
+    async def _plan_note(self, *, prompt: bool) -> str:
+        """The CLI's plan-mode reminder for the next request, if it sends one (see PlanReminders);
+        a subagent's differs and is not sent."""
+        rules = PERMISSION_MODES.get(getattr(self.tools, "mode", None) or self.options.permission_mode or "")
+        in_plan = rules is not None and rules.claude_name == "plan"
+        if self._subagent_of is not None or not (in_plan or self._plan.told):
+            return ""
+        if not self._plan_read:
+            self._plan_read = True
+            texts = await cli_request.plan_texts(self._env(), cli_request.claude_model_of(self.model))
+            plan = plan_file(self._env(), self.session_id)
+            self._plan_texts = texts.with_plan_file(plan) if texts is not None else None
+        return self._plan.next(in_plan, self._plan_texts, prompt=prompt)
+
+    def _usd_budget(self) -> str:
+        """The CLI's reminder of the session's spend against max_budget_usd ("" without one; none to
+        a subagent, as the CLI's)."""
+        budget = None if self._subagent_of is not None else self.options.max_budget_usd
+        return usd_budget_reminder(self.ledger.total_cost_usd, budget)
+
     async def _with_environment(self, content: str | list[dict[str, Any]]) -> list[RequestItem]:
         """The prompt as the model gets it: with the environment reminder on a session's first turn,
         with what changed since (the CLI's environment update) on a later one. In front of the prompt,
@@ -655,8 +691,8 @@ class Engine:
         model = self._claude_model or self.model  # the model the CLI's request was for, else the handle
         key = (cwd, dirs, model, time.strftime("%Y-%m-%d"))
         if key == self._told_environment:
-            tokens = self._tokens_left.prompted()
-            return self._prompt_with([tokens] if tokens else [], [], content)
+            again = [await self._plan_note(prompt=True), self._tokens_left.prompted(), self._usd_budget()]
+            return self._prompt_with([r for r in again if r], [], content)
         told, self._told_environment = self._told, key
         env = await anyio.to_thread.run_sync(
             lambda: Environment.current(cwd, additional_directories=dirs, model=model)
@@ -675,13 +711,13 @@ class Engine:
             and self.backend.keeps_system_messages(self.session)
         )
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
-        tokens = self._tokens_left.prompted()
+        tokens, plan = self._tokens_left.prompted(), await self._plan_note(prompt=True)
         if told is not None:
-            return self._prompt_with(
-                environment.environment_update(told, env, cli, [tokens] if tokens else []), [], content
-            )
+            before_date = [b for b in (plan, tokens, self._usd_budget()) if b]
+            return self._prompt_with(environment.environment_update(told, env, cli, before_date), [], content)
         # the deferred tools, the agent types and the skills, named once per conversation
-        blocks = environment.environment_blocks(env, cli, self.tools.reminders(cli))
+        tools = [*self.tools.reminders(cli), *([plan] if plan else [])]
+        blocks = environment.environment_blocks(env, cli, tools, self._usd_budget())
         attribution = environment.attribution_blocks(cli, self.tools.offered_names())
         return self._prompt_with(blocks, attribution, content)
 

@@ -10,6 +10,7 @@ it: an environment update naming the old value, the model line, a note that the 
 from __future__ import annotations
 
 import datetime
+import decimal
 import os
 import platform
 import re
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import cli_facts
 from .cli_request import CliReminders
 
 __all__ = [
@@ -30,7 +32,10 @@ __all__ = [
     "attribution_blocks",
     "system_message_text",
     "is_git_repository",
+    "js_number",
     "listed_directories",
+    "system_reminder",
+    "usd_budget_reminder",
 ]
 
 #: How long the git check may take before the directory counts as "not a repository".
@@ -141,15 +146,18 @@ def is_git_repository(cwd: str) -> bool:
     return done.returncode == 0 and done.stdout.strip() == "true"
 
 
-def environment_reminder(env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = ()) -> str:
+def environment_reminder(
+    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = (), budget_usd: str = ""
+) -> str:
     """The ``<system-reminder>`` text blocks that tell the model its environment, model and date.
 
     ``cli``: what the CLI adds for a Claude model (its guidance lines, its words for the model, its
     git attribution), read from the installed CLI; without it the project's own words serve.
     ``tools``: reminder blocks about the tools (deferred tools, agent types), placed where the CLI
-    puts them: after the model line, before the date.
+    puts them: after the model line, before the date. ``budget_usd``: the USD budget reminder
+    (:func:`usd_budget_reminder`), after the tokens left.
     """
-    return "\n\n".join([*environment_blocks(env, cli, tools), *attribution_blocks(cli)])
+    return "\n\n".join([*environment_blocks(env, cli, tools, budget_usd), *attribution_blocks(cli)])
 
 
 def attribution_blocks(cli: CliReminders | None, offered: Sequence[str] | None = None) -> list[str]:
@@ -157,11 +165,11 @@ def attribution_blocks(cli: CliReminders | None, offered: Sequence[str] | None =
     and, as the CLI, none when the ``offered`` tools lack its shell tool to commit with."""
     if cli is None or not cli.attribution or (offered is not None and ATTRIBUTION_TOOL not in offered):
         return []
-    return [_reminder(cli.attribution)]
+    return [system_reminder(cli.attribution)]
 
 
 def environment_blocks(
-    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = ()
+    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = (), budget_usd: str = ""
 ) -> list[str]:
     """The blocks of :func:`environment_reminder` but the attribution, in the CLI's order."""
     extra = list(cli.environment_lines) if cli is not None else []
@@ -170,11 +178,12 @@ def environment_blocks(
     )
     budget = cli.tokens_budget if cli is not None else None
     return [
-        _reminder(environment),
-        _reminder(_model_line(env, cli)),
+        system_reminder(environment),
+        system_reminder(_model_line(env, cli)),
         *tools,
-        *([_reminder(TokensLeft.text(budget))] if budget is not None else []),
-        _reminder(f"Today's date is {env.date}."),
+        *([system_reminder(TokensLeft.text(budget))] if budget is not None else []),
+        *([budget_usd] if budget_usd else []),
+        system_reminder(f"Today's date is {env.date}."),
     ]
 
 
@@ -200,12 +209,12 @@ def environment_update(
     removed = [d for d in told.additional_directories if d not in now.additional_directories]
     rows += [DIRECTORIES_ADDED, added] if added else []
     rows += [DIRECTORIES_REMOVED, removed] if removed else []
-    blocks = [_reminder("\n".join([UPDATE_HEADER, *_listed(rows)]))] if rows else []
+    blocks = [system_reminder("\n".join([UPDATE_HEADER, *_listed(rows)]))] if rows else []
     if now.model != told.model:
-        blocks.append(_reminder(_model_line(now, cli)))
+        blocks.append(system_reminder(_model_line(now, cli)))
     blocks += before_date
     if now.date != told.date:
-        blocks.append(_reminder(DATE_CHANGED.format(date=now.date)))
+        blocks.append(system_reminder(DATE_CHANGED.format(date=now.date)))
     return blocks
 
 
@@ -234,7 +243,7 @@ class TokensLeft:
     def prompted(self) -> str:
         """A user prompt is sent: the count starts again; the reminder the CLI puts before a later prompt."""
         self.anchor = self.context
-        return _reminder(self.text(self.budget)) if self.budget is not None else ""
+        return system_reminder(self.text(self.budget)) if self.budget is not None else ""
 
     def answered(self, input_tokens: int, output_tokens: int, cache_tokens: int) -> None:
         """The model answered with this usage."""
@@ -244,10 +253,45 @@ class TokensLeft:
         """What the CLI appends to a tool result: the reminder of the tokens left ("" without a budget)."""
         if self.budget is None:
             return ""
-        return "\n\n" + _reminder(self.text(self.budget - max(0, self.context - self.anchor)))
+        return "\n\n" + system_reminder(self.text(self.budget - max(0, self.context - self.anchor)))
 
 
-def _reminder(text: str) -> str:
+def usd_budget_reminder(used: float, total: float | None) -> str:
+    """The CLI's reminder of a session's spend against its ``max_budget_usd`` ("" without a budget)."""
+    if total is None:
+        return ""
+    text = cli_facts.USD_BUDGET_REMINDER.format(
+        used=js_number(used), total=js_number(total), remaining=js_number(total - used)
+    )
+    return system_reminder(text)
+
+
+def js_number(value: float) -> str:
+    """``value`` as JavaScript's ``String(number)`` writes it (the CLI's numbers in its reminders):
+    the shortest digits that read back as the same number, an integer without a point, and the
+    exponent form only below 1e-6 or from 1e21 on."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(value)]
+    if value == 0:
+        return "0"
+    sign, value = ("-", -value) if value < 0 else ("", value)
+    shortest = decimal.Decimal(repr(value)).normalize().as_tuple()  # repr: the shortest round trip
+    digits = "".join(map(str, shortest.digits))
+    point = len(digits) + int(shortest.exponent)  # value = 0.digits * 10**point
+    if len(digits) <= point <= 21:
+        out = digits + "0" * (point - len(digits))
+    elif 0 < point <= 21:
+        out = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        out = "0." + "0" * -point + digits
+    else:
+        e = point - 1
+        out = digits[0] + (f".{digits[1:]}" if len(digits) > 1 else "") + f"e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + out
+
+
+def system_reminder(text: str) -> str:
+    """``text`` as the CLI frames a reminder to the model."""
     return f"<system-reminder>\n{text}\n</system-reminder>"
 
 

@@ -48,6 +48,8 @@ NORMALISED: dict[str, str] = {
     "loaded tools": "a ToolSearch result's tool_reference parts (the Anthropic API puts the tools' "
     "definitions there) and claude-compat's <functions> block of those definitions, each followed "
     'by "Tool loaded.", are read as the names of the tools they load',
+    "plan file": "the plan file's name in the plan-mode reminders (the CLI makes one up of words, "
+    "claude-compat names it after the session) is read as <plan>.md",
     "tools not run": "the CLI's tools claude-compat does not run (ListAgents, Workflow, "
     "ScheduleWakeup, ReportFindings, Cron*, worktrees, Monitor, the task list; see MIGRATING.md) and "
     "its DeferredToolPlaceholder are left out of the tools and of the deferred-tools reminder",
@@ -61,6 +63,7 @@ _FRAMING_BLOCK = re.compile(r"<(memory_metadata|memory_blocks)>.*?</\1>", re.S)
 _CLI_BOOKKEEPING = ("x-anthropic-billing-header:",)
 _REMINDER = re.compile(r"\A\s*<system-reminder>\n?(.*?)\n?</system-reminder>\s*", re.S)
 _TRAILING_REMINDERS = re.compile(r"(\s*<system-reminder>.*?</system-reminder>)+\s*\Z", re.S)
+_PLAN_FILE = re.compile(r"(/\.claude/plans/)[^\s()/]+\.md")
 _LETTA_RESULT_KEYS = frozenset({"status", "message", "time"})
 _FUNCTIONS = re.compile(
     r"\A<functions>\n((?:<function>.*</function>\n)+)</functions>(?:\n\nTool loaded\.)?\Z", re.S
@@ -90,7 +93,7 @@ def _split_trailing(text: str) -> tuple[str, tuple[str, ...]]:
     if match is None:
         return text, ()
     found = re.findall(r"<system-reminder>\n?(.*?)\n?</system-reminder>", match.group(0), re.S)
-    return text[: match.start()], tuple(f.strip() for f in found)
+    return text[: match.start()], tuple(_PLAN_FILE.sub(r"\1<plan>.md", f.strip()) for f in found)
 
 
 def _result_view(
@@ -246,7 +249,7 @@ def _split_reminders(text: str) -> tuple[tuple[str, ...], str]:
     """The leading ``<system-reminder>`` blocks of a user turn, and the prompt after them."""
     reminders: list[str] = []
     while match := _REMINDER.match(text):
-        reminders.append(match.group(1).strip())
+        reminders.append(_PLAN_FILE.sub(r"\1<plan>.md", match.group(1).strip()))
         text = text[match.end() :]
     return tuple(reminders), text
 
