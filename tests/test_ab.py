@@ -906,11 +906,19 @@ LETTA_ANSWERS: dict[str, tuple[frozenset[str], str]] = {
 }
 
 
+#: Programs that stop at the init message: claude-compat has called no model by then (the CLI, which
+#: starts its first request at once, may have).
+STOPS_BEFORE_THE_MODEL = frozenset({"agent_definition_client", "agent_definition_query"})
+
+
 @pytest.mark.letta
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_the_model_is_sent_what_the_cli_sends(ab_servers: AbServers, scenario: str) -> None:
     report = ab_servers.report(scenario)
 
+    if scenario in STOPS_BEFORE_THE_MODEL:
+        assert report.runs[0].compat.model_requests == []
+        return
     diffs = report.request_differences()
     assert diffs is not None, "a side's scripted model received no model request"
     letta_answers, _why = LETTA_ANSWERS.get(scenario, (frozenset(), ""))
