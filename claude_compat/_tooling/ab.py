@@ -347,8 +347,10 @@ class ScriptedLane:
         return self._model(side).requests
 
     def model_requests(self, side: Side) -> list[Any]:
-        """The model-turn requests (chat completions or messages, with tools) of the last run."""
-        return [r for r in self._model(side).completions if r.tools]
+        """The model-turn requests of the last run: every chat completion Letta sent, and the CLI's
+        Messages requests that name their tools (an empty list too); its side calls name none."""
+        completions = self._model(side).completions
+        return completions if side == "compat" else [r for r in completions if "tools" in r.body]
 
     def env(self, side: Side, home: Path) -> dict[str, str]:
         """Variables that point one side at its fake (merged over the child's environment)."""
