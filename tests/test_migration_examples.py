@@ -9,6 +9,7 @@ left on disk. Static tests check that each file differs from its Claude original
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -218,7 +219,11 @@ def test_system_prompt_variants_each_reach_the_model(scripted_model: ScriptedMod
     )
     assert "Answer like a pirate." in system_text(request_for(scripted_model, "capital of Spain"))
     preset = system_text(request_for(scripted_model, "Which language"))
-    cli_text = anyio.run(cli_request.preset_prompt, {}) if cli_request.cli_version() else None
+    cli_text = (
+        anyio.run(functools.partial(cli_request.preset_prompt, dict(os.environ), cwd=str(tmp_path)))
+        if cli_request.cli_version()
+        else None
+    )
     assert f"{cli_facts.PRESET_APPEND_IDENTITY}\n\n{cli_text or CLAUDE_CODE_PRESET}" in preset
     assert "Always end your answer with the word 'Arr'." in preset
     assert "Answer in rhyme." in system_text(request_for(scripted_model, "Describe the sea"))
