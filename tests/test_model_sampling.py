@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import pytest
@@ -19,6 +19,9 @@ from claude_compat import ClaudeAgentOptions, ClaudeSDKClient, ResultMessage, ge
 from claude_compat._internal.model_view import from_anthropic, from_openai
 from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from letta_backend.server import LocalLettaServer
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 pytestmark = [pytest.mark.anyio, pytest.mark.letta]
 
@@ -222,31 +225,29 @@ def _read_as(body: dict[str, Any], cwd: Path) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])  # the real SDK's side: one loop is enough
+@pytest.mark.parametrize(
+    "naming", [{"model": "haiku"}, {"env": {"ANTHROPIC_MODEL": "haiku"}}], ids=["model", "env"]
+)
 async def test_a_model_the_program_names_decides_what_the_configured_handle_is_sent(
-    claude_named: ScriptedModel, tmp_path: Path
+    claude_named: ScriptedModel, real_cli: RealCli, tmp_path: Path, naming: dict[str, Any]
 ) -> None:
-    """Differential: a program naming ``haiku`` (an alias the CLI resolves to a model of its own)
-    with only Write, on a handle the user configured: the CLI's request for that model and
-    claude-compat's read the same: its output limit, its Write text, its reminders in a system-role
-    message after the prompt and after the result, no attribution without Bash."""
-    sdk = pytest.importorskip("claude_agent_sdk")
+    """Differential: a program naming ``haiku`` (an alias the CLI resolves to a model of its own),
+    by the model option or by ANTHROPIC_MODEL in its env, with only Write, on a handle the user
+    configured: the CLI's request for that model and claude-compat's read the same: its output
+    limit, its Write text, its reminders in a system-role message after the prompt and after the
+    result, no attribution without Bash."""
     from claude_compat._internal.model_view import compare_views
-    from claude_compat._tooling.ab import offline_claude_env
-    from claude_compat.testing import AnthropicScriptedServer
 
     def script(model: ScriptedModel, cwd: Path) -> ScriptedModel:
         write = ToolCall("Write", {"file_path": str(cwd / "out.txt"), "content": "hi"}, id="toolu_w")
         return model.push(Turn(tool_calls=[write]), "done")
 
     cli_cwd, ours_cwd, home = tmp_path / "cli", tmp_path / "ours", tmp_path / "home"
-    for path in (cli_cwd, ours_cwd, home):
+    for path in (cli_cwd, ours_cwd):
         path.mkdir()
-    prompt, common = "write it", {"model": "haiku", "tools": ["Write"], "permission_mode": "acceptEdits"}
+    prompt, common = "write it", {**naming, "tools": ["Write"], "permission_mode": "acceptEdits"}
     cli = script(ScriptedModel("cli"), cli_cwd)
-    with AnthropicScriptedServer(cli) as server:
-        env = offline_claude_env(server.base_url, home)
-        options = sdk.ClaudeAgentOptions(cwd=str(cli_cwd), env=env, setting_sources=[], **common)
-        [_ async for _ in sdk.query(prompt=prompt, options=options)]
+    await real_cli.query(prompt, cli, home=home, cwd=str(cli_cwd), setting_sources=[], **common)
     await _run(prompt, ClaudeAgentOptions(cwd=str(ours_cwd), **common))  # type: ignore[arg-type]
     cli_sent = [_read_as(r.body, cli_cwd) for r in cli.requests if r.body.get("tools")]
     ours_sent = [_read_as(r.body, ours_cwd) for r in claude_named.completions]

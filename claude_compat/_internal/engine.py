@@ -206,7 +206,9 @@ class Engine:
         """The backend request for the session, with the CLI's ``claude_code`` preset text if asked for."""
         preset: str | None = None
         configured = options.letta_model_handle
-        self._named_model = await self._cli_model_named(options.model, configured)
+        # as the CLI: the model option, else ANTHROPIC_MODEL in its environment
+        asked = options.model or {**os.environ, **options.env}.get("ANTHROPIC_MODEL") or None
+        self._named_model = await self._cli_model_named(asked, configured)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
             model = self._named_model or cli_request.claude_model_of(options.model)
             named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
