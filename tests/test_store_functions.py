@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import claude_agent_sdk
 import pytest
@@ -20,12 +20,14 @@ import claude_compat
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
 from claude_compat import sessions as ours
 from claude_compat._backend import SessionSpec
-from claude_compat._internal.cli_request import offline_env
 from claude_compat.errors import InvalidOptionError, SessionNotFoundError, TranscriptError
 from claude_compat.sessions import project_key_for_directory
-from claude_compat.testing import AnthropicScriptedServer, ScriptedModel, ToolCall, Turn
+from claude_compat.testing import ScriptedModel, ToolCall, Turn
 from claude_compat.types import SessionKey, SessionStoreEntry, SessionStoreListEntry
 from letta_backend.backend import LettaBackend
+
+if TYPE_CHECKING:
+    from conftest import RealCli
 
 SUBAGENT = "a0389d6c900c1bfb2"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
@@ -481,7 +483,7 @@ async def test_a_letta_sessions_subagents_come_along_into_the_store(
 @pytest.mark.letta
 @pytest.mark.anyio
 async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_imported_to(
-    scripted_model: ScriptedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    scripted_model: ScriptedModel, real_cli: RealCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(tmp_path / "compat-claude-config"))
     work = tmp_path / "work"
@@ -493,15 +495,15 @@ async def test_the_real_sdk_resumes_a_letta_session_from_the_store_it_was_import
     anthropic = ScriptedModel("claude-sonnet-4-5").push(Turn(text="It was heron."))
     home = tmp_path / "claude-home"
 
-    with AnthropicScriptedServer(anthropic) as server:
-        options = claude_agent_sdk.ClaudeAgentOptions(
-            cwd=str(work),
-            model="claude-sonnet-4-5",
-            resume=first.session_id,
-            session_store=store,
-            env=offline_env(server.base_url, home),
-        )
-        results = [m async for m in claude_agent_sdk.query(prompt="What was the code word?", options=options)]
+    results = await real_cli.query(
+        "What was the code word?",
+        anthropic,
+        home=home,
+        cwd=str(work),
+        model="claude-sonnet-4-5",
+        resume=first.session_id,
+        session_store=store,
+    )
 
     result = results[-1]
     assert isinstance(result, claude_agent_sdk.ResultMessage) and not result.is_error
