@@ -573,6 +573,26 @@ def _agent_and_conversation(client: Any, model_id: str) -> tuple[str, str]:
     return agent.id, client.conversations.create(agent_id=agent.id).id
 
 
+def _three_runs(client: Any, scripted_model: ScriptedModel) -> tuple[str, list[Any]]:
+    """A new agent's conversation with a plain turn, then a client-tool round trip (three runs):
+    the agent's id and its runs, oldest first."""
+    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
+    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
+
+    def send(messages: list[dict[str, Any]]) -> list[Any]:
+        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
+        return list(stream)
+
+    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
+    send([{"role": "user", "content": "one"}])
+    events = send([{"role": "user", "content": "two"}])
+    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
+    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
+    send([{"type": "tool_return", "tool_returns": returns}])
+    # one page (iterating letta-client's pages re-requests the same page from this server)
+    return agent_id, list(client.runs.list(conversation_id=conversation, order="asc", limit=10).items)
+
+
 @pytest.mark.letta
 def test_runs_end_with_the_stop_reason_on_the_agent_and_messages_in_order(
     local_server: LocalLettaServer, scripted_model: ScriptedModel
@@ -651,22 +671,7 @@ def test_run_metrics_count_steps_and_runs_keep_their_agent_as_upstream_records_t
     from letta_client import Letta
 
     client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
-    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
-    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
-
-    def send(messages: list[dict[str, Any]]) -> list[Any]:
-        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
-        return list(stream)
-
-    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
-    send([{"role": "user", "content": "one"}])
-    events = send([{"role": "user", "content": "two"}])
-    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
-    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
-    send([{"type": "tool_return", "tool_returns": returns}])
-
-    # one page each (iterating letta-client's pages re-requests the same page from this server)
-    runs = client.runs.list(conversation_id=conversation, order="asc", limit=10).items
+    agent_id, runs = _three_runs(client, scripted_model)
     assert [run.stop_reason for run in runs] == ["end_turn", "requires_approval", "end_turn"]
     for run in runs:
         assert run.agent_id == agent_id
@@ -689,21 +694,7 @@ def test_each_step_has_its_metrics_and_each_run_ends_completed(
     from letta_client import Letta
 
     client = Letta(base_url=local_server.base_url, api_key=local_server.api_key, timeout=120)
-    agent_id, conversation = _agent_and_conversation(client, scripted_model.model_id)
-    tool = {"name": "probe", "description": "a tool", "parameters": {"type": "object", "properties": {}}}
-
-    def send(messages: list[dict[str, Any]]) -> list[Any]:
-        stream = client.conversations.messages.create(conversation, messages=messages, client_tools=[tool])
-        return list(stream)
-
-    scripted_model.push("plain", Turn(tool_calls=[ToolCall("probe", {})]), "after the tool")
-    send([{"role": "user", "content": "one"}])
-    events = send([{"role": "user", "content": "two"}])
-    call = next(e for e in events if getattr(e, "message_type", "") == "approval_request_message")
-    returns = [{"tool_call_id": call.tool_calls[0].tool_call_id, "tool_return": "42", "status": "success"}]
-    send([{"type": "tool_return", "tool_returns": returns}])
-
-    runs = client.runs.list(conversation_id=conversation, order="asc", limit=10).items
+    agent_id, runs = _three_runs(client, scripted_model)
     assert [run.stop_reason for run in runs] == ["end_turn", "requires_approval", "end_turn"]
     for run in runs:
         for _ in range(200):  # the run's end is recorded after its stream closes
