@@ -230,6 +230,66 @@ def _apply_sqlite_wal(ctx: Context) -> str:
     return "each connection: journal_mode=WAL, synchronous=NORMAL"
 
 
+#: The attribute on an aiosqlite connection holding its busy timeout (ms) while calls run inline.
+_BUSY_WAIT = "_claude_compat_busy_ms"
+#: SQLite's result code for "another connection holds the lock" (extended codes keep it in the low byte).
+_SQLITE_BUSY = 5
+
+
+def _busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "database is locked" (SQLITE_BUSY or one of its extended codes)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == _SQLITE_BUSY
+    return "database is locked" in str(exc)
+
+
+def _apply_sqlite_inline(ctx: Context) -> str:
+    """Each aiosqlite call runs on the event loop's thread; one that finds the database locked
+    runs again on the connection's own thread, with the connection's busy timeout."""
+    sqlalchemy: Any = importlib.import_module("sqlalchemy")
+    core: Any = importlib.import_module("aiosqlite.core")
+    engine = _db_module(ctx).engine
+    threaded = core.Connection._execute
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        aio = dbapi_connection._connection  # SQLAlchemy's adapter -> aiosqlite -> sqlite3
+        raw = aio._conn
+        wait_ms = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+        raw.execute("PRAGMA busy_timeout = 0")  # a locked database answers at once, on this thread
+        setattr(aio, _BUSY_WAIT, wait_ms)
+
+    def waiting(raw: Any, wait_ms: int, function: Callable[[], Any]) -> Callable[[], Any]:
+        """``function`` as the worker thread runs it: with the connection's busy timeout."""
+
+        def run() -> Any:
+            raw.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+            try:
+                return function()
+            finally:
+                raw.execute("PRAGMA busy_timeout = 0")
+
+        return run
+
+    @functools.wraps(threaded)
+    async def inline(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        wait_ms = getattr(self, _BUSY_WAIT, None)
+        if wait_ms is None or not self._running or not self._connection:
+            return await threaded(self, fn, *args, **kwargs)  # not set up by on_connect, or closed
+        function = functools.partial(fn, *args, **kwargs)
+        try:
+            return function()
+        except Exception as exc:  # sqlite3.OperationalError; a locked statement did nothing
+            if not _busy(exc):
+                raise
+        return await threaded(self, waiting(self._connection, wait_ms, function))
+
+    setattr(on_connect, MARK, True)
+    sqlalchemy.event.listen(engine.sync_engine, "connect", on_connect)
+    _swap(core.Connection, "_execute", inline)
+    return "aiosqlite calls on the event loop's thread; a locked database waits on the connection's thread"
+
+
 def _apply_ssl_context_cache(ctx: Context) -> str:
     """httpx builds one ``SSLContext`` per (verify, trust_env, CA variables), not one per client."""
     del ctx
@@ -1130,6 +1190,26 @@ PATCHES: tuple[Patch, ...] = (
         databases=frozenset({SQLITE}),
         targets=(Target("letta.server.db", "dcbf009b1f526e02"),),
         apply=_apply_sqlite_wal,
+    ),
+    Patch(
+        name="sqlite_inline",
+        what="aiosqlite runs each call (cursor, execute, fetch, commit) on the event loop's thread "
+        "with SQLite's busy timeout at 0; a call that finds the database locked by another "
+        "connection runs again on the connection's own thread with its busy timeout (60 s), as "
+        "upstream ran every call",
+        why="aiosqlite hands every call to a worker thread and back (~4 thread switches per SQL "
+        "statement, ~200 per request, each waking the event loop); a call on a local SQLite file "
+        "takes microseconds. A locked database must not wait on the loop's thread: the connection "
+        "holding the lock needs the loop to commit",
+        effect="0.70x per tool round trip (mean 197 -> 138 ms, one ABBA run of 12 rounds), "
+        "plain turn 75 -> 70 ms",
+        stage=ENGINE,
+        databases=frozenset({SQLITE}),
+        targets=(
+            Target("aiosqlite.core:Connection._execute", "11f83d6bbbe803e3"),
+            Target("aiosqlite.cursor:Cursor._execute", "c2b07decd1068928"),
+        ),
+        apply=_apply_sqlite_inline,
     ),
     Patch(
         name="ssl_context_cache",

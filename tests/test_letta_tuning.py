@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from claude_compat import ClaudeAgentOptions, ResultMessage, query
@@ -478,10 +479,10 @@ def test_one_setting_picks_the_patches(setting: str | None, expected: set[str]) 
 def test_postgres_skips_the_sqlite_only_patches_and_says_so() -> None:
     tuning = _tuning.Tuning("all", _tuning.POSTGRES)
 
-    sqlite_only = {"sqlite_pool", "sqlite_wal", "sequence_once", "sequence_bulk_off"}
+    sqlite_only = {"sqlite_pool", "sqlite_wal", "sqlite_inline", "sequence_once", "sequence_bulk_off"}
     assert {p.name for p in tuning.patches} == set(_tuning.NAMES) - sqlite_only
     assert tuning.summary()[-1] == (
-        "tuning not for postgres: sqlite_pool, sqlite_wal, sequence_once, sequence_bulk_off"
+        "tuning not for postgres: sqlite_pool, sqlite_wal, sqlite_inline, sequence_once, sequence_bulk_off"
     )
 
 
@@ -558,6 +559,38 @@ async def test_a_turn_on_the_tuned_server_logs_no_info_and_no_failed_insert_and_
     if "sqlite_wal" in chosen():
         with sqlite3.connect(local_server.data_dir / ".letta" / "letta.sqlite") as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.letta
+@pytest.mark.anyio
+async def test_a_turn_that_finds_the_database_locked_waits_for_it_while_the_server_answers(
+    local_server: LocalLettaServer, scripted_model: ScriptedModel
+) -> None:
+    # another process holds SQLite's write lock; the server's writes wait for it (sqlite_inline:
+    # on the connection's thread, not on the event loop's), its reads and other requests go on
+    scripted_model.push("after the lock")
+    holder = sqlite3.connect(local_server.data_dir / ".letta" / "letta.sqlite", isolation_level=None)
+    messages: list[Any] = []
+
+    async def turn() -> None:
+        messages.extend([m async for m in query(prompt="hello", options=ClaudeAgentOptions())])
+
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(turn)
+                await anyio.sleep(2)
+                waiting = not messages
+                url = f"{local_server.base_url}/v1/agents/?limit=1"
+                listed = await anyio.to_thread.run_sync(_get_json, url, 10.0, local_server.api_key)
+                holder.execute("ROLLBACK")
+    finally:
+        holder.close()
+
+    assert waiting and isinstance(listed, list)
+    result = messages[-1]
+    assert isinstance(result, ResultMessage) and result.result == "after the lock", messages
 
 
 def _agent_and_conversation(client: Any, model_id: str) -> tuple[str, str]:
