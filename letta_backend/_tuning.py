@@ -1201,8 +1201,8 @@ PATCHES: tuple[Patch, ...] = (
         "statement, ~200 per request, each waking the event loop); a call on a local SQLite file "
         "takes microseconds. A locked database must not wait on the loop's thread: the connection "
         "holding the lock needs the loop to commit",
-        effect="0.70x per tool round trip (mean 197 -> 138 ms, one ABBA run of 12 rounds), "
-        "plain turn 75 -> 70 ms",
+        effect="0.73x per tool round trip (mean 203 -> 149 ms, one ABBA run of 12 rounds), "
+        "plain turn 80 -> 70 ms",
         stage=ENGINE,
         databases=frozenset({SQLITE}),
         targets=(
