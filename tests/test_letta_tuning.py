@@ -425,6 +425,72 @@ def test_openai_plain_body_gives_the_body_the_transform_gives() -> None:
     }
 
 
+# Run in the server venv: step_metrics_merge over a StepManager whose two methods only record calls.
+_MERGE_PATHS = """
+import asyncio, json
+import _tuning
+from letta.services.step_manager import StepManager
+written, read = [], []
+async def record(self, **kwargs):
+    written.append({k: v for k, v in kwargs.items() if v is not None})
+async def get(self, step_id, actor=None):
+    read.append([len(written), step_id])
+StepManager.record_step_metrics_async, StepManager.get_step_metrics_async = record, get
+_tuning._apply_step_metrics_merge(_tuning.Context("sqlite"))
+_tuning.STEP_METRICS_WAIT = 0.2
+def call(step, **timings):
+    keys = {k: None for k in _tuning._STEP_METRICS_CALL}
+    return {**keys, "actor": "a", "step_id": step, "run_id": "run-" + step, "agent_id": "agent", **timings}
+async def main():
+    manager = StepManager()
+    report = {}
+    await manager.record_step_metrics_async(**call("merged"))
+    report["after_start"] = len(written)
+    await manager.record_step_metrics_async(**{**call("merged", step_ns=5, llm_request_ns=3), "run_id": None})
+    report["merged"] = list(written)
+    written.clear()
+    await manager.record_step_metrics_async(**call("read"))
+    await manager.get_step_metrics_async("read", actor="a")
+    report["read"] = [list(written), list(read)]
+    written.clear()
+    await manager.record_step_metrics_async(**call("alone"))
+    report["before_wait"] = len(written)
+    await asyncio.sleep(0.6)
+    report["alone"] = list(written)
+    print(json.dumps(report))
+asyncio.run(main())
+"""
+
+
+def test_step_metrics_merge_writes_once_and_writes_the_start_alone_for_a_reader_or_after_the_wait() -> None:
+    import json
+    import subprocess
+
+    from letta_backend.server import ensure_server_venv
+
+    ran = subprocess.run(
+        [str(ensure_server_venv()), "-c", _MERGE_PATHS],
+        cwd=Path(_tuning.__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    start = {"actor": "a", "agent_id": "agent"}
+    # a start and its finish: one write, the start's run id kept, the finish's timings on it
+    assert found["after_start"] == 0
+    assert found["merged"] == [
+        {**start, "step_id": "merged", "run_id": "run-merged", "step_ns": 5, "llm_request_ns": 3}
+    ]
+    # a reader of a running step's metrics: the start call is written first, as upstream had it
+    assert found["read"] == [[{**start, "step_id": "read", "run_id": "run-read"}], [[1, "read"]]]
+    # no finish within the wait: the start call alone, once the wait is over
+    assert found["before_wait"] == 0
+    assert found["alone"] == [{**start, "step_id": "alone", "run_id": "run-alone"}]
+
+
 def test_a_patch_whose_upstream_code_changed_fails_loudly_naming_itself_and_the_switch() -> None:
     patch = _tuning.Patch(
         name="demo",
