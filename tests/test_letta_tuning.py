@@ -354,6 +354,25 @@ def test_openai_plain_body_relies_on_the_transform_keeping_plain_data() -> None:
     assert "model_dump(" in recursive and "_async_format_data(" in recursive
 
 
+def _in_server_venv(code: str) -> Any:
+    """Run ``code`` in the server venv beside ``_tuning``; the JSON of its last printed line."""
+    import json
+    import subprocess
+
+    from letta_backend.server import ensure_server_venv
+
+    ran = subprocess.run(
+        [str(ensure_server_venv()), "-c", code],
+        cwd=Path(_tuning.__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    return json.loads(ran.stdout.strip().splitlines()[-1])
+
+
 # Run in the server venv: a request shaped as Letta's, through the patched and the upstream transform.
 _DIFFERENTIAL = """
 import asyncio, json, typing
@@ -401,21 +420,7 @@ asyncio.run(main())
 
 
 def test_openai_plain_body_gives_the_body_the_transform_gives() -> None:
-    import json
-    import subprocess
-
-    from letta_backend.server import ensure_server_venv
-
-    ran = subprocess.run(
-        [str(ensure_server_venv()), "-c", _DIFFERENTIAL],
-        cwd=Path(_tuning.__file__).parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    found = _in_server_venv(_DIFFERENTIAL)
     # plain bodies skip the transform and equal its output; a tuple of messages takes the transform
     assert found == {
         "same": [True, True, True],
@@ -463,21 +468,7 @@ asyncio.run(main())
 
 
 def test_step_metrics_merge_writes_once_and_writes_the_start_alone_for_a_reader_or_after_the_wait() -> None:
-    import json
-    import subprocess
-
-    from letta_backend.server import ensure_server_venv
-
-    ran = subprocess.run(
-        [str(ensure_server_venv()), "-c", _MERGE_PATHS],
-        cwd=Path(_tuning.__file__).parent,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert ran.returncode == 0, ran.stderr
-    found = json.loads(ran.stdout.strip().splitlines()[-1])
+    found = _in_server_venv(_MERGE_PATHS)
     start = {"actor": "a", "agent_id": "agent"}
     # a start and its finish: one write, the start's run id kept, the finish's timings on it
     assert found["after_start"] == 0
