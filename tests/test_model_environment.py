@@ -303,6 +303,67 @@ async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
         assert (json.dumps(placed.exit)[1:-1] in sent) == (n == prompts - 1), n
 
 
+def _plan_file_writer(model: ScriptedModel) -> ScriptedModel:
+    """``model`` scripted as a model that follows the plan-mode reminder: it writes the plan file the
+    reminder names, edits it, then answers."""
+    results: list[str] = []
+
+    def reply(request: Any) -> Turn:
+        named = re.search(r"create your plan at (\S+?) using the Write tool", json.dumps(request.body))
+        path = named.group(1) if named else results[0]
+        if len(results) == 0:
+            results.append(path)
+            return Turn(tool_calls=[ToolCall("Write", {"file_path": path, "content": "# the plan\n"})])
+        if len(results) == 1:
+            results.append(path)
+            edit = {"file_path": path, "old_string": "the plan", "new_string": "the whole plan"}
+            return Turn(tool_calls=[ToolCall("Edit", edit)])
+        return Turn(text="planned")
+
+    model.default = reply
+    return model
+
+
+def _plan_results(messages: list[Any], plan: Path) -> list[tuple[str, Any]]:
+    """The tool results a session's messages carry, its plan file's path written as <plan>."""
+    return [
+        (str(block.content).replace(str(plan), "<plan>"), block.is_error)
+        for message in messages
+        for block in getattr(message, "content", None) or []
+        if type(block).__name__ == "ToolResultBlock"
+    ]
+
+
+async def test_plan_mode_lets_the_model_write_and_edit_the_plan_file_its_reminder_names(
+    claude_named: ScriptedModel, real_cli: Any, tmp_path: Path
+) -> None:
+    if await cli_request.plan_texts(dict(os.environ), claude_named.model_id) is None:
+        pytest.skip("the real SDK's CLI is not installed")
+    real_home = tmp_path / "real"
+    real_model = _plan_file_writer(ScriptedModel(claude_named.model_id))
+    real = await real_cli.query(
+        "make a plan",
+        real_model,
+        home=real_home,
+        cwd=str(tmp_path),
+        permission_mode="plan",
+        model=claude_named.model_id,
+    )
+    [real_plan] = (real_home / ".claude" / "plans").iterdir()
+
+    _plan_file_writer(claude_named)
+    options = ClaudeAgentOptions(cwd=str(tmp_path), permission_mode="plan")
+    ours = [m async for m in query(prompt="make a plan", options=options)]
+    session = next(m.session_id for m in ours if isinstance(m, ResultMessage))
+    our_plan = Path(plan_file(dict(os.environ), session))
+
+    # as the CLI (measured): both calls run without asking, the file is written and edited
+    assert _plan_results(ours, our_plan) == _plan_results(real, real_plan)
+    assert [r[1] for r in _plan_results(ours, our_plan)] == [None, None], ours
+    assert our_plan.read_text() == real_plan.read_text() == "# the whole plan\n"
+    assert ours[-1].result == real[-1].result == "planned"
+
+
 async def test_leaving_plan_mode_by_exitplanmode_is_said_after_its_result(
     claude_named: ScriptedModel, tmp_path: Path
 ) -> None:

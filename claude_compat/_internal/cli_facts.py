@@ -297,6 +297,9 @@ HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)
 #: Write); other tools keep claude-compat's own plan-mode words.
 PLAN_MODE_WRITE_TEXT = "Cannot write to {path} while in plan mode."
 PLAN_MODE_WRITE_TOOLS = frozenset({"Write"})
+#: Tools plan mode lets change the session's plan file (the one its reminder names), without
+#: asking (measured: a Write creating it and an Edit of it run; ``can_use_tool`` is not called).
+PLAN_FILE_TOOLS = frozenset({"Write", "Edit"})
 
 #: ``permission_denied`` system messages carry ``decision_reason_type`` for these kinds of denial
 #: (measured: a plan-mode refusal, 'mode').

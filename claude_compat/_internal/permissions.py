@@ -105,6 +105,7 @@ class PermissionGate:
         cwd: Path,
         add_dirs: list[Path],
         shell: Callable[[], Shell] | None = None,
+        plan_file: str | None = None,
     ) -> None:
         # option rules are fixed for the session; permission updates change only the session's own
         self._allow_opts = [parse_rule(t) for t in allowed_tools]
@@ -117,6 +118,8 @@ class PermissionGate:
         self.hooks = hooks
         self.cwd = Path(os.path.abspath(cwd))
         self.add_dirs = [Path(os.path.abspath(self.cwd / d)) for d in add_dirs]
+        #: the session's plan file, which plan mode lets the model write (its reminder says so)
+        self.plan_file = os.path.normpath(plan_file) if plan_file else None
         #: where the Bash tool's next command starts and its environment (its cwd persists between calls)
         self.shell = shell or (lambda: Shell(self.cwd, os.environ))
 
@@ -310,7 +313,7 @@ class PermissionGate:
         if rules.allow_all and not always_ask:
             return "allow"
         if rules.read_only and not read_only and not always_ask:
-            return "plan"
+            return "allow" if self._is_plan_file(tool_name, tool_input) else "plan"
         if (
             rules.allow_edits
             and edits
@@ -324,6 +327,16 @@ class PermissionGate:
         if read_only and inside and not always_ask:
             return "allow"
         return None
+
+    def _is_plan_file(self, tool_name: str, tool_input: dict[str, Any]) -> bool:
+        """Whether the call writes or edits the session's plan file."""
+        path = tool_input.get(cli_facts.OBSERVABLE_PATH_FIELDS.get(tool_name, ""))
+        if self.plan_file is None or tool_name not in cli_facts.PLAN_FILE_TOOLS:
+            return False
+        return isinstance(path, str) and bool(path) and self._absolute(path) == self.plan_file
+
+    def _absolute(self, path: str) -> str:
+        return os.path.normpath(self.cwd / os.path.expanduser(path))
 
     async def _ask(self, call: _Call, tool_input: dict[str, Any], facts: ToolFacts) -> Decision:
         """No rule or mode decided: ask the PermissionRequest hooks, then ``can_use_tool``, else deny."""

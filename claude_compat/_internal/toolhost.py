@@ -46,6 +46,7 @@ from .engine import Engine
 from .hooks import HookRunner
 from .mcp_bridge import McpConnection
 from .permissions import Decision, PermissionGate, ToolFacts
+from .plan_reminders import plan_file
 from .tool_types import Background, ToolCall, ToolHost, ToolOutcome
 
 
@@ -220,6 +221,7 @@ class ClaudeToolHost(ToolHost):
             cwd=self.cwd,
             add_dirs=self.add_dirs,
             shell=self._shell,
+            plan_file=plan_file({**os.environ, **self.options.env}, session_id),
         )
 
     @property
