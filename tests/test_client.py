@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import AsyncIterator
@@ -191,6 +192,17 @@ async def test_interrupt_ends_the_running_turn_with_a_result(scripted_model: Scr
     assert result.num_turns == 2 and result.subtype == "error_during_execution"
     assert result.errors == ["[ede_diagnostic] result_type=user last_content_type=n/a stop_reason=null"]
     assert isinstance(after[-1], ResultMessage) and after[-1].result == "after the interrupt"
+    # as the CLI's next request: the notice is in the history, between the two prompts
+    sent = [
+        json.dumps(m.get("content"))
+        for m in scripted_model.completions[-1].messages
+        if m.get("role") == "user"
+    ]
+    [asked, told, then] = [
+        next(i for i, t in enumerate(sent) if text in t)
+        for text in ("take your time", "[Request interrupted by user]", "next")
+    ]
+    assert asked < told < then
 
 
 async def test_interrupt_before_reading_ends_the_queued_prompts_turn_as_the_cli(
@@ -211,7 +223,10 @@ async def test_interrupt_before_reading_ends_the_queued_prompts_turn_as_the_cli(
     assert isinstance(second[-1], ResultMessage) and second[-1].result == "to both prompts"
     assert len(scripted_model.completions) == 1  # no model call for the interrupted turn
     sent = str(scripted_model.completions[0].messages)
-    assert sent.index("count slowly") < sent.index("just say hi")  # the prompt reached the model later
+    # the prompt reached the model later, and the notice after it, as in the CLI's next request
+    assert (
+        sent.index("count slowly") < sent.index("[Request interrupted by user]") < sent.index("just say hi")
+    )
 
 
 async def test_set_permission_mode_and_set_model_show_in_the_next_turn_as_the_cli(

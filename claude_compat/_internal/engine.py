@@ -510,8 +510,12 @@ class Engine:
         return content
 
     def _interrupted_end(self, state: TurnState) -> list[Message]:
-        """The CLI's end of a turn whose model call the program interrupted: its notice, the result."""
+        """The CLI's end of a turn whose model call the program interrupted: its notice, the result.
+        The notice is in the session's history: the model reads it before the next prompt."""
         notice = messages.user_text(cli_facts.INTERRUPTED_BY_USER)
+        self._deferred.append(
+            {"role": "user", "content": [{"type": "text", "text": cli_facts.INTERRUPTED_BY_USER}]}
+        )
         state.num_turns += 1  # the CLI counts the notice as a turn
         result = self._result("cancelled", None, state)
         return [notice, messages.with_errors(result, [cli_facts.INTERRUPTED_DIAGNOSTIC])]
