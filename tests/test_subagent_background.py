@@ -348,6 +348,28 @@ def test_task_progress_says_what_the_subagent_is_doing_in_the_clis_words(
     assert subagents.activity(ToolUseBlock(id="t", name=name, input=tool_input), "/w") == said
 
 
+@pytest.mark.parametrize(
+    ("parent_runs", "alias", "model"),
+    [  # measured with the real CLI: the Claude model each subagent's request named
+        ("claude-sonnet-4-5", "sonnet", "claude-parent"),  # ran claude-sonnet-4-5, the parent's
+        ("claude-haiku-4-5", "haiku", "claude-parent"),
+        ("claude-sonnet-4-5-lane2", "sonnet", "claude-parent"),
+        ("claude-opus-4-5", "sonnet", "sonnet"),  # ran the CLI's own sonnet
+        ("claude-sonnet-4-5", "haiku", "haiku"),
+        (None, "opus", "opus"),
+    ],
+)
+def test_a_subagent_alias_naming_the_parents_family_runs_the_parents_model(
+    parent_runs: str | None, alias: str, model: str
+) -> None:
+    parent = ClaudeAgentOptions(model="claude-parent")
+    defined = AgentDefinition(description="d", prompt="p", model=alias)
+    called = AgentDefinition(description="d", prompt="p")
+
+    assert subagents.child_options(parent, defined, None, parent_model=parent_runs).model == model
+    assert subagents.child_options(parent, called, alias, parent_model=parent_runs).model == model
+
+
 def test_a_subagent_runs_at_the_calls_effort_else_its_definitions_else_the_parents() -> None:
     parent = ClaudeAgentOptions(effort="low")
     plain = AgentDefinition(description="d", prompt="p")

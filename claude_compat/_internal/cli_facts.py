@@ -297,6 +297,11 @@ HOOK_DENY_REASON_ALONE = frozenset(OBSERVABLE_PATH_FIELDS)
 #: Write); other tools keep claude-compat's own plan-mode words.
 PLAN_MODE_WRITE_TEXT = "Cannot write to {path} while in plan mode."
 PLAN_MODE_WRITE_TOOLS = frozenset({"Write"})
+#: Model aliases naming a family: a subagent given one that names the family of the model its
+#: parent runs runs the parent's model (measured: parent claude-sonnet-4-5 with "sonnet" ran
+#: claude-sonnet-4-5, claude-haiku-4-5 with "haiku" claude-haiku-4-5; parent claude-opus-4-5 with
+#: "sonnet" ran the CLI's own sonnet).
+MODEL_FAMILY_ALIASES = frozenset({"sonnet", "opus", "haiku"})
 #: Tools plan mode lets change the session's plan file (the one its reminder names), without
 #: asking (measured: a Write creating it and an Edit of it run; ``can_use_tool`` is not called).
 PLAN_FILE_TOOLS = frozenset({"Write", "Edit"})

@@ -232,11 +232,19 @@ def runs_in_background(definition: AgentDefinition, tool_input: dict[str, Any], 
 
 
 def child_options(
-    parent: ClaudeAgentOptions, definition: AgentDefinition, model: str | None, effort: str | None = None
+    parent: ClaudeAgentOptions,
+    definition: AgentDefinition,
+    model: str | None,
+    effort: str | None = None,
+    *,
+    parent_model: str | None = None,
 ) -> ClaudeAgentOptions:
     """The options of a subagent session: its prompt, tools, model and effort (the call's, else
-    its definition's, else the parent's); the parent's policy and place."""
+    its definition's, else the parent's); the parent's policy and place. An alias naming the
+    family of ``parent_model`` (the Claude model the parent runs) keeps the parent's, as the CLI."""
     chosen = model or definition.model
+    if chosen in cli_facts.MODEL_FAMILY_ALIASES and parent_model and chosen in parent_model.lower():
+        chosen = INHERIT
     by_definition = definition.effort if isinstance(definition.effort, str) else None
     chosen_effort: Any = effort or by_definition or parent.effort
     tools = definition.tools

@@ -86,6 +86,7 @@ class ClaudeToolHost(ToolHost):
         self._status: list[dict[str, Any]] = []
         self._schema_noted: set[str] = set()  # MCP tools whose error already carried the schema note
         self._subagents: dict[str, _Subagent] = {}  # by agentId: those SendMessage can continue
+        self._claude_model: str | None = None  # the Claude model this session runs (set by open)
         self._fork: cli_request.ForkTexts | None = None  # the CLI's fork texts, when forks are offered
         self.hooks: HookRunner | None = None
         self.gate: PermissionGate | None = None
@@ -109,6 +110,7 @@ class ClaudeToolHost(ToolHost):
         CLI's texts for ``claude_model``, by default the handle's own model)."""
         self.session_id = session_id
         claude_model = claude_model or cli_request.claude_model_of(model_handle)
+        self._claude_model = claude_model
         await self._connect_servers()
         await self._build_specs(claude_model)
         self._decide_deferred(model_handle, claude_model)
@@ -597,7 +599,11 @@ class ClaudeToolHost(ToolHost):
         )
         effort = tool_input.get("effort")
         options = subagents.child_options(
-            self.options, definition, tool_input.get("model"), effort if isinstance(effort, str) else None
+            self.options,
+            definition,
+            tool_input.get("model"),
+            effort if isinstance(effort, str) else None,
+            parent_model=self._claude_model,
         )
         if worktree is not None:  # the CLI also lists the worktree as an additional working directory
             add_dirs = [*options.add_dirs, str(worktree.path)]
