@@ -64,6 +64,8 @@ AGENT_TYPES_HEADER = "Available agent types for the Agent tool:"
 SKILLS_HEADER = "The following skills are available for use with the Skill tool:"
 #: The CLI's countdown of a task's token budget, in its reminders (see :func:`reminders_of`).
 TOKENS_LEFT = re.compile(r"<total_tokens>(\d+) tokens left</total_tokens>")
+#: Where the tokens left go in a recorded text.
+TOKENS_NOTE = "{tokens_left}"
 
 #: Placeholders the volatile parts of a recorded request are replaced with.
 CWD = "<cwd>"
@@ -163,18 +165,20 @@ async def _record(
     *,
     full: bool = False,
     plan: bool = False,
+    subagent: bool = False,
 ) -> dict[str, Any]:
     """The CLI's first main-loop request, normalised, recorded in a child interpreter.
 
     With ``call`` (a tool's name and input), the CLI's second request, made after the model's first
     answer called that tool (a Skill call: what the skill loaded; an Agent fork: the fork's first).
-    With ``plan``, the CLI's plan-mode reminders instead (see :func:`_record_plan_here`). A child,
+    With ``plan``, the CLI's plan-mode reminders instead (see :func:`_record_plan_here`); with
+    ``subagent``, the first request of a subagent of the program's own (see :data:`_SUBAGENT_MARK`). A child,
     because the process asking may have ``claude_agent_sdk`` mapped to claude-compat (``claude-compat
     run``, the ab lane) and then cannot load the real SDK; the child has no such hook.
     """
     import sys
 
-    asked = {"model": model, "preset": preset, "call": call, "full": full, "plan": plan}
+    asked = {"model": model, "preset": preset, "call": call, "full": full, "plan": plan, "subagent": subagent}
     command = [sys.executable, "-m", __name__, json.dumps(asked)]
     # the recording is kept per model, "default" for none: the CLI must not take one from the environment
     env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_MODEL"}
@@ -194,9 +198,11 @@ async def _record_here(
     preset: bool = False,
     call: tuple[str, dict[str, Any]] | None = None,
     full: bool = False,
+    subagent: bool = False,
 ) -> dict[str, Any]:
     """Run the real CLI once against a scripted API and return its first main-loop request, normalised
-    (with ``call``: its second, after the model called that tool; see :func:`_record`)."""
+    (with ``call``: its second, after the model called that tool; with ``subagent``: the first of
+    the subagent its first answer starts; see :func:`_record`)."""
     import claude_agent_sdk as sdk
 
     if sdk.__name__ != "claude_agent_sdk":  # an import hook maps the name to claude-compat here
@@ -207,6 +213,8 @@ async def _record_here(
     from ..testing._script import ScriptedModel, ToolCall, Turn
 
     server = AnthropicScriptedServer(ScriptedModel("recording")).start()
+    if subagent:
+        call = ("Agent", {"description": "recording", "prompt": "hi", "subagent_type": _SUBAGENT_TYPE})
     try:
         if call is not None:
             server.model.push(Turn(tool_calls=[ToolCall(call[0], call[1], id="toolu_recording")]), "ok")
@@ -223,11 +231,16 @@ async def _record_here(
                 # full: naming the search tools opts in to them; a callback offers the tools that ask
                 allowed_tools=sorted(SEARCH_TOOLS) if full else [],
                 can_use_tool=_allow if full else None,
+                agents={_SUBAGENT_TYPE: sdk.AgentDefinition(description="recording", prompt=_SUBAGENT_MARK)}
+                if subagent
+                else None,
             )
             async for _ in sdk.query(prompt="hi", options=options):
                 pass
             main = [r.body for r in server.model.requests if r.body.get("tools")]
-            if call is not None:  # the request that carries text after the call's result, else the next
+            if subagent:
+                main = [b for b in main if _SUBAGENT_MARK in json.dumps(b.get("system"))]
+            elif call is not None:  # the request that carries text after the call's result, else the next
                 main = [b for b in main[1:] if _loaded_after_result(b)] or main[1:]
             if not main:
                 raise RuntimeError("the Claude CLI sent no model request while being recorded")
@@ -322,7 +335,7 @@ async def preset_prompt(
     if MEMORY_DIR in text:
         memory = await anyio.to_thread.run_sync(private_dir, memory_dir(env, cwd))
         text = text.replace(MEMORY_DIR, str(memory))
-    return text.strip("\n")
+    return text.rstrip("\n")  # as sent: the CLI's preset block starts with a newline
 
 
 @dataclass(frozen=True)
@@ -494,6 +507,43 @@ async def fork_texts(env: dict[str, str], model: str | None) -> ForkTexts | None
     ):
         return None
     return ForkTexts(answer, prompt)
+
+
+#: The prompt of the subagent the recording defines: what precedes the CLI's notes in its system text.
+_SUBAGENT_MARK = "<subagent-prompt>"
+_SUBAGENT_TYPE = "recording-agent"
+
+
+async def subagent_notes(env: dict[str, str], model: str | None) -> str | None:
+    """What the CLI puts after a subagent's prompt in its system text for the Claude ``model``: its
+    notes to subagents, then :data:`TOKENS_NOTE` where the tokens left go; recorded once per CLI
+    version and model from a subagent of the real CLI. None for any other model (as
+    :func:`cli_reminders`), without the real SDK, with the CLI's texts turned off, or when recording
+    fails (said once)."""
+    version = cli_version()
+    if (
+        model is None
+        or version is None
+        or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off")
+    ):
+        return None
+    path = cache_path(version, model).with_suffix(".subagent.json")
+    if path.exists():
+        notes = json.loads(path.read_text(encoding="utf-8")).get("notes")
+    else:
+        try:
+            with anyio.fail_after(_RECORD_TIMEOUT_S):
+                body = await _record(model, subagent=True)
+        except Exception as exc:
+            _say_failed(exc)
+            return None
+        texts = [b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict)]
+        text = next((t for t in texts if t.startswith(_SUBAGENT_MARK)), "")
+        notes = TOKENS_LEFT.sub(TOKENS_NOTE, text[len(_SUBAGENT_MARK) :])
+        if notes.strip():
+            private_dir(path.parent)
+            write_private_text(path, json.dumps({"notes": notes}, indent=1))
+    return notes if isinstance(notes, str) and notes.strip() else None
 
 
 @dataclass(frozen=True)
@@ -696,4 +746,7 @@ if __name__ == "__main__":  # the child of _record: print the recorded request a
     if asked.get("plan"):
         print(json.dumps(anyio.run(_record_plan_here, asked["model"])))
     else:
-        print(json.dumps(anyio.run(_record_here, asked["model"], asked["preset"], called, asked["full"])))
+        recorded = anyio.run(
+            _record_here, asked["model"], asked["preset"], called, asked["full"], asked.get("subagent", False)
+        )
+        print(json.dumps(recorded))

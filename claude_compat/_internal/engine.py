@@ -128,6 +128,12 @@ class _Turn:
         self.done = True
 
 
+def _configured_model(options: ClaudeAgentOptions) -> str | None:
+    """The Claude model of the Letta handle the user configured, which the backend takes first
+    (``CLAUDE_COMPAT_MODEL``, else ``letta_model_handle``): known before the session opens."""
+    return cli_request.claude_model_of(os.environ.get("CLAUDE_COMPAT_MODEL") or options.letta_model_handle)
+
+
 class Engine:
     """One session: its backend connection, Letta conversation, tools and cumulative cost."""
 
@@ -171,6 +177,9 @@ class Engine:
         self._in_system = False  # the CLI tells this model its reminders in system-role messages
         self._named_model: str | None = None  # see _cli_model_named
         self._claude_model: str | None = None  # the Claude model whose CLI request the session follows
+        #: a subagent on its parent's model: the Claude model the parent runs (set before open)
+        self.parent_model: str | None = None
+        self._tokens_in_system = False  # a subagent's system text names the tokens left, as the CLI's
         self._user_uuids: list[str] = []  # the running turn's user messages, as stamped
         self._origin: dict[str, Any] | None = None  # the running turn's ResultMessage.origin
         self._mirror_to: TranscriptMirror | None = None  # the session_store mirror, made on first use
@@ -210,15 +219,40 @@ class Engine:
         asked = options.model or {**os.environ, **options.env}.get("ANTHROPIC_MODEL") or None
         self._named_model = await self._cli_model_named(asked, configured)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
-            model = self._named_model or cli_request.claude_model_of(options.model)
+            model = (
+                self._named_model or cli_request.claude_model_of(options.model) or _configured_model(options)
+            )
             named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
             preset = await cli_request.preset_prompt(
                 self._env(), model, cwd=_options.cwd_of(options), search=named
             )
+        options = await self._with_subagent_notes(options)
         spec = _options.session_spec(
             options, first_prompt=first_prompt, subagent_of=self._subagent_of, preset_text=preset
         )
         return dataclasses.replace(spec, cli_model=self._named_model)
+
+    async def _with_subagent_notes(self, options: ClaudeAgentOptions) -> ClaudeAgentOptions:
+        """A subagent's options with the CLI's notes to subagents (and the tokens left) after its
+        prompt, as the CLI's system text has them; as they were for any other session, a fork, or
+        without the CLI's texts for its model."""
+        if self._subagent_of is None or options.resume or not isinstance(options.system_prompt, str):
+            return options
+        model = (
+            self._named_model
+            or self.parent_model
+            or cli_request.claude_model_of(options.model)
+            or _configured_model(options)
+        )
+        notes = await cli_request.subagent_notes(self._env(), model)
+        if notes is None:
+            return options
+        cli = await cli_request.cli_reminders(self._env(), model)
+        budget = cli.tokens_budget if cli is not None else None
+        tokens = TokensLeft.text(budget) if budget is not None else ""
+        self._tokens_in_system = bool(tokens)
+        text = (options.system_prompt + notes.replace(cli_request.TOKENS_NOTE, tokens)).rstrip()
+        return dataclasses.replace(options, system_prompt=text)
 
     async def _cli_model_named(self, model: str | None, handle: str | None) -> str | None:
         """The Claude model the CLI runs for the program's ``model`` (an alias as the CLI resolves
@@ -717,13 +751,16 @@ class Engine:
             and self.backend.keeps_system_messages(self.session)
         )
         self._tokens_left.budget = cli.tokens_budget if cli is not None else None
-        tokens, plan = self._tokens_left.prompted(), await self._plan_note(prompt=True)
+        tokens = "" if self._tokens_in_system else self._tokens_left.prompted()
+        plan = await self._plan_note(prompt=True)
         if told is not None:
             before_date = [b for b in (plan, tokens, self._usd_budget()) if b]
             return self._prompt_with(environment.environment_update(told, env, cli, before_date), [], content)
         # the deferred tools, the agent types and the skills, named once per conversation
         tools = [*self.tools.reminders(cli), *([plan] if plan else [])]
-        blocks = environment.environment_blocks(env, cli, tools, self._usd_budget())
+        blocks = environment.environment_blocks(
+            env, cli, tools, self._usd_budget(), tokens_left=not self._tokens_in_system
+        )
         attribution = environment.attribution_blocks(cli, self.tools.offered_names())
         return self._prompt_with(blocks, attribution, content)
 

@@ -169,14 +169,20 @@ def attribution_blocks(cli: CliReminders | None, offered: Sequence[str] | None =
 
 
 def environment_blocks(
-    env: Environment, cli: CliReminders | None = None, tools: Sequence[str] = (), budget_usd: str = ""
+    env: Environment,
+    cli: CliReminders | None = None,
+    tools: Sequence[str] = (),
+    budget_usd: str = "",
+    *,
+    tokens_left: bool = True,
 ) -> list[str]:
-    """The blocks of :func:`environment_reminder` but the attribution, in the CLI's order."""
+    """The blocks of :func:`environment_reminder` but the attribution, in the CLI's order
+    (``tokens_left=False``: without the tokens left, which a subagent's system text names)."""
     extra = list(cli.environment_lines) if cli is not None else []
     environment = "\n".join(
         ["# Environment", "You have been invoked in the following environment: ", *env.lines(), *extra]
     )
-    budget = cli.tokens_budget if cli is not None else None
+    budget = cli.tokens_budget if cli is not None and tokens_left else None
     return [
         system_reminder(environment),
         system_reminder(_model_line(env, cli)),

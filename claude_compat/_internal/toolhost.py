@@ -610,6 +610,8 @@ class ClaudeToolHost(ToolHost):
             options = dataclasses.replace(options, cwd=str(worktree.cwd), add_dirs=add_dirs)
         # the registry keys a subagent by its Agent call (the session functions read the call's id from it)
         child = Engine(options, ClaudeToolHost, subagent_of=(self.session_id, f"subagent-{tool_use_id}"))
+        if options.model == self.options.model:  # on the parent's model
+            child.parent_model = self._claude_model
         output = task_output.TaskOutput(env=env, cwd=self.cwd, session_id=self.session_id, agent_id=agent_id)
         sub = _Subagent(child, task, kind, tool_use_id, os.urandom(3).hex(), output, worktree)
         return sub

@@ -1482,6 +1482,28 @@ class ABReport:
             dataclasses.replace(from_openai(compat[0]), tool_results=compat_results),
         )
 
+    def later_session_differences(self, run: int = 0) -> list[list[RequestDifference]] | None:
+        """How both sides' first requests of each later session differ (a subagent, or a later
+        ``query()`` of the program on other options: a request whose system text is new), session by
+        session in the order they started; None when the sides started different numbers of them."""
+        from claude_compat._internal.model_view import compare_views, from_anthropic, from_openai
+
+        pair = self.runs[run]
+        claude = [from_anthropic(r) for r in pair.claude.model_requests]
+        compat = [from_openai(r) for r in pair.compat.model_requests]
+
+        def firsts(views: list[Any]) -> list[Any]:
+            found: list[Any] = []
+            for view in views[1:]:
+                if view.system != views[0].system and all(view.system != f.system for f in found):
+                    found.append(dataclasses.replace(view, tool_results={}))
+            return found
+
+        ours, theirs = firsts(compat), firsts(claude)
+        if len(ours) != len(theirs):
+            return None
+        return [compare_views(a, b) for a, b in zip(theirs, ours, strict=True)]
+
     def kinds(self, side: Side, run: int = 0) -> list[str]:
         """The message kinds of one side of one run."""
         return kinds(self.runs[run].side(side).records)
