@@ -19,6 +19,7 @@ import os
 import re
 import tempfile
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -520,6 +521,30 @@ async def subagent_notes(env: dict[str, str], model: str | None) -> str | None:
     version and model from a subagent of the real CLI. None for any other model (as
     :func:`cli_reminders`), without the real SDK, with the CLI's texts turned off, or when recording
     fails (said once)."""
+
+    async def record(model: str) -> dict[str, Any]:
+        body = await _record(model, subagent=True)
+        texts = [b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict)]
+        text = next((t for t in texts if t.startswith(_SUBAGENT_MARK)), "")
+        return {"notes": TOKENS_LEFT.sub(TOKENS_NOTE, text[len(_SUBAGENT_MARK) :])}
+
+    def found(kept: dict[str, Any]) -> bool:
+        return isinstance(kept.get("notes"), str) and bool(kept["notes"].strip())
+
+    kept = await _kept_recording(env, model, ".subagent.json", record, found)
+    return kept["notes"] if kept is not None and found(kept) else None
+
+
+async def _kept_recording(
+    env: dict[str, str],
+    model: str | None,
+    suffix: str,
+    record: Callable[[str], Awaitable[dict[str, Any]]],
+    found: Callable[[dict[str, Any]], bool],
+) -> dict[str, Any] | None:
+    """What ``record`` finds for the Claude ``model``, kept in the cache (as ``<model><suffix>``, per
+    CLI version) once ``found`` says it is whole; None for no model, without the real SDK, with the
+    CLI's texts turned off, or when recording fails (said once)."""
     version = cli_version()
     if (
         model is None
@@ -527,23 +552,20 @@ async def subagent_notes(env: dict[str, str], model: str | None) -> str | None:
         or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off")
     ):
         return None
-    path = cache_path(version, model).with_suffix(".subagent.json")
+    path = cache_path(version, model).with_suffix(suffix)
     if path.exists():
-        notes = json.loads(path.read_text(encoding="utf-8")).get("notes")
-    else:
-        try:
-            with anyio.fail_after(_RECORD_TIMEOUT_S):
-                body = await _record(model, subagent=True)
-        except Exception as exc:
-            _say_failed(exc)
-            return None
-        texts = [b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict)]
-        text = next((t for t in texts if t.startswith(_SUBAGENT_MARK)), "")
-        notes = TOKENS_LEFT.sub(TOKENS_NOTE, text[len(_SUBAGENT_MARK) :])
-        if notes.strip():
-            private_dir(path.parent)
-            write_private_text(path, json.dumps({"notes": notes}, indent=1))
-    return notes if isinstance(notes, str) and notes.strip() else None
+        kept: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return kept
+    try:
+        with anyio.fail_after(_RECORD_TIMEOUT_S):
+            recorded = await record(model)
+    except Exception as exc:
+        _say_failed(exc)
+        return None
+    if found(recorded):
+        private_dir(path.parent)
+        write_private_text(path, json.dumps(recorded, indent=1))
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -570,30 +592,14 @@ async def plan_texts(env: dict[str, str], model: str | None) -> PlanTexts | None
     per CLI version and model from a session of the real CLI in plan mode; None for any other model
     (as :func:`cli_reminders`), without the real SDK, with the CLI's texts turned off, or when
     recording fails (said once)."""
-    version = cli_version()
-    if (
-        model is None
-        or version is None
-        or env.get(TEXTS_ENV, "").strip().lower() in ("0", "false", "no", "off")
-    ):
+
+    def found(kept: dict[str, Any]) -> bool:
+        return all(isinstance(kept.get(k), str) and kept[k] for k in ("full", "sparse", "exit"))
+
+    kept = await _kept_recording(env, model, ".plan.json", lambda m: _record(m, plan=True), found)
+    if kept is None or not found(kept):
         return None
-    path = cache_path(version, model).with_suffix(".plan.json")
-    if path.exists():
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    else:
-        try:
-            with anyio.fail_after(_RECORD_TIMEOUT_S):
-                cached = await _record(model, plan=True)
-        except Exception as exc:
-            _say_failed(exc)
-            return None
-        if all(isinstance(cached.get(k), str) and cached[k] for k in ("full", "sparse", "exit")):
-            private_dir(path.parent)
-            write_private_text(path, json.dumps(cached, indent=1))
-    texts = [cached.get(k) for k in ("full", "sparse", "exit")]
-    if not all(isinstance(t, str) and t for t in texts):
-        return None
-    return PlanTexts(*(str(t) for t in texts))
+    return PlanTexts(str(kept["full"]), str(kept["sparse"]), str(kept["exit"]))
 
 
 async def _record_plan_here(model: str | None) -> dict[str, Any]:
