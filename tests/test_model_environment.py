@@ -278,12 +278,18 @@ async def test_with_a_usd_budget_each_prompt_and_each_step_end_with_the_spend(
     assert usd_budget_reminder(spent[0] or 0.0, 2.5) in str(later[-1]["content"])
 
 
+async def _plan_texts(model_id: str) -> cli_request.PlanTexts:
+    """The CLI's plan-mode texts for ``model_id``; the test is skipped without the real SDK's CLI."""
+    texts = await cli_request.plan_texts(dict(os.environ), model_id)
+    if texts is None:
+        pytest.skip("the real SDK's CLI is not installed")
+    return texts
+
+
 async def test_plan_mode_is_told_in_the_clis_words_until_it_is_left(
     claude_named: ScriptedModel, tmp_path: Path
 ) -> None:
-    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
-    if texts is None:
-        pytest.skip("the real SDK's CLI is not installed")
+    texts = await _plan_texts(claude_named.model_id)
     between = cli_facts.PLAN_REMINDER_PROMPTS_BETWEEN
     prompts = between + 3  # the full reminder, the short one, then out of plan mode
     claude_named.push(*["ok"] * prompts)
@@ -337,8 +343,7 @@ def _plan_results(messages: list[Any], plan: Path) -> list[tuple[str, Any]]:
 async def test_plan_mode_lets_the_model_write_and_edit_the_plan_file_its_reminder_names(
     claude_named: ScriptedModel, real_cli: Any, tmp_path: Path
 ) -> None:
-    if await cli_request.plan_texts(dict(os.environ), claude_named.model_id) is None:
-        pytest.skip("the real SDK's CLI is not installed")
+    await _plan_texts(claude_named.model_id)  # the real SDK's CLI is there
     real_home = tmp_path / "real"
     real_model = _plan_file_writer(ScriptedModel(claude_named.model_id))
     real = await real_cli.query(
@@ -367,9 +372,7 @@ async def test_plan_mode_lets_the_model_write_and_edit_the_plan_file_its_reminde
 async def test_leaving_plan_mode_by_exitplanmode_is_said_after_its_result(
     claude_named: ScriptedModel, tmp_path: Path
 ) -> None:
-    texts = await cli_request.plan_texts(dict(os.environ), claude_named.model_id)
-    if texts is None:
-        pytest.skip("the real SDK's CLI is not installed")
+    texts = await _plan_texts(claude_named.model_id)
 
     async def allow(name: str, tool_input: dict[str, Any], context: Any) -> PermissionResultAllow:
         return PermissionResultAllow()

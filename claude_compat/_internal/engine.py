@@ -128,12 +128,6 @@ class _Turn:
         self.done = True
 
 
-def _configured_model(options: ClaudeAgentOptions) -> str | None:
-    """The Claude model of the Letta handle the user configured, which the backend takes first
-    (``CLAUDE_COMPAT_MODEL``, else ``letta_model_handle``): known before the session opens."""
-    return cli_request.claude_model_of(os.environ.get("CLAUDE_COMPAT_MODEL") or options.letta_model_handle)
-
-
 class Engine:
     """One session: its backend connection, Letta conversation, tools and cumulative cost."""
 
@@ -219,9 +213,7 @@ class Engine:
         asked = options.model or {**os.environ, **options.env}.get("ANTHROPIC_MODEL") or None
         self._named_model = await self._cli_model_named(asked, configured)
         if isinstance(options.system_prompt, dict) and options.system_prompt.get("type") == "preset":
-            model = (
-                self._named_model or cli_request.claude_model_of(options.model) or _configured_model(options)
-            )
+            model = self._expected_claude_model(options)
             named = search_tools_named(options.tools, list(options.allowed_tools))  # type: ignore[arg-type]
             preset = await cli_request.preset_prompt(
                 self._env(), model, cwd=_options.cwd_of(options), search=named
@@ -238,12 +230,7 @@ class Engine:
         without the CLI's texts for its model."""
         if self._subagent_of is None or options.resume or not isinstance(options.system_prompt, str):
             return options
-        model = (
-            self._named_model
-            or self.parent_model
-            or cli_request.claude_model_of(options.model)
-            or _configured_model(options)
-        )
+        model = self._expected_claude_model(options)
         notes = await cli_request.subagent_notes(self._env(), model)
         if notes is None:
             return options
@@ -253,6 +240,19 @@ class Engine:
         self._tokens_in_system = bool(tokens)
         text = (options.system_prompt + notes.replace(cli_request.TOKENS_NOTE, tokens)).rstrip()
         return dataclasses.replace(options, system_prompt=text)
+
+    def _expected_claude_model(self, options: ClaudeAgentOptions) -> str | None:
+        """The Claude model whose CLI texts the session will follow, known before it opens (the
+        handle is the backend's choice): the one the program named, a subagent's parent's, the
+        ``model`` option's, else that of the handle the user configured, which the backend takes
+        first (``CLAUDE_COMPAT_MODEL``, else ``letta_model_handle``)."""
+        configured = os.environ.get("CLAUDE_COMPAT_MODEL") or options.letta_model_handle
+        return (
+            self._named_model
+            or self.parent_model
+            or cli_request.claude_model_of(options.model)
+            or cli_request.claude_model_of(configured)
+        )
 
     async def _cli_model_named(self, model: str | None, handle: str | None) -> str | None:
         """The Claude model the CLI runs for the program's ``model`` (an alias as the CLI resolves

@@ -329,14 +329,12 @@ class PermissionGate:
         return None
 
     def _is_plan_file(self, tool_name: str, tool_input: dict[str, Any]) -> bool:
-        """Whether the call writes or edits the session's plan file."""
-        path = tool_input.get(cli_facts.OBSERVABLE_PATH_FIELDS.get(tool_name, ""))
+        """Whether the call writes or edits the session's plan file (its path made absolute as
+        :func:`observable_input` makes it)."""
         if self.plan_file is None or tool_name not in cli_facts.PLAN_FILE_TOOLS:
             return False
-        return isinstance(path, str) and bool(path) and self._absolute(path) == self.plan_file
-
-    def _absolute(self, path: str) -> str:
-        return os.path.normpath(self.cwd / os.path.expanduser(path))
+        field = cli_facts.OBSERVABLE_PATH_FIELDS[tool_name]
+        return observable_input(tool_name, tool_input, self.cwd).get(field) == self.plan_file
 
     async def _ask(self, call: _Call, tool_input: dict[str, Any], facts: ToolFacts) -> Decision:
         """No rule or mode decided: ask the PermissionRequest hooks, then ``can_use_tool``, else deny."""
